@@ -1,0 +1,4 @@
+// Package devshell owns a numtide/devshell project on disk: finding it, the
+// format-preserving devshell.toml editor, the .envrc watch sync, running
+// direnv safely, and atomic writes.
+package devshell
