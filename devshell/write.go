@@ -23,8 +23,11 @@ const writeMaxSymlinks = 40
 // in one retry, so running out means something rewrites the file in a loop.
 const updateMaxAttempts = 5
 
-// errWriteConflict reports that the file changed between read and rename.
-var errWriteConflict = errors.New("file changed while being written")
+// writeConflictError reports that the file changed between read and rename.
+// It is a type rather than a sentinel variable: no package-level state.
+type writeConflictError struct{}
+
+func (writeConflictError) Error() string { return "file changed while being written" }
 
 // WriteFileAtomic replaces path (following a symlink to its target) with data:
 // temp file in the same directory, fsync, keep the mode (0644 for a new file),
@@ -74,11 +77,11 @@ func Update(path string, op func(old []byte, exists bool) ([]byte, error)) (befo
 				return err
 			}
 			if nowExists != exists || !bytes.Equal(now, old) {
-				return errWriteConflict
+				return writeConflictError{}
 			}
 			return nil
 		})
-		if errors.Is(err, errWriteConflict) {
+		if errors.Is(err, writeConflictError{}) {
 			continue
 		}
 		if err != nil {
@@ -187,7 +190,7 @@ func writeReplace(target string, data []byte, mode fs.FileMode, beforeRename fun
 	}
 	if beforeRename != nil {
 		if err := beforeRename(); err != nil {
-			if errors.Is(err, errWriteConflict) {
+			if errors.Is(err, writeConflictError{}) {
 				return err
 			}
 			return fmt.Errorf("write %s: re-read before rename: %w", target, err)

@@ -1,0 +1,400 @@
+package devshell
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Approval is direnv's approval state of an .envrc.
+type Approval int
+
+// The approval states; direnv ≥ 2.33 reports them as numbers (0 allowed,
+// 1 not allowed, 2 denied), 2.32 as true/false with no denied state (its
+// `direnv deny` only revokes the approval).
+const (
+	ApprovalUnknown Approval = iota
+	Allowed
+	NotAllowed
+	Denied
+)
+
+// String returns the state as a word.
+func (a Approval) String() string {
+	switch a {
+	case Allowed:
+		return "allowed"
+	case NotAllowed:
+		return "not allowed"
+	case Denied:
+		return "denied"
+	default:
+		return "unknown"
+	}
+}
+
+// Direnv runs direnv for a project.
+type Direnv struct {
+	// Runner runs direnv; nil means ExecRunner.
+	Runner Runner
+	// Bin is the direnv program; "direnv" (looked up in PATH) by default.
+	Bin string
+}
+
+// direnvJSONMajor and direnvJSONMinor name the first direnv release whose
+// `status` takes --json (2.33.0); older ones ignore the flag and print text.
+const (
+	direnvJSONMajor = 2
+	direnvJSONMinor = 33
+)
+
+// direnvVersion is a release number major.minor.patch.
+type direnvVersion [3]int
+
+// direnvForm is the form a `direnv status` output was parsed from.
+type direnvForm int
+
+const (
+	direnvFormText direnvForm = iota + 1
+	direnvFormJSON
+)
+
+// String names the form.
+func (f direnvForm) String() string {
+	switch f {
+	case direnvFormText:
+		return "text"
+	case direnvFormJSON:
+		return "json"
+	default:
+		return "none"
+	}
+}
+
+// direnvStatusResult is one parsed `direnv status`.
+type direnvStatusResult struct {
+	Found    string // path of the RC file direnv found; "" when none
+	Approval Approval
+	Form     direnvForm
+}
+
+func (d Direnv) bin() string {
+	if d.Bin == "" {
+		return "direnv"
+	}
+	return d.Bin
+}
+
+// VersionArgs builds the argv printing direnv's version.
+func (d Direnv) VersionArgs() []string { return []string{d.bin(), "version"} }
+
+// StatusArgs builds the argv of `direnv status`, asking for JSON when json
+// is set (direnv ≥ 2.33).
+func (d Direnv) StatusArgs(json bool) []string {
+	if json {
+		return []string{d.bin(), "status", "--json"}
+	}
+	return []string{d.bin(), "status"}
+}
+
+// AllowArgs builds the argv approving the RC file at envrcPath.
+func (d Direnv) AllowArgs(envrcPath string) []string {
+	return []string{d.bin(), "allow", envrcPath}
+}
+
+// ReloadArgs builds the argv of `direnv reload`, which marks the RC file of
+// the working directory as changed so the shell hook reloads it.
+func (d Direnv) ReloadArgs() []string { return []string{d.bin(), "reload"} }
+
+// Available returns nil when direnv can be run, or an error (wrapping
+// exec.ErrNotFound when the program is missing).
+func (d Direnv) Available() error {
+	_, stderr, err := runnerOrDefault(d.Runner).Run(context.Background(), Command{Args: d.VersionArgs()})
+	if err != nil {
+		return runnerError("direnv version", err, stderr)
+	}
+	return nil
+}
+
+// Status runs `direnv status` in dir and returns the RC file direnv found
+// there (or "" when none) with its approval. Whether to ask for JSON is
+// decided from `direnv version`; the output is parsed by its form, so a
+// direnv that ignores --json still works.
+func (d Direnv) Status(ctx context.Context, dir string) (found string, a Approval, err error) {
+	res, err := d.direnvStatus(ctx, dir)
+	if err != nil {
+		return "", ApprovalUnknown, err
+	}
+	return res.Found, res.Approval, nil
+}
+
+// direnvStatus is Status, also telling which output form was parsed.
+func (d Direnv) direnvStatus(ctx context.Context, dir string) (direnvStatusResult, error) {
+	r := runnerOrDefault(d.Runner)
+	stdout, stderr, err := r.Run(ctx, Command{Dir: dir, Args: d.VersionArgs()})
+	if err != nil {
+		return direnvStatusResult{}, runnerError("direnv version", err, stderr)
+	}
+	// An unparsable version (a development build, say) gets --json: releases
+	// before 2.33 ignore it and print text, which the parser recognises.
+	useJSON := true
+	if v, err := direnvParseVersion(stdout); err == nil {
+		useJSON = !v.less(direnvVersion{direnvJSONMajor, direnvJSONMinor, 0})
+	}
+	stdout, stderr, err = r.Run(ctx, Command{Dir: dir, Args: d.StatusArgs(useJSON)})
+	if err != nil {
+		return direnvStatusResult{}, runnerError("direnv status in "+dir, err, stderr)
+	}
+	res, err := direnvParseStatus(stdout)
+	if err != nil {
+		return direnvStatusResult{}, fmt.Errorf("direnv status in %s: %w", dir, err)
+	}
+	return res, nil
+}
+
+// Allow approves the RC file at envrcPath (`direnv allow PATH`).
+func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
+	abs, err := filepath.Abs(envrcPath)
+	if err != nil {
+		return fmt.Errorf("direnv allow %s: %w", envrcPath, err)
+	}
+	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: filepath.Dir(abs), Args: d.AllowArgs(abs)})
+	if err != nil {
+		return runnerError("direnv allow "+abs, err, stderr)
+	}
+	return nil
+}
+
+// Reload runs `direnv reload` in dir, so a shell there picks up changes of
+// files the .envrc watches (direnv touches the RC file). It fails when dir
+// has no RC file.
+func (d Direnv) Reload(ctx context.Context, dir string) error {
+	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: dir, Args: d.ReloadArgs()})
+	if err != nil {
+		return runnerError("direnv reload in "+dir, err, stderr)
+	}
+	return nil
+}
+
+// SafeEnvrcUpdate: read approval of envrcPath first, run Update(envrcPath,
+// op), then re-allow ONLY if it was Allowed before and the content changed.
+// Never allow NotAllowed/Denied/unknown. Returns what happened (changed
+// bool, reallowed bool).
+//
+// Approval is per content, so re-allowing is also skipped (reallowed false,
+// no error) when the content op finally applied to is not the content that
+// was approved — someone else edited the file meanwhile — and refused with
+// an error when the file changes again between the write and the allow.
+func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([]byte, bool) ([]byte, error)) (changed, reallowed bool, err error) {
+	abs, err := filepath.Abs(envrcPath)
+	if err != nil {
+		return false, false, fmt.Errorf("update %s: %w", envrcPath, err)
+	}
+	approved, approvedExists, err := direnvReadFile(abs)
+	if err != nil {
+		return false, false, fmt.Errorf("update %s: %w", abs, err)
+	}
+	found, approval, err := d.Status(ctx, filepath.Dir(abs))
+	if err != nil {
+		return false, false, fmt.Errorf("update %s: read approval: %w", abs, err)
+	}
+	if !approvedExists || !direnvSameFile(found, abs) {
+		// direnv found no RC file here or another one (.env, a parent's
+		// .envrc): its approval says nothing about this file.
+		approval = ApprovalUnknown
+	}
+	if approval == Allowed {
+		// The approval is of the content read before the status unless the
+		// file changed while direnv was looking at it.
+		now, nowExists, err := direnvReadFile(abs)
+		if err != nil {
+			return false, false, fmt.Errorf("update %s: %w", abs, err)
+		}
+		if !nowExists || !bytes.Equal(now, approved) {
+			approval = ApprovalUnknown
+		}
+	}
+
+	before, after, err := Update(abs, op)
+	if err != nil {
+		return false, false, err
+	}
+	changed = !bytes.Equal(before, after)
+	if !changed || approval != Allowed || !bytes.Equal(before, approved) {
+		return changed, false, nil
+	}
+	now, _, err := direnvReadFile(abs)
+	if err != nil {
+		return changed, false, fmt.Errorf("update %s: %w", abs, err)
+	}
+	if !bytes.Equal(now, after) {
+		return changed, false, fmt.Errorf("update %s: changed by someone else after devsh wrote it, not re-allowed", abs)
+	}
+	if err := d.Allow(ctx, abs); err != nil {
+		return changed, false, err
+	}
+	return changed, true, nil
+}
+
+// direnvReadFile reads path; a missing file is nil, false.
+func direnvReadFile(path string) ([]byte, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// direnvSameFile reports whether the RC file direnv found is the file at path.
+func direnvSameFile(found, path string) bool {
+	if found == "" {
+		return false
+	}
+	a, errA := os.Stat(found)
+	b, errB := os.Stat(path)
+	if errA != nil || errB != nil {
+		return filepath.Clean(found) == filepath.Clean(path)
+	}
+	return os.SameFile(a, b)
+}
+
+// direnvParseVersion parses `direnv version` output such as "2.32.1\n"
+// (a leading "v" and a "-suffix" or "+suffix" are accepted).
+func direnvParseVersion(out []byte) (direnvVersion, error) {
+	s := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if i := strings.IndexAny(s, "-+ "); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return direnvVersion{}, fmt.Errorf("unrecognised direnv version %q", strings.TrimSpace(string(out)))
+	}
+	var v direnvVersion
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return direnvVersion{}, fmt.Errorf("unrecognised direnv version %q", strings.TrimSpace(string(out)))
+		}
+		v[i] = n
+	}
+	return v, nil
+}
+
+// less reports whether v is an older release than w.
+func (v direnvVersion) less(w direnvVersion) bool {
+	for i := range v {
+		if v[i] != w[i] {
+			return v[i] < w[i]
+		}
+	}
+	return false
+}
+
+// direnvParseStatus parses `direnv status` output of either form: JSON
+// (≥ 2.33 with --json) when it starts with '{', else text.
+func direnvParseStatus(out []byte) (direnvStatusResult, error) {
+	if t := bytes.TrimSpace(out); len(t) > 0 && t[0] == '{' {
+		return direnvParseStatusJSON(out)
+	}
+	return direnvParseStatusText(out)
+}
+
+// direnvParseStatusJSON parses `direnv status --json` (direnv ≥ 2.33):
+// .state.foundRC is null or {"path": ..., "allowed": 0|1|2}.
+func direnvParseStatusJSON(out []byte) (direnvStatusResult, error) {
+	var doc struct {
+		State *struct {
+			FoundRC *struct {
+				Path    *string `json:"path"`
+				Allowed *int    `json:"allowed"`
+			} `json:"foundRC"`
+		} `json:"state"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return direnvStatusResult{}, fmt.Errorf("parse status JSON: %w", err)
+	}
+	if doc.State == nil {
+		return direnvStatusResult{}, errors.New("parse status JSON: no \"state\" object")
+	}
+	res := direnvStatusResult{Form: direnvFormJSON}
+	rc := doc.State.FoundRC
+	if rc == nil {
+		return res, nil
+	}
+	if rc.Path == nil || *rc.Path == "" || rc.Allowed == nil {
+		return direnvStatusResult{}, errors.New("parse status JSON: foundRC lacks path or allowed")
+	}
+	a, err := direnvApprovalFrom(strconv.Itoa(*rc.Allowed))
+	if err != nil {
+		return direnvStatusResult{}, fmt.Errorf("parse status JSON: %w", err)
+	}
+	res.Found, res.Approval = *rc.Path, a
+	return res, nil
+}
+
+// direnvParseStatusText parses the text `direnv status`: the "Found RC path
+// P" and "Found RC allowed V" lines (V true/false on 2.32, 0/1/2 later). The
+// "Loaded RC ..." lines describe the RC of the current environment and are
+// ignored. No "Found RC path" line means no RC file.
+func direnvParseStatusText(out []byte) (direnvStatusResult, error) {
+	const (
+		pathPrefix    = "Found RC path "
+		allowedPrefix = "Found RC allowed "
+	)
+	res := direnvStatusResult{Form: direnvFormText}
+	var allowed string
+	haveAllowed := false
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, pathPrefix):
+			res.Found = strings.TrimPrefix(line, pathPrefix)
+		case strings.HasPrefix(line, allowedPrefix):
+			allowed, haveAllowed = strings.TrimSpace(strings.TrimPrefix(line, allowedPrefix)), true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return direnvStatusResult{}, fmt.Errorf("parse status: %w", err)
+	}
+	if res.Found == "" {
+		if haveAllowed {
+			return direnvStatusResult{}, errors.New("parse status: \"Found RC allowed\" without \"Found RC path\"")
+		}
+		return res, nil
+	}
+	if !haveAllowed {
+		return direnvStatusResult{}, fmt.Errorf("parse status: no \"Found RC allowed\" line for %s", res.Found)
+	}
+	a, err := direnvApprovalFrom(allowed)
+	if err != nil {
+		return direnvStatusResult{}, fmt.Errorf("parse status: %w", err)
+	}
+	res.Approval = a
+	return res, nil
+}
+
+// direnvApprovalFrom maps a status "allowed" value to an Approval.
+func direnvApprovalFrom(v string) (Approval, error) {
+	switch v {
+	case "true", "0":
+		return Allowed, nil
+	case "false", "1":
+		return NotAllowed, nil
+	case "2":
+		return Denied, nil
+	}
+	return ApprovalUnknown, fmt.Errorf("unknown approval value %q", v)
+}
