@@ -1,0 +1,461 @@
+package devshell
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The -update flag rewrites golden files. It is registered only when no
+// other test file of the package registered one already (package-level flag
+// variables are initialised before any init function runs).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files in testdata")
+	}
+}
+
+// tomlUpdate reports whether -update was passed.
+func tomlUpdate() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+const tomlDir = "testdata/manifest"
+
+func tomlRead(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(tomlDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// tomlGolden compares got with testdata/manifest/<name>.golden (or writes it
+// with -update).
+func tomlGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(tomlDir, name+".golden")
+	if tomlUpdate() {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func TestManifestGolden(t *testing.T) {
+	type op int
+	const (
+		add op = iota
+		remove
+	)
+	cases := []struct {
+		golden string
+		input  string
+		op     op
+		names  []string
+		want   []Status
+	}{
+		{"devshell_packages.add", "devshell_packages.toml", add, []string{"ripgrep"}, []Status{Added}},
+		{"devshell_packages.add-several", "devshell_packages.toml", add, []string{"go", "hub", "jq", "jq", "fd"}, []Status{AlreadyPresent, ProvidedByCommand, Added, AlreadyPresent, Added}},
+		{"devshell_packages.remove-middle", "devshell_packages.toml", remove, []string{"gopls"}, []Status{Removed}},
+		{"devshell_packages.remove-commented", "devshell_packages.toml", remove, []string{"go"}, []Status{Removed}},
+		{"devshell_packages.remove-last", "devshell_packages.toml", remove, []string{"golangci-lint"}, []Status{Removed}},
+		{"devshell_packages.remove-all", "devshell_packages.toml", remove, []string{"go", "gopls", "golangci-lint"}, []Status{Removed, Removed, Removed}},
+		{"devshell_packages.remove-absent", "devshell_packages.toml", remove, []string{"hub", "nothere"}, []Status{OnlyInCommand, NotPresent}},
+		{"top_level.add", "top_level.toml", add, []string{"jq"}, []Status{Added}},
+		{"top_level.remove-last", "top_level.toml", remove, []string{"cargo"}, []Status{Removed}},
+		{"top_level.remove-first", "top_level.toml", remove, []string{"rust-analyzer"}, []Status{Removed}},
+		{"dotted.add", "dotted.toml", add, []string{"git"}, []Status{Added}},
+		{"dotted.remove", "dotted.toml", remove, []string{"jq"}, []Status{Removed}},
+		{"dotted_nopkgs.add", "dotted_nopkgs.toml", add, []string{"git"}, []Status{Added}},
+		{"inline.add", "inline.toml", add, []string{"git"}, []Status{Added}},
+		{"inline.remove", "inline.toml", remove, []string{"jq"}, []Status{Removed}},
+		{"inline_nopkgs.add", "inline_nopkgs.toml", add, []string{"git", "hello"}, []Status{Added, ProvidedByCommand}},
+		{"inline_empty.add", "inline_empty.toml", add, []string{"git"}, []Status{Added}},
+		{"inline_multiline.add", "inline_multiline.toml", add, []string{"delve"}, []Status{Added}},
+		{"subtable.add", "subtable.toml", add, []string{"git"}, []Status{Added}},
+		{"header_only.add", "header_only.toml", add, []string{"git"}, []Status{Added}},
+		{"indented_section.add", "indented_section.toml", add, []string{"git"}, []Status{Added}},
+		{"no_devshell.add", "no_devshell.toml", add, []string{"git", "jq"}, []Status{Added, Added}},
+		{"no_devshell_nonl.add", "no_devshell_nonl.toml", add, []string{"git"}, []Status{Added}},
+		{"no_devshell_crlf.add", "no_devshell_crlf.toml", add, []string{"git"}, []Status{Added}},
+		{"no_devshell_blank_end.add", "no_devshell_blank_end.toml", add, []string{"git"}, []Status{Added}},
+		{"empty.add", "empty.toml", add, []string{"git"}, []Status{Added}},
+		{"comment_only_nonl.add", "comment_only_nonl.toml", add, []string{"git"}, []Status{Added}},
+		{"single_line.add", "single_line.toml", add, []string{"c"}, []Status{Added}},
+		{"single_line.remove-first", "single_line.toml", remove, []string{"a"}, []Status{Removed}},
+		{"single_line.remove-last", "single_line.toml", remove, []string{"b"}, []Status{Removed}},
+		{"single_line.remove-all", "single_line.toml", remove, []string{"a", "b"}, []Status{Removed, Removed}},
+		{"single_compact.add", "single_compact.toml", add, []string{"c"}, []Status{Added}},
+		{"single_spaced.add", "single_spaced.toml", add, []string{"c"}, []Status{Added}},
+		{"single_spaced.remove", "single_spaced.toml", remove, []string{"a"}, []Status{Removed}},
+		{"single_empty.add", "single_empty.toml", add, []string{"c"}, []Status{Added}},
+		{"single_empty_spaced.add", "single_empty_spaced.toml", add, []string{"c"}, []Status{Added}},
+		{"single_trailing_comma.add", "single_trailing_comma.toml", add, []string{"c"}, []Status{Added}},
+		{"single_trailing_comma.remove-last", "single_trailing_comma.toml", remove, []string{"b"}, []Status{Removed}},
+		{"literal.add", "literal.toml", add, []string{"pnpm", "it's"}, []Status{Added, Added}},
+		{"tabs.add", "tabs.toml", add, []string{"delve"}, []Status{Added}},
+		{"tabs.remove", "tabs.toml", remove, []string{"gopls"}, []Status{Removed}},
+		{"no_trailing_comma.add", "no_trailing_comma.toml", add, []string{"gamma"}, []Status{Added}},
+		{"no_trailing_comma.remove-last", "no_trailing_comma.toml", remove, []string{"beta"}, []Status{Removed}},
+		{"no_trailing_comma.remove-all", "no_trailing_comma.toml", remove, []string{"beta", "alpha"}, []Status{Removed, Removed}},
+		{"close_on_last.add", "close_on_last.toml", add, []string{"c"}, []Status{Added}},
+		{"close_on_last.remove-last", "close_on_last.toml", remove, []string{"b"}, []Status{Removed}},
+		{"close_on_last_comma.add", "close_on_last_comma.toml", add, []string{"c"}, []Status{Added}},
+		{"grid.add", "grid.toml", add, []string{"f"}, []Status{Added}},
+		{"grid.remove-middle", "grid.toml", remove, []string{"b"}, []Status{Removed}},
+		{"grid.remove-line-end", "grid.toml", remove, []string{"c"}, []Status{Removed}},
+		{"grid.remove-last", "grid.toml", remove, []string{"e"}, []Status{Removed}},
+		{"grid.remove-line-start", "grid.toml", remove, []string{"d"}, []Status{Removed}},
+		{"open_line.add", "open_line.toml", add, []string{"c"}, []Status{Added}},
+		{"open_line.remove-first", "open_line.toml", remove, []string{"a"}, []Status{Removed}},
+		{"crlf.add", "crlf.toml", add, []string{"delve"}, []Status{Added}},
+		{"crlf.remove", "crlf.toml", remove, []string{"go"}, []Status{Removed}},
+		{"nonl.add", "nonl.toml", add, []string{"delve"}, []Status{Added}},
+		{"nonl.remove", "nonl.toml", remove, []string{"gopls"}, []Status{Removed}},
+		{"nopkgs_nonl.add", "nopkgs_nonl.toml", add, []string{"git"}, []Status{Added}},
+		{"nopkgs_crlf.add", "nopkgs_crlf.toml", add, []string{"git"}, []Status{Added}},
+		{"after_commands.add", "after_commands.toml", add, []string{"git", "nixpkgs-fmt"}, []Status{Added, ProvidedByCommand}},
+		{"after_commands_nopkgs.add", "after_commands_nopkgs.toml", add, []string{"git"}, []Status{Added}},
+		{"tricky_strings.add", "tricky_strings.toml", add, []string{"fake", "x"}, []Status{Added, Added}},
+		{"tricky_strings.remove", "tricky_strings.toml", remove, []string{"real", "fake"}, []Status{Removed, NotPresent}},
+		{"tricky_nopkgs.add", "tricky_nopkgs.toml", add, []string{"git"}, []Status{Added}},
+		{"spaced_commands.add", "spaced_commands.toml", add, []string{"nodejs-16_x", "yarn"}, []Status{AlreadyPresent, Added}},
+		{"spaced_commands.remove", "spaced_commands.toml", remove, []string{"nodejs-16_x", "nodejs-16_x"}, []Status{Removed, OnlyInCommand}},
+		{"commented_elements.add", "commented_elements.toml", add, []string{"python2"}, []Status{Added}},
+		{"commented_elements.remove", "commented_elements.toml", remove, []string{"rust-analyzer", "vales.pkgs.rust"}, []Status{Removed, Removed}},
+		{"duplicates.add", "duplicates.toml", add, []string{"jq"}, []Status{AlreadyPresent}},
+		{"duplicates.remove", "duplicates.toml", remove, []string{"jq"}, []Status{Removed}},
+		{"empty_multiline.add", "empty_multiline.toml", add, []string{"git"}, []Status{Added}},
+		{"commands_inline.add", "commands_inline.toml", add, []string{"hub", "jq"}, []Status{ProvidedByCommand, Added}},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.golden, func(t *testing.T) {
+			if seen[c.golden] {
+				t.Fatalf("duplicate golden name %s", c.golden)
+			}
+			seen[c.golden] = true
+			in := tomlRead(t, c.input)
+			var out []byte
+			var res []Result
+			var err error
+			if c.op == add {
+				out, res, err = AddPackages(c.input, in, c.names)
+			} else {
+				out, res, err = RemovePackages(c.input, in, c.names)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Status
+			for i, r := range res {
+				if r.Name != c.names[i] {
+					t.Errorf("result %d is for %q, want %q", i, r.Name, c.names[i])
+				}
+				got = append(got, r.Status)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("statuses = %v, want %v", got, c.want)
+			}
+			tomlGolden(t, c.golden, out)
+			if _, err := ParseManifest(c.golden, out); err != nil {
+				t.Errorf("output does not parse: %v", err)
+			}
+		})
+	}
+}
+
+// TestManifestAddRemoveIdentity adds names to every fixture whose packages
+// list exists and checks that removing them gives back the exact bytes.
+func TestManifestAddRemoveIdentity(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(tomlDir, "*.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, f := range files {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseManifest(f, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.lists) == 0 {
+			continue
+		}
+		for _, names := range [][]string{{"zz-new"}, {"zz-one", "zz-two"}, {"python3Packages.black"}} {
+			added, _, err := AddPackages(f, in, names)
+			if err != nil {
+				t.Fatalf("%s: add %v: %v", f, names, err)
+			}
+			back, res, err := RemovePackages(f, added, names)
+			if err != nil {
+				t.Fatalf("%s: remove %v: %v", f, names, err)
+			}
+			for _, r := range res {
+				if r.Status != Removed {
+					t.Errorf("%s: remove %s: %v", f, r.Name, r.Status)
+				}
+			}
+			if !bytes.Equal(back, in) {
+				t.Errorf("%s: add+remove %v changed the file:\n--- after add ---\n%s\n--- after remove ---\n%s", f, names, added, back)
+			}
+			checked++
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d add/remove round trips checked; fixtures missing?", checked)
+	}
+}
+
+// TestManifestRemoveKeepsOtherComments removes each element in turn and
+// checks that every comment not on the removed element's line survives.
+func TestManifestRemoveKeepsOtherComments(t *testing.T) {
+	for _, f := range []string{"devshell_packages.toml", "no_trailing_comma.toml", "commented_elements.toml", "crlf.toml", "tabs.toml", "tricky_strings.toml", "duplicates.toml"} {
+		in := tomlRead(t, f)
+		m, err := ParseManifest(f, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range m.Packages() {
+			if ValidName(e.Attr) != nil {
+				continue
+			}
+			out, _, err := RemovePackages(f, in, []string{e.Attr})
+			if err != nil {
+				t.Fatalf("%s: remove %s: %v", f, e.Attr, err)
+			}
+			for _, line := range strings.Split(string(in), "\n") {
+				i := strings.Index(line, "#")
+				if i < 0 || strings.Contains(line, `"`+e.Attr+`"`) || strings.Contains(line, `'`+e.Attr+`'`) {
+					continue
+				}
+				comment := strings.TrimRight(line[i:], "\r")
+				if !bytes.Contains(out, []byte(comment)) {
+					t.Errorf("%s: removing %s lost the comment %q:\n%s", f, e.Attr, comment, out)
+				}
+			}
+			om, err := ParseManifest(f, out)
+			if err != nil {
+				t.Fatalf("%s: output does not parse: %v", f, err)
+			}
+			var want []Entry
+			for _, x := range m.Packages() {
+				if x.Attr != e.Attr {
+					want = append(want, x)
+				}
+			}
+			if got := om.Packages(); !slices.Equal(got, want) {
+				t.Errorf("%s: after removing %s, packages = %v, want %v", f, e.Attr, got, want)
+			}
+		}
+	}
+}
+
+func TestManifestLists(t *testing.T) {
+	cases := []struct {
+		file     string
+		packages []Entry
+		commands []string
+		imports  []string
+	}{
+		{"devshell_packages.toml", []Entry{{"go", "devshell"}, {"gopls", "devshell"}, {"golangci-lint", "devshell"}}, []string{"hub"}, []string{"./extra.toml", "nix/module.nix"}},
+		{"top_level.toml", []Entry{{"rust-analyzer", ""}, {"cargo", ""}}, nil, nil},
+		{"dotted.toml", []Entry{{"jq", "devshell"}, {"curl", "devshell"}}, nil, nil},
+		{"inline.toml", []Entry{{"jq", "devshell"}}, nil, nil},
+		{"inline_multiline.toml", []Entry{{"go", "devshell"}, {"gopls", "devshell"}}, nil, nil},
+		{"tricky_strings.toml", []Entry{{"real", "devshell"}, {"lit[eral]", "devshell"}}, nil, nil},
+		{"tricky_nopkgs.toml", nil, nil, nil},
+		{"spaced_commands.toml", []Entry{{"nodejs-16_x", "devshell"}, {"fish", "devshell"}}, []string{"nodejs-16_x"}, nil},
+		{"duplicates.toml", []Entry{{"jq", ""}, {"jq", "devshell"}, {"go", "devshell"}, {"jq", "devshell"}}, nil, nil},
+		{"commands_inline.toml", []Entry{{"go", "devshell"}}, []string{"hub"}, nil},
+		{"after_commands.toml", []Entry{{"go", "devshell"}}, []string{"nixpkgs-fmt"}, nil},
+		{"commented_elements.toml", []Entry{{"vales.pkgs.rust", ""}, {"rust-analyzer", ""}}, nil, nil},
+		{"empty.toml", nil, nil, nil},
+	}
+	for _, c := range cases {
+		m, err := ParseManifest(c.file, tomlRead(t, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Packages(); !slices.Equal(got, c.packages) {
+			t.Errorf("%s: Packages() = %v, want %v", c.file, got, c.packages)
+		}
+		if got := m.CommandPackages(); !slices.Equal(got, c.commands) {
+			t.Errorf("%s: CommandPackages() = %v, want %v", c.file, got, c.commands)
+		}
+		if got := m.Imports(); !slices.Equal(got, c.imports) {
+			t.Errorf("%s: Imports() = %v, want %v", c.file, got, c.imports)
+		}
+	}
+}
+
+func TestManifestParseError(t *testing.T) {
+	cases := []struct {
+		name, in  string
+		line, col int
+		msg       string
+	}{
+		{"unclosed array", "[devshell]\npackages = [\n  \"a\",\n", 3, 7, "array is incomplete"},
+		{"missing comma", "[devshell]\npackages = [\"a\" \"b\"]\n", 2, 17, "expected ',' or ']'"},
+		{"bare value", "name = ?\n", 1, 8, "unexpected character"},
+		{"duplicate key", "[devshell]\nname = \"a\"\nname = \"b\"\n", 3, 1, "name"},
+		{"duplicate table", "[devshell]\n[devshell]\n", 2, 2, "devshell"},
+		{"crlf line count", "a = 1\r\nb = \r\n", 2, 5, ""},
+		{"unterminated string", "[devshell]\npackages = [\"a]\n", 2, 16, "new lines"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseManifest("dir/devshell.toml", []byte(c.in))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+			}
+			if pe.Path != "dir/devshell.toml" || pe.Line != c.line || pe.Col != c.col {
+				t.Errorf("position %s:%d:%d, want dir/devshell.toml:%d:%d (%v)", pe.Path, pe.Line, pe.Col, c.line, c.col, err)
+			}
+			if !strings.Contains(pe.Msg, c.msg) {
+				t.Errorf("message %q does not mention %q", pe.Msg, c.msg)
+			}
+			if want := fmt.Sprintf("dir/devshell.toml:%d:%d: %s", c.line, c.col, pe.Msg); err.Error() != want {
+				t.Errorf("Error() = %q, want %q", err.Error(), want)
+			}
+			if strings.Contains(pe.Msg, "\n") {
+				t.Errorf("message is not one line: %q", pe.Msg)
+			}
+			for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){AddPackages, RemovePackages} {
+				out, _, err := op("dir/devshell.toml", []byte(c.in), []string{"jq"})
+				if !errors.As(err, &pe) || out != nil {
+					t.Errorf("edit of invalid TOML: out=%q err=%v, want nil and a *ParseError", out, err)
+				}
+			}
+		})
+	}
+}
+
+func TestManifestConflicts(t *testing.T) {
+	cases := []struct{ name, in, msg string }{
+		{"packages string", "packages = \"jq\"\n", "1:1: packages is a string, not an array"},
+		{"devshell packages table", "[devshell.packages]\nx = 1\n", "1:2: devshell.packages is a table, not an array"},
+		{"devshell array of tables", "[[devshell]]\nname = \"x\"\n", "1:3: devshell is an array of tables, not a table"},
+		{"devshell string", "devshell = \"x\"\n", "1:1: devshell is a string, not a table"},
+		{"dotted into packages", "devshell.packages.x = 1\n", "devshell.packages is a table"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := AddPackages("f.toml", []byte(c.in), []string{"jq"})
+			if err == nil || out != nil {
+				t.Fatalf("AddPackages = %q, %v; want an error", out, err)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %q does not contain %q", err, c.msg)
+			}
+		})
+	}
+}
+
+func TestManifestInvalidNameChangesNothing(t *testing.T) {
+	in := tomlRead(t, "devshell_packages.toml")
+	for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){AddPackages, RemovePackages} {
+		out, res, err := op("f.toml", in, []string{"ok", "bad name"})
+		if err == nil || out != nil || res != nil {
+			t.Errorf("got %q, %v, %v; want nil, nil, error", out, res, err)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	cases := []struct {
+		name string
+		ok   bool
+		msg  string
+	}{
+		{"jq", true, ""},
+		{"python3Packages.black", true, ""},
+		{"nodejs-16_x", true, ""},
+		{"gtk+3", true, ""},
+		{"foo'", true, ""},
+		{"haskellPackages.lens_5_2", true, ""},
+		{"", false, "empty"},
+		{"a..b", false, "empty attribute segment"},
+		{".a", false, "empty attribute segment"},
+		{"a.", false, "empty attribute segment at the end"},
+		{"foo bar", false, "' '"},
+		{`foo"bar`, false, `'"'`},
+		{`a\b`, false, `'\\'`},
+		{"${pkgs.jq}", false, "'$'"},
+		{"héllo", false, "'é'"},
+		{"a\nb", false, `'\n'`},
+		{"tab\tx", false, `'\t'`},
+		{"a#b", false, "'#'"},
+		{"a=b", false, "'='"},
+		{"pkgs/jq", false, "'/'"},
+		{"\xff", false, "invalid UTF-8"},
+	}
+	for _, c := range cases {
+		err := ValidName(c.name)
+		if (err == nil) != c.ok {
+			t.Errorf("ValidName(%q) = %v, want ok=%v", c.name, err, c.ok)
+			continue
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("ValidName(%q) = %q, want it to mention %q", c.name, err, c.msg)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("ValidName(%q) error is not one line", c.name)
+			}
+		}
+	}
+}
+
+func TestManifestStatusString(t *testing.T) {
+	want := map[Status]string{
+		Added: "added", AlreadyPresent: "already present", ProvidedByCommand: "provided by a command",
+		Removed: "removed", NotPresent: "not present", OnlyInCommand: "only in a command",
+	}
+	for s, w := range want {
+		if s.String() != w {
+			t.Errorf("%d.String() = %q, want %q", int(s), s.String(), w)
+		}
+	}
+	if got := Status(42).String(); got != "Status(42)" {
+		t.Errorf("unknown status String() = %q", got)
+	}
+}
+
+// TestManifestDoesNotAliasInput checks that edits never write into the
+// caller's slice.
+func TestManifestDoesNotAliasInput(t *testing.T) {
+	in := tomlRead(t, "devshell_packages.toml")
+	orig := bytes.Clone(in)
+	if _, _, err := AddPackages("f", in, []string{"zz"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := RemovePackages("f", in, []string{"go"}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, orig) {
+		t.Fatal("input slice modified")
+	}
+}
