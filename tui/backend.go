@@ -1,0 +1,127 @@
+package tui
+
+import (
+	"context"
+	"errors"
+
+	"github.com/devsh/devsh/nixsearch"
+)
+
+// Backend is what the TUI needs from the project and the index. All methods
+// may block; the model calls them only inside tea.Cmds, never in Update or
+// View. Calls that write (Toggle, Sync) are never concurrent with each other:
+// the model runs them one at a time, in the order the user asked for them.
+type Backend interface {
+	// Project describes the project for the header.
+	Project() ProjectInfo
+	// Packages lists the devshell.toml packages in file order.
+	Packages(ctx context.Context) ([]Installed, error)
+	// Toggle adds (add=true) or removes attr and writes the file at once.
+	Toggle(ctx context.Context, attr string, add bool) (Change, error)
+	// Sync brings .envrc watches in line and reloads direnv; it returns a
+	// one-line summary of what it did.
+	Sync(ctx context.Context) (string, error)
+	// OpenIndex opens the cached index, if any. A missing cache is not an
+	// error: it is reported as IndexInfo.Missing.
+	OpenIndex(ctx context.Context) (IndexInfo, error)
+	// BuildIndex evaluates nixpkgs and replaces the index; progress is called
+	// with the number of attributes evaluated so far, from any goroutine, and
+	// never after BuildIndex returns.
+	BuildIndex(ctx context.Context, progress func(evaluated int)) (IndexInfo, error)
+	// Search returns the best limit matches for query, best first, and the
+	// number of all matches. An empty query matches every package; its rows
+	// are the first limit packages in index order.
+	Search(ctx context.Context, query string, limit int) (Results, error)
+	// Meta fetches the details the index does not keep.
+	Meta(ctx context.Context, attr string) (Meta, error)
+}
+
+// ErrNixMissing is the error (matched with errors.Is) a Backend returns from
+// OpenIndex, BuildIndex, Search or Meta when nix is not installed. The TUI
+// then says so and keeps the packages panel usable.
+var ErrNixMissing = errors.New("nix is not installed")
+
+// ProjectInfo describes the project in the header.
+type ProjectInfo struct {
+	// Dir is the project directory in display form, e.g. "~/src/flynix".
+	Dir string
+	// Source names the nixpkgs searched, e.g. "nixpkgs 870493f (flake.lock)".
+	Source string
+	// TOMLName is the devshell.toml file name shown on the panel, e.g.
+	// "devshell.toml".
+	TOMLName string
+}
+
+// Installed is one package of devshell.toml.
+type Installed struct {
+	// Attr is the package string as written in the file.
+	Attr string
+	// FromCommand is true when the package is only brought in by a
+	// [[commands]] entry; the TUI does not remove those.
+	FromCommand bool
+}
+
+// Change is one edit of devshell.toml.
+type Change struct {
+	Attr string
+	// Added is true for an add, false for a remove.
+	Added bool
+	// Unchanged is true when the file already had the requested state and
+	// nothing was written; such a change is not listed or undone.
+	Unchanged bool
+	// Note is an optional remark, e.g. "also provided by [[commands]]".
+	Note string
+}
+
+// String renders the change as one line, e.g. "+ cargo-edit added".
+func (c Change) String() string {
+	var s string
+	switch {
+	case c.Unchanged && c.Added:
+		s = "= " + c.Attr + " already present"
+	case c.Unchanged:
+		s = "= " + c.Attr + " not present"
+	case c.Added:
+		s = "+ " + c.Attr + " added"
+	default:
+		s = "- " + c.Attr + " removed"
+	}
+	if c.Note != "" {
+		s += " (" + c.Note + ")"
+	}
+	return s
+}
+
+// IndexInfo describes the package index.
+type IndexInfo struct {
+	// Count is the number of packages in the index.
+	Count int
+	// Stale is true when the index was built for another nixpkgs than the
+	// project's; it is still searchable.
+	Stale bool
+	// Missing is true when there is no index at all.
+	Missing bool
+}
+
+// Results is the answer to one search.
+type Results struct {
+	Query string
+	// Total is the number of all matches; Rows holds at most limit of them.
+	Total int
+	Rows  []Row
+}
+
+// Row is one search result.
+type Row struct {
+	Pkg nixsearch.Package
+	// Positions are the byte offsets in Pkg.Attr of the matched characters,
+	// ascending.
+	Positions []int
+}
+
+// Meta is what the detail area fetches lazily for one package.
+type Meta struct {
+	Homepage    string
+	License     string
+	MainProgram string
+}

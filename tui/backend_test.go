@@ -1,0 +1,336 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/devsh/devsh/nixsearch"
+)
+
+// memBackend is the TUI's seam for model tests: an in-memory package index
+// and an in-memory devshell.toml package list stand in for the nixsearch
+// and devshell packages behind the Backend interface. The behaviour of the
+// real TOML editor, nix and direnv is tested in those packages, and the
+// whole binary is run end to end (real nix, real direnv, in tmux) by the
+// lead's test in cmd/devsh. Failures that nix or direnv would produce are
+// injected through the *Err fields.
+type memBackend struct {
+	mu sync.Mutex
+
+	project   ProjectInfo
+	index     []memEntry
+	installed []Installed
+	meta      map[string]Meta
+
+	info     IndexInfo
+	openErr  error
+	buildErr error
+	syncErr  error
+	metaErr  error
+	// buildTo is the index a build produces; buildSteps the progress
+	// counts it reports.
+	buildTo    []nixsearch.Package
+	buildSteps []int
+	// gate, when set, holds OpenIndex until it is closed; buildGate holds
+	// BuildIndex after its progress reports.
+	gate      chan struct{}
+	buildGate chan struct{}
+	// searchCtxErrs records ctx.Err() as each Search starts.
+	searchCtxErrs []error
+
+	calls []string
+}
+
+// memEntry is an indexed package with its lower-case attribute.
+type memEntry struct {
+	pkg   nixsearch.Package
+	lower string
+}
+
+func newMemBackend(pkgs []nixsearch.Package, installed ...string) *memBackend {
+	b := &memBackend{
+		project: ProjectInfo{Dir: "~/src/flynix", Source: "nixpkgs 870493f (flake.lock)", TOMLName: "devshell.toml"},
+		meta:    map[string]Meta{},
+	}
+	b.setIndex(pkgs)
+	b.info = IndexInfo{Count: len(pkgs)}
+	for _, a := range installed {
+		b.installed = append(b.installed, Installed{Attr: a})
+	}
+	return b
+}
+
+func (b *memBackend) setIndex(pkgs []nixsearch.Package) {
+	b.index = make([]memEntry, len(pkgs))
+	for i, p := range pkgs {
+		b.index[i] = memEntry{pkg: p, lower: strings.ToLower(p.Attr)}
+	}
+}
+
+func (b *memBackend) log(format string, args ...any) {
+	b.calls = append(b.calls, fmt.Sprintf(format, args...))
+}
+
+// callLog returns the calls made so far, in order, except searches,
+// metadata fetches and package reads (which are many and checked
+// otherwise).
+func (b *memBackend) callLog() []string {
+	var out []string
+	for _, c := range b.allCalls() {
+		if !strings.HasPrefix(c, "search ") && !strings.HasPrefix(c, "meta ") && c != "packages" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// allCalls returns every call made so far, in order.
+func (b *memBackend) allCalls() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.calls)
+}
+
+func (b *memBackend) attrs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, it := range b.installed {
+		out = append(out, it.Attr)
+	}
+	return out
+}
+
+func (b *memBackend) Project() ProjectInfo { return b.project }
+
+func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.log("packages")
+	return slices.Clone(b.installed), nil
+}
+
+func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (Change, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if add {
+		b.log("add %s", attr)
+	} else {
+		b.log("remove %s", attr)
+	}
+	i := slices.IndexFunc(b.installed, func(it Installed) bool { return it.Attr == attr })
+	switch {
+	case add && i >= 0:
+		return Change{Attr: attr, Added: true, Unchanged: true}, nil
+	case add:
+		b.installed = append(b.installed, Installed{Attr: attr})
+	case i < 0:
+		return Change{Attr: attr, Unchanged: true}, nil
+	case b.installed[i].FromCommand:
+		return Change{}, fmt.Errorf("%s is provided by a [[commands]] entry", attr)
+	default:
+		b.installed = slices.Delete(b.installed, i, i+1)
+	}
+	return Change{Attr: attr, Added: add}, nil
+}
+
+func (b *memBackend) Sync(ctx context.Context) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.log("sync")
+	if b.syncErr != nil {
+		return "", b.syncErr
+	}
+	return ".envrc watches devshell.toml; direnv reloaded", nil
+}
+
+func (b *memBackend) OpenIndex(ctx context.Context) (IndexInfo, error) {
+	if b.gate != nil {
+		<-b.gate
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.log("open")
+	return b.info, b.openErr
+}
+
+func (b *memBackend) BuildIndex(ctx context.Context, progress func(int)) (IndexInfo, error) {
+	b.mu.Lock()
+	steps, to, err := b.buildSteps, b.buildTo, b.buildErr
+	b.log("build")
+	b.mu.Unlock()
+	for _, n := range steps {
+		progress(n)
+	}
+	if b.buildGate != nil {
+		select {
+		case <-b.buildGate:
+		case <-ctx.Done():
+			return IndexInfo{}, ctx.Err()
+		}
+	}
+	if err != nil {
+		return IndexInfo{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.setIndex(to)
+	b.info = IndexInfo{Count: len(to)}
+	return b.info, nil
+}
+
+func (b *memBackend) Search(ctx context.Context, query string, limit int) (Results, error) {
+	b.mu.Lock()
+	index := b.index
+	b.log("search %q", query)
+	b.searchCtxErrs = append(b.searchCtxErrs, ctx.Err())
+	b.mu.Unlock()
+	return memSearch(index, query, limit), nil
+}
+
+func (b *memBackend) Meta(ctx context.Context, attr string) (Meta, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.log("meta %s", attr)
+	if b.metaErr != nil {
+		return Meta{}, b.metaErr
+	}
+	return b.meta[attr], nil
+}
+
+// memSearch is a small but real matcher for the tests: the query's
+// characters must appear in order in the attribute (case-insensitive). A
+// contiguous match scores above a scattered one, an earlier match above a
+// later one, a shorter attribute above a longer one. It keeps the best
+// limit rows in a sorted slice.
+func memSearch(index []memEntry, query string, limit int) Results {
+	res := Results{Query: query}
+	if query == "" {
+		res.Total = len(index)
+		for _, e := range index[:min(limit, len(index))] {
+			res.Rows = append(res.Rows, Row{Pkg: e.pkg})
+		}
+		return res
+	}
+	q := strings.ToLower(query)
+	type scored struct {
+		score int
+		i     int
+	}
+	var top []scored
+	for i, e := range index {
+		score, ok := memScore(e.lower, q)
+		if !ok {
+			continue
+		}
+		res.Total++
+		if len(top) == limit && score <= top[len(top)-1].score {
+			continue
+		}
+		// Best first; among equal scores, index order.
+		at := sort.Search(len(top), func(k int) bool { return top[k].score < score })
+		top = slices.Insert(top, at, scored{score, i})
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	for _, s := range top {
+		e := index[s.i]
+		res.Rows = append(res.Rows, Row{Pkg: e.pkg, Positions: memPositions(e.lower, q)})
+	}
+	return res
+}
+
+// memScore scores attr (lower case) for q (lower case).
+func memScore(attr, q string) (int, bool) {
+	if i := strings.Index(attr, q); i >= 0 {
+		score := 10_000 - 10*i - len(attr)
+		if len(attr) == len(q) {
+			score += 5_000
+		}
+		return score, true
+	}
+	j, gaps := 0, 0
+	for i := 0; i < len(attr) && j < len(q); i++ {
+		if attr[i] == q[j] {
+			j++
+		} else if j > 0 {
+			gaps++
+		}
+	}
+	if j < len(q) {
+		return 0, false
+	}
+	return 1_000 - gaps - len(attr), true
+}
+
+// memPositions returns the byte offsets of q's characters in attr.
+func memPositions(attr, q string) []int {
+	if i := strings.Index(attr, q); i >= 0 {
+		pos := make([]int, len(q))
+		for k := range pos {
+			pos[k] = i + k
+		}
+		return pos
+	}
+	var pos []int
+	j := 0
+	for i := 0; i < len(attr) && j < len(q); i++ {
+		if attr[i] == q[j] {
+			pos = append(pos, i)
+			j++
+		}
+	}
+	return pos
+}
+
+// testPackages is a small index like the fixture flake's.
+func testPackages() []nixsearch.Package {
+	p := func(attr, version, desc string) nixsearch.Package {
+		pname := attr
+		if i := strings.LastIndexByte(attr, '.'); i >= 0 {
+			pname = attr[i+1:]
+		}
+		return nixsearch.Package{Attr: attr, Pname: pname, Version: version, Description: desc}
+	}
+	return []nixsearch.Package{
+		p("cargo", "1.89.0", "Downloads your Rust project's dependencies and builds your project"),
+		p("cargo-audit", "0.21.2", "Audit Cargo.lock files for crates with security vulnerabilities"),
+		p("cargo-edit", "0.13.7", "Utility for managing cargo dependencies from the command line"),
+		p("cargo-edit-unwrapped", "0.13.7", "Utility for managing cargo dependencies from the command line (unwrapped)"),
+		p("cargo-watch", "8.5.3", "Cargo subcommand for watching over Cargo project's source"),
+		p("cargo-nextest", "0.9.92", "Next-generation test runner for Rust projects"),
+		p("rustc", "1.89.0", "Safe, concurrent, practical language (wrapper script)"),
+		p("rustfmt", "1.89.0", "Tool for formatting Rust code according to style guidelines"),
+		p("rust-analyzer", "2025-08-25", "Modular compiler frontend for the Rust language"),
+		p("flyctl", "0.3.172", "Command line tools for fly.io services"),
+		p("go", "1.25.0", "Go Programming language"),
+		p("gopls", "0.20.0", "Official language server for the Go language"),
+		p("nodejs", "22.18.0", "Event-driven I/O framework for the V8 JavaScript engine"),
+		p("python3", "3.13.6", "High-level dynamically-typed programming language"),
+		p("python3Packages.requests", "2.32.4", "HTTP library for Python"),
+		p("python3Packages.black", "25.1.0", "Uncompromising Python code formatter"),
+		p("ripgrep", "14.1.1", "Utility that combines the usability of The Silver Searcher with the raw speed of grep"),
+		p("fd", "10.2.0", "Simple, fast and user-friendly alternative to find"),
+		p("jq", "1.8.1", "Lightweight and flexible command-line JSON processor"),
+		p("shellcheck", "0.11.0", "Shell script analysis tool"),
+		p("direnv", "2.37.1", "Shell extension that manages your environment"),
+		p("git", "2.50.1", "Distributed version control system"),
+		p("tmux", "3.5a", "Terminal multiplexer"),
+		p("hyperfine", "1.19.0", "Command-line benchmarking tool"),
+		p("postgresql", "17.5", "Powerful, open source object-relational database system"),
+		p("redis", "8.0.3", "Open source, advanced key-value store"),
+	}
+}
+
+// testMeta is the metadata the tests' backend knows.
+func testMeta() map[string]Meta {
+	return map[string]Meta{
+		"cargo-edit": {Homepage: "https://github.com/killercup/cargo-edit", License: "MIT", MainProgram: "cargo-add"},
+		"cargo":      {Homepage: "https://crates.io", License: "MIT OR Apache-2.0", MainProgram: "cargo"},
+	}
+}

@@ -1,0 +1,73 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// loadCmd loads the project, its packages and the cached index and, when
+// the index is usable, searches the empty query, so that a warm start has
+// everything for the first frame.
+func loadCmd(ctx context.Context, b Backend) tea.Cmd {
+	return func() tea.Msg { return load(ctx, b) }
+}
+
+func load(ctx context.Context, b Backend) loadedMsg {
+	msg := loadedMsg{project: b.Project()}
+	msg.packages, msg.pkgErr = b.Packages(ctx)
+	msg.index, msg.indexErr = b.OpenIndex(ctx)
+	if msg.indexErr == nil && !msg.index.Missing {
+		msg.results, msg.searchErr = b.Search(ctx, "", resultLimit)
+		msg.searched = true
+	}
+	return msg
+}
+
+// searchCmd runs the search numbered seq.
+func searchCmd(ctx context.Context, b Backend, query string, seq int) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.Search(ctx, query, resultLimit)
+		return searchResultMsg{seq: seq, res: res, err: err}
+	}
+}
+
+// packagesCmd re-reads devshell.toml's packages after the write seq.
+func packagesCmd(ctx context.Context, b Backend, seq int) tea.Cmd {
+	return func() tea.Msg {
+		pkgs, err := b.Packages(ctx)
+		return packagesMsg{seq: seq, pkgs: pkgs, err: err}
+	}
+}
+
+// buildCmd builds the index, reporting progress into pipe; it closes the
+// pipe when the build ends, which ends listenProgressCmd.
+func buildCmd(ctx context.Context, b Backend, pipe *progressPipe, seq int, clock func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		info, err := b.BuildIndex(ctx, pipe.report)
+		pipe.close()
+		return buildDoneMsg{seq: seq, info: info, err: err, at: clock()}
+	}
+}
+
+// listenProgressCmd waits for the next progress report of the build seq.
+// The model re-arms it after each report; it returns nothing once the
+// build has ended.
+func listenProgressCmd(pipe *progressPipe, seq int, clock func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		n, ok := pipe.next()
+		if !ok {
+			return nil
+		}
+		return buildProgressMsg{seq: seq, evaluated: n, at: clock()}
+	}
+}
+
+// metaCmd fetches the metadata of attr.
+func metaCmd(ctx context.Context, b Backend, attr string) tea.Cmd {
+	return func() tea.Msg {
+		meta, err := b.Meta(ctx, attr)
+		return metaMsg{attr: attr, meta: meta, err: err}
+	}
+}

@@ -1,0 +1,158 @@
+package tui
+
+import (
+	"strings"
+	"time"
+)
+
+// detailHeight is the number of lines of the detail area: two for the
+// attribute, version and description, one for the fetched metadata.
+const detailHeight = 3
+
+// metaDelay is how long the selection must rest before its metadata is
+// fetched: scrolling through the list must not start one nix evaluation
+// per row.
+const metaDelay = 150 * time.Millisecond
+
+// metaEntry is a cached Meta answer.
+type metaEntry struct {
+	meta Meta
+	err  error
+}
+
+// selection is what the detail area shows: a result row, or a package of
+// the panel (whose version and description are unknown).
+type selection struct {
+	attr        string
+	version     string
+	description string
+	installed   bool
+	fromCommand bool
+	fromPanel   bool
+}
+
+// detailModel is the detail area with its metadata cache. At most one
+// Meta call runs at a time; the wanted attribute is fetched once the
+// running call ends.
+type detailModel struct {
+	cache    map[string]metaEntry
+	want     string // attribute under the cursor
+	seq      int    // numbers selection changes, for the metaDelay timer
+	inflight string // attribute being fetched, "" when none
+	disabled bool   // no metadata source (nix missing)
+}
+
+func newDetailModel() detailModel {
+	return detailModel{cache: make(map[string]metaEntry)}
+}
+
+// Select records the selection; fetch is true when its metadata should be
+// fetched after metaDelay.
+func (d detailModel) Select(attr string) (detailModel, bool) {
+	if attr == d.want {
+		return d, false
+	}
+	d.want = attr
+	d.seq++
+	if attr == "" || d.disabled {
+		return d, false
+	}
+	_, cached := d.cache[attr]
+	return d, !cached
+}
+
+// Start reports which attribute to fetch now, if any, and marks it in
+// flight.
+func (d detailModel) Start() (detailModel, string) {
+	if d.disabled || d.inflight != "" || d.want == "" {
+		return d, ""
+	}
+	if _, cached := d.cache[d.want]; cached {
+		return d, ""
+	}
+	d.inflight = d.want
+	return d, d.want
+}
+
+// Done stores an answer.
+func (d detailModel) Done(msg metaMsg) detailModel {
+	d.cache[msg.attr] = metaEntry{meta: msg.meta, err: msg.err}
+	if d.inflight == msg.attr {
+		d.inflight = ""
+	}
+	return d
+}
+
+// View renders detailHeight lines of width w for sel.
+func (d detailModel) View(st Styles, sel selection, w int) []string {
+	if sel.attr == "" {
+		return tuiLines(nil, detailHeight, w)
+	}
+	attr := tuiSanitize(sel.attr)
+	head := attr
+	if sel.version != "" {
+		head += " " + tuiSanitize(sel.version)
+	}
+	var text string
+	switch {
+	case sel.fromCommand:
+		text = "provided by a [[commands]] entry"
+	case sel.fromPanel:
+		text = "in devshell.toml"
+	default:
+		text = tuiSanitize(sel.description)
+		if sel.installed {
+			text = markInstalled + " in devshell.toml · " + text
+		}
+	}
+	inner := w - 1
+	wrapped := tuiWrap(head+" · "+text, inner, 2)
+	lines := make([]string, 0, detailHeight)
+	for i, l := range wrapped {
+		if i == 0 && strings.HasPrefix(l, head) {
+			rest := l[len(head):]
+			lines = append(lines, tuiPad(" "+st.DetailAttr.Render(head)+st.Dim.Render(rest), 1+tuiWidth(l), w))
+			continue
+		}
+		lines = append(lines, tuiPad(" "+st.Dim.Render(l), 1+tuiWidth(l), w))
+	}
+	lines = tuiLines(lines, 2, w)
+	lines = append(lines, tuiPad(" "+st.Meta.Render(tuiTruncate(d.metaLine(sel.attr), inner)), 1+tuiWidth(tuiTruncate(d.metaLine(sel.attr), inner)), w))
+	return lines
+}
+
+// metaLine is the third detail line: homepage, licence and main program.
+func (d detailModel) metaLine(attr string) string {
+	if d.disabled {
+		return ""
+	}
+	e, ok := d.cache[attr]
+	switch {
+	case !ok:
+		return "…"
+	case e.err != nil:
+		return "details unavailable: " + tuiSanitize(e.err.Error())
+	}
+	var parts []string
+	if h := detailHomepage(e.meta.Homepage); h != "" {
+		parts = append(parts, "homepage "+h)
+	}
+	if e.meta.License != "" {
+		parts = append(parts, tuiSanitize(e.meta.License))
+	}
+	if e.meta.MainProgram != "" {
+		parts = append(parts, "main program "+tuiSanitize(e.meta.MainProgram))
+	}
+	if len(parts) == 0 {
+		return "no homepage, licence or main program"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// detailHomepage shortens a homepage URL for display.
+func detailHomepage(u string) string {
+	u = tuiSanitize(u)
+	u = strings.TrimPrefix(u, "https://")
+	u = strings.TrimPrefix(u, "http://")
+	return strings.TrimSuffix(u, "/")
+}

@@ -1,0 +1,97 @@
+package tui
+
+import "time"
+
+// loadedMsg carries the first load: project, packages, index and, when the
+// index is usable, the results of the empty query. It is produced once,
+// before or right after the first frame.
+type loadedMsg struct {
+	project   ProjectInfo
+	packages  []Installed
+	pkgErr    error
+	index     IndexInfo
+	indexErr  error
+	results   Results
+	searchErr error
+	searched  bool
+}
+
+// packagesMsg is a re-read of devshell.toml's packages. Only the one whose
+// seq matches the model's latest write is applied.
+type packagesMsg struct {
+	seq  int
+	pkgs []Installed
+	err  error
+}
+
+// searchResultMsg is the answer to the search numbered seq; an answer for an
+// older query is dropped.
+type searchResultMsg struct {
+	seq int
+	res Results
+	err error
+}
+
+// opKind says what a queued write does.
+type opKind int
+
+const (
+	opToggle opKind = iota
+	opRemove
+	opUndo
+	opSync
+)
+
+// op is one queued write. Writes run one at a time, in order; the decision
+// add-or-remove is taken when the op starts, from the state every earlier
+// write left.
+type op struct {
+	kind opKind
+	attr string
+	// quit ends the program once this op is done.
+	quit bool
+}
+
+// opDoneMsg reports the end of the running write.
+type opDoneMsg struct {
+	op     op
+	change Change
+	undo   bool
+	sync   string
+	err    error
+}
+
+// buildProgressMsg reports the evaluated attribute count of the index build
+// numbered seq.
+type buildProgressMsg struct {
+	seq       int
+	evaluated int
+	at        time.Time
+}
+
+// buildDoneMsg ends the index build numbered seq.
+type buildDoneMsg struct {
+	seq  int
+	info IndexInfo
+	err  error
+	at   time.Time
+}
+
+// buildTickMsg refreshes the elapsed time of the index build numbered seq.
+type buildTickMsg struct {
+	seq int
+	at  time.Time
+}
+
+// metaWantMsg asks for the metadata of the selection numbered seq, once the
+// selection has rested for metaDelay.
+type metaWantMsg struct {
+	seq int
+}
+
+// metaMsg carries the metadata of attr.
+type metaMsg struct {
+	attr string
+	meta Meta
+	err  error
+}

@@ -1,0 +1,810 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// collapseWidth is the terminal width below which the packages panel
+// collapses to a count: under 80 columns the results need all the room.
+const collapseWidth = 80
+
+// focusArea says which list receives movement and enter.
+type focusArea int
+
+const (
+	focusResults focusArea = iota
+	focusPanel
+)
+
+// ModelOptions are the dependencies of a Model besides the Backend.
+type ModelOptions struct {
+	// Styles are the styles to render with; see NewStyles.
+	Styles Styles
+	// Keys is the key map; the zero value means DefaultKeyMap().
+	Keys *KeyMap
+	// Clock returns the current time, for the build's elapsed time; nil
+	// means time.Now.
+	Clock func() time.Time
+	// Tick returns a Cmd that sends fn's message after d; nil means
+	// tea.Tick. Tests pass a function that fires at once, or never.
+	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+}
+
+// Result is what a finished session did.
+type Result struct {
+	// Changes lists the devshell.toml edits of the session, in order,
+	// without the undone ones.
+	Changes []Change
+	// Sync is the summary of the last .envrc sync, "" when none ran.
+	Sync string
+	// SyncErr is the error of the sync run on quit, if it failed or was
+	// interrupted.
+	SyncErr error
+}
+
+// Model is the root Bubble Tea model of devsh's TUI. Every call to the
+// Backend runs in a tea.Cmd; Update only records answers and View renders
+// only what is visible.
+type Model struct {
+	ctx     context.Context
+	backend Backend
+	keys    KeyMap
+	styles  Styles
+	clock   func() time.Time
+	tick    func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+
+	width, height int
+	collapsed     bool
+	focus         focusArea
+
+	project ProjectInfo
+	loaded  bool
+	input   inputModel
+	query   string // the query of the latest search dispatched
+
+	searchSeq    int
+	searchCancel context.CancelFunc
+
+	results resultsModel
+	panel   panelModel
+	pkgSeq  int
+	detail  detailModel
+	index   indexModel
+	help    help.Model
+	status  statusModel
+
+	queue    []op
+	running  bool
+	opCancel context.CancelFunc
+	history  []Change
+	dirty    bool // devshell.toml changed since the last sync
+
+	quitting bool
+	result   Result
+
+	// init is the Cmd of Init: the first load, or waiting for a load that
+	// Run started before the program.
+	init tea.Cmd
+}
+
+// NewModel returns a model that talks to b. ctx bounds every Backend call;
+// cancelling it stops searches and the index build.
+func NewModel(ctx context.Context, b Backend, opts ModelOptions) Model {
+	keys := DefaultKeyMap()
+	if opts.Keys != nil {
+		keys = *opts.Keys
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	tick := opts.Tick
+	if tick == nil {
+		tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return tea.Tick(d, fn) }
+	}
+	h := help.New()
+	h.Styles = opts.Styles.Help
+	m := Model{
+		ctx:     ctx,
+		backend: b,
+		keys:    keys,
+		styles:  opts.Styles,
+		clock:   clock,
+		tick:    tick,
+		input:   newInputModel(),
+		detail:  newDetailModel(),
+		help:    h,
+		status:  statusInfo("loading…"),
+	}
+	m.init = loadCmd(ctx, b)
+	return m
+}
+
+// Init starts the first load.
+func (m Model) Init() tea.Cmd {
+	return m.init
+}
+
+// Result returns what the session did; read it from the final model.
+func (m Model) Result() Result {
+	r := m.result
+	r.Changes = m.Changes()
+	return r
+}
+
+// Changes returns the devshell.toml edits of the session, in order,
+// without the undone ones.
+func (m Model) Changes() []Change {
+	return slices.Clone(m.history)
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m.layout(), nil
+	case tea.KeyMsg:
+		return m.updateKey(msg)
+	case loadedMsg:
+		return m.applyLoaded(msg)
+	case packagesMsg:
+		if msg.seq != m.pkgSeq {
+			return m, nil
+		}
+		if msg.err != nil {
+			m.status = statusError(fmt.Sprintf("reading packages: %v", msg.err))
+			return m, nil
+		}
+		m.panel = m.panel.SetItems(msg.pkgs)
+		return m.selectionChanged()
+	case searchResultMsg:
+		if msg.seq != m.searchSeq {
+			return m, nil // an older query's answer
+		}
+		if msg.err != nil {
+			if !errors.Is(msg.err, context.Canceled) {
+				m.status = statusError(fmt.Sprintf("search: %v", msg.err))
+			}
+			return m, nil
+		}
+		m.results = m.results.SetResults(msg.res)
+		return m.selectionChanged()
+	case opDoneMsg:
+		return m.opDone(msg)
+	case buildProgressMsg:
+		if msg.seq != m.index.seq || !m.index.building {
+			return m, nil
+		}
+		m.index.evaluated = msg.evaluated
+		m.index.now = msg.at
+		return m, listenProgressCmd(m.index.pipe, msg.seq, m.clock)
+	case buildTickMsg:
+		if msg.seq != m.index.seq || !m.index.building {
+			return m, nil
+		}
+		m.index.now = msg.at
+		return m, m.buildTick()
+	case buildDoneMsg:
+		return m.buildDone(msg)
+	case metaWantMsg:
+		if msg.seq != m.detail.seq {
+			return m, nil
+		}
+		return m.startMeta()
+	case metaMsg:
+		m.detail = m.detail.Done(msg)
+		return m.startMeta()
+	}
+	return m, nil
+}
+
+// updateKey handles a key press.
+func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case m.quitting:
+		return m, nil
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		return m.layout(), nil
+	case key.Matches(msg, k.Focus):
+		if m.focus == focusResults {
+			m.focus = focusPanel
+		} else {
+			m.focus = focusResults
+		}
+		return m.selectionChanged()
+	case key.Matches(msg, k.Undo):
+		return m.enqueue(op{kind: opUndo})
+	case key.Matches(msg, k.Rebuild):
+		return m.startBuild()
+	case key.Matches(msg, k.Sync):
+		return m.enqueue(op{kind: opSync})
+	case key.Matches(msg, k.Clear):
+		switch {
+		case m.focus == focusPanel:
+			m.focus = focusResults
+			return m.selectionChanged()
+		case m.input.Value() != "":
+			m.input = m.input.Reset()
+			return m.querySet()
+		default:
+			return m.quit()
+		}
+	}
+	if m.focus == focusPanel {
+		if key.Matches(msg, k.Remove) {
+			it, ok := m.panel.Selected()
+			if !ok {
+				return m, nil
+			}
+			if it.FromCommand {
+				m.status = statusError(it.Attr + " comes from a [[commands]] entry; edit devshell.toml to remove it")
+				return m, nil
+			}
+			return m.enqueue(op{kind: opRemove, attr: it.Attr})
+		}
+		var moved bool
+		if m.panel.cur, moved = m.panel.cur.update(msg, k); moved {
+			return m.selectionChanged()
+		}
+		// Anything else edits the query: back to the results.
+		m.focus = focusResults
+	}
+	if key.Matches(msg, k.Toggle) {
+		row, ok := m.results.Selected()
+		if !ok {
+			return m, nil
+		}
+		if it, ok := m.panel.find(row.Pkg.Attr); ok && it.FromCommand {
+			m.status = statusError(it.Attr + " comes from a [[commands]] entry; edit devshell.toml to remove it")
+			return m, nil
+		}
+		return m.enqueue(op{kind: opToggle, attr: row.Pkg.Attr})
+	}
+	var moved bool
+	if m.results.cur, moved = m.results.cur.update(msg, k); moved {
+		return m.selectionChanged()
+	}
+	m.input = m.input.Update(msg)
+	if m.input.Value() == m.query {
+		return m, nil
+	}
+	return m.querySet()
+}
+
+// querySet starts a search for the input's value, cancelling the previous
+// one.
+func (m Model) querySet() (Model, tea.Cmd) {
+	m.query = m.input.Value()
+	if !m.index.searchable() {
+		return m, nil
+	}
+	return m.search()
+}
+
+// search dispatches a search for m.query, numbered by a new seq.
+func (m Model) search() (Model, tea.Cmd) {
+	if m.searchCancel != nil {
+		m.searchCancel()
+	}
+	m.searchSeq++
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.searchCancel = cancel
+	return m, searchCmd(ctx, m.backend, m.query, m.searchSeq)
+}
+
+// applyLoaded records the first load.
+func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
+	m.loaded = true
+	m.project = msg.project
+	m.status = statusModel{}
+	if msg.pkgErr != nil {
+		m.status = statusError(fmt.Sprintf("reading packages: %v", msg.pkgErr))
+	} else {
+		m.panel = m.panel.SetItems(msg.packages)
+	}
+	m.index.opened = true
+	m.index.info = msg.index
+	var cmds []tea.Cmd
+	switch {
+	case msg.indexErr != nil:
+		m.index.err, m.index.openErr = msg.indexErr, true
+		m.status = statusError(indexErrorText(msg.indexErr))
+		m.detail.disabled = errors.Is(msg.indexErr, ErrNixMissing)
+	case msg.index.Missing || msg.index.Stale:
+		var cmd tea.Cmd
+		m, cmd = m.startBuild()
+		cmds = append(cmds, cmd)
+	}
+	if msg.searched && msg.searchErr == nil && m.input.Value() == "" {
+		m.results = m.results.SetResults(msg.results)
+	} else if m.index.searchable() {
+		var cmd tea.Cmd
+		m, cmd = m.querySet()
+		cmds = append(cmds, cmd)
+	}
+	if msg.searchErr != nil {
+		m.status = statusError(fmt.Sprintf("search: %v", msg.searchErr))
+	}
+	m = m.layout()
+	m, cmd := m.selectionChanged()
+	cmds = append(cmds, cmd)
+	return m, tea.Batch(cmds...)
+}
+
+// indexErrorText is the status line for an index failure.
+func indexErrorText(err error) string {
+	if errors.Is(err, ErrNixMissing) {
+		return "nix not found: search is off; tab to manage devshell.toml packages"
+	}
+	return fmt.Sprintf("index: %v", err)
+}
+
+// startBuild starts building the index in the background, unless a build
+// is running.
+func (m Model) startBuild() (Model, tea.Cmd) {
+	if m.index.building {
+		m.status = statusInfo("the index is already being built")
+		return m, nil
+	}
+	m.index.seq++
+	m.index.building = true
+	m.index.evaluated = 0
+	m.index.start = m.clock()
+	m.index.now = m.index.start
+	m.index.pipe = newProgressPipe()
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.index.cancel = cancel
+	m = m.layout()
+	return m, tea.Batch(
+		buildCmd(ctx, m.backend, m.index.pipe, m.index.seq, m.clock),
+		listenProgressCmd(m.index.pipe, m.index.seq, m.clock),
+		m.buildTick(),
+	)
+}
+
+// buildTickInterval refreshes the elapsed time of a build once a second,
+// the precision it is shown with.
+const buildTickInterval = time.Second
+
+func (m Model) buildTick() tea.Cmd {
+	seq := m.index.seq
+	return m.tick(buildTickInterval, func(t time.Time) tea.Msg { return buildTickMsg{seq: seq, at: t} })
+}
+
+// buildDone records the end of an index build.
+func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
+	if msg.seq != m.index.seq || !m.index.building {
+		return m, nil
+	}
+	m.index.building = false
+	m.index.now = msg.at
+	if m.index.cancel != nil {
+		m.index.cancel()
+	}
+	if msg.err != nil {
+		m.index.err = msg.err
+		m.status = statusError(indexErrorText(msg.err))
+		if errors.Is(msg.err, ErrNixMissing) && !m.index.searchable() {
+			m.detail.disabled = true
+		}
+		return m.layout(), nil
+	}
+	m.index.err, m.index.openErr = nil, false
+	m.index.info = msg.info
+	m.detail.disabled = false
+	m.status = statusInfo(fmt.Sprintf("index built: %s packages in %s",
+		tuiThousands(msg.info.Count), statusDuration(msg.at.Sub(m.index.start))))
+	m = m.layout()
+	return m.search()
+}
+
+// enqueue adds a write and starts it when none is running.
+func (m Model) enqueue(o op) (Model, tea.Cmd) {
+	m.queue = append(slices.Clone(m.queue), o)
+	return m.startOp()
+}
+
+// startOp starts the next queued write, if none is running.
+func (m Model) startOp() (Model, tea.Cmd) {
+	for !m.running && len(m.queue) > 0 {
+		o := m.queue[0]
+		m.queue = m.queue[1:]
+		installed := m.panel.Installed()
+		var (
+			attr string
+			add  bool
+			undo bool
+		)
+		switch o.kind {
+		case opToggle:
+			attr, add = o.attr, !installed[o.attr]
+		case opRemove:
+			if !installed[o.attr] {
+				continue
+			}
+			attr = o.attr
+		case opUndo:
+			if len(m.history) == 0 {
+				m.status = statusInfo("nothing to undo")
+				continue
+			}
+			last := m.history[len(m.history)-1]
+			attr, add, undo = last.Attr, !last.Added, true
+		case opSync:
+			if o.quit && !m.dirty {
+				return m, tea.Quit
+			}
+			m.status = statusInfo("syncing .envrc and direnv…")
+			return m.runOp(o, func(ctx context.Context) opDoneMsg {
+				s, err := m.backend.Sync(ctx)
+				return opDoneMsg{op: o, sync: s, err: err}
+			})
+		}
+		b := m.backend
+		return m.runOp(o, func(ctx context.Context) opDoneMsg {
+			c, err := b.Toggle(ctx, attr, add)
+			if err == nil && c.Attr == "" {
+				c.Attr, c.Added = attr, add
+			}
+			return opDoneMsg{op: o, change: c, undo: undo, err: err}
+		})
+	}
+	return m, nil
+}
+
+// runOp marks a write running and returns its Cmd.
+func (m Model) runOp(o op, run func(ctx context.Context) opDoneMsg) (Model, tea.Cmd) {
+	m.running = true
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.opCancel = cancel
+	return m, func() tea.Msg {
+		defer cancel()
+		return run(ctx)
+	}
+}
+
+// opDone records the end of a write and starts the next one.
+func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
+	m.running = false
+	m.opCancel = nil
+	var cmds []tea.Cmd
+	switch msg.op.kind {
+	case opSync:
+		if msg.err != nil {
+			m.status = statusError(fmt.Sprintf("sync: %v", msg.err))
+		} else {
+			m.dirty = false
+			m.status = statusInfo(msg.sync)
+			m.result.Sync = msg.sync
+		}
+		if msg.op.quit {
+			m.result.SyncErr = msg.err
+			return m, tea.Quit
+		}
+	default:
+		c := msg.change
+		if msg.err != nil {
+			verb := "removing"
+			if c.Added || (msg.op.kind == opToggle && !m.panel.Installed()[msg.op.attr]) {
+				verb = "adding"
+			}
+			m.status = statusError(fmt.Sprintf("%s %s: %v", verb, c.Attr, msg.err))
+			break
+		}
+		if c.Unchanged {
+			m.status = statusInfo(c.String())
+			break
+		}
+		if msg.undo {
+			m.history = m.history[:len(m.history)-1]
+			m.status = statusInfo("undone: " + c.String())
+		} else {
+			m.history = append(slices.Clone(m.history), c)
+			m.status = statusInfo(c.String())
+		}
+		m.dirty = true
+		m.panel = m.panel.SetItems(panelApply(m.panel.items, c))
+		m.pkgSeq++
+		cmds = append(cmds, packagesCmd(m.ctx, m.backend, m.pkgSeq))
+	}
+	m, cmd := m.startOp()
+	cmds = append(cmds, cmd)
+	if !m.running && m.quitting {
+		// The last write before quitting is done: sync, then quit.
+		m.quitting = false
+		var qcmd tea.Cmd
+		m, qcmd = m.quit()
+		cmds = append(cmds, qcmd)
+	}
+	m, scmd := m.selectionChanged()
+	cmds = append(cmds, scmd)
+	return m, tea.Batch(cmds...)
+}
+
+// panelApply returns items with the change applied: an add is appended,
+// a remove deletes the package.
+func panelApply(items []Installed, c Change) []Installed {
+	out := make([]Installed, 0, len(items)+1)
+	found := false
+	for _, it := range items {
+		if it.Attr == c.Attr {
+			found = true
+			if !c.Added {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	if c.Added && !found {
+		out = append(out, Installed{Attr: c.Attr})
+	}
+	return out
+}
+
+// quit ends the session: the queued writes finish, then .envrc is synced
+// when devshell.toml changed, then the program quits. Asked again while
+// that runs, it cancels the running write and quits at once.
+func (m Model) quit() (Model, tea.Cmd) {
+	if m.quitting {
+		if m.opCancel != nil {
+			m.opCancel()
+		}
+		if m.dirty && m.result.SyncErr == nil {
+			m.result.SyncErr = errors.New("quit before the .envrc sync finished; run devsh sync")
+		}
+		return m, tea.Quit
+	}
+	m.quitting = true
+	if m.searchCancel != nil {
+		m.searchCancel()
+	}
+	if m.index.cancel != nil {
+		m.index.cancel()
+	}
+	if m.running {
+		m.status = statusInfo("finishing writes… (ctrl+c again to quit now)")
+		return m, nil
+	}
+	m.queue = nil
+	m.status = statusInfo("syncing .envrc and direnv… (ctrl+c again to quit now)")
+	return m.enqueue(op{kind: opSync, quit: true})
+}
+
+// selected returns what the detail area shows.
+func (m Model) selected() selection {
+	installed := m.panel.Installed()
+	if m.focus == focusPanel {
+		it, ok := m.panel.Selected()
+		if !ok {
+			return selection{}
+		}
+		return selection{attr: it.Attr, installed: true, fromCommand: it.FromCommand, fromPanel: true}
+	}
+	row, ok := m.results.Selected()
+	if !ok {
+		return selection{}
+	}
+	return selection{
+		attr:        row.Pkg.Attr,
+		version:     row.Pkg.Version,
+		description: row.Pkg.Description,
+		installed:   installed[row.Pkg.Attr],
+	}
+}
+
+// selectionChanged lets the detail area follow the cursor; the metadata
+// is asked for once the selection rests for metaDelay.
+func (m Model) selectionChanged() (Model, tea.Cmd) {
+	var fetch bool
+	m.detail, fetch = m.detail.Select(m.selected().attr)
+	if !fetch {
+		return m, nil
+	}
+	seq := m.detail.seq
+	return m, m.tick(metaDelay, func(time.Time) tea.Msg { return metaWantMsg{seq: seq} })
+}
+
+// startMeta starts fetching the wanted metadata when no fetch runs.
+func (m Model) startMeta() (Model, tea.Cmd) {
+	var attr string
+	m.detail, attr = m.detail.Start()
+	if attr == "" {
+		return m, nil
+	}
+	return m, metaCmd(m.ctx, m.backend, attr)
+}
+
+// layout sizes the parts for the terminal size and the shown extras.
+func (m Model) layout() Model {
+	w, h := m.width, m.height
+	m.collapsed = w < collapseWidth
+	m.help.Width = w
+	rows := h - m.fixedHeight() - 2 // box borders
+	rows = max(rows, 1)
+	if m.collapsed {
+		m.results = m.results.SetSize(max(0, w-2), rows)
+		m.panel = m.panel.SetSize(max(0, w-2), rows)
+		return m
+	}
+	pw := panelOuterWidth(w)
+	m.results = m.results.SetSize(max(0, w-pw-2), rows)
+	m.panel = m.panel.SetSize(max(0, pw-2), rows)
+	return m
+}
+
+// fixedHeight is the number of lines outside the boxes.
+func (m Model) fixedHeight() int {
+	n := 1 + 1 + detailHeight + 1 // header, input, detail, status
+	if m.index.building {
+		n++
+	}
+	if m.help.ShowAll {
+		n += strings.Count(m.help.FullHelpView(m.keys.FullHelp()), "\n") + 1
+	}
+	return n
+}
+
+// panelOuterWidth is the width of the packages panel beside the results.
+func panelOuterWidth(w int) int {
+	return min(max(24, w*3/10), 40)
+}
+
+// View renders the screen. Its cost depends on the terminal size, not on
+// the number of packages or results.
+func (m Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	st := m.styles
+	w := m.width
+	lines := make([]string, 0, m.height)
+	lines = append(lines, headerView(st, m.project, m.index, w))
+	lines = append(lines, m.inputView(w))
+	lines = append(lines, m.boxesView()...)
+	lines = append(lines, m.detail.View(st, m.selected(), w)...)
+	if m.index.building {
+		lines = append(lines, progressView(st, m.index, w))
+	}
+	lines = append(lines, m.statusLine(w))
+	if m.help.ShowAll {
+		for _, l := range strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n") {
+			lines = append(lines, tuiPad(" "+l, 1+lipgloss.Width(l), w))
+		}
+	}
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// statusLine renders the status message with as much key help as fits:
+// the short help, or only the key for the full help.
+func (m Model) statusLine(w int) string {
+	if m.help.ShowAll {
+		return statusView(m.styles, m.status, "", w)
+	}
+	textW := tuiWidth(tuiSanitize(m.status.text))
+	for _, keys := range [][]key.Binding{m.keys.ShortHelp(), {m.keys.Help}} {
+		hv := m.help.ShortHelpView(keys) + " "
+		if 1+textW+2+lipgloss.Width(hv) <= w {
+			return statusView(m.styles, m.status, hv, w)
+		}
+	}
+	return statusView(m.styles, m.status, "", w)
+}
+
+// inputView renders the query line with the match count on the right.
+func (m Model) inputView(w int) string {
+	st := m.styles
+	count := ""
+	switch {
+	case m.index.searchable():
+		count = tuiThousands(m.results.res.Total) + " / " + tuiThousands(m.index.info.Count)
+	case m.index.building:
+		count = "waiting for the index"
+	}
+	countW := tuiWidth(count)
+	const prompt = " > "
+	room := w - len(prompt) - 1 - countW - 2
+	value := []rune(m.input.Value())
+	pos := min(m.input.Position(), len(value))
+	// Show the end of a long query, where the cursor usually is.
+	start := 0
+	for start < pos && tuiWidth(string(value[start:])) > room {
+		start++
+	}
+	before := string(value[start:pos])
+	var b strings.Builder
+	b.WriteString(st.Prompt.Render(prompt))
+	used := len(prompt)
+	b.WriteString(st.Query.Render(before))
+	used += tuiWidth(before)
+	if pos < len(value) {
+		// Cursor inside the query: the character under it, reversed.
+		under := string(value[pos])
+		b.WriteString(st.Cursor.Reverse(true).Render(under))
+		after := tuiTruncate(string(value[pos+1:]), max(0, room-used+len(prompt)-1))
+		b.WriteString(st.Query.Render(after))
+		used += tuiWidth(under) + tuiWidth(after)
+	} else {
+		b.WriteString(st.Cursor.Render(inputCursor))
+		used++
+	}
+	if gap := w - used - countW - 1; gap > 0 {
+		b.WriteString(strings.Repeat(" ", gap))
+		b.WriteString(st.Count.Render(count))
+		used += gap + countW
+	}
+	return tuiPad(b.String(), used, w)
+}
+
+// boxesView renders the results box and the packages panel (or, collapsed,
+// the focused one of them).
+func (m Model) boxesView() []string {
+	st := m.styles
+	installed := m.panel.Installed()
+	tomlName := m.project.TOMLName
+	if tomlName == "" {
+		tomlName = "devshell.toml"
+	}
+	resultsBox := func(w int, right string) []string {
+		body := m.results.View(st, installed, m.focus == focusResults, m.emptyText())
+		return tuiBox(body, w, "results", right, m.focus == focusResults, st)
+	}
+	panelBox := func(w int) []string {
+		body := m.panel.View(st, m.focus == focusPanel)
+		return tuiBox(body, w, tomlName, "", m.focus == focusPanel, st)
+	}
+	if m.collapsed {
+		if m.focus == focusPanel {
+			return panelBox(m.width)
+		}
+		count := fmt.Sprintf("%s: %d · tab", tomlName, len(m.panel.items))
+		return resultsBox(m.width, count)
+	}
+	pw := panelOuterWidth(m.width)
+	left := resultsBox(m.width-pw, "")
+	right := panelBox(pw)
+	out := make([]string, len(left))
+	for i := range left {
+		out[i] = left[i] + right[i]
+	}
+	return out
+}
+
+// emptyText explains an empty results list.
+func (m Model) emptyText() string {
+	switch {
+	case !m.loaded:
+		return "loading…"
+	case m.index.openErr && errors.Is(m.index.err, ErrNixMissing):
+		return "nix is not installed, so nixpkgs cannot be searched. The packages of devshell.toml can still be removed: press tab."
+	case m.index.openErr:
+		return indexErrorText(m.index.err)
+	case !m.index.searchable() && m.index.building:
+		return "Building the package index; results appear when it is ready. Keep typing."
+	case !m.index.searchable() && m.index.err != nil:
+		return indexErrorText(m.index.err) + " — ctrl+r to retry"
+	case !m.index.searchable():
+		return "No package index; ctrl+r builds it."
+	case m.query != "":
+		return "No package matches " + m.query + "."
+	default:
+		return "The index is empty."
+	}
+}

@@ -1,0 +1,609 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// searchMsgOf returns the one searchResultMsg among cmd's messages.
+func searchMsgOf(t *testing.T, cmd tea.Cmd) searchResultMsg {
+	t.Helper()
+	var found []searchResultMsg
+	for _, msg := range cmdMsgs(cmd) {
+		if s, ok := msg.(searchResultMsg); ok {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one search dispatched, got %d", len(found))
+	}
+	return found[0]
+}
+
+func TestTypingDispatchesSearchWithIncreasingSeq(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	prev := h.m.searchSeq
+	query := ""
+	for _, r := range "cargo-ed" {
+		query += string(r)
+		got := searchMsgOf(t, h.update(keyMsg(string(r))))
+		if got.seq <= prev {
+			t.Fatalf("query %q: seq %d not above %d", query, got.seq, prev)
+		}
+		if got.res.Query != query {
+			t.Fatalf("searched %q, want %q", got.res.Query, query)
+		}
+		prev = got.seq
+	}
+}
+
+func TestStaleSearchResultIsDropped(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	first := h.update(keyMsg("r"))  // "r"
+	second := h.update(keyMsg("u")) // "ru"
+	newer := searchMsgOf(t, second)
+	older := searchMsgOf(t, first) // runs after the newer one was dispatched
+	h.send(newer)
+	h.send(older)
+	if got := h.m.results.res.Query; got != "ru" {
+		t.Fatalf("results are for %q, want %q (the older answer must be dropped)", got, "ru")
+	}
+	// The older search's context was cancelled when "u" was typed.
+	errs := b.searchCtxErrs
+	if len(errs) < 2 || !errors.Is(errs[len(errs)-1], context.Canceled) || errs[len(errs)-2] != nil {
+		t.Fatalf("search context errors %v: want the newer nil, the older cancelled", errs)
+	}
+}
+
+func TestToggleAddsThenRemoves(t *testing.T) {
+	b := newMemBackend(testPackages(), "rustc")
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	if row, _ := h.m.results.Selected(); row.Pkg.Attr != "cargo-edit" {
+		t.Fatalf("selected %q, want cargo-edit", row.Pkg.Attr)
+	}
+	h.press("enter")
+	if got, want := b.attrs(), []string{"rustc", "cargo-edit"}; !slices.Equal(got, want) {
+		t.Fatalf("after add: file has %v, want %v", got, want)
+	}
+	if got := panelAttrs(h.m); !slices.Equal(got, []string{"rustc", "cargo-edit"}) {
+		t.Fatalf("panel shows %v", got)
+	}
+	if !strings.Contains(h.m.View(), "✓ cargo-edit") {
+		t.Fatalf("view does not mark cargo-edit:\n%s", h.m.View())
+	}
+	h.press("enter")
+	if got, want := b.attrs(), []string{"rustc"}; !slices.Equal(got, want) {
+		t.Fatalf("after remove: file has %v, want %v", got, want)
+	}
+	want := []Change{{Attr: "cargo-edit", Added: true}, {Attr: "cargo-edit"}}
+	if got := h.m.Changes(); !slices.Equal(got, want) {
+		t.Fatalf("changes %v, want %v", got, want)
+	}
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "add cargo-edit", "remove cargo-edit"}) {
+		t.Fatalf("backend calls %v", got)
+	}
+}
+
+func panelAttrs(m Model) []string {
+	var out []string
+	for _, it := range m.panel.items {
+		out = append(out, it.Attr)
+	}
+	return out
+}
+
+func TestWritesRunOneAtATimeInOrder(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	first := h.update(keyMsg("enter"))
+	if second := h.update(keyMsg("enter")); second != nil {
+		t.Fatal("a second write started while the first runs")
+	}
+	h.run(first)
+	// The second enter was decided after the first write: a remove.
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "add cargo-edit", "remove cargo-edit"}) {
+		t.Fatalf("backend calls %v", got)
+	}
+	if len(b.attrs()) != 0 {
+		t.Fatalf("file has %v, want nothing", b.attrs())
+	}
+}
+
+func TestUndo(t *testing.T) {
+	b := newMemBackend(testPackages(), "rustc")
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	h.press("enter", "down", "enter") // cargo-edit, then cargo-edit-unwrapped
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "cargo-edit", "cargo-edit-unwrapped"}) {
+		t.Fatalf("file has %v", got)
+	}
+	h.press("ctrl+z")
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "cargo-edit"}) {
+		t.Fatalf("after one undo: file has %v", got)
+	}
+	if got := h.m.Changes(); !slices.Equal(got, []Change{{Attr: "cargo-edit", Added: true}}) {
+		t.Fatalf("after one undo: changes %v", got)
+	}
+	h.press("ctrl+z")
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc"}) {
+		t.Fatalf("after two undos: file has %v", got)
+	}
+	h.press("ctrl+z")
+	if h.m.status.text != "nothing to undo" {
+		t.Fatalf("status %q", h.m.status.text)
+	}
+	if len(h.m.Changes()) != 0 {
+		t.Fatalf("changes %v, want none", h.m.Changes())
+	}
+	if got := panelAttrs(h.m); !slices.Equal(got, []string{"rustc"}) {
+		t.Fatalf("panel shows %v", got)
+	}
+}
+
+func TestFocusPanelAndRemove(t *testing.T) {
+	b := newMemBackend(testPackages(), "rustc", "cargo", "flyctl")
+	h := newHarness(t, b)
+	h.press("tab")
+	if h.m.focus != focusPanel {
+		t.Fatal("tab did not focus the panel")
+	}
+	h.press("down", "enter")
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "flyctl"}) {
+		t.Fatalf("after enter on cargo: file has %v", got)
+	}
+	if sel, _ := h.m.panel.Selected(); sel.Attr != "flyctl" {
+		t.Fatalf("cursor on %q, want flyctl", sel.Attr)
+	}
+	h.press("delete")
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc"}) {
+		t.Fatalf("after delete on flyctl: file has %v", got)
+	}
+	// Typing returns to the results and filters.
+	h.typeText("go")
+	if h.m.focus != focusResults || h.m.input.Value() != "go" {
+		t.Fatalf("focus %v, query %q", h.m.focus, h.m.input.Value())
+	}
+	h.press("shift+tab", "esc")
+	if h.m.focus != focusResults || h.m.input.Value() != "go" {
+		t.Fatalf("esc in the panel: focus %v, query %q; want results, query kept", h.m.focus, h.m.input.Value())
+	}
+}
+
+func TestCommandPackageIsNotRemoved(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.installed = []Installed{{Attr: "cargo", FromCommand: true}}
+	h := newHarness(t, b)
+	h.typeText("cargo")
+	h.press("enter")
+	h.press("tab", "enter")
+	if got := b.callLog(); !slices.Equal(got, []string{"open"}) {
+		t.Fatalf("backend calls %v, want no write", got)
+	}
+	if !h.m.status.isErr || !strings.Contains(h.m.status.text, "[[commands]]") {
+		t.Fatalf("status %+v", h.m.status)
+	}
+	if !strings.Contains(h.m.View(), "⚙ cargo") {
+		t.Fatalf("panel does not mark the command package:\n%s", h.m.View())
+	}
+}
+
+func TestResizeCollapsesPanelBelow80Columns(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages(), "rustc", "cargo"))
+	if h.m.collapsed || !strings.Contains(h.m.View(), "╭─ devshell.toml") {
+		t.Fatalf("at 100 columns the panel must show:\n%s", h.m.View())
+	}
+	h.send(tea.WindowSizeMsg{Width: 79, Height: 24})
+	v := h.m.View()
+	if !h.m.collapsed || strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "devshell.toml: 2 · tab") {
+		t.Fatalf("at 79 columns the panel must collapse to a count:\n%s", v)
+	}
+	checkSize(t, v, 79, 24)
+	h.press("tab")
+	v = h.m.View()
+	if !strings.Contains(v, "╭─ devshell.toml") || strings.Contains(v, "╭─ results") {
+		t.Fatalf("tab must show the panel in place of the results:\n%s", v)
+	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	v = h.m.View()
+	if h.m.collapsed || !strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "╭─ results") {
+		t.Fatalf("at 80 columns both boxes show:\n%s", v)
+	}
+	checkSize(t, v, 80, 24)
+}
+
+// checkSize fails unless view has exactly height lines of width cells.
+func checkSize(t *testing.T, view string, width, height int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != height {
+		t.Fatalf("view has %d lines, want %d:\n%s", len(lines), height, view)
+	}
+	for i, l := range lines {
+		if w := tuiWidth(l); w != width {
+			t.Fatalf("line %d is %d cells wide, want %d: %q", i, w, width, l)
+		}
+	}
+}
+
+func TestEscClearsThenQuits(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("ca")
+	h.press("esc")
+	if h.quit || h.m.input.Value() != "" || h.m.results.res.Query != "" {
+		t.Fatalf("first esc: quit %v, query %q, results for %q", h.quit, h.m.input.Value(), h.m.results.res.Query)
+	}
+	h.press("esc")
+	if !h.quit {
+		t.Fatal("esc on an empty query must quit")
+	}
+	if slices.Contains(b.callLog(), "sync") {
+		t.Fatal("quit synced although nothing changed")
+	}
+}
+
+func TestCtrlCQuits(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	h.typeText("cargo")
+	h.press("ctrl+c")
+	if !h.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+}
+
+func TestQuitSyncsAfterChanges(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	h.press("enter", "ctrl+c")
+	if !h.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "add cargo-edit", "sync"}) {
+		t.Fatalf("backend calls %v", got)
+	}
+	r := h.m.Result()
+	if r.Sync == "" || r.SyncErr != nil || len(r.Changes) != 1 || r.Changes[0].String() != "+ cargo-edit added" {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+func TestQuitWaitsForRunningWrite(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	write := h.update(keyMsg("enter"))
+	if cmd := h.update(keyMsg("ctrl+c")); cmd != nil {
+		t.Fatal("quit did not wait for the running write")
+	}
+	h.run(write)
+	if !h.quit {
+		t.Fatal("no quit after the write")
+	}
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "add cargo-edit", "sync"}) {
+		t.Fatalf("backend calls %v", got)
+	}
+}
+
+func TestSecondCtrlCQuitsDuringSync(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	h.press("enter")
+	syncCmd := h.update(keyMsg("ctrl+c"))
+	if syncCmd == nil {
+		t.Fatal("quit after a change must sync")
+	}
+	msgs := cmdMsgs(h.update(keyMsg("ctrl+c")))
+	if len(msgs) != 1 || msgs[0] != (tea.QuitMsg{}) {
+		t.Fatalf("second ctrl+c gave %v, want quit", msgs)
+	}
+	if h.m.Result().SyncErr == nil {
+		t.Fatal("an interrupted sync must be reported")
+	}
+}
+
+func TestSyncOnDemand(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.syncErr = errors.New("direnv allow: permission denied")
+	h := newHarness(t, b)
+	h.press("ctrl+s")
+	if !h.m.status.isErr || !strings.Contains(h.m.status.text, "permission denied") {
+		t.Fatalf("status %+v", h.m.status)
+	}
+	b.syncErr = nil
+	h.press("ctrl+s")
+	if h.m.status.isErr || !strings.Contains(h.m.status.text, "direnv reloaded") || h.quit {
+		t.Fatalf("status %+v, quit %v", h.m.status, h.quit)
+	}
+}
+
+// newLoadingHarness returns a harness at 100×30 whose first load has not
+// run; the test delivers it.
+func newLoadingHarness(t *testing.T, b *memBackend) *harness {
+	t.Helper()
+	h := &harness{t: t, b: b, clock: &testClock{now: time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)}, ticks: map[string]int{}}
+	h.m = NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Clock: h.clock.Now, Tick: h.tick})
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	return h
+}
+
+func TestIndexProgressMessages(t *testing.T) {
+	b := newMemBackend(nil)
+	b.info = IndexInfo{Missing: true}
+	b.buildTo = testPackages()
+	h := newLoadingHarness(t, b)
+	ctx := context.Background()
+	_ = h.update(load(ctx, b)) // starts the build; its Cmds are not run
+	if !h.m.index.building || h.m.index.searchable() {
+		t.Fatalf("index %+v: want building, not searchable", h.m.index)
+	}
+	if !strings.Contains(h.m.View(), "building index") {
+		t.Fatalf("header does not say the index is building:\n%s", h.m.View())
+	}
+	// Typing while the index builds searches nothing yet.
+	if cmd := h.update(keyMsg("c")); cmd != nil {
+		t.Fatalf("a search was dispatched without an index: %v", cmdMsgs(cmd))
+	}
+	seq := h.m.index.seq
+	start := h.m.index.start
+
+	cmd := h.update(buildProgressMsg{seq: seq, evaluated: 45_123, at: start.Add(12 * time.Second)})
+	if cmd == nil {
+		t.Fatal("the progress listener was not re-armed")
+	}
+	if !strings.Contains(h.m.View(), "45,123 evaluated · 0:12") {
+		t.Fatalf("progress line missing:\n%s", h.m.View())
+	}
+	// A message of an older build is dropped.
+	if cmd := h.update(buildProgressMsg{seq: seq - 1, evaluated: 7, at: start}); cmd != nil || h.m.index.evaluated != 45_123 {
+		t.Fatalf("stale progress applied: %d", h.m.index.evaluated)
+	}
+	h.update(buildTickMsg{seq: seq, at: start.Add(75 * time.Second)})
+	if !strings.Contains(h.m.View(), "45,123 evaluated · 1:15") {
+		t.Fatalf("tick did not refresh the elapsed time:\n%s", h.m.View())
+	}
+	// The build ends: the current query is searched.
+	b.setIndex(testPackages())
+	got := searchMsgOf(t, h.update(buildDoneMsg{seq: seq, info: IndexInfo{Count: 26}, at: start.Add(80 * time.Second)}))
+	if got.res.Query != "c" {
+		t.Fatalf("after the build, searched %q, want %q", got.res.Query, "c")
+	}
+	h.send(got)
+	v := h.m.View()
+	if h.m.index.building || strings.Contains(v, "evaluated") || !strings.Contains(v, "26 packages") || !strings.Contains(v, "index built: 26 packages in 1:20") {
+		t.Fatalf("after the build:\n%s", v)
+	}
+}
+
+func TestProgressReachesModelThroughPipe(t *testing.T) {
+	b := newMemBackend(nil)
+	b.buildSteps = []int{100}
+	b.buildGate = make(chan struct{})
+	b.buildTo = testPackages()
+	pipe := newProgressPipe()
+	clock := (&testClock{}).Now
+	done := make(chan tea.Msg)
+	go func() { done <- buildCmd(context.Background(), b, pipe, 3, clock)() }()
+	listen := listenProgressCmd(pipe, 3, clock)
+	if got := listen(); got.(buildProgressMsg).evaluated != 100 || got.(buildProgressMsg).seq != 3 {
+		t.Fatalf("progress message %+v", got)
+	}
+	close(b.buildGate)
+	if got := (<-done).(buildDoneMsg); got.err != nil || got.info.Count != 26 {
+		t.Fatalf("build done %+v", got)
+	}
+	if got := listen(); got != nil {
+		t.Fatalf("listener after the build returned %v, want nil", got)
+	}
+}
+
+func TestProgressPipe(t *testing.T) {
+	p := newProgressPipe()
+	p.report(5)
+	if n, ok := p.next(); n != 5 || !ok {
+		t.Fatalf("next = %d, %v", n, ok)
+	}
+	p.report(6)
+	p.report(7) // only the latest is kept
+	if n, ok := p.next(); n != 7 || !ok {
+		t.Fatalf("next = %d, %v", n, ok)
+	}
+	p.close()
+	p.report(8) // after close: ignored, no panic
+	if n, ok := p.next(); n != 7 || ok {
+		t.Fatalf("after close next = %d, %v", n, ok)
+	}
+	if _, ok := p.next(); ok { // still closed, does not block
+		t.Fatal("closed pipe reported progress")
+	}
+}
+
+func TestFullBuildThroughHarness(t *testing.T) {
+	b := newMemBackend(nil)
+	b.info = IndexInfo{Missing: true}
+	b.buildTo = testPackages()
+	b.buildSteps = []int{10, 20, 30}
+	h := newHarness(t, b)
+	if h.m.index.building || h.m.index.info.Count != 26 || h.m.results.res.Total != 26 {
+		t.Fatalf("index %+v, results total %d", h.m.index, h.m.results.res.Total)
+	}
+	if h.ticks["build"] == 0 {
+		t.Fatal("no elapsed-time tick was asked for")
+	}
+}
+
+func TestStaleIndexIsShownWhileRebuilding(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.info = IndexInfo{Count: 26, Stale: true}
+	b.buildTo = testPackages()[:20]
+	h := newLoadingHarness(t, b)
+	cmd := h.update(load(context.Background(), b))
+	_ = cmd // the build, not run yet
+	v := h.m.View()
+	if !h.m.index.building || !strings.Contains(v, "26 packages · stale") || !strings.Contains(v, "cargo-edit") {
+		t.Fatalf("stale index not shown while building:\n%s", v)
+	}
+	// Searches run against the stale index meanwhile.
+	if got := searchMsgOf(t, h.update(keyMsg("g"))); got.res.Total == 0 {
+		t.Fatal("no results from the stale index")
+	}
+}
+
+func TestBuildFailureKeepsPanelUsable(t *testing.T) {
+	b := newMemBackend(nil, "rustc", "cargo")
+	b.info = IndexInfo{Missing: true}
+	b.buildErr = fmt.Errorf("nix search: error: attribute 'broken' missing (exit status 1)")
+	h := newHarness(t, b)
+	v := h.m.View()
+	if !h.m.status.isErr || !strings.Contains(v, "attribute 'broken' missing") {
+		t.Fatalf("nix's message not shown:\n%s", v)
+	}
+	h.press("tab", "enter")
+	if got := b.attrs(); !slices.Equal(got, []string{"cargo"}) {
+		t.Fatalf("file has %v", got)
+	}
+	// ctrl+r retries.
+	b.buildErr = nil
+	b.buildTo = testPackages()
+	h.press("ctrl+r")
+	if h.m.index.info.Count != 26 || h.m.index.err != nil {
+		t.Fatalf("rebuild: index %+v", h.m.index)
+	}
+}
+
+func TestWithoutNix(t *testing.T) {
+	b := newMemBackend(nil, "rustc", "cargo")
+	b.openErr = fmt.Errorf("opening the index: %w", ErrNixMissing)
+	h := newHarness(t, b)
+	v := h.m.View()
+	for _, want := range []string{"nix not found", "nix is not installed", "✓ rustc"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("view lacks %q:\n%s", want, v)
+		}
+	}
+	h.typeText("ca")
+	h.press("tab", "down", "enter")
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc"}) {
+		t.Fatalf("file has %v", got)
+	}
+	for _, c := range b.allCalls() {
+		if strings.HasPrefix(c, "search") || strings.HasPrefix(c, "meta") {
+			t.Fatalf("called %q without nix", c)
+		}
+	}
+}
+
+func TestMetaFetchedOnceAndCached(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.meta = testMeta()
+	h := newHarness(t, b)
+	h.typeText("cargo-edit")
+	want := "homepage github.com/killercup/cargo-edit · MIT · main program cargo-add"
+	if !strings.Contains(h.m.View(), want) {
+		t.Fatalf("detail lacks %q:\n%s", want, h.m.View())
+	}
+	h.press("down", "up", "down", "up")
+	n := 0
+	for _, c := range b.allCalls() {
+		if c == "meta cargo-edit" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("meta cargo-edit fetched %d times: %v", n, b.allCalls())
+	}
+	b.mu.Lock()
+	b.metaErr = errors.New("nix eval: timeout")
+	b.mu.Unlock()
+	h.press("ctrl+u")
+	h.typeText("ripgrep")
+	if !strings.Contains(h.m.View(), "details unavailable: nix eval: timeout") {
+		t.Fatalf("meta error not shown:\n%s", h.m.View())
+	}
+}
+
+func TestMetaWaitsForTheSelectionToRest(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("cargo")
+	h.update(keyMsg("down"))
+	stale := h.m.detail.seq
+	h.update(keyMsg("down"))
+	// The timer of a selection that moved on starts nothing.
+	if cmd := h.update(metaWantMsg{seq: stale}); cmd != nil {
+		t.Fatal("a passed-over selection fetched its metadata")
+	}
+}
+
+func TestHelpToggles(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	if strings.Contains(h.m.View(), "rebuild index") {
+		t.Fatal("full help shown before ?")
+	}
+	h.press("?")
+	v := h.m.View()
+	if !strings.Contains(v, "rebuild index") || h.m.input.Value() != "" {
+		t.Fatalf("? must show the full help and not type:\n%s", v)
+	}
+	checkSize(t, v, 100, 30)
+	h.press("?")
+	if strings.Contains(h.m.View(), "rebuild index") {
+		t.Fatal("full help still shown")
+	}
+}
+
+func TestMovementKeys(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	rows := h.m.results.cur.height
+	sel := func() int { return h.m.results.cur.cursor }
+	steps := []struct {
+		key  string
+		want int
+	}{
+		{"down", 1}, {"ctrl+n", 2}, {"ctrl+p", 1}, {"up", 0}, {"up", 0},
+		{"pgdown", rows}, {"end", 25}, {"pgup", 25 - rows}, {"home", 0},
+	}
+	for _, s := range steps {
+		h.press(s.key)
+		if sel() != s.want {
+			t.Fatalf("after %s: cursor %d, want %d", s.key, sel(), s.want)
+		}
+	}
+}
+
+func TestFirstFrameHasResultsOnWarmCache(t *testing.T) {
+	b := newMemBackend(testPackages())
+	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
+	m = m.preload(time.Hour) // the load is instant here: it ends first
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	v := nm.View()
+	if !strings.Contains(v, "26 / 26") || !strings.Contains(v, "cargo-edit") {
+		t.Fatalf("first frame without results:\n%s", v)
+	}
+}
+
+func TestSlowLoadStartsScreenFirst(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.gate = make(chan struct{})
+	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
+	m = m.preload(time.Millisecond) // the load is held: the budget ends first
+	if m.loaded {
+		t.Fatal("loaded before the gate opened")
+	}
+	close(b.gate)
+	msg, ok := m.Init()().(loadedMsg)
+	if !ok || msg.index.Count != 26 || !msg.searched {
+		t.Fatalf("Init gave %+v", msg)
+	}
+}

@@ -1,0 +1,101 @@
+package tui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// panelModel is the packages panel: devshell.toml's packages in file order.
+type panelModel struct {
+	items []Installed
+	cur   listCursor
+	width int // inner width, without the box
+}
+
+// SetItems replaces the packages, keeping the cursor where it was (or on
+// the last package when the list got shorter).
+func (p panelModel) SetItems(items []Installed) panelModel {
+	p.items = items
+	p.cur = p.cur.resize(len(items), p.cur.height)
+	return p
+}
+
+// SetSize sets the inner width and the number of visible rows.
+func (p panelModel) SetSize(width, height int) panelModel {
+	p.width = width
+	p.cur = p.cur.resize(len(p.items), height)
+	return p
+}
+
+// Update moves the cursor on movement keys.
+func (p panelModel) Update(msg tea.Msg, keys KeyMap) panelModel {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		p.cur, _ = p.cur.update(km, keys)
+	}
+	return p
+}
+
+// Selected returns the package under the cursor.
+func (p panelModel) Selected() (Installed, bool) {
+	if len(p.items) == 0 {
+		return Installed{}, false
+	}
+	return p.items[p.cur.cursor], true
+}
+
+// Installed returns the set of attributes in the panel, for the marks of
+// the results list.
+func (p panelModel) Installed() map[string]bool {
+	set := make(map[string]bool, len(p.items))
+	for _, it := range p.items {
+		set[it.Attr] = true
+	}
+	return set
+}
+
+// find returns the package named attr.
+func (p panelModel) find(attr string) (Installed, bool) {
+	for _, it := range p.items {
+		if it.Attr == attr {
+			return it, true
+		}
+	}
+	return Installed{}, false
+}
+
+// View renders exactly height lines of the inner width, the visible
+// packages only.
+func (p panelModel) View(st Styles, focused bool) []string {
+	w := p.width
+	from, to := p.cur.visible()
+	lines := make([]string, 0, p.cur.height)
+	if len(p.items) == 0 && p.cur.height > 0 {
+		lines = append(lines, " "+st.Dim.Render(tuiFit("no packages yet", w-1)))
+	}
+	for i := from; i < to; i++ {
+		it := p.items[i]
+		var b strings.Builder
+		b.WriteByte(' ')
+		if focused && i == p.cur.cursor {
+			b.WriteString(st.Cursor.Render(markCursor))
+		} else {
+			b.WriteByte(' ')
+		}
+		b.WriteByte(' ')
+		if it.FromCommand {
+			b.WriteString(st.Dim.Render(markCommand))
+		} else {
+			b.WriteString(st.Installed.Render(markInstalled))
+		}
+		b.WriteByte(' ')
+		name := tuiFit(tuiSanitize(it.Attr), max(0, w-5))
+		if focused && i == p.cur.cursor {
+			b.WriteString(st.Selected.Render(name))
+		} else {
+			b.WriteString(name)
+		}
+		lines = append(lines, b.String())
+	}
+	return tuiLines(lines, p.cur.height, w)
+}

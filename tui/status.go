@@ -1,0 +1,153 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+// indexExpectedCount sizes the progress bar of a first build, when no
+// earlier index tells how many attributes to expect: real nixpkgs has about
+// 110k–130k searchable packages.
+const indexExpectedCount = 120_000
+
+// indexModel is the state of the package index as the TUI knows it.
+type indexModel struct {
+	info   IndexInfo
+	opened bool  // OpenIndex answered (with or without an error)
+	err    error // the last OpenIndex or BuildIndex error
+	// openErr is true when err came from OpenIndex: there is no index to
+	// search at all.
+	openErr bool
+
+	building  bool
+	seq       int // numbers builds; messages of an older build are dropped
+	evaluated int
+	start     time.Time
+	now       time.Time
+	pipe      *progressPipe
+	cancel    context.CancelFunc
+}
+
+// searchable reports whether searches can run: an index (maybe stale) is
+// open.
+func (ix indexModel) searchable() bool {
+	return ix.opened && !ix.openErr && !ix.info.Missing
+}
+
+// progressPipe carries build progress from the backend's goroutine to a
+// tea.Cmd that waits on it. It keeps only the latest count: the bar needs
+// no history, and the backend never blocks on a slow screen.
+type progressPipe struct {
+	mu     sync.Mutex
+	latest int
+	closed bool
+	notify chan struct{}
+}
+
+func newProgressPipe() *progressPipe {
+	return &progressPipe{notify: make(chan struct{}, 1)}
+}
+
+// report records the evaluated count; safe from any goroutine.
+func (p *progressPipe) report(evaluated int) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.latest = evaluated
+	p.mu.Unlock()
+	p.wake()
+}
+
+// close ends the pipe; the waiting reader returns.
+func (p *progressPipe) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.wake()
+}
+
+func (p *progressPipe) wake() {
+	select {
+	case p.notify <- struct{}{}:
+	default:
+	}
+}
+
+// next waits for a new count; ok is false once the pipe is closed.
+func (p *progressPipe) next() (evaluated int, ok bool) {
+	<-p.notify
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		// Leave the wake-up for any other reader.
+		p.wake()
+		return p.latest, false
+	}
+	return p.latest, true
+}
+
+// progressView renders the build progress line: a bar, the evaluated
+// attribute count and the elapsed time.
+func progressView(st Styles, ix indexModel, w int) string {
+	expected := indexExpectedCount
+	if ix.info.Count > 0 {
+		expected = ix.info.Count
+	}
+	frac := float64(ix.evaluated) / float64(expected)
+	// The count is an estimate: never show a full bar before the end.
+	frac = min(frac, 0.99)
+	elapsed := ix.now.Sub(ix.start)
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	label := " indexing nixpkgs "
+	info := fmt.Sprintf(" %s evaluated · %s", tuiThousands(ix.evaluated), statusDuration(elapsed))
+	barW := min(30, w-len(label)-tuiWidth(info))
+	if barW < 5 {
+		return tuiFit(label+info, w)
+	}
+	full := int(frac * float64(barW))
+	bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarEmpty.Render(strings.Repeat("░", barW-full))
+	used := len(label) + barW + tuiWidth(info)
+	return tuiPad(st.Dim.Render(label)+bar+st.Dim.Render(info), used, w)
+}
+
+// statusDuration formats an elapsed time as m:ss.
+func statusDuration(d time.Duration) string {
+	s := int(d / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// statusModel is the message of the status line.
+type statusModel struct {
+	text  string
+	isErr bool
+}
+
+func statusInfo(text string) statusModel  { return statusModel{text: text} }
+func statusError(text string) statusModel { return statusModel{text: text, isErr: true} }
+
+// statusView renders the status message on the left and the short help on
+// the right, dropping the help when the message needs the room.
+func statusView(st Styles, s statusModel, helpView string, w int) string {
+	text := tuiSanitize(s.text)
+	helpW := lipgloss.Width(helpView)
+	textW := tuiWidth(text)
+	style := st.StatusInfo
+	if s.isErr {
+		style = st.StatusError
+	}
+	if 1+textW+2+helpW <= w && helpView != "" {
+		gap := w - 1 - textW - helpW
+		return " " + style.Render(text) + strings.Repeat(" ", gap) + helpView
+	}
+	text = tuiTruncate(text, max(0, w-1))
+	return tuiPad(" "+style.Render(text), 1+tuiWidth(text), w)
+}
