@@ -1,0 +1,251 @@
+package devshell
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	toml "github.com/pelletier/go-toml/v2"
+)
+
+// FuzzManifestAddRemove checks, for any input that parses, that adding a
+// name gives a document that decodes to the original plus the name in
+// exactly one list, that removing it again gives back the original bytes
+// when the list existed, and that removing an existing package removes just
+// that package.
+func FuzzManifestAddRemove(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join(tomlDir, "*.toml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "zz-new")
+		f.Add(b, "go")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, name string) {
+		if ValidName(name) != nil {
+			name = "zz-fuzz"
+		}
+		if err := tomlCheckAdd("fuzz.toml", data, name); err != nil {
+			t.Fatal(err)
+		}
+		if err := tomlCheckRemoveFirst("fuzz.toml", data); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// tomlDecode decodes data the way a TOML consumer sees it.
+func tomlDecode(data []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := toml.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// tomlDecodedPackages returns the string elements of devshell.packages and
+// of top-level packages, as a decoder reports them.
+func tomlDecodedPackages(doc map[string]any) (ds, top []string) {
+	strs := func(v any) []string {
+		var out []string
+		l, _ := v.([]any)
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if d, ok := doc["devshell"].(map[string]any); ok {
+		ds = strs(d["packages"])
+	}
+	return ds, strs(doc["packages"])
+}
+
+// tomlCheckPackages compares Packages() with what a decoder reports.
+func tomlCheckPackages(m *Manifest, doc map[string]any) error {
+	wantDs, wantTop := tomlDecodedPackages(doc)
+	var gotDs, gotTop []string
+	for _, e := range m.Packages() {
+		switch e.Table {
+		case "devshell":
+			gotDs = append(gotDs, e.Attr)
+		case "":
+			gotTop = append(gotTop, e.Attr)
+		default:
+			return fmt.Errorf("entry %v has table %q", e, e.Table)
+		}
+	}
+	if !slices.Equal(gotDs, wantDs) || !slices.Equal(gotTop, wantTop) {
+		return fmt.Errorf("Packages() = devshell %q, top %q; decoder says devshell %q, top %q", gotDs, gotTop, wantDs, wantTop)
+	}
+	return nil
+}
+
+// tomlAddTarget returns the list a decoder says an add must go to: the key
+// path, whether the list exists, and false when the document's shape makes
+// adding impossible (devshell not a table, packages not an array).
+func tomlAddTarget(doc map[string]any) (path []string, exists, ok bool) {
+	dsv, hasDs := doc["devshell"]
+	ds, dsIsMap := dsv.(map[string]any)
+	if hasDs && !dsIsMap {
+		if _, isList := doc["packages"].([]any); isList {
+			return []string{"packages"}, true, true
+		}
+		return nil, false, false
+	}
+	if v, has := ds["packages"]; has {
+		_, isList := v.([]any)
+		return []string{"devshell", "packages"}, true, isList
+	}
+	if v, has := doc["packages"]; has {
+		_, isList := v.([]any)
+		return []string{"packages"}, true, isList
+	}
+	return []string{"devshell", "packages"}, false, true
+}
+
+// tomlCheckAdd adds name to data and checks the result against a decoder.
+func tomlCheckAdd(path string, data []byte, name string) error {
+	doc, decErr := tomlDecode(data)
+	m, err := ParseManifest(path, data)
+	if decErr != nil {
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("decoder rejects the input (%v) but ParseManifest returned %v", decErr, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("decoder accepts the input but ParseManifest fails: %w", err)
+	}
+	if err := tomlCheckPackages(m, doc); err != nil {
+		return err
+	}
+	target, exists, ok := tomlAddTarget(doc)
+	ds, top := tomlDecodedPackages(doc)
+	inCmd := slices.Contains(m.CommandPackages(), name)
+	present := slices.Contains(ds, name) || slices.Contains(top, name)
+
+	out, res, err := AddPackages(path, data, []string{name})
+	if present || inCmd {
+		want := AlreadyPresent
+		if !present {
+			want = ProvidedByCommand
+		}
+		if err != nil || len(res) != 1 || res[0].Status != want || !bytes.Equal(out, data) {
+			return fmt.Errorf("add of %s (present=%v, in command=%v): %v %v, changed=%v", name, present, inCmd, res, err, !bytes.Equal(out, data))
+		}
+		return nil
+	}
+	if !ok {
+		if err == nil {
+			return fmt.Errorf("add of %s succeeded although the document cannot hold it:\n%s", name, out)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add of %s: %w", name, err)
+	}
+	if len(res) != 1 || res[0].Status != Added {
+		return fmt.Errorf("add of %s: results %v", name, res)
+	}
+	got, err := tomlDecode(out)
+	if err != nil {
+		return fmt.Errorf("add of %s gives a document that does not decode: %w\n%s", name, err, out)
+	}
+	want, _ := tomlDecode(data)
+	tomlAppendAt(want, target, name)
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("add of %s: decoded result differs\n got: %v\nwant: %v\n--- output ---\n%s", name, got, want, out)
+	}
+	if !exists {
+		return nil
+	}
+	back, res, err := RemovePackages(path, out, []string{name})
+	if err != nil {
+		return fmt.Errorf("remove of just-added %s: %w", name, err)
+	}
+	if len(res) != 1 || res[0].Status != Removed {
+		return fmt.Errorf("remove of just-added %s: results %v", name, res)
+	}
+	if !bytes.Equal(back, data) {
+		return fmt.Errorf("add then remove of %s did not give back the original\n--- original ---\n%q\n--- after add ---\n%q\n--- after remove ---\n%q", name, data, out, back)
+	}
+	return nil
+}
+
+// tomlAppendAt appends name to the array at path in doc, creating tables and
+// the array as needed.
+func tomlAppendAt(doc map[string]any, path []string, name string) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := doc[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			doc[k] = next
+		}
+		doc = next
+	}
+	last := path[len(path)-1]
+	l, _ := doc[last].([]any)
+	doc[last] = append(l, name)
+}
+
+// tomlCheckRemoveFirst removes the first package with a valid name and checks
+// that exactly its occurrences disappeared from the decoded document.
+func tomlCheckRemoveFirst(path string, data []byte) error {
+	m, err := ParseManifest(path, data)
+	if err != nil {
+		return nil
+	}
+	var name string
+	for _, e := range m.Packages() {
+		if ValidName(e.Attr) == nil {
+			name = e.Attr
+			break
+		}
+	}
+	if name == "" {
+		return nil
+	}
+	out, res, err := RemovePackages(path, data, []string{name})
+	if err != nil {
+		return fmt.Errorf("remove of %s: %w", name, err)
+	}
+	if len(res) != 1 || res[0].Status != Removed {
+		return fmt.Errorf("remove of %s: results %v", name, res)
+	}
+	got, err := tomlDecode(out)
+	if err != nil {
+		return fmt.Errorf("remove of %s gives a document that does not decode: %w\n%s", name, err, out)
+	}
+	want, _ := tomlDecode(data)
+	drop := func(l any) any {
+		return slices.DeleteFunc(slices.Clone(l.([]any)), func(x any) bool { return x == name })
+	}
+	if ds, ok := want["devshell"].(map[string]any); ok {
+		if l, ok := ds["packages"].([]any); ok {
+			ds["packages"] = drop(l)
+		}
+	}
+	if l, ok := want["packages"].([]any); ok {
+		want["packages"] = drop(l)
+	}
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("remove of %s: decoded result differs\n got: %v\nwant: %v\n--- output ---\n%s", name, got, want, out)
+	}
+	return nil
+}
