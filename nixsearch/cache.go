@@ -1,0 +1,501 @@
+package nixsearch
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrCacheMiss means no cached index exists for the key.
+var ErrCacheMiss = errors.New("no cached index")
+
+// ErrCacheCorrupt means a cached index exists but cannot be used: truncated,
+// damaged, of another format version, or for another key. Rebuild it.
+var ErrCacheCorrupt = errors.New("cached index is corrupt")
+
+// PruneAge is how long an index may go unused before Prune removes it. The
+// cache directory is shared by all of a user's projects, each pinning its own
+// nixpkgs; a month without a single search means nobody works on that pin,
+// while rebuilding one later costs only one nix evaluation (30–90 s).
+const PruneAge = 30 * 24 * time.Hour
+
+// CacheMeta describes a cached index.
+type CacheMeta struct {
+	// Key identifies the index: the nixpkgs' locked narHash and the system.
+	Key string
+	// Ref is the flake reference that was searched; Origin says where it
+	// came from (flake.lock, registry, --nixpkgs); Rev and NarHash are the
+	// locked revision and hash; System is e.g. "x86_64-linux".
+	Ref, Origin, Rev, NarHash, System string
+	// Built is when the index was built.
+	Built time.Time
+	// Count is the number of packages.
+	Count int
+}
+
+// Cache is the on-disk index cache under Dir.
+//
+// Each index is one file, written to a temporary file in Dir and renamed into
+// place, so a reader sees either the old or the new file whole, also when two
+// processes store the same key at once. To avoid evaluating nixpkgs twice, a
+// builder holds Lock(key) while building: lock, Load again (another process
+// may have finished meanwhile), build and Store on a miss, unlock.
+//
+// Next to each index, a ".used" file's modification time records when the
+// index was last loaded or stored; Prune goes by it.
+type Cache struct {
+	// Dir is the cache directory (see DefaultCacheDir).
+	Dir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultCacheDir is $DEVSH_CACHE_DIR, else $XDG_CACHE_HOME/devsh (when
+// absolute, as the XDG spec requires), else $HOME/.cache/devsh, read through
+// getenv; "" when none is set.
+func DefaultCacheDir(getenv func(string) string) string {
+	if d := getenv("DEVSH_CACHE_DIR"); d != "" {
+		return d
+	}
+	if x := getenv("XDG_CACHE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "devsh")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "devsh")
+	}
+	return ""
+}
+
+// File names: "index-<readable key>-<hash of key>.bin" plus ".used" and
+// ".lock" siblings; temporary files start with cacheTempPrefix.
+const (
+	cachePrefix     = "index-"
+	cacheSuffix     = ".bin"
+	cacheUsedSuffix = ".used"
+	cacheLockSuffix = ".lock"
+	cacheTempPrefix = ".tmp-index-"
+	// cacheKeyChars bounds the readable part of a file name, far below the
+	// 255-byte name limit of common file systems.
+	cacheKeyChars = 64
+	// cacheTempAge is when Prune deletes a temporary file: a Store takes
+	// well under a second, so an hour-old one was left by a crash.
+	cacheTempAge = time.Hour
+)
+
+// Path is the index file for key: a readable, sanitised part of the key plus
+// a hash of the whole key, so any key maps to a safe and distinct name in
+// Dir.
+func (c Cache) Path(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	readable := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, key)
+	if len(readable) > cacheKeyChars {
+		readable = readable[:cacheKeyChars]
+	}
+	return filepath.Join(c.Dir, cachePrefix+readable+"-"+hex.EncodeToString(sum[:8])+cacheSuffix)
+}
+
+func (c Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// cacheSibling is the index file's sibling with another suffix.
+func cacheSibling(path, suffix string) string {
+	return strings.TrimSuffix(path, cacheSuffix) + suffix
+}
+
+// Load reads the index stored for key. It returns an error wrapping
+// ErrCacheMiss when there is none and one wrapping ErrCacheCorrupt when the
+// file is unusable. A successful load touches the index's last-used stamp
+// (best effort: a read-only cache still loads).
+func (c Cache) Load(key string) (*Index, CacheMeta, error) {
+	path := c.Path(key)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, CacheMeta{}, fmt.Errorf("load index for %q: %w", key, ErrCacheMiss)
+	}
+	if err != nil {
+		return nil, CacheMeta{}, fmt.Errorf("load index: %w", err)
+	}
+	ix, meta, err := cacheDecode(data)
+	if err == nil && meta.Key != key {
+		err = fmt.Errorf("%w: holds key %q", ErrCacheCorrupt, meta.Key)
+	}
+	if err != nil {
+		return nil, CacheMeta{}, fmt.Errorf("load index %s: %w", path, err)
+	}
+	c.cacheTouch(path)
+	return ix, meta, nil
+}
+
+// cacheTouch sets the last-used stamp of the index at path to now.
+func (c Cache) cacheTouch(path string) {
+	used := cacheSibling(path, cacheUsedSuffix)
+	now := c.now()
+	if err := os.Chtimes(used, now, now); errors.Is(err, fs.ErrNotExist) {
+		if f, err := os.OpenFile(used, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			_ = f.Close()
+			_ = os.Chtimes(used, now, now)
+		}
+	}
+}
+
+// Store writes ix under meta.Key atomically (temporary file, fsync, rename)
+// and touches its last-used stamp. It sets meta.Count from ix, and Built to
+// now when zero.
+func (c Cache) Store(meta CacheMeta, ix *Index) error {
+	if meta.Key == "" {
+		return errors.New("store index: empty cache key")
+	}
+	meta.Count = ix.Len()
+	if meta.Built.IsZero() {
+		meta.Built = c.now()
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	path := c.Path(meta.Key)
+	tmp, err := os.CreateTemp(c.Dir, cacheTempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(cacheEncode(meta, ix)); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	ok = true
+	c.cacheTouch(path)
+	return nil
+}
+
+// Lock takes an exclusive flock(2) on key's ".lock" file, blocking until it
+// is free, so only one process (or goroutine) builds that index at a time.
+// The lock is released by unlock or when the process exits.
+func (c Cache) Lock(key string) (unlock func(), err error) {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lock index: %w", err)
+	}
+	f, err := os.OpenFile(cacheSibling(c.Path(key), cacheLockSuffix), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock index: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock index %s: %w", f.Name(), err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+// Prune removes the indexes not used for maxAge (by their last-used stamp,
+// else the file's own time), never the one for keep, and temporary files
+// left by crashed writers. It returns the removed index and temporary files.
+// A lock file goes with its index only when nobody holds it.
+func (c Cache) Prune(maxAge time.Duration, keep string) ([]string, error) {
+	entries, err := os.ReadDir(c.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prune index cache: %w", err)
+	}
+	now := c.now()
+	keepPath := c.Path(keep)
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(c.Dir, name)
+		switch {
+		case strings.HasPrefix(name, cacheTempPrefix):
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > cacheTempAge {
+				if err := os.Remove(path); err == nil {
+					removed = append(removed, path)
+				} else if !errors.Is(err, fs.ErrNotExist) {
+					errs = append(errs, err)
+				}
+			}
+		case strings.HasPrefix(name, cachePrefix) && strings.HasSuffix(name, cacheSuffix):
+			if path == keepPath {
+				continue
+			}
+			info, err := os.Stat(cacheSibling(path, cacheUsedSuffix))
+			if err != nil {
+				info, err = e.Info()
+			}
+			if err != nil || now.Sub(info.ModTime()) <= maxAge {
+				continue
+			}
+			if err := os.Remove(path); err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			removed = append(removed, path)
+			_ = os.Remove(cacheSibling(path, cacheUsedSuffix))
+			cacheRemoveFreeLock(cacheSibling(path, cacheLockSuffix))
+		}
+	}
+	slices.Sort(removed)
+	if len(errs) > 0 {
+		return removed, fmt.Errorf("prune index cache: %w", errors.Join(errs...))
+	}
+	return removed, nil
+}
+
+// cacheRemoveFreeLock deletes a lock file if no process holds it. (A process
+// that opened it just before the delete still locks the unlinked file; at
+// worst two processes then build the same index, and rename keeps the
+// result whole.)
+func cacheRemoveFreeLock(path string) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		_ = os.Remove(path)
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	}
+}
+
+// The file format, all integers little-endian or unsigned varints:
+//
+//	magic "DEVSHIDX", version uint32
+//	meta: Key, Ref, Origin, Rev, NarHash, System as (uvarint length, bytes);
+//	      Built as varint Unix seconds and uvarint nanoseconds; uvarint Count
+//	uvarint n (packages, = Count)
+//	4n uvarint lengths: Attr, Pname, Version, Description of each package
+//	uvarint blob length, blob: all those strings concatenated in that order
+//	CRC-32C (Castagnoli) of everything before, uint32
+//
+// Packages are in Index order (sorted, unique attributes).
+const (
+	cacheMagic = "DEVSHIDX"
+	// cacheVersion changes with any format change; older files are then
+	// reported corrupt and rebuilt.
+	cacheVersion = 1
+)
+
+// cacheEncode serialises meta and ix.
+func cacheEncode(meta CacheMeta, ix *Index) []byte {
+	blob := 0
+	for i := range ix.pkgs {
+		p := &ix.pkgs[i]
+		blob += len(p.Attr) + len(p.Pname) + len(p.Version) + len(p.Description)
+	}
+	b := make([]byte, 0, 64+len(meta.Key)+len(meta.Ref)+len(meta.Origin)+len(meta.Rev)+
+		len(meta.NarHash)+len(meta.System)+ix.Len()*8+blob)
+	b = append(b, cacheMagic...)
+	b = binary.LittleEndian.AppendUint32(b, cacheVersion)
+	for _, s := range []string{meta.Key, meta.Ref, meta.Origin, meta.Rev, meta.NarHash, meta.System} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendVarint(b, meta.Built.Unix())
+	b = binary.AppendUvarint(b, uint64(meta.Built.Nanosecond()))
+	b = binary.AppendUvarint(b, uint64(meta.Count))
+	b = binary.AppendUvarint(b, uint64(ix.Len()))
+	for i := range ix.pkgs {
+		p := &ix.pkgs[i]
+		b = binary.AppendUvarint(b, uint64(len(p.Attr)))
+		b = binary.AppendUvarint(b, uint64(len(p.Pname)))
+		b = binary.AppendUvarint(b, uint64(len(p.Version)))
+		b = binary.AppendUvarint(b, uint64(len(p.Description)))
+	}
+	b = binary.AppendUvarint(b, uint64(blob))
+	for i := range ix.pkgs {
+		p := &ix.pkgs[i]
+		b = append(b, p.Attr...)
+		b = append(b, p.Pname...)
+		b = append(b, p.Version...)
+		b = append(b, p.Description...)
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
+}
+
+// cacheCRCTable is the CRC-32C table (hardware-accelerated on amd64/arm64).
+func cacheCRCTable() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
+
+// cacheReader decodes with bounds checks; the first failure sticks.
+type cacheReader struct {
+	b   []byte
+	err error
+}
+
+func (r *cacheReader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: truncated or malformed %s", ErrCacheCorrupt, what)
+	}
+}
+
+func (r *cacheReader) uvarint(what string) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail(what)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) varint(what string) int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(what)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) bytes(n uint64, what string) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.fail(what)
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) string(what string) string {
+	return string(r.bytes(r.uvarint(what), what))
+}
+
+// cacheDecode parses a cache file; every failure wraps ErrCacheCorrupt.
+func cacheDecode(data []byte) (*Index, CacheMeta, error) {
+	var meta CacheMeta
+	if len(data) < len(cacheMagic)+4+4 {
+		return nil, meta, fmt.Errorf("%w: %d bytes is too short", ErrCacheCorrupt, len(data))
+	}
+	if string(data[:len(cacheMagic)]) != cacheMagic {
+		return nil, meta, fmt.Errorf("%w: not an index file", ErrCacheCorrupt)
+	}
+	if v := binary.LittleEndian.Uint32(data[len(cacheMagic):]); v != cacheVersion {
+		return nil, meta, fmt.Errorf("%w: format version %d, want %d", ErrCacheCorrupt, v, cacheVersion)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, cacheCRCTable()) != sum {
+		return nil, meta, fmt.Errorf("%w: checksum mismatch", ErrCacheCorrupt)
+	}
+	r := &cacheReader{b: body[len(cacheMagic)+4:]}
+	meta.Key = r.string("key")
+	meta.Ref = r.string("ref")
+	meta.Origin = r.string("origin")
+	meta.Rev = r.string("rev")
+	meta.NarHash = r.string("narHash")
+	meta.System = r.string("system")
+	sec := r.varint("build time")
+	nsec := r.uvarint("build time")
+	if r.err == nil && nsec >= uint64(time.Second) {
+		r.fail("build time")
+	}
+	meta.Built = time.Unix(sec, int64(nsec))
+	count := r.uvarint("count")
+	n := r.uvarint("package count")
+	// Each package takes at least four length bytes: this bounds n by the
+	// input before anything is allocated for it.
+	if r.err == nil && (n != count || n > uint64(len(r.b))/4) {
+		r.fail("package count")
+	}
+	if r.err != nil {
+		return nil, CacheMeta{}, r.err
+	}
+	meta.Count = int(count)
+	// Pass one validates the lengths against the blob; pass two (over the
+	// same, now known-good bytes) slices the strings out of one copy.
+	lenBytes := r.b
+	var sumLen uint64
+	for k := uint64(0); k < 4*n && r.err == nil; k++ {
+		l := r.uvarint("string length")
+		if l > uint64(len(r.b)) || sumLen+l > uint64(len(r.b)) {
+			r.fail("string lengths")
+		}
+		sumLen += l
+	}
+	lenBytes = lenBytes[:len(lenBytes)-len(r.b)]
+	blobLen := r.uvarint("blob length")
+	if r.err == nil && blobLen != sumLen {
+		r.fail("blob length")
+	}
+	blob := r.bytes(blobLen, "strings")
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d trailing bytes", ErrCacheCorrupt, len(r.b))
+	}
+	if r.err != nil {
+		return nil, CacheMeta{}, r.err
+	}
+	all := string(blob)
+	pkgs := make([]Package, n)
+	pos := 0
+	next := func() string {
+		l, k := binary.Uvarint(lenBytes)
+		lenBytes = lenBytes[k:]
+		s := all[pos : pos+int(l)]
+		pos += int(l)
+		return s
+	}
+	for i := range pkgs {
+		p := &pkgs[i]
+		p.Attr, p.Pname, p.Version, p.Description = next(), next(), next(), next()
+		if i > 0 && pkgs[i-1].Attr >= p.Attr {
+			return nil, CacheMeta{}, fmt.Errorf("%w: attributes not sorted and unique", ErrCacheCorrupt)
+		}
+	}
+	return indexBuild(pkgs), meta, nil
+}

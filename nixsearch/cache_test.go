@@ -1,0 +1,507 @@
+package nixsearch
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cacheUpdate rewrites the golden files under testdata/cache. (Named
+// -update-cache, not -update, so it cannot collide with another golden
+// flag of this package.)
+var cacheUpdate = flag.Bool("update-cache", false, "rewrite testdata/cache golden files")
+
+// cacheTestMeta is a fixed meta for golden files.
+func cacheTestMeta() CacheMeta {
+	return CacheMeta{
+		Key:     "sha256-AbC+/def=@x86_64-linux",
+		Ref:     "github:NixOS/nixpkgs/870493f9a8cb?narHash=sha256-AbC%2B%2Fdef%3D",
+		Origin:  "flake.lock",
+		Rev:     "870493f9a8cb",
+		NarHash: "sha256-AbC+/def=",
+		System:  "x86_64-linux",
+		Built:   time.Date(2025, 10, 11, 12, 13, 14, 15, time.UTC),
+	}
+}
+
+// cacheTestIndex is a small index with awkward strings.
+func cacheTestIndex() *Index {
+	return NewIndex([]Package{
+		{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"},
+		{Attr: "python313Packages.requests", Pname: "python3.13-requests", Version: "2.32.4", Description: "HTTP library for Python"},
+		{Attr: "Prelude-v20", Pname: "Prelude-v20.1.0", Version: "", Description: ""},
+		{Attr: "unicode", Pname: "unicode", Version: "1", Description: "Ünïcødé — \"quoted\"\nsecond line"},
+	})
+}
+
+func cacheTestCache(t *testing.T) (Cache, *time.Time) {
+	now := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	return Cache{Dir: filepath.Join(t.TempDir(), "cache"), Now: func() time.Time { return now }}, &now
+}
+
+func cachePackages(ix *Index) []Package {
+	out := make([]Package, ix.Len())
+	for i := range out {
+		out[i] = ix.At(i)
+	}
+	return out
+}
+
+func TestCacheRoundTrip(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	for _, pkgs := range [][]Package{cachePackages(cacheTestIndex()), nil, genPackages(2000)} {
+		ix := NewIndex(pkgs)
+		meta := cacheTestMeta()
+		if err := c.Store(meta, ix); err != nil {
+			t.Fatal(err)
+		}
+		got, gotMeta, err := c.Load(meta.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta.Count = ix.Len()
+		if !gotMeta.Built.Equal(meta.Built) {
+			t.Errorf("built %v, want %v", gotMeta.Built, meta.Built)
+		}
+		gotMeta.Built = meta.Built
+		if gotMeta != meta {
+			t.Errorf("meta %+v, want %+v", gotMeta, meta)
+		}
+		if !slices.Equal(cachePackages(got), cachePackages(ix)) {
+			t.Errorf("packages differ after round trip (%d vs %d)", got.Len(), ix.Len())
+		}
+		// The loaded index is fully prepared: it searches like the original.
+		if ix.Len() > 0 {
+			want := matchSearch(t, NewMatcher(ix, 1), Query{Text: "re"}, 5)
+			if res := matchSearch(t, NewMatcher(got, 1), Query{Text: "re"}, 5); !reflect.DeepEqual(res, want) {
+				t.Errorf("loaded index searches differently")
+			}
+		}
+	}
+}
+
+func TestCacheStoreSetsBuilt(t *testing.T) {
+	c, now := cacheTestCache(t)
+	meta := CacheMeta{Key: "k"}
+	if err := c.Store(meta, cacheTestIndex()); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := c.Load("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Built.Equal(*now) || got.Count != 4 {
+		t.Errorf("built %v count %d, want %v and 4", got.Built, got.Count, *now)
+	}
+	if err := c.Store(CacheMeta{}, cacheTestIndex()); err == nil {
+		t.Error("Store with an empty key succeeded")
+	}
+}
+
+func TestCacheMiss(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	if _, _, err := c.Load("nope"); !errors.Is(err, ErrCacheMiss) || errors.Is(err, ErrCacheCorrupt) {
+		t.Fatalf("err = %v, want ErrCacheMiss", err)
+	}
+}
+
+// TestCacheGolden pins the format: the golden file is what version 1 writes,
+// and it must keep loading.
+func TestCacheGolden(t *testing.T) {
+	golden := filepath.Join("testdata", "cache", "v1-small.bin")
+	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 4; return m }(), cacheTestIndex())
+	if *cacheUpdate {
+		if err := os.WriteFile(golden, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden (run with -update-cache to create it): %v", err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Errorf("encoding differs from %s: the format changed; bump cacheVersion and run with -update-cache", golden)
+	}
+	ix, meta, err := cacheDecode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Key != cacheTestMeta().Key || !slices.Equal(cachePackages(ix), cachePackages(cacheTestIndex())) {
+		t.Errorf("golden decodes to %+v / %v", meta, cachePackages(ix))
+	}
+}
+
+// cacheWriteRaw puts raw bytes where Load looks for key.
+func cacheWriteRaw(t *testing.T, c Cache, key string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.Path(key), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cacheWantCorrupt(t *testing.T, c Cache, key, what string) {
+	t.Helper()
+	ix, _, err := c.Load(key)
+	if !errors.Is(err, ErrCacheCorrupt) || ix != nil {
+		t.Fatalf("%s: err = %v, want ErrCacheCorrupt", what, err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("%s: error message spans lines: %q", what, err)
+	}
+}
+
+func TestCacheTruncated(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	meta := cacheTestMeta()
+	data := cacheEncode(meta, cacheTestIndex())
+	for n := 0; n < len(data); n++ {
+		cacheWriteRaw(t, c, meta.Key, data[:n])
+		cacheWantCorrupt(t, c, meta.Key, fmt.Sprintf("truncated to %d bytes", n))
+	}
+}
+
+func TestCacheFlippedBytes(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	meta := cacheTestMeta()
+	data := cacheEncode(meta, cacheTestIndex())
+	for i := range data {
+		for _, bit := range []byte{0x01, 0x80} {
+			bad := slices.Clone(data)
+			bad[i] ^= bit
+			cacheWriteRaw(t, c, meta.Key, bad)
+			cacheWantCorrupt(t, c, meta.Key, "flipped byte")
+		}
+	}
+	// Appended garbage is caught too.
+	cacheWriteRaw(t, c, meta.Key, append(slices.Clone(data), 0))
+	cacheWantCorrupt(t, c, meta.Key, "trailing byte")
+}
+
+// cacheReseal fixes the checksum of an edited file, to reach the checks
+// behind it.
+func cacheReseal(b []byte) []byte {
+	body := b[:len(b)-4]
+	return binary.LittleEndian.AppendUint32(slices.Clone(body), crc32.Checksum(body, cacheCRCTable()))
+}
+
+func TestCacheStructuralChecks(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	meta := cacheTestMeta()
+	good := cacheEncode(meta, cacheTestIndex())
+
+	old := slices.Clone(good)
+	binary.LittleEndian.PutUint32(old[len(cacheMagic):], cacheVersion-1)
+	cacheWriteRaw(t, c, meta.Key, cacheReseal(old))
+	cacheWantCorrupt(t, c, meta.Key, "old version")
+
+	newer := slices.Clone(good)
+	binary.LittleEndian.PutUint32(newer[len(cacheMagic):], cacheVersion+1)
+	cacheWriteRaw(t, c, meta.Key, cacheReseal(newer))
+	cacheWantCorrupt(t, c, meta.Key, "newer version")
+
+	// A valid file stored under another key's name.
+	other := meta
+	other.Key = "another"
+	cacheWriteRaw(t, c, meta.Key, cacheEncode(other, cacheTestIndex()))
+	cacheWantCorrupt(t, c, meta.Key, "other key")
+
+	// Unsorted and duplicate attributes, with a valid checksum.
+	for name, pkgs := range map[string][]Package{
+		"unsorted":  {{Attr: "b"}, {Attr: "a"}},
+		"duplicate": {{Attr: "a"}, {Attr: "a"}},
+	} {
+		ix := &Index{pkgs: pkgs}
+		cacheWriteRaw(t, c, meta.Key, cacheEncode(meta, ix))
+		cacheWantCorrupt(t, c, meta.Key, name)
+	}
+
+	// Huge counts must not allocate: a tiny file claiming 2^40 packages.
+	var b []byte
+	b = append(b, cacheMagic...)
+	b = binary.LittleEndian.AppendUint32(b, cacheVersion)
+	b = binary.AppendUvarint(b, uint64(len(meta.Key)))
+	b = append(b, meta.Key...)
+	for range 5 {
+		b = binary.AppendUvarint(b, 0)
+	}
+	b = binary.AppendVarint(b, 0)
+	b = binary.AppendUvarint(b, 0)
+	b = binary.AppendUvarint(b, 1<<40)
+	b = binary.AppendUvarint(b, 1<<40)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
+	cacheWriteRaw(t, c, meta.Key, b)
+	cacheWantCorrupt(t, c, meta.Key, "huge count")
+}
+
+func TestCacheConcurrentStore(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	meta := cacheTestMeta()
+	// Different contents per writer, so a torn file would be detectable.
+	var indexes []*Index
+	for g := range 6 {
+		indexes = append(indexes, NewIndex(genPackages(500+100*g)))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := range indexes {
+		wg.Go(func() {
+			for range 5 {
+				if err := c.Store(meta, indexes[g]); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 40 {
+			ix, _, err := c.Load(meta.Key)
+			if errors.Is(err, ErrCacheMiss) {
+				continue
+			}
+			if err != nil {
+				errs <- err
+				continue
+			}
+			if n := ix.Len(); (n-500)%100 != 0 || n < 500 || n > 1000 {
+				errs <- errors.New("loaded an index of unexpected size")
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	entries, _ := os.ReadDir(c.Dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), cacheTempPrefix) {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestCacheLock(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	unlock, err := c.Lock("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockPath := cacheSibling(c.Path("k"), cacheLockSuffix)
+	tryLock := func() error {
+		f, err := os.OpenFile(lockPath, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err := tryLock(); !errors.Is(err, syscall.EWOULDBLOCK) {
+		t.Fatalf("while locked, another lock attempt gave %v, want EWOULDBLOCK", err)
+	}
+	unlock()
+	if err := tryLock(); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	// A second Lock of the same key waits for the first.
+	unlock1, err := c.Lock("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acquired := make(chan func())
+	go func() {
+		u, err := c.Lock("k")
+		if err != nil {
+			t.Error(err)
+			close(acquired)
+			return
+		}
+		acquired <- u
+	}()
+	unlock1()
+	if u := <-acquired; u != nil {
+		u()
+	}
+}
+
+func TestCachePrune(t *testing.T) {
+	c, now := cacheTestCache(t)
+	ix := cacheTestIndex()
+	for _, k := range []string{"old", "recent", "keep", "oldNoStamp"} {
+		if err := c.Store(CacheMeta{Key: k}, ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age := func(path string, d time.Duration) {
+		t.Helper()
+		at := now.Add(-d)
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := func(k string) string { return cacheSibling(c.Path(k), cacheUsedSuffix) }
+	age(used("old"), PruneAge+time.Hour)
+	age(used("keep"), 10*PruneAge)
+	age(used("recent"), PruneAge-time.Hour)
+	if err := os.Remove(used("oldNoStamp")); err != nil {
+		t.Fatal(err)
+	}
+	age(c.Path("oldNoStamp"), PruneAge+time.Minute)
+	// A free lock file goes with its index.
+	unlock, err := c.Lock("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	// A crash leftover.
+	tmp := filepath.Join(c.Dir, cacheTempPrefix+"123")
+	if err := os.WriteFile(tmp, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	age(tmp, 2*cacheTempAge)
+	freshTmp := filepath.Join(c.Dir, cacheTempPrefix+"456")
+	if err := os.WriteFile(freshTmp, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	age(freshTmp, 0)
+
+	removed, err := c.Prune(PruneAge, "keep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{c.Path("old"), c.Path("oldNoStamp"), tmp}
+	slices.Sort(want)
+	if !slices.Equal(removed, want) {
+		t.Errorf("removed %q, want %q", removed, want)
+	}
+	for _, p := range []string{used("old"), cacheSibling(c.Path("old"), cacheLockSuffix)} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s still there (%v)", p, err)
+		}
+	}
+	for _, k := range []string{"recent", "keep"} {
+		if _, _, err := c.Load(k); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+	if _, err := os.Stat(freshTmp); err != nil {
+		t.Errorf("fresh temporary file removed: %v", err)
+	}
+	// Loading refreshes the stamp: a second prune keeps everything left.
+	if removed, err := c.Prune(PruneAge, ""); err != nil || len(removed) != 0 {
+		t.Errorf("second prune removed %q, %v", removed, err)
+	}
+	// No cache directory at all is not an error.
+	if removed, err := (Cache{Dir: filepath.Join(t.TempDir(), "none")}).Prune(PruneAge, ""); err != nil || removed != nil {
+		t.Errorf("prune of a missing dir: %q, %v", removed, err)
+	}
+}
+
+func TestCacheLoadTouches(t *testing.T) {
+	c, now := cacheTestCache(t)
+	if err := c.Store(CacheMeta{Key: "k"}, cacheTestIndex()); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(48 * time.Hour)
+	if _, _, err := c.Load("k"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(cacheSibling(c.Path("k"), cacheUsedSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.ModTime().Equal(*now) {
+		t.Errorf("last-used %v, want %v", info.ModTime(), *now)
+	}
+}
+
+func TestCachePath(t *testing.T) {
+	c := Cache{Dir: "d"}
+	keys := []string{"sha256-abc=@x86_64-linux", "sha256-abd=@x86_64-linux", "../../etc/passwd", "a/b", "a_b", "", strings.Repeat("x", 500), "ü"}
+	seen := map[string]string{}
+	for _, k := range keys {
+		p := c.Path(k)
+		if filepath.Dir(p) != "d" {
+			t.Errorf("Path(%q) = %q escapes the cache dir", k, p)
+		}
+		base := filepath.Base(p)
+		if len(base) > 120 || !strings.HasPrefix(base, cachePrefix) || !strings.HasSuffix(base, cacheSuffix) {
+			t.Errorf("Path(%q) = %q", k, p)
+		}
+		if o, dup := seen[p]; dup {
+			t.Errorf("keys %q and %q share %q", k, o, p)
+		}
+		seen[p] = k
+		if c.Path(k) != p {
+			t.Errorf("Path(%q) not stable", k)
+		}
+	}
+}
+
+func TestDefaultCacheDir(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"DEVSH_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/c"},
+		{map[string]string{"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/devsh"},
+		{map[string]string{"XDG_CACHE_HOME": "relative", "HOME": "/h"}, "/h/.cache/devsh"},
+		{map[string]string{"HOME": "/h"}, "/h/.cache/devsh"},
+		{map[string]string{}, ""},
+	} {
+		if got := DefaultCacheDir(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("DefaultCacheDir(%v) = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
+func FuzzCacheLoad(f *testing.F) {
+	meta := cacheTestMeta()
+	good := cacheEncode(meta, cacheTestIndex())
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(cacheEncode(meta, NewIndex(nil)))
+	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v1-small.bin")); err == nil {
+		f.Add(golden)
+	}
+	f.Add([]byte(cacheMagic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		c := Cache{Dir: dir}
+		if err := os.WriteFile(c.Path(meta.Key), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ix, m, err := c.Load(meta.Key)
+		if err != nil {
+			if !errors.Is(err, ErrCacheCorrupt) {
+				t.Fatalf("err = %v, want ErrCacheCorrupt", err)
+			}
+			return
+		}
+		// Whatever loads must store and load back the same.
+		if err := c.Store(m, ix); err != nil {
+			t.Fatal(err)
+		}
+		ix2, m2, err := c.Load(meta.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cachePackages(ix), cachePackages(ix2)) || m.Key != m2.Key || !m.Built.Equal(m2.Built) {
+			t.Fatal("store after load changed the index")
+		}
+	})
+}

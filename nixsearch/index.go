@@ -1,0 +1,387 @@
+package nixsearch
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Index is an immutable set of packages sorted by Attr, with prepared match
+// targets: every attribute path lower-cased once into one contiguous arena,
+// the offset of its last segment, a character-class bitmask for a cheap
+// prefilter, and the package set ("python313Packages", …) it belongs to.
+// An Index is safe for concurrent use.
+type Index struct {
+	pkgs []Package
+	// lower holds every Attr with ASCII letters lower-cased, concatenated;
+	// attribute i is lower[off[i]:off[i+1]].
+	lower []byte
+	off   []uint32
+	// seg[i] is the byte offset of attribute i's last segment (after its
+	// last '.'), relative to the start of the attribute.
+	seg []uint32
+	// mask[i] has indexMaskBit(c) set for every byte of lower attribute i;
+	// all bits are set when the attribute needs the Unicode matcher.
+	mask []uint64
+	// generic[i] is true when attribute i is not plain ASCII or holds a NUL
+	// byte, so matching must take the rune-by-rune path.
+	generic []bool
+	// set[i] indexes sets for a nested attribute, or is -1 at top level.
+	set  []int32
+	sets []indexSet
+	// desc holds lower-cased descriptions, built on first use (description
+	// search is rarer than attribute search, and loading must stay fast).
+	desc *indexDesc
+}
+
+// indexSet is one package set: the first segment of nested attributes.
+type indexSet struct {
+	name string
+	// variants counts the sets of the same family, i.e. with the same name
+	// once digits and underscores are removed (python312Packages and
+	// python313Packages are two variants of pythonPackages). Ecosystems
+	// that nixpkgs keeps in several versions are the big ones, so exact
+	// matches in them rank first.
+	variants int
+}
+
+// indexDesc is the lazily prepared description arena of an Index.
+type indexDesc struct {
+	once  sync.Once
+	lower []byte
+	off   []uint32
+}
+
+// NewIndex builds an Index from pkgs (which it does not modify). Packages are
+// sorted by Attr; of several packages with the same Attr the first is kept.
+func NewIndex(pkgs []Package) *Index {
+	return indexBuild(slices.Clone(pkgs))
+}
+
+// indexBuild builds an Index from pkgs, which it owns and may reorder.
+func indexBuild(pkgs []Package) *Index {
+	if !slices.IsSortedFunc(pkgs, indexCompareAttr) {
+		slices.SortStableFunc(pkgs, indexCompareAttr)
+	}
+	pkgs = slices.CompactFunc(pkgs, func(a, b Package) bool { return a.Attr == b.Attr })
+	pkgs = slices.Clip(pkgs)
+
+	n := len(pkgs)
+	total := 0
+	for i := range pkgs {
+		total += len(pkgs[i].Attr)
+	}
+	ix := &Index{
+		pkgs:    pkgs,
+		lower:   make([]byte, total),
+		off:     make([]uint32, n+1),
+		seg:     make([]uint32, n),
+		mask:    make([]uint64, n),
+		generic: make([]bool, n),
+		set:     make([]int32, n),
+		desc:    &indexDesc{},
+	}
+	pos := 0
+	for i := range pkgs {
+		attr := pkgs[i].Attr
+		ix.off[i] = uint32(pos)
+		var m uint64
+		generic := false
+		for j := 0; j < len(attr); j++ {
+			c := attr[j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			} else if c >= 0x80 || c == 0 {
+				generic = true
+			}
+			ix.lower[pos+j] = c
+			m |= indexMaskBit(c)
+		}
+		if generic {
+			// A non-ASCII rune can fold onto an ASCII letter (the Kelvin
+			// sign onto k), so the bitmask must not reject anything.
+			m = ^uint64(0)
+		}
+		ix.mask[i] = m
+		ix.generic[i] = generic
+		ix.seg[i] = uint32(strings.LastIndexByte(attr, '.') + 1)
+		pos += len(attr)
+	}
+	ix.off[n] = uint32(pos)
+	ix.indexSets()
+	return ix
+}
+
+// indexCompareAttr orders packages by attribute path, bytewise.
+func indexCompareAttr(a, b Package) int { return strings.Compare(a.Attr, b.Attr) }
+
+// indexMaskBit maps a lower-cased byte to its prefilter bit: one bit per
+// letter and digit, the rest share the remaining bits.
+func indexMaskBit(c byte) uint64 {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return 1 << (c - 'a')
+	case c >= '0' && c <= '9':
+		return 1 << (26 + c - '0')
+	default:
+		return 1 << (36 + c%28)
+	}
+}
+
+// indexSets fills ix.set and ix.sets. Attributes sharing a first segment are
+// contiguous in sorted order, so one linear scan finds every set.
+func (ix *Index) indexSets() {
+	cur := -1
+	curName := ""
+	for i := range ix.pkgs {
+		attr := ix.pkgs[i].Attr
+		dot := strings.IndexByte(attr, '.')
+		if dot < 0 {
+			ix.set[i] = -1
+			continue
+		}
+		name := attr[:dot]
+		if cur < 0 || name != curName {
+			ix.sets = append(ix.sets, indexSet{name: name})
+			cur = len(ix.sets) - 1
+			curName = name
+		}
+		ix.set[i] = int32(cur)
+	}
+	family := make(map[string]int, len(ix.sets))
+	for _, s := range ix.sets {
+		family[indexFamily(s.name)]++
+	}
+	for k := range ix.sets {
+		ix.sets[k].variants = family[indexFamily(ix.sets[k].name)]
+	}
+}
+
+// indexFamily is a set name without digits and underscores:
+// "python313Packages" and "rubyPackages_3_4" become "pythonPackages" and
+// "rubyPackages".
+func indexFamily(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || (r >= '0' && r <= '9') {
+			return -1
+		}
+		return r
+	}, name)
+}
+
+// Len is the number of packages in the index.
+func (ix *Index) Len() int { return len(ix.pkgs) }
+
+// At returns the i-th package in attribute order.
+func (ix *Index) At(i int) Package { return ix.pkgs[i] }
+
+// Lookup finds the package with exactly this attribute path.
+func (ix *Index) Lookup(attr string) (Package, bool) {
+	i, ok := slices.BinarySearchFunc(ix.pkgs, attr, func(p Package, a string) int {
+		return strings.Compare(p.Attr, a)
+	})
+	if !ok {
+		return Package{}, false
+	}
+	return ix.pkgs[i], true
+}
+
+// indexLower is the lower-cased attribute i.
+func (ix *Index) indexLower(i int) []byte { return ix.lower[ix.off[i]:ix.off[i+1]] }
+
+// indexSetCompare orders two nested attributes by the set they live in for
+// an exact-name tie: top level first, then sets with more variants in their
+// family, then, within one family, the newest-looking set name
+// (python313Packages before python312Packages before python39Packages).
+// It returns 0 when that does not decide.
+func (ix *Index) indexSetCompare(a, b int) int {
+	sa, sb := ix.set[a], ix.set[b]
+	if sa == sb {
+		return 0
+	}
+	if sa < 0 || sb < 0 {
+		if sa < 0 {
+			return -1
+		}
+		return 1
+	}
+	A, B := &ix.sets[sa], &ix.sets[sb]
+	if A.variants != B.variants {
+		return cmp.Compare(B.variants, A.variants)
+	}
+	if A.variants > 1 {
+		return indexVersionCompare(A.name, B.name)
+	}
+	return 0
+}
+
+// indexVersionCompare compares two names of one family by their first
+// differing digit run, numerically, higher first ("python313Packages" <
+// "python39Packages" in this order). Names that differ elsewhere first, or
+// that have no differing digit runs, compare equal.
+func indexVersionCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		da, db := indexIsDigit(ca), indexIsDigit(cb)
+		switch {
+		case da && db:
+			si, sj := i, j
+			for i < len(a) && indexIsDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && indexIsDigit(b[j]) {
+				j++
+			}
+			na := strings.TrimLeft(a[si:i], "0")
+			nb := strings.TrimLeft(b[sj:j], "0")
+			if len(na) != len(nb) {
+				return cmp.Compare(len(nb), len(na))
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return -c
+			}
+		case ca == cb:
+			i++
+			j++
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+func indexIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// Suggest proposes up to n attribute paths close to name, for a "did you
+// mean" after a typo ("cargo-edt" → "cargo-edit"). A name without a dot is
+// compared with the last segment of every attribute (so "requets" finds
+// python313Packages.requests), a dotted name with whole attribute paths. The
+// distance is the optimal-string-alignment edit distance, case-insensitive,
+// at most 1 for names up to 4 bytes, 2 up to 8, else 3. Closest first; ties
+// rank like exact matches in Search.
+func (ix *Index) Suggest(name string, n int) []string {
+	if n <= 0 || name == "" {
+		return nil
+	}
+	want := []byte(strings.ToLower(name))
+	bound := 3
+	switch {
+	case len(want) <= 4:
+		bound = 1
+	case len(want) <= 8:
+		bound = 2
+	}
+	whole := bytes.IndexByte(want, '.') >= 0
+	type hit struct{ idx, dist int }
+	var hits []hit
+	var rows indexOSARows
+	for i := range ix.pkgs {
+		t := ix.indexLower(i)
+		if !whole {
+			t = t[ix.seg[i]:]
+		}
+		if d := len(t) - len(want); d > bound || -d > bound {
+			continue
+		}
+		if d, ok := rows.distance(want, t, bound); ok {
+			hits = append(hits, hit{i, d})
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.dist != b.dist {
+			return cmp.Compare(a.dist, b.dist)
+		}
+		if c := ix.indexSetCompare(a.idx, b.idx); c != 0 {
+			return c
+		}
+		la, lb := len(ix.pkgs[a.idx].Attr), len(ix.pkgs[b.idx].Attr)
+		if la != lb {
+			return cmp.Compare(la, lb)
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	out := make([]string, 0, min(n, len(hits)))
+	for _, h := range hits[:min(n, len(hits))] {
+		out = append(out, ix.pkgs[h.idx].Attr)
+	}
+	return out
+}
+
+// indexOSARows holds the three DP rows of the edit distance, reused across
+// candidates.
+type indexOSARows struct{ prev2, prev, cur []int }
+
+// distance is the optimal-string-alignment distance of a and b, and whether
+// it is at most bound (it stops early once every cell of a row exceeds it).
+func (r *indexOSARows) distance(a, b []byte, bound int) (int, bool) {
+	m := len(b)
+	if cap(r.cur) < m+1 {
+		r.prev2, r.prev, r.cur = make([]int, m+1), make([]int, m+1), make([]int, m+1)
+	}
+	prev2, prev, cur := r.prev2[:m+1], r.prev[:m+1], r.cur[:m+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := i
+		for j := 1; j <= m; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > bound {
+			return rowMin, false
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	d := prev[m]
+	return d, d <= bound
+}
+
+// indexDescriptions returns the lower-cased description arena, building it
+// on first use.
+func (ix *Index) indexDescriptions() *indexDesc {
+	d := ix.desc
+	d.once.Do(func() {
+		total := 0
+		for i := range ix.pkgs {
+			total += len(ix.pkgs[i].Description)
+		}
+		d.lower = make([]byte, 0, total)
+		d.off = make([]uint32, len(ix.pkgs)+1)
+		for i := range ix.pkgs {
+			d.off[i] = uint32(len(d.lower))
+			d.lower = indexAppendLower(d.lower, ix.pkgs[i].Description)
+		}
+		d.off[len(ix.pkgs)] = uint32(len(d.lower))
+	})
+	return d
+}
+
+// indexAppendLower appends s lower-cased (Unicode-aware, fast for ASCII).
+func indexAppendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return append(dst, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}

@@ -1,0 +1,712 @@
+package nixsearch
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query is one search: whitespace-separated words, all of which must match.
+type Query struct {
+	// Text is what the user typed.
+	Text string
+	// Descriptions switches from fuzzy matching of attribute paths to
+	// case-insensitive substring matching of descriptions and attributes.
+	Descriptions bool
+}
+
+// Match is one matching package.
+type Match struct {
+	// Index is the package's position in the Index (Index.At).
+	Index int
+	// Score is the fuzzy score (sahilm/fuzzy's rules, summed over words),
+	// or, for a description search, the substring score.
+	Score int
+	// Positions are the byte offsets in Attr of the matched characters,
+	// ascending, for highlighting.
+	Positions []int
+}
+
+// Result is the answer to a Query.
+type Result struct {
+	Query Query
+	// Total is the number of matching packages.
+	Total int
+	// Matches are the best `limit` matches, best first.
+	Matches []Match
+}
+
+// Matcher answers queries over an Index, fzf-style: a bitmask and
+// subsequence prefilter before scoring, candidates split into chunks scanned
+// by several goroutines, only the best rows kept in a bounded heap per
+// worker, and a query that extends an earlier one (a word lengthened, a word
+// added) scans only that earlier query's full match set. It is safe for
+// concurrent use. A new Search cancels nothing by itself; it honours its ctx,
+// so callers cancel the previous query's ctx when the user types on.
+type Matcher struct {
+	ix      *Index
+	workers int
+	// chunk is the number of candidates a worker takes at a time; ctx is
+	// checked between chunks. Tests lower it to exercise the merging.
+	chunk int
+
+	mu   sync.Mutex
+	memo []matchMemo // least recently used first
+}
+
+// matchChunk is the default chunk size: at ~20–50 ns per candidate a chunk
+// takes well under 0.1 ms, so cancellation is prompt, while 130k candidates
+// still make only ~64 chunks of scheduling overhead.
+const matchChunk = 2048
+
+// matchMemoSize bounds the remembered full match sets. Typing "cargo-edit"
+// makes 10 queries; 16 also covers backspacing over them. Each set costs 4
+// bytes per match, so the worst case (every set near-total on a 130k index)
+// stays under 9 MB.
+const matchMemoSize = 16
+
+// matchMemo is the full match set of one completed query.
+type matchMemo struct {
+	desc  bool
+	words []matchWord
+	set   []int32
+}
+
+// NewMatcher returns a Matcher over ix using workers goroutines per search
+// (workers <= 0 means runtime.GOMAXPROCS(0)).
+func NewMatcher(ix *Index, workers int) *Matcher {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &Matcher{ix: ix, workers: workers, chunk: matchChunk}
+}
+
+// matchWord is one prepared query word.
+type matchWord struct {
+	raw string
+	// low is the word lower-cased (ASCII for fuzzy words, Unicode for
+	// description words).
+	low []byte
+	// ascii reports whether the fuzzy fast path applies; runes is the word
+	// for the rune-by-rune scorer (non-ASCII targets or words).
+	ascii bool
+	runes []rune
+	mask  uint64
+}
+
+// matchPlan is a prepared query.
+type matchPlan struct {
+	desc  bool
+	words []matchWord
+}
+
+func matchPrepare(q Query) matchPlan {
+	fields := strings.Fields(q.Text)
+	p := matchPlan{desc: q.Descriptions, words: make([]matchWord, len(fields))}
+	for i, f := range fields {
+		w := matchWord{raw: f, ascii: true}
+		for k := 0; k < len(f); k++ {
+			if f[k] >= 0x80 || f[k] == 0 {
+				w.ascii = false
+				break
+			}
+		}
+		if q.Descriptions {
+			w.low = []byte(strings.ToLower(f))
+		} else {
+			w.low = indexAppendLower(nil, f)
+			if w.ascii {
+				for _, c := range w.low {
+					w.mask |= indexMaskBit(c)
+				}
+			} else {
+				w.low = []byte(f) // only used for tiers
+			}
+			w.runes = []rune(f)
+		}
+		p.words[i] = w
+	}
+	return p
+}
+
+// matchNarrows reports whether every match of plan p is also a match of the
+// earlier plan old, so p can search old's match set instead of the index:
+// word for word, each of old's words is implied by p's word at the same
+// position (a subsequence for fuzzy words, a substring for description
+// words); p may have more words.
+func matchNarrows(old, p matchPlan) bool {
+	if old.desc != p.desc || len(old.words) > len(p.words) {
+		return false
+	}
+	for i, o := range old.words {
+		w := p.words[i]
+		switch {
+		case p.desc:
+			if !bytes.Contains(w.low, o.low) {
+				return false
+			}
+		case o.ascii && w.ascii:
+			if !matchSubsequence(w.low, o.low) {
+				return false
+			}
+		default:
+			if !strings.HasPrefix(w.raw, o.raw) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// matchSubsequence reports whether pat occurs in s as a subsequence.
+func matchSubsequence(s, pat []byte) bool {
+	for _, c := range pat {
+		k := bytes.IndexByte(s, c)
+		if k < 0 {
+			return false
+		}
+		s = s[k+1:]
+	}
+	return true
+}
+
+// matchCand is a match during the scan, before positions are computed.
+type matchCand struct {
+	idx   int32
+	score int32
+	// tier: 0 exact attribute, 1 exact last segment, 2 prefix of the
+	// attribute or of its last segment, 3 anything else.
+	tier uint8
+}
+
+// matchBetter is the ranking: tier; among exact last segments, the set
+// preference (Index.indexSetCompare); score; shorter path; attribute order.
+func (ix *Index) matchBetter(a, b matchCand) bool {
+	if a.tier != b.tier {
+		return a.tier < b.tier
+	}
+	if a.tier == 1 {
+		if c := ix.indexSetCompare(int(a.idx), int(b.idx)); c != 0 {
+			return c < 0
+		}
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	la := ix.off[a.idx+1] - ix.off[a.idx]
+	lb := ix.off[b.idx+1] - ix.off[b.idx]
+	if la != lb {
+		return la < lb
+	}
+	return a.idx < b.idx
+}
+
+// matchTier classifies attribute i against the first word (exact tiers only
+// for one-word queries).
+func (ix *Index) matchTier(i int, p *matchPlan) uint8 {
+	w := p.words[0].low
+	attr := ix.indexLower(i)
+	last := attr[ix.seg[i]:]
+	if len(p.words) == 1 {
+		if bytes.Equal(attr, w) {
+			return 0
+		}
+		if bytes.Equal(last, w) {
+			return 1
+		}
+	}
+	if bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w) {
+		return 2
+	}
+	return 3
+}
+
+// matchOne scores package i against the plan.
+func (ix *Index) matchOne(i int, p *matchPlan, desc *indexDesc) (int, bool) {
+	if p.desc {
+		return ix.matchDesc(i, p, desc)
+	}
+	m := ix.mask[i]
+	for k := range p.words {
+		if wm := p.words[k].mask; m&wm != wm {
+			return 0, false
+		}
+	}
+	low := ix.indexLower(i)
+	generic := ix.generic[i]
+	if !generic {
+		for k := range p.words {
+			if w := &p.words[k]; w.ascii && !matchSubsequence(low, w.low) {
+				return 0, false
+			}
+		}
+	}
+	total := 0
+	for k := range p.words {
+		w := &p.words[k]
+		var s int
+		var ok bool
+		if generic || !w.ascii {
+			s, _, ok = matchScoreGeneric(ix.pkgs[i].Attr, w.runes, nil, false)
+		} else {
+			s, _, ok = matchScoreASCII(ix.pkgs[i].Attr, low, w.low, nil, false)
+		}
+		if !ok {
+			return 0, false
+		}
+		total += s
+	}
+	return total, true
+}
+
+// Description scores, summed over the words: a word in the attribute path
+// weighs more than one in the description (the name is what the user is
+// after), and a word at the start of the attribute, of its last segment or
+// of a description word more than one inside them (a stem, not a fragment).
+const (
+	matchDescAttr      = 20
+	matchDescAttrStart = 10
+	matchDescText      = 10
+	matchDescWordStart = 5
+)
+
+// matchDesc scores package i for a description search.
+func (ix *Index) matchDesc(i int, p *matchPlan, desc *indexDesc) (int, bool) {
+	attr := ix.indexLower(i)
+	text := desc.lower[desc.off[i]:desc.off[i+1]]
+	score := 0
+	for k := range p.words {
+		w := p.words[k].low
+		a := bytes.Index(attr, w)
+		t := bytes.Index(text, w)
+		if a < 0 && t < 0 {
+			return 0, false
+		}
+		if a >= 0 {
+			score += matchDescAttr
+			if a == 0 || bytes.HasPrefix(attr[ix.seg[i]:], w) {
+				score += matchDescAttrStart
+			}
+		}
+		if t >= 0 {
+			score += matchDescText
+			if matchWordStart(text, w) {
+				score += matchDescWordStart
+			}
+		}
+	}
+	return score, true
+}
+
+// matchWordStart reports whether w occurs in text at the start of a word.
+func matchWordStart(text, w []byte) bool {
+	for off := 0; ; {
+		k := bytes.Index(text[off:], w)
+		if k < 0 {
+			return false
+		}
+		at := off + k
+		if at == 0 {
+			return true
+		}
+		r, _ := utf8.DecodeLastRune(text[:at])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return true
+		}
+		off = at + 1
+	}
+}
+
+// matchHeap keeps the best `limit` candidates; the root is the worst kept.
+type matchHeap struct {
+	ix    *Index
+	limit int
+	c     []matchCand
+}
+
+func (h *matchHeap) push(c matchCand) {
+	if h.limit <= 0 {
+		h.c = append(h.c, c)
+		return
+	}
+	if len(h.c) < h.limit {
+		h.c = append(h.c, c)
+		// sift up: parent must be worse than (or equal to) child
+		k := len(h.c) - 1
+		for k > 0 {
+			p := (k - 1) / 2
+			if !h.ix.matchBetter(h.c[p], h.c[k]) {
+				break
+			}
+			h.c[p], h.c[k] = h.c[k], h.c[p]
+			k = p
+		}
+		return
+	}
+	if !h.ix.matchBetter(c, h.c[0]) {
+		return
+	}
+	h.c[0] = c
+	k := 0
+	for {
+		l := 2*k + 1
+		if l >= len(h.c) {
+			break
+		}
+		w := l
+		if r := l + 1; r < len(h.c) && h.ix.matchBetter(h.c[l], h.c[r]) {
+			w = r
+		}
+		if !h.ix.matchBetter(h.c[k], h.c[w]) {
+			break
+		}
+		h.c[k], h.c[w] = h.c[w], h.c[k]
+		k = w
+	}
+}
+
+// Search runs q and returns the total number of matches and the best
+// `limit` of them, best first (limit <= 0: all of them). An empty query
+// matches every package, in index order. When ctx is cancelled the scan
+// stops between chunks and Search returns ctx.Err().
+func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{Query: q}, err
+	}
+	ix := m.ix
+	p := matchPrepare(q)
+	if len(p.words) == 0 {
+		n := ix.Len()
+		if limit > 0 {
+			n = min(n, limit)
+		}
+		res := Result{Query: q, Total: ix.Len(), Matches: make([]Match, n)}
+		for i := range res.Matches {
+			res.Matches[i] = Match{Index: i}
+		}
+		return res, nil
+	}
+	var desc *indexDesc
+	if p.desc {
+		desc = ix.indexDescriptions()
+	}
+
+	cands := m.matchRecall(p)
+	total := ix.Len()
+	if cands != nil {
+		total = len(cands)
+	}
+	chunk := max(m.chunk, 1)
+	nChunks := (total + chunk - 1) / chunk
+	out := make([]int32, total)
+	counts := make([]int, nChunks)
+	workers := max(min(m.workers, nChunks), 1)
+	heaps := make([]matchHeap, workers)
+	var next atomic.Int64
+	var cancelled atomic.Bool
+	work := func(h *matchHeap) {
+		for {
+			if ctx.Err() != nil {
+				cancelled.Store(true)
+				return
+			}
+			c := int(next.Add(1) - 1)
+			if c >= nChunks {
+				return
+			}
+			lo, hi := c*chunk, min((c+1)*chunk, total)
+			n := 0
+			for k := lo; k < hi; k++ {
+				i := k
+				if cands != nil {
+					i = int(cands[k])
+				}
+				s, ok := ix.matchOne(i, &p, desc)
+				if !ok {
+					continue
+				}
+				out[lo+n] = int32(i)
+				n++
+				h.push(matchCand{idx: int32(i), score: int32(s), tier: ix.matchTier(i, &p)})
+			}
+			counts[c] = n
+		}
+	}
+	for k := range heaps {
+		heaps[k] = matchHeap{ix: ix, limit: limit}
+	}
+	if workers == 1 {
+		work(&heaps[0])
+	} else {
+		var wg sync.WaitGroup
+		for k := range heaps {
+			wg.Go(func() { work(&heaps[k]) })
+		}
+		wg.Wait()
+	}
+	if cancelled.Load() {
+		return Result{Query: q}, ctx.Err()
+	}
+
+	matched := 0
+	for _, n := range counts {
+		matched += n
+	}
+	set := make([]int32, 0, matched)
+	for c, n := range counts {
+		set = append(set, out[c*chunk:c*chunk+n]...)
+	}
+	m.matchRemember(matchMemo{desc: p.desc, words: p.words, set: set})
+
+	var best []matchCand
+	for k := range heaps {
+		best = append(best, heaps[k].c...)
+	}
+	slices.SortFunc(best, func(a, b matchCand) int {
+		if ix.matchBetter(a, b) {
+			return -1
+		}
+		if ix.matchBetter(b, a) {
+			return 1
+		}
+		return 0
+	})
+	if limit > 0 && len(best) > limit {
+		best = best[:limit]
+	}
+	res := Result{Query: q, Total: matched, Matches: make([]Match, len(best))}
+	for k, c := range best {
+		res.Matches[k] = Match{Index: int(c.idx), Score: int(c.score), Positions: ix.matchPositions(int(c.idx), &p)}
+	}
+	return res, nil
+}
+
+// matchRecall returns the smallest remembered match set that the plan
+// narrows, or nil to scan the whole index.
+func (m *Matcher) matchRecall(p matchPlan) []int32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	best := -1
+	for k := range m.memo {
+		if matchNarrows(matchPlan{desc: m.memo[k].desc, words: m.memo[k].words}, p) &&
+			(best < 0 || len(m.memo[k].set) < len(m.memo[best].set)) {
+			best = k
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	e := m.memo[best]
+	m.memo = append(slices.Delete(m.memo, best, best+1), e)
+	return e.set
+}
+
+// matchRemember stores a completed query's full match set.
+func (m *Matcher) matchRemember(e matchMemo) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.memo = slices.DeleteFunc(m.memo, func(o matchMemo) bool {
+		return matchNarrows(matchPlan{desc: o.desc, words: o.words}, matchPlan{desc: e.desc, words: e.words}) &&
+			matchNarrows(matchPlan{desc: e.desc, words: e.words}, matchPlan{desc: o.desc, words: o.words})
+	})
+	if len(m.memo) >= matchMemoSize {
+		m.memo = slices.Delete(m.memo, 0, len(m.memo)-matchMemoSize+1)
+	}
+	m.memo = append(m.memo, e)
+}
+
+// matchPositions computes the highlight positions of attribute i.
+func (ix *Index) matchPositions(i int, p *matchPlan) []int {
+	attr := ix.pkgs[i].Attr
+	var pos []int
+	if p.desc {
+		low := ix.indexLower(i)
+		for k := range p.words {
+			w := p.words[k].low
+			if a := bytes.Index(low, w); a >= 0 {
+				for j := a; j < a+len(w) && j < len(attr); j++ {
+					pos = append(pos, j)
+				}
+			}
+		}
+	} else {
+		for k := range p.words {
+			w := &p.words[k]
+			if ix.generic[i] || !w.ascii {
+				_, pos, _ = matchScoreGeneric(attr, w.runes, pos, true)
+			} else {
+				_, pos, _ = matchScoreASCII(attr, ix.indexLower(i), w.low, pos, true)
+			}
+		}
+	}
+	slices.Sort(pos)
+	return slices.Compact(pos)
+}
+
+// Scoring constants of github.com/sahilm/fuzzy v0.1.3, whose ranking the
+// matcher reproduces exactly (match_test.go checks it against fuzzy.Find).
+const (
+	matchFirstCharBonus      = 10
+	matchSeparatorBonus      = 20
+	matchCamelCaseBonus      = 20
+	matchAdjacentBonus       = 5
+	matchLeadingPenalty      = -5
+	matchMaxLeadingPenalty   = -15
+	matchSeparatorCharacters = "/-_ .\\"
+)
+
+// matchScoreASCII is sahilm/fuzzy's scoring loop for an ASCII target without
+// NUL bytes (orig, with low its lower-cased bytes) and an ASCII pattern
+// already lower-cased. With wantPos it appends the matched byte offsets.
+func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int, []int, bool) {
+	n, m := len(low), len(pat)
+	if m == 0 {
+		return 0, pos, false
+	}
+	p, best, mi, adj, matched, lastMatch, total := 0, -1, -1, 0, 0, -1, 0
+	var last byte
+	for j := 0; j < n; j++ {
+		c := orig[j]
+		if low[j] == pat[p] {
+			sc := 0
+			if j == 0 {
+				sc += matchFirstCharBonus
+			}
+			if last >= 'a' && last <= 'z' && c >= 'A' && c <= 'Z' {
+				sc += matchCamelCaseBonus
+			}
+			if j != 0 && strings.IndexByte(matchSeparatorCharacters, last) >= 0 {
+				sc += matchSeparatorBonus
+			}
+			if matched > 0 && lastMatch == j-1 {
+				b := adj*2 + matchAdjacentBonus
+				sc += b
+				adj += b
+			}
+			if sc > best {
+				best, mi = sc, j
+			}
+		}
+		if j+1 == n || (p+1 < m && pat[p+1] == low[j+1]) {
+			if mi > -1 {
+				if matched == 0 {
+					best += max(mi*matchLeadingPenalty, matchMaxLeadingPenalty)
+				}
+				total += best
+				if wantPos {
+					pos = append(pos, mi)
+				}
+				lastMatch = mi
+				matched++
+				best = -1
+				p++
+				if p == m {
+					// Only the last pattern character commits, and only at
+					// the end of the target: nothing is left to scan.
+					break
+				}
+			}
+		}
+		last = c
+	}
+	total += matched - n
+	return total, pos, matched == m
+}
+
+// matchScoreGeneric is sahilm/fuzzy's scoring loop rune by rune, for targets
+// or patterns beyond ASCII (Unicode simple folding, NUL truncation).
+func matchScoreGeneric(s string, pat []rune, pos []int, wantPos bool) (int, []int, bool) {
+	if len(pat) == 0 {
+		return 0, pos, false
+	}
+	if k := strings.IndexByte(s, 0); k >= 0 {
+		s = s[:k]
+	}
+	total, p, best, mi, adj := 0, 0, -1, -1, 0
+	matched, lastMatch := 0, -1
+	var last rune
+	lastIndex := 0
+	nextc, nextSize := utf8.DecodeRuneInString(s)
+	for j := 0; j < len(s); {
+		cand, size := nextc, nextSize
+		if matchEqualFold(cand, pat[p]) {
+			sc := 0
+			if j == 0 {
+				sc += matchFirstCharBonus
+			}
+			if unicode.IsLower(last) && unicode.IsUpper(cand) {
+				sc += matchCamelCaseBonus
+			}
+			if j != 0 && strings.ContainsRune(matchSeparatorCharacters, last) {
+				sc += matchSeparatorBonus
+			}
+			if matched > 0 {
+				b := 0
+				if lastMatch == lastIndex {
+					b = adj*2 + matchAdjacentBonus
+				}
+				sc += b
+				adj += b
+			}
+			if sc > best {
+				best, mi = sc, j
+			}
+		}
+		var nextp rune
+		if p < len(pat)-1 {
+			nextp = pat[p+1]
+		}
+		if j+size < len(s) {
+			nextc, nextSize = utf8.DecodeRuneInString(s[j+size:])
+		} else {
+			nextc, nextSize = 0, 0
+		}
+		if matchEqualFold(nextp, nextc) || nextc == 0 {
+			if mi > -1 {
+				if matched == 0 {
+					best += max(mi*matchLeadingPenalty, matchMaxLeadingPenalty)
+				}
+				total += best
+				if wantPos {
+					pos = append(pos, mi)
+				}
+				lastMatch = mi
+				matched++
+				best = -1
+				p++
+				if p == len(pat) {
+					break
+				}
+			}
+		}
+		lastIndex = j
+		last = cand
+		j += size
+	}
+	total += matched - len(s)
+	return total, pos, matched == len(pat)
+}
+
+// matchEqualFold is sahilm/fuzzy's (and strings.EqualFold's) rune folding.
+func matchEqualFold(tr, sr rune) bool {
+	if tr == sr {
+		return true
+	}
+	if tr < sr {
+		tr, sr = sr, tr
+	}
+	if tr < utf8.RuneSelf {
+		return 'A' <= sr && sr <= 'Z' && tr == sr+'a'-'A'
+	}
+	r := unicode.SimpleFold(sr)
+	for r != sr && r < tr {
+		r = unicode.SimpleFold(r)
+	}
+	return r == tr
+}
