@@ -810,3 +810,31 @@ func TestDirenvSameFile(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDirenvParseStatus: any output either fails to parse or gives a
+// consistent result (a found RC always has a known approval, none has none).
+func FuzzDirenvParseStatus(f *testing.F) {
+	for _, s := range []string{
+		direnvTest232None, direnvTest232NotAllowed, direnvTest232Allowed, direnvTest232LoadedAndFound,
+		direnvTest237TextAllowed, direnvTest237TextNotAllowed, direnvTest237TextDenied,
+		direnvTest237JSONNone, direnvTest237JSONAllowed, direnvTest237JSONNotAllowed,
+		direnvTest237JSONDenied, direnvTest237JSONLoaded,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, out []byte) {
+		res, err := direnvParseStatus(out)
+		if err != nil {
+			if res != (direnvStatusResult{}) {
+				t.Errorf("error %v with a non-zero result %+v", err, res)
+			}
+			return
+		}
+		if res.Form != direnvFormText && res.Form != direnvFormJSON {
+			t.Errorf("no form in %+v", res)
+		}
+		if (res.Found == "") != (res.Approval == ApprovalUnknown) {
+			t.Errorf("inconsistent result %+v", res)
+		}
+	})
+}
