@@ -63,7 +63,11 @@ func (w *importsWalker) visit(file string, isRoot bool) error {
 		if !isRoot && errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("read %s: %w", rel, err)
+		var perr *fs.PathError
+		if errors.As(err, &perr) {
+			err = perr.Err // the path is already in the message
+		}
+		return fmt.Errorf("read %s: %w", filepath.ToSlash(rel), err)
 	}
 	imports, err := importsOf(data)
 	if err != nil {
@@ -98,7 +102,7 @@ func importsIsLocal(entry string) bool {
 // imports array. The document is only read, never written back.
 func importsOf(data []byte) ([]string, error) {
 	var doc struct {
-		Imports []any `toml:"imports"`
+		Imports any `toml:"imports"`
 	}
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		var derr *toml.DecodeError
@@ -108,8 +112,15 @@ func importsOf(data []byte) ([]string, error) {
 		}
 		return nil, fmt.Errorf(" %w", err)
 	}
+	if doc.Imports == nil {
+		return nil, nil
+	}
+	list, ok := doc.Imports.([]any)
+	if !ok {
+		return nil, fmt.Errorf(" imports must be an array of strings, not %T", doc.Imports)
+	}
 	var out []string
-	for _, v := range doc.Imports {
+	for _, v := range list {
 		if s, ok := v.(string); ok {
 			out = append(out, s)
 		}

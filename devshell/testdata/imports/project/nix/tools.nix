@@ -1,0 +1,1 @@
+{ pkgs, ... }: { devshell.packages = [ pkgs.jq ]; }
