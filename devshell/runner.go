@@ -111,7 +111,7 @@ func runnerStripANSI(b []byte) []byte {
 			i = j
 			continue
 		}
-		if c < 0x20 && c != '\t' || c == 0x7f {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
 			continue
 		}
 		out = append(out, c)
