@@ -27,12 +27,13 @@ func headerView(st Styles, p ProjectInfo, ix indexModel, w int) string {
 	}
 	const brand = " devsh  "
 	room := w - len(brand)
-	if tuiWidth(tail) > room {
-		tail = ""
-	}
-	where = tuiTruncate(where, max(0, room-tuiWidth(tail)))
-	if where == "" {
-		tail = strings.TrimPrefix(tail, " · ")
+	if tuiWidth(tail) >= room {
+		// No room for the directory: the state alone, cut if need be.
+		where = ""
+		tail = tuiTruncate(strings.TrimPrefix(tail, " · "), max(0, room))
+		stale = stale && strings.HasSuffix(tail, markStale)
+	} else {
+		where = tuiTruncate(where, room-tuiWidth(tail))
 	}
 	line := st.Title.Render(strings.TrimRight(brand, " ")) + "  " + st.Dim.Render(where)
 	used := len(brand) + tuiWidth(where) + tuiWidth(tail)

@@ -580,9 +580,12 @@ func (m Model) quit() (Model, tea.Cmd) {
 		m.status = statusInfo("finishing writes… (ctrl+c again to quit now)")
 		return m, nil
 	}
-	m.queue = nil
+	if !m.dirty {
+		return m, tea.Quit
+	}
+	m, cmd := m.enqueue(op{kind: opSync, quit: true})
 	m.status = statusInfo("syncing .envrc and direnv… (ctrl+c again to quit now)")
-	return m.enqueue(op{kind: opSync, quit: true})
+	return m, cmd
 }
 
 // selected returns what the detail area shows.

@@ -1,0 +1,247 @@
+package tui
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+func TestTuiTruncate(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"cargo-edit", 20, "cargo-edit"},
+		{"cargo-edit", 10, "cargo-edit"},
+		{"cargo-edit", 9, "cargo-ed…"},
+		{"cargo-edit", 1, "…"},
+		{"cargo-edit", 0, ""},
+		{"héllo wörld", 6, "héllo…"},
+		{"日本語のテキスト", 7, "日本語…"}, // wide runes: 2 cells each
+	}
+	for _, tt := range tests {
+		if got := tuiTruncate(tt.in, tt.w); got != tt.want {
+			t.Errorf("tuiTruncate(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
+		}
+		if got := tuiWidth(tuiTruncate(tt.in, tt.w)); got > tt.w {
+			t.Errorf("tuiTruncate(%q, %d) is %d cells", tt.in, tt.w, got)
+		}
+	}
+}
+
+func TestTuiWrap(t *testing.T) {
+	tests := []struct {
+		in       string
+		w, lines int
+		want     []string
+	}{
+		{"Utility for managing cargo dependencies", 20, 2, []string{"Utility for managing", "cargo dependencies"}},
+		{"Utility for managing cargo dependencies from the command line", 20, 2, []string{"Utility for managing", "cargo dependencies …"}},
+		{"short", 20, 2, []string{"short"}},
+		{"averyveryverylongword next", 10, 2, []string{"averyvery…", "next"}},
+		{"", 10, 2, nil},
+		{"a b", 0, 2, nil},
+	}
+	for _, tt := range tests {
+		if got := tuiWrap(tt.in, tt.w, tt.lines); !slices.Equal(got, tt.want) {
+			t.Errorf("tuiWrap(%q, %d, %d) = %q, want %q", tt.in, tt.w, tt.lines, got, tt.want)
+		}
+	}
+}
+
+func TestTuiThousands(t *testing.T) {
+	tests := map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 129815: "129,815", 1234567: "1,234,567", -4500: "-4,500"}
+	for in, want := range tests {
+		if got := tuiThousands(in); got != want {
+			t.Errorf("tuiThousands(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTuiSanitize(t *testing.T) {
+	tests := map[string]string{
+		"plain":                   "plain",
+		"two\nlines":              "two lines",
+		"evil \x1b[31mred\x1b[0m": "evil  [31mred [0m",
+		"tab\there":               "tab here",
+		"bad \xff byte":           "bad   byte",
+	}
+	for in, want := range tests {
+		if got := tuiSanitize(in); got != want {
+			t.Errorf("tuiSanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestListCursor(t *testing.T) {
+	keys := DefaultKeyMap()
+	tests := []struct {
+		name           string
+		start          listCursor
+		key            string
+		cursor, offset int
+		moved          bool
+	}{
+		{"down scrolls", listCursor{n: 10, height: 3, cursor: 2}, "down", 3, 1, true},
+		{"up at top stays", listCursor{n: 10, height: 3}, "up", 0, 0, true},
+		{"pgdown", listCursor{n: 10, height: 3}, "pgdown", 3, 1, true},
+		{"pgdown clamps", listCursor{n: 10, height: 3, cursor: 8, offset: 7}, "pgdown", 9, 7, true},
+		{"end", listCursor{n: 10, height: 3}, "end", 9, 7, true},
+		{"home", listCursor{n: 10, height: 3, cursor: 9, offset: 7}, "home", 0, 0, true},
+		{"pgup", listCursor{n: 10, height: 3, cursor: 9, offset: 7}, "pgup", 6, 6, true},
+		{"empty list", listCursor{n: 0, height: 3}, "down", 0, 0, true},
+		{"other key", listCursor{n: 10, height: 3, cursor: 4, offset: 2}, "x", 4, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, moved := tt.start.update(keyMsg(tt.key), keys)
+			if got.cursor != tt.cursor || got.offset != tt.offset || moved != tt.moved {
+				t.Fatalf("got cursor %d offset %d moved %v, want %d %d %v", got.cursor, got.offset, moved, tt.cursor, tt.offset, tt.moved)
+			}
+		})
+	}
+	// Shrinking keeps the cursor on a row.
+	c := listCursor{n: 10, height: 3, cursor: 9, offset: 7}.resize(4, 3)
+	if c.cursor != 3 || c.offset != 1 {
+		t.Fatalf("after resize: cursor %d offset %d", c.cursor, c.offset)
+	}
+}
+
+func TestPanelApply(t *testing.T) {
+	items := []Installed{{Attr: "rustc"}, {Attr: "cargo", FromCommand: true}}
+	tests := []struct {
+		name string
+		c    Change
+		want []string
+	}{
+		{"add appends", Change{Attr: "jq", Added: true}, []string{"rustc", "cargo", "jq"}},
+		{"add present", Change{Attr: "rustc", Added: true}, []string{"rustc", "cargo"}},
+		{"remove", Change{Attr: "rustc"}, []string{"cargo"}},
+		{"remove absent", Change{Attr: "jq"}, []string{"rustc", "cargo"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, it := range panelApply(items, tt.c) {
+			got = append(got, it.Attr)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestInputEditing(t *testing.T) {
+	tests := []struct {
+		name  string
+		keys  []string
+		value string
+		pos   int
+	}{
+		{"type", []string{"c", "a", "r"}, "car", 3},
+		{"backspace", []string{"c", "a", "r", "backspace"}, "ca", 2},
+		{"insert in the middle", []string{"c", "r", "left", "a"}, "car", 2},
+		{"delete forward", []string{"c", "a", "r", "ctrl+a", "delete"}, "ar", 0},
+		{"end of line", []string{"a", "b", "ctrl+a", "ctrl+e", "c"}, "abc", 3},
+		{"delete word", []string{"p", "y", ".", "r", "e", "ctrl+w"}, "py.", 3},
+		{"delete to start", []string{"a", "b", "left", "ctrl+u"}, "b", 0},
+		{"backspace at start", []string{"backspace"}, "", 0},
+		{"right at end", []string{"a", "right"}, "a", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newInputModel()
+			for _, k := range tt.keys {
+				in = in.Update(keyMsg(k))
+			}
+			if in.Value() != tt.value || in.Position() != tt.pos {
+				t.Fatalf("got %q at %d, want %q at %d", in.Value(), in.Position(), tt.value, tt.pos)
+			}
+		})
+	}
+	// A paste of control characters does not reach the query raw.
+	in := newInputModel().Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\x1bb"), Paste: true})
+	if in.Value() != "a b" {
+		t.Fatalf("pasted %q", in.Value())
+	}
+	// The query is bounded.
+	long := make([]rune, queryCharLimit+10)
+	for i := range long {
+		long[i] = 'x'
+	}
+	if got := len(newInputModel().Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: long}).Value()); got != queryCharLimit {
+		t.Fatalf("query of %d runes, want %d", got, queryCharLimit)
+	}
+}
+
+func TestChangeString(t *testing.T) {
+	tests := []struct {
+		c    Change
+		want string
+	}{
+		{Change{Attr: "cargo-edit", Added: true}, "+ cargo-edit added"},
+		{Change{Attr: "cargo"}, "- cargo removed"},
+		{Change{Attr: "jq", Added: true, Unchanged: true}, "= jq already present"},
+		{Change{Attr: "jq", Unchanged: true}, "= jq not present"},
+		{Change{Attr: "cargo", Added: true, Note: "also provided by [[commands]]"}, "+ cargo added (also provided by [[commands]])"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.String(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestStatusDuration(t *testing.T) {
+	tests := map[time.Duration]string{0: "0:00", 999 * time.Millisecond: "0:00", 61 * time.Second: "1:01", 10 * time.Minute: "10:00"}
+	for in, want := range tests {
+		if got := statusDuration(in); got != want {
+			t.Errorf("statusDuration(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDetailHomepage(t *testing.T) {
+	tests := map[string]string{
+		"https://github.com/killercup/cargo-edit": "github.com/killercup/cargo-edit",
+		"http://example.org/":                     "example.org",
+		"":                                        "",
+	}
+	for in, want := range tests {
+		if got := detailHomepage(in); got != want {
+			t.Errorf("detailHomepage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHeaderKeepsIndexState(t *testing.T) {
+	st := asciiStyles()
+	p := ProjectInfo{Dir: "~/src/a-rather-long-project-directory-name", Source: "nixpkgs 870493f (flake.lock)"}
+	ix := indexModel{opened: true, info: IndexInfo{Count: 129815, Stale: true}}
+	tests := []struct {
+		w    int
+		want string
+	}{
+		{120, " devsh  ~/src/a-rather-long-project-directory-name · nixpkgs 870493f (flake.lock) · 129,815 packages · stale"},
+		{70, " devsh  ~/src/a-rather-long-project-direct… · 129,815 packages · stale"},
+		{30, " devsh  129,815 packages · st…"},
+	}
+	for _, tt := range tests {
+		got := headerView(st, p, ix, tt.w)
+		if tuiWidth(got) != tt.w {
+			t.Errorf("width %d: header is %d cells: %q", tt.w, tuiWidth(got), got)
+		}
+		if trimmed := trimRight(got); trimmed != tt.want {
+			t.Errorf("width %d:\n got %q\nwant %q", tt.w, trimmed, tt.want)
+		}
+	}
+}
+
+func trimRight(s string) string {
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
