@@ -642,6 +642,9 @@ func (a *tomlArray) removeRanges(d []byte, i int) []tomlInsert {
 		}
 	}
 	if tidy != nil && a.validRemoval(d, tidy, k, ownComment) {
+		if tidier := a.dropBlankedLines(d, tidy); a.validRemoval(d, tidier, k, ownComment) {
+			return tidier
+		}
 		return tidy
 	}
 	// Fallback: delete exactly the tokens, leaving the whitespace around.
@@ -655,7 +658,66 @@ func (a *tomlArray) removeRanges(d []byte, i int) []tomlInsert {
 	if needPComma {
 		minimal = append(minimal, pCommaRange())
 	}
+	if tidier := a.dropBlankedLines(d, minimal); a.validRemoval(d, tidier, k, ownComment) {
+		return tidier
+	}
 	return minimal
+}
+
+// dropBlankedLines extends ranges to whole lines (inside the array) that the
+// deletions leave holding only whitespace.
+func (a *tomlArray) dropBlankedLines(d []byte, ranges []tomlInsert) []tomlInsert {
+	deleted := func(x int) bool {
+		for _, r := range ranges {
+			if x >= r.at && x < r.to {
+				return true
+			}
+		}
+		return false
+	}
+	out := slices.Clone(ranges)
+	done := map[int]bool{}
+	for _, r := range ranges {
+		ls := tomlLineStart(d, r.at)
+		if ls <= a.open || done[ls] {
+			continue
+		}
+		done[ls] = true
+		end := ls
+		for end < a.close && d[end] != '\n' {
+			end++
+		}
+		if end >= a.close {
+			continue // the closing bracket is on this line
+		}
+		blankAfter, hadContent := true, false
+		for x := ls; x < end; x++ {
+			c := d[x]
+			if c == '\r' && x+1 == end {
+				continue
+			}
+			if c != ' ' && c != '\t' {
+				hadContent = true
+				if !deleted(x) {
+					blankAfter = false
+				}
+			}
+		}
+		if hadContent && blankAfter {
+			out = append(out, tomlInsert{at: ls, to: end + 1})
+		}
+	}
+	// Merge overlapping ranges.
+	slices.SortFunc(out, func(x, y tomlInsert) int { return x.at - y.at })
+	merged := out[:0]
+	for _, r := range out {
+		if n := len(merged); n > 0 && r.at <= merged[n-1].to {
+			merged[n-1].to = max(merged[n-1].to, r.to)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
 }
 
 // validRemoval reports whether deleting ranges removes element token k (and

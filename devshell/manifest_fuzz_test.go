@@ -31,6 +31,9 @@ func FuzzManifestAddRemove(f *testing.F) {
 		f.Add(b, "zz-new")
 		f.Add(b, "go")
 	}
+	for _, in := range tomlEdgeInputs() {
+		f.Add([]byte(in), "a")
+	}
 	f.Fuzz(func(t *testing.T, data []byte, name string) {
 		if ValidName(name) != nil {
 			name = "zz-fuzz"

@@ -459,3 +459,89 @@ func TestManifestDoesNotAliasInput(t *testing.T) {
 		t.Fatal("input slice modified")
 	}
 }
+
+// TestManifestEdgeProperties runs the add/remove properties (decoded
+// equality, byte-exact add+remove) over small hand-made edge cases, and
+// removes every element of each one in turn.
+func TestManifestEdgeProperties(t *testing.T) {
+	inputs := tomlEdgeInputs()
+	for i, in := range inputs {
+		data := []byte(in)
+		for _, name := range []string{"zz-new", "a", "python3Packages.zz"} {
+			if err := tomlCheckAdd("edge.toml", data, name); err != nil {
+				t.Errorf("input %d %q: %v", i, in, err)
+			}
+		}
+		m, err := ParseManifest("edge.toml", data)
+		if err != nil {
+			if _, derr := tomlDecode(data); derr == nil {
+				t.Errorf("input %d %q: ParseManifest: %v", i, in, err)
+			}
+			continue
+		}
+		for _, e := range m.Packages() {
+			if ValidName(e.Attr) != nil {
+				continue
+			}
+			out, _, err := RemovePackages("edge.toml", data, []string{e.Attr})
+			if err != nil {
+				t.Errorf("input %d %q: remove %s: %v", i, in, e.Attr, err)
+				continue
+			}
+			om, err := ParseManifest("edge.toml", out)
+			if err != nil {
+				t.Errorf("input %d %q: remove %s gives invalid TOML: %v\n%s", i, in, e.Attr, err, out)
+				continue
+			}
+			if slices.ContainsFunc(om.Packages(), func(x Entry) bool { return x.Attr == e.Attr }) {
+				t.Errorf("input %d: %s still present after remove:\n%s", i, e.Attr, out)
+			}
+		}
+		if err := tomlCheckRemoveFirst("edge.toml", data); err != nil {
+			t.Errorf("input %d %q: %v", i, in, err)
+		}
+	}
+}
+
+// tomlEdgeInputs returns small hand-made documents exercising unusual array
+// and table layouts; they also seed the fuzzer.
+func tomlEdgeInputs() []string {
+	return []string{
+		"packages = [\"\"\"a\"\"\", \"b\"]\n",
+		"packages = [\"\"\"\nmulti\nline\"\"\", \"b\"]\n",
+		"[devshell]\npackages = [[\"nested\"], \"a\", { x = 1 }]\n",
+		"[devshell]\npackages = [ \"a\" , \"b\" ]\n",
+		"[devshell]\npackages = [\n  \"a\" # c\n  , \"b\"\n]\n",
+		"[devshell]\npackages = [\n  \"a\"\n  ,\n]\n",
+		"[devshell]\npackages = [\n  \"a\"\n  ,]\n",
+		"[devshell]\npackages = [ # why\n]\n",
+		"[devshell]\npackages = [ # why\n  \"a\"\n]\n",
+		"[devshell]\npackages = [\n  \"a\",\n]\n",
+		"[devshell]\npackages = [\n\n  \"a\",\n\n  \"b\"\n\n]\n",
+		"[devshell]\npackages = [\"a\", # c\n]\n",
+		"[devshell]\npackages = [\"a\",\n  \"b\", # c\n  \"c\"]\n",
+		"[devshell]\npackages = [\n  \"b\", # c\n  \"c\"]\n",
+		"[devshell]",
+		"[devshell]\n",
+		"[devshell]\r\n",
+		"devshell = { }\n",
+		"devshell = {\n  name = \"x\",\n}\n",
+		"devshell = { name = \"x\", startup = { a = { text = \"b\" } } }\n",
+		"[devshell.startup.x]\ntext = \"hi\"\n",
+		"devshell.startup.x.text = \"hi\"\n[[commands]]\npackage = \"go\"\n",
+		"[devshell]\n\"packages\" = [\"a\"]\n",
+		"[devshell]\nname = \"ünï\"\npackages = [ \"ünï\", \"a\",\n             \"b\" ]\n",
+		"\ufeff[devshell]\npackages = [\"a\"]\n",
+		"packages = [\"a\"]\n[devshell]\nname = \"x\"\n",
+		"packages = [\"a\"]\n[devshell]\npackages = [\"a\", \"b\"]\n",
+		"[devshell]\npackages = ['a', \"b\", 'c']\n",
+		"[devshell]\npackages = ['''a''']\n",
+		"[devshell]\npackages = [1, 2]\n",
+		"[devshell]\npackages = [\n\t\"a\",\n    \"b\",\n]\n",
+		"[devshell]\r\npackages = [\r\n  \"a\" # x\r\n]",
+		"x = 1 # c\n[[commands]]\n[devshell]\n",
+		"[devshell]\npackages=[\"a\"]#c\n",
+		"[devshell]\npackages = [\"a\",\"b\",\"c\",]\n",
+		"[devshell]\npackages = [\n  \"a\", \"b\", # ab\n  \"c\" ]\n",
+	}
+}
