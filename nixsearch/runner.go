@@ -1,0 +1,91 @@
+package nixsearch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Command is one run of an external program. Args[0] is the program.
+// Env entries ("KEY=value") are added to the current environment (nil
+// means the environment is inherited unchanged). Stdout and Stderr are
+// streamed as the program writes them, never buffered whole by the runner;
+// nil discards the stream.
+type Command struct {
+	Args   []string
+	Dir    string
+	Env    []string
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Runner runs external programs.
+type Runner interface {
+	// Run runs c to completion. A non-zero exit is an error that has an
+	// ExitCode() int method (as *exec.ExitError has); when ctx ends first
+	// the program is stopped and ctx's error is returned, wrapped.
+	Run(ctx context.Context, c Command) error
+}
+
+// ExecRunner runs programs with os/exec. Each program gets its own process
+// group, and when the context ends the whole group is killed, so no nix
+// process (or child of one) outlives a cancelled run. A missing program is
+// an error wrapping exec.ErrNotFound.
+type ExecRunner struct{}
+
+// runnerWaitDelay bounds how long Run waits, after the process group was
+// killed or the program exited, for its output pipes to close: a stray
+// descendant that left the group could otherwise hold them open forever.
+const runnerWaitDelay = 3 * time.Second
+
+// Run implements Runner.
+func (ExecRunner) Run(ctx context.Context, c Command) error {
+	if len(c.Args) == 0 {
+		return errors.New("run: empty command")
+	}
+	name := c.Args[0]
+	if strings.ContainsRune(name, filepath.Separator) {
+		// exec only reports a missing program as exec.ErrNotFound when it
+		// searched $PATH; a path that does not exist is "not found" too.
+		if _, err := exec.LookPath(name); err != nil {
+			return fmt.Errorf("run %s: %w: %w", name, exec.ErrNotFound, err)
+		}
+	}
+	cmd := exec.CommandContext(ctx, name, c.Args[1:]...)
+	if cmd.Err != nil {
+		return fmt.Errorf("run %s: %w", name, cmd.Err)
+	}
+	cmd.Dir = c.Dir
+	if c.Env != nil {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
+	cmd.Stdout = c.Stdout
+	cmd.Stderr = c.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// Negative pid: signal the whole process group the child leads.
+		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if errors.Is(err, syscall.ESRCH) {
+			return os.ErrProcessDone
+		}
+		return err
+	}
+	cmd.WaitDelay = runnerWaitDelay
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	var exitErr *exec.ExitError
+	if ctx.Err() != nil && (!errors.As(err, &exitErr) || exitErr.ExitCode() == -1) {
+		// Killed because the context ended (ExitCode -1 means "by a signal").
+		return fmt.Errorf("run %s: %w", name, ctx.Err())
+	}
+	return fmt.Errorf("run %s: %w", name, err)
+}

@@ -1,0 +1,509 @@
+package nixsearch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Source is the nixpkgs a project searches.
+type Source struct {
+	// Ref is the flake reference given to nix, locked (with narHash) when
+	// known.
+	Ref string
+	// Origin says where Ref came from: "flake.lock", "registry", or the
+	// label of an override such as "--nixpkgs" or "DEVSH_NIXPKGS".
+	Origin string
+	// Rev is the full git revision when known, else "".
+	Rev string
+	// NarHash is the locked NAR hash, e.g. "sha256-…=".
+	NarHash string
+	// System is the nix system searched, e.g. "x86_64-linux".
+	System string
+	// Key identifies this nixpkgs and system in caches: a hex hash of
+	// NarHash and System, safe as a file name.
+	Key string
+}
+
+// Short returns a short label for display: the first 7 characters of Rev,
+// else the first 7 characters of the NAR hash (without its "sha256-").
+func (s Source) Short() string {
+	if len(s.Rev) >= 7 {
+		return s.Rev[:7]
+	}
+	h := s.NarHash
+	if i := strings.IndexAny(h, "-:"); i >= 0 {
+		h = h[i+1:]
+	}
+	if len(h) > 7 {
+		h = h[:7]
+	}
+	return h
+}
+
+// nixSourceKey is Source.Key: the first 128 bits of
+// sha256(narHash NUL system), in hex.
+func nixSourceKey(narHash, system string) string {
+	sum := sha256.Sum256([]byte(narHash + "\x00" + system))
+	return hex.EncodeToString(sum[:16])
+}
+
+// CurrentSystem is the nix system string of the running program, e.g.
+// "x86_64-linux" or "aarch64-darwin".
+func CurrentSystem() string {
+	return nixSystemFor(runtime.GOOS, runtime.GOARCH)
+}
+
+// nixSystemFor maps a Go GOOS/GOARCH pair to nix's "<cpu>-<os>". Unknown
+// architectures keep their Go name.
+func nixSystemFor(goos, goarch string) string {
+	cpu := goarch
+	switch goarch {
+	case "amd64":
+		cpu = "x86_64"
+	case "arm64":
+		cpu = "aarch64"
+	case "386":
+		cpu = "i686"
+	case "arm":
+		cpu = "armv7l"
+	case "ppc64le":
+		cpu = "powerpc64le"
+	case "ppc64":
+		cpu = "powerpc64"
+	case "mips64le":
+		cpu = "mips64el"
+	case "mipsle":
+		cpu = "mipsel"
+	case "loong64":
+		cpu = "loongarch64"
+	}
+	return cpu + "-" + goos
+}
+
+// ResolveOptions says where to look for a project's nixpkgs.
+type ResolveOptions struct {
+	// ProjectRoot is the directory holding flake.nix (and flake.lock).
+	ProjectRoot string
+	// Override is a flake reference from --nixpkgs or DEVSH_NIXPKGS; it
+	// wins over flake.lock. Relative paths are relative to the working
+	// directory.
+	Override string
+	// OverrideOrigin labels Override in Source.Origin; "" means "--nixpkgs".
+	OverrideOrigin string
+	// CacheDir is where resolved references are remembered; "" disables
+	// remembering.
+	CacheDir string
+	// System is the nix system; "" means CurrentSystem().
+	System string
+}
+
+// nixRemoteRefTTL is how long a resolved non-local reference (an override
+// like github:NixOS/nixpkgs/nixos-unstable, or the registry's nixpkgs) is
+// reused without asking nix again: nix itself re-fetches branches and the
+// global registry after its tarball-ttl, one hour by default.
+const nixRemoteRefTTL = time.Hour
+
+// nixRefMemoDir is the directory under the cache dir holding remembered
+// reference resolutions, one small JSON file per reference.
+const nixRefMemoDir = "nixpkgs-refs"
+
+// ResolveSource finds the nixpkgs to search. An override wins; else the
+// root input "nixpkgs" of ProjectRoot/flake.lock (read directly, no nix
+// run); else the registry's "nixpkgs". Overrides and the registry are
+// resolved with `nix flake metadata --json`, remembered in CacheDir: a
+// local path until a file under it changes (newest modification time and
+// entry count), anything else for nixRemoteRefTTL.
+func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error) {
+	system := o.System
+	if system == "" {
+		system = CurrentSystem()
+	}
+	if o.Override != "" {
+		origin := o.OverrideOrigin
+		if origin == "" {
+			origin = "--nixpkgs"
+		}
+		return n.nixResolveRef(ctx, o.Override, origin, o.CacheDir, system)
+	}
+	if o.ProjectRoot != "" {
+		lockPath := filepath.Join(o.ProjectRoot, "flake.lock")
+		data, err := os.ReadFile(lockPath)
+		switch {
+		case err == nil:
+			src, ok, err := nixParseFlakeLock(data, system, o.ProjectRoot)
+			if err != nil {
+				return Source{}, fmt.Errorf("%s: %w", lockPath, err)
+			}
+			if ok {
+				return src, nil
+			}
+		case !errors.Is(err, fs.ErrNotExist):
+			return Source{}, fmt.Errorf("read flake lock: %w", err)
+		}
+	}
+	return n.nixResolveRef(ctx, "nixpkgs", "registry", o.CacheDir, system)
+}
+
+// ParseFlakeLock finds the root input "nixpkgs" in a flake.lock and
+// returns it as a Source for system, with Origin "flake.lock" and a locked
+// Ref built from the node's "locked" attributes. ok is false when the root
+// has no "nixpkgs" input. It supports github, gitlab, sourcehut, path, git
+// and tarball inputs; other types are an error naming the type (use
+// --nixpkgs then). Relative paths are left relative.
+func ParseFlakeLock(data []byte, system string) (Source, bool, error) {
+	return nixParseFlakeLock(data, system, "")
+}
+
+// nixLockFile is the part of flake.lock (versions 5 to 7) devsh reads.
+type nixLockFile struct {
+	Version int                    `json:"version"`
+	Root    string                 `json:"root"`
+	Nodes   map[string]nixLockNode `json:"nodes"`
+}
+
+type nixLockNode struct {
+	// Inputs maps an input name to a node name (a JSON string) or to a
+	// `follows` path of input names from the root (a JSON array).
+	Inputs map[string]json.RawMessage `json:"inputs"`
+	Locked map[string]any             `json:"locked"`
+}
+
+// nixLockMaxDepth bounds `follows` resolution, which a malformed lock could
+// make cyclic.
+const nixLockMaxDepth = 64
+
+// nixParseFlakeLock is ParseFlakeLock; a relative path input is made
+// absolute against root when root is not "".
+func nixParseFlakeLock(data []byte, system, root string) (Source, bool, error) {
+	var lock nixLockFile
+	if err := json.Unmarshal(data, &lock); err != nil {
+		return Source{}, false, fmt.Errorf("parse flake lock: %w", err)
+	}
+	if lock.Version < 5 || lock.Version > 7 {
+		return Source{}, false, fmt.Errorf("parse flake lock: unsupported version %d (want 5 to 7)", lock.Version)
+	}
+	rootName := lock.Root
+	if rootName == "" {
+		rootName = "root"
+	}
+	if _, ok := lock.Nodes[rootName]; !ok {
+		return Source{}, false, fmt.Errorf("parse flake lock: no root node %q", rootName)
+	}
+	name, ok, err := nixLockInput(lock, rootName, rootName, "nixpkgs", 0)
+	if err != nil || !ok {
+		return Source{}, false, err
+	}
+	node := lock.Nodes[name]
+	if node.Locked == nil {
+		return Source{}, false, fmt.Errorf("parse flake lock: input nixpkgs (node %q) is not locked", name)
+	}
+	ref, rev, narHash, err := nixLockedRef(node.Locked, root)
+	if err != nil {
+		return Source{}, false, fmt.Errorf("parse flake lock: input nixpkgs (node %q): %w", name, err)
+	}
+	return Source{
+		Ref:     ref,
+		Origin:  "flake.lock",
+		Rev:     rev,
+		NarHash: narHash,
+		System:  system,
+		Key:     nixSourceKey(narHash, system),
+	}, true, nil
+}
+
+// nixLockInput returns the node that input of node nodeName refers to.
+// ok is false when there is no such input.
+func nixLockInput(lock nixLockFile, rootName, nodeName, input string, depth int) (string, bool, error) {
+	if depth > nixLockMaxDepth {
+		return "", false, errors.New("parse flake lock: follows chain too deep or cyclic")
+	}
+	node, ok := lock.Nodes[nodeName]
+	if !ok {
+		return "", false, fmt.Errorf("parse flake lock: missing node %q", nodeName)
+	}
+	raw, ok := node.Inputs[input]
+	if !ok {
+		return "", false, nil
+	}
+	var target string
+	if err := json.Unmarshal(raw, &target); err == nil {
+		if _, ok := lock.Nodes[target]; !ok {
+			return "", false, fmt.Errorf("parse flake lock: input %q points to missing node %q", input, target)
+		}
+		return target, true, nil
+	}
+	var follows []string
+	if err := json.Unmarshal(raw, &follows); err != nil {
+		return "", false, fmt.Errorf("parse flake lock: input %q is neither a node name nor a follows path", input)
+	}
+	// A follows path is a list of input names walked from the root.
+	cur := rootName
+	for _, step := range follows {
+		next, ok, err := nixLockInput(lock, rootName, cur, step, depth+1)
+		if err != nil {
+			return "", false, err
+		}
+		if !ok {
+			return "", false, fmt.Errorf("parse flake lock: input %q follows %q, which does not exist", input, strings.Join(follows, "/"))
+		}
+		cur = next
+	}
+	return cur, true, nil
+}
+
+// nixLockedRef builds a locked flake reference from a lock node's
+// "locked" attributes and returns it with the rev and narHash.
+func nixLockedRef(locked map[string]any, root string) (ref, rev, narHash string, err error) {
+	str := func(k string) string {
+		s, _ := locked[k].(string)
+		return s
+	}
+	typ := str("type")
+	narHash = str("narHash")
+	if narHash == "" {
+		return "", "", "", fmt.Errorf("%s input has no narHash", typ)
+	}
+	rev = str("rev")
+	q := url.Values{}
+	q.Set("narHash", narHash)
+	switch typ {
+	case "github", "gitlab", "sourcehut":
+		owner, repo := str("owner"), str("repo")
+		if owner == "" || repo == "" || rev == "" {
+			return "", "", "", fmt.Errorf("%s input lacks owner, repo or rev", typ)
+		}
+		if host := str("host"); host != "" {
+			q.Set("host", host)
+		}
+		ref = typ + ":" + owner + "/" + repo + "/" + rev
+	case "path":
+		p := str("path")
+		if p == "" {
+			return "", "", "", errors.New("path input has no path")
+		}
+		if root != "" && !filepath.IsAbs(p) {
+			p = filepath.Join(root, p)
+		}
+		ref = "path:" + p
+	case "git":
+		u := str("url")
+		if u == "" || rev == "" {
+			return "", "", "", errors.New("git input lacks url or rev")
+		}
+		if !strings.HasPrefix(u, "git://") && !strings.HasPrefix(u, "git+") {
+			u = "git+" + u
+		}
+		q.Set("rev", rev)
+		if r := str("ref"); r != "" {
+			q.Set("ref", r)
+		}
+		for _, flag := range []string{"submodules", "shallow"} {
+			if b, _ := locked[flag].(bool); b {
+				q.Set(flag, "1")
+			}
+		}
+		ref = u
+	case "tarball":
+		ref = str("url")
+		if ref == "" {
+			return "", "", "", errors.New("tarball input has no url")
+		}
+	default:
+		return "", "", "", fmt.Errorf("unsupported input type %q (pass --nixpkgs with a flake reference)", typ)
+	}
+	if dir := str("dir"); dir != "" {
+		q.Set("dir", dir)
+	}
+	sep := "?"
+	if strings.Contains(ref, "?") {
+		sep = "&"
+	}
+	return ref + sep + q.Encode(), rev, narHash, nil
+}
+
+// nixRefMemo is one remembered `nix flake metadata` result.
+type nixRefMemo struct {
+	Ref        string    `json:"ref"`
+	Stamp      string    `json:"stamp"`
+	ResolvedAt time.Time `json:"resolvedAt"`
+	URL        string    `json:"url"`
+	Rev        string    `json:"rev"`
+	NarHash    string    `json:"narHash"`
+}
+
+// nixMemoFresh reports whether m can stand for resolving ref now: same
+// reference, same local stamp, and for a non-local reference (stamp "")
+// resolved less than nixRemoteRefTTL ago.
+func nixMemoFresh(m nixRefMemo, ref, stamp string, now time.Time) bool {
+	if m.Ref != ref || m.Stamp != stamp || m.URL == "" || m.NarHash == "" {
+		return false
+	}
+	if stamp != "" {
+		return true
+	}
+	age := now.Sub(m.ResolvedAt)
+	return age >= 0 && age < nixRemoteRefTTL
+}
+
+// nixResolveRef resolves a flake reference with `nix flake metadata`,
+// using and updating the memo in cacheDir.
+func (n Nix) nixResolveRef(ctx context.Context, ref, origin, cacheDir, system string) (Source, error) {
+	ref, localDir, err := nixNormalizeRef(ref)
+	if err != nil {
+		return Source{}, err
+	}
+	stamp := ""
+	memoOK := cacheDir != ""
+	if localDir != "" {
+		if stamp, err = nixTreeStamp(localDir); err != nil {
+			// Without a stamp a memo could be stale: let nix decide (and
+			// report the problem if the path is unusable).
+			memoOK = false
+		}
+	}
+	memoPath := filepath.Join(cacheDir, nixRefMemoDir, nixMemoName(ref, n.ExtraArgs))
+	mk := func(m nixRefMemo) Source {
+		return Source{Ref: m.URL, Origin: origin, Rev: m.Rev, NarHash: m.NarHash, System: system, Key: nixSourceKey(m.NarHash, system)}
+	}
+	if memoOK {
+		if data, err := os.ReadFile(memoPath); err == nil {
+			var m nixRefMemo
+			if json.Unmarshal(data, &m) == nil && nixMemoFresh(m, ref, stamp, time.Now()) {
+				return mk(m), nil
+			}
+		}
+	}
+	var out strings.Builder
+	if err := n.nixRun(ctx, n.MetadataArgs(ref), &out, nil); err != nil {
+		return Source{}, err
+	}
+	m, err := nixParseMetadata([]byte(out.String()))
+	if err != nil {
+		return Source{}, fmt.Errorf("nix flake metadata %s: %w", ref, err)
+	}
+	m.Ref, m.Stamp, m.ResolvedAt = ref, stamp, time.Now().UTC()
+	if memoOK {
+		// The memo only saves a nix run next time; failing to write it
+		// (read-only cache) must not fail the resolution.
+		_ = nixWriteMemo(memoPath, m)
+	}
+	return mk(m), nil
+}
+
+// nixParseMetadata reads the locked URL, rev and narHash from
+// `nix flake metadata --json`.
+func nixParseMetadata(data []byte) (nixRefMemo, error) {
+	var meta struct {
+		URL    string `json:"url"`
+		Locked struct {
+			NarHash string `json:"narHash"`
+			Rev     string `json:"rev"`
+		} `json:"locked"`
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nixRefMemo{}, fmt.Errorf("parse metadata: %w", err)
+	}
+	if meta.URL == "" || meta.Locked.NarHash == "" {
+		return nixRefMemo{}, errors.New("metadata has no locked url or narHash")
+	}
+	return nixRefMemo{URL: meta.URL, Rev: meta.Locked.Rev, NarHash: meta.Locked.NarHash}, nil
+}
+
+// nixMemoName is the memo file name for ref under the given nix options
+// (which can change how an indirect reference resolves).
+func nixMemoName(ref string, extraArgs []string) string {
+	sum := sha256.Sum256([]byte(ref + "\x00" + strings.Join(extraArgs, "\x00")))
+	return hex.EncodeToString(sum[:16]) + ".json"
+}
+
+// nixWriteMemo writes m to path atomically (temp file and rename).
+func nixWriteMemo(path string, m nixRefMemo) error {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode memo: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write memo: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".memo-*")
+	if err != nil {
+		return fmt.Errorf("write memo: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write memo: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write memo: %w", err)
+	}
+	return nil
+}
+
+// nixNormalizeRef makes a local reference absolute (relative paths are
+// relative to the working directory, as for nix) and returns the local
+// directory, or "" for a non-local reference. Local references are plain
+// paths ("/x", "./x", "."), "path:<p>" and "git+file://<p>".
+func nixNormalizeRef(ref string) (norm, dir string, err error) {
+	prefix, rest := "", ref
+	switch {
+	case strings.HasPrefix(ref, "path:"):
+		prefix, rest = "path:", ref[len("path:"):]
+	case strings.HasPrefix(ref, "git+file://"):
+		prefix, rest = "git+file://", ref[len("git+file://"):]
+	case ref == "." || ref == ".." || strings.HasPrefix(ref, "/") ||
+		strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../"):
+	default:
+		return ref, "", nil
+	}
+	p, query := rest, ""
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		p, query = rest[:i], rest[i:]
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", "", fmt.Errorf("nixpkgs reference %s: %w", ref, err)
+	}
+	return prefix + abs + query, abs, nil
+}
+
+// nixTreeStamp summarises the modification state of a local source tree as
+// "<newest mtime in ns>:<entry count>", skipping .git directories. Any
+// edit, addition or removal changes a file's or a directory's mtime (or
+// the count), so an unchanged stamp means nix would lock the same content.
+func nixTreeStamp(dir string) (string, error) {
+	var newest int64
+	count := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" && p != dir {
+			return filepath.SkipDir
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		count++
+		newest = max(newest, info.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("stamp %s: %w", dir, err)
+	}
+	return fmt.Sprintf("%d:%d", newest, count), nil
+}
