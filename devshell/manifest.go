@@ -107,9 +107,8 @@ type Result struct {
 
 // Manifest is a parsed devshell.toml, keeping the original bytes.
 type Manifest struct {
-	path     string
 	data     []byte
-	eol      string
+	eol      string       // line ending for new lines: the file's own
 	lists    []*tomlArray // packages arrays in file order
 	commands []string
 	imports  []string
@@ -141,10 +140,12 @@ type tomlConflict struct {
 	msg    string
 }
 
+// Keys of Manifest.conflicts, named after the key path whose shape is wrong,
+// because each blocks a different way of adding (see Manifest.add).
 const (
-	tomlConflictDevshell = "devshell"
-	tomlConflictDsPkgs   = "devshell.packages"
-	tomlConflictTopPkgs  = "packages"
+	tomlConflictDevshell = "devshell"          // blocks creating [devshell] packages
+	tomlConflictDsPkgs   = "devshell.packages" // blocks adding to [devshell] packages
+	tomlConflictTopPkgs  = "packages"          // blocks adding to top-level packages
 )
 
 // tomlArray is one packages array: the offsets of its brackets, its elements
@@ -157,6 +158,8 @@ type tomlArray struct {
 	keyIndent   string
 }
 
+// tomlElem is one array element: its byte range and, for strings, the
+// decoded value.
 type tomlElem struct {
 	start, end int
 	isStr      bool
@@ -165,15 +168,19 @@ type tomlElem struct {
 	tok        int  // index in toks
 }
 
+// tomlTokKind is the kind of a token inside an array: what removal must
+// keep balanced (commas), keep attached (comments) or may join (newlines).
 type tomlTokKind int
 
+// The tokens of an array interior; whitespace is implicit between them.
 const (
-	tomlTokElem tomlTokKind = iota
-	tomlTokComma
-	tomlTokComment
-	tomlTokNL
+	tomlTokElem    tomlTokKind = iota // a value
+	tomlTokComma                      // a separator
+	tomlTokComment                    // '#' to the end of the line, line ending excluded
+	tomlTokNL                         // "\n" or "\r\n"
 )
 
+// tomlTok is one token with its byte range.
 type tomlTok struct {
 	kind       tomlTokKind
 	start, end int
@@ -185,7 +192,7 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 	data = bytes.Clone(data)
 	var p unstable.Parser
 	p.Reset(data)
-	m := &Manifest{path: path, data: data, eol: tomlEOL(data), conflicts: map[string]tomlConflict{}}
+	m := &Manifest{data: data, eol: tomlEOL(data), conflicts: map[string]tomlConflict{}}
 	w := tomlWalker{m: m, p: &p}
 	for p.NextExpression() {
 		if err := w.expression(p.Expression()); err != nil {
@@ -250,6 +257,7 @@ func (m *Manifest) CommandPackages() []string { return slices.Clone(m.commands) 
 // Imports returns the strings of the top-level `imports` array, as written.
 func (m *Manifest) Imports() []string { return slices.Clone(m.imports) }
 
+// hasPackage reports whether name is in either packages list.
 func (m *Manifest) hasPackage(name string) bool {
 	return slices.ContainsFunc(m.Packages(), func(e Entry) bool { return e.Attr == name })
 }
@@ -276,9 +284,9 @@ func AddPackages(path string, data []byte, names []string) ([]byte, []Result, er
 			results = append(results, Result{name, ProvidedByCommand})
 			continue
 		}
-		next, err := m.add(name)
+		next, err := m.add(path, name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: add %s: %w", path, name, err)
+			return nil, nil, err
 		}
 		if err := tomlCheckEdit(path, next, name, true); err != nil {
 			return nil, nil, err
@@ -326,6 +334,7 @@ func RemovePackages(path string, data []byte, names []string) ([]byte, []Result,
 	return cur, results, nil
 }
 
+// tomlValidNames checks every name before anything is edited.
 func tomlValidNames(names []string) error {
 	for _, n := range names {
 		if err := ValidName(n); err != nil {
@@ -349,7 +358,7 @@ func tomlCheckEdit(path string, data []byte, name string, want bool) error {
 }
 
 // add returns the document with name appended to the list the file uses.
-func (m *Manifest) add(name string) ([]byte, error) {
+func (m *Manifest) add(path, name string) ([]byte, error) {
 	var target *tomlArray
 	for _, l := range m.lists {
 		if l.table == "devshell" {
@@ -358,7 +367,7 @@ func (m *Manifest) add(name string) ([]byte, error) {
 	}
 	if target == nil {
 		if c, ok := m.conflicts[tomlConflictDsPkgs]; ok {
-			return nil, m.conflictErr(c)
+			return nil, m.conflictErr(path, name, c)
 		}
 		for _, l := range m.lists {
 			if l.table == "" {
@@ -370,17 +379,18 @@ func (m *Manifest) add(name string) ([]byte, error) {
 		return tomlApply(m.data, m.addToArray(target, name)), nil
 	}
 	if c, ok := m.conflicts[tomlConflictTopPkgs]; ok {
-		return nil, m.conflictErr(c)
+		return nil, m.conflictErr(path, name, c)
 	}
 	if c, ok := m.conflicts[tomlConflictDevshell]; ok {
-		return nil, m.conflictErr(c)
+		return nil, m.conflictErr(path, name, c)
 	}
 	return tomlApply(m.data, m.createList(name)), nil
 }
 
-func (m *Manifest) conflictErr(c tomlConflict) error {
+// conflictErr reports a conflict as "path:line:col: cannot add name: message".
+func (m *Manifest) conflictErr(path, name string, c tomlConflict) error {
 	line, col := tomlPosition(m.data, c.offset)
-	return fmt.Errorf("%d:%d: %s", line, col, c.msg)
+	return fmt.Errorf("%s:%d:%d: cannot add %s: %s", path, line, col, name, c.msg)
 }
 
 // tomlInsert is one splice: insert text at offset at (or replace [at, to)).
@@ -526,6 +536,7 @@ func (a *tomlArray) elemIndent(d []byte, i int) string {
 	return tomlLeadingBlank(d, ls)
 }
 
+// multiline reports whether the array spans lines between its tokens.
 func (a *tomlArray) multiline() bool {
 	return slices.ContainsFunc(a.toks, func(t tomlTok) bool { return t.kind == tomlTokNL })
 }
@@ -858,6 +869,7 @@ func tomlLeadingBlank(d []byte, pos int) string {
 	return string(d[ls:i])
 }
 
+// tomlSkipBlank skips spaces and tabs from pos.
 func tomlSkipBlank(d []byte, pos int) int {
 	for pos < len(d) && (d[pos] == ' ' || d[pos] == '\t') {
 		pos++
@@ -981,6 +993,8 @@ type tomlWalker struct {
 	inDevshell bool // in the [devshell] section itself
 }
 
+// tomlKeyParts returns the decoded parts of a key and its first and last
+// key nodes.
 func tomlKeyParts(n *unstable.Node) (parts []string, first, last *unstable.Node) {
 	it := n.Key()
 	for it.Next() {
@@ -994,6 +1008,7 @@ func tomlKeyParts(n *unstable.Node) (parts []string, first, last *unstable.Node)
 	return parts, first, last
 }
 
+// expression visits one top-level expression: a table header or a key-value.
 func (w *tomlWalker) expression(n *unstable.Node) error {
 	d := w.m.data
 	switch n.Kind {

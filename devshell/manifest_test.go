@@ -355,11 +355,11 @@ func TestManifestParseError(t *testing.T) {
 
 func TestManifestConflicts(t *testing.T) {
 	cases := []struct{ name, in, msg string }{
-		{"packages string", "packages = \"jq\"\n", "1:1: packages is a string, not an array"},
-		{"devshell packages table", "[devshell.packages]\nx = 1\n", "1:2: devshell.packages is a table, not an array"},
-		{"devshell array of tables", "[[devshell]]\nname = \"x\"\n", "1:3: devshell is an array of tables, not a table"},
-		{"devshell string", "devshell = \"x\"\n", "1:1: devshell is a string, not a table"},
-		{"dotted into packages", "devshell.packages.x = 1\n", "devshell.packages is a table"},
+		{"packages string", "packages = \"jq\"\n", "f.toml:1:1: cannot add jq: packages is a string, not an array"},
+		{"devshell packages table", "[devshell.packages]\nx = 1\n", "f.toml:1:2: cannot add jq: devshell.packages is a table, not an array"},
+		{"devshell array of tables", "[[devshell]]\nname = \"x\"\n", "f.toml:1:3: cannot add jq: devshell is an array of tables, not a table"},
+		{"devshell string", "devshell = \"x\"\n", "f.toml:1:1: cannot add jq: devshell is a string, not a table"},
+		{"dotted into packages", "devshell.packages.x = 1\n", "f.toml:1:1: cannot add jq: devshell.packages is a table, not an array"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
