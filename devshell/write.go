@@ -66,7 +66,9 @@ func Update(path string, op func(old []byte, exists bool) ([]byte, error)) (befo
 		}
 		out, err := op(old, exists)
 		if err != nil {
-			return old, nil, fmt.Errorf("update %s: %w", path, err)
+			// op's error is the caller's own (say an invalid-TOML
+			// path:line:col message): pass it through unwrapped.
+			return old, nil, err
 		}
 		if bytes.Equal(old, out) {
 			return old, out, nil

@@ -1,0 +1,257 @@
+package devshell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// EditKind is the operation Edit performs.
+type EditKind int
+
+// The package operations.
+const (
+	EditAdd EditKind = iota
+	EditRemove
+)
+
+// ErrNoManifest is returned when the project has no devshell TOML to edit.
+var ErrNoManifest = errors.New("no devshell.toml")
+
+// EditResult is what Edit did (or, for a dry run, would do).
+type EditResult struct {
+	Results []Result
+	Before  []byte // the file as the operation found it
+	After   []byte // the file after the operation
+}
+
+// Changed reports whether the file's bytes changed.
+func (r EditResult) Changed() bool { return string(r.Before) != string(r.After) }
+
+// RefusedError lists the names an operation refused; nothing was written.
+type RefusedError struct {
+	Results []Result // the refused names with their status
+}
+
+func (e *RefusedError) Error() string {
+	var parts []string
+	for _, r := range e.Results {
+		switch r.Status {
+		case NotPresent:
+			parts = append(parts, r.Name+" is not in the packages list")
+		case OnlyInCommand:
+			parts = append(parts, r.Name+" comes from a [[commands]] entry (edit that entry to remove it)")
+		default:
+			parts = append(parts, r.Name+": "+r.Status.String())
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Edit adds or removes names in the project's devshell TOML, format
+// preserving, written atomically (see Update: an edit made by someone else
+// meanwhile is kept and the operation applied on top). With dryRun nothing
+// is written. Invalid names, invalid TOML and, for a removal, names that are
+// not in a packages list are refused before anything is written.
+func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, error) {
+	for _, n := range names {
+		if err := ValidName(n); err != nil {
+			return EditResult{}, err
+		}
+	}
+	apply := func(old []byte, exists bool) ([]byte, []Result, error) {
+		if !exists {
+			return nil, nil, fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
+		}
+		var (
+			out []byte
+			res []Result
+			err error
+		)
+		if kind == EditAdd {
+			out, res, err = AddPackages(p.TOMLPath, old, names)
+		} else {
+			out, res, err = RemovePackages(p.TOMLPath, old, names)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		var refused []Result
+		for _, r := range res {
+			if r.Status == NotPresent || r.Status == OnlyInCommand {
+				refused = append(refused, r)
+			}
+		}
+		if len(refused) > 0 {
+			return nil, res, &RefusedError{Results: refused}
+		}
+		return out, res, nil
+	}
+
+	if dryRun {
+		old, err := os.ReadFile(p.TOMLPath)
+		exists := err == nil
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return EditResult{}, fmt.Errorf("read %s: %w", p.TOMLPath, err)
+		}
+		out, res, err := apply(old, exists)
+		if err != nil {
+			return EditResult{Results: res}, err
+		}
+		return EditResult{Results: res, Before: old, After: out}, nil
+	}
+
+	var last []Result
+	before, after, err := Update(p.TOMLPath, func(old []byte, exists bool) ([]byte, error) {
+		out, res, err := apply(old, exists)
+		last = res
+		return out, err
+	})
+	if err != nil {
+		return EditResult{Results: last}, err
+	}
+	return EditResult{Results: last, Before: before, After: after}, nil
+}
+
+// Packages reads the project's devshell TOML and returns its packages in
+// file order, and the packages [[commands]] entries bring in.
+func (p *Project) Packages() (pkgs []Entry, commands []string, err error) {
+	data, err := os.ReadFile(p.TOMLPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
+		}
+		return nil, nil, fmt.Errorf("read %s: %w", p.TOMLPath, err)
+	}
+	m, err := ParseManifest(p.TOMLPath, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Packages(), m.CommandPackages(), nil
+}
+
+// SyncOptions configure Sync.
+type SyncOptions struct {
+	Direnv Direnv
+	// TOMLChanged asks for a `direnv reload` when the .envrc itself did not
+	// change (direnv notices a changed .envrc on its own).
+	TOMLChanged bool
+}
+
+// SyncReport is what Sync did, for the user.
+type SyncReport struct {
+	Watched   []string // the files the .envrc must watch, relative to it
+	Added     []string // watches added by this sync
+	Created   bool     // a new .envrc was written
+	Reallowed bool     // the edited .envrc was approved before and was re-allowed
+	Reloaded  bool     // `direnv reload` ran
+	Notes     []string // one-line messages: skipped steps, next steps
+}
+
+// Sync makes the project's .envrc watch every file the shell is built from
+// and then lets direnv pick the change up, never approving an .envrc the user
+// had not approved (see Direnv.SafeEnvrcUpdate). Without direnv the .envrc is
+// still synced and a note says direnv was skipped.
+func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
+	var rep SyncReport
+	envrcDir := filepath.Dir(p.EnvrcPath)
+	files, err := WatchFiles(p.TOMLPath, envrcDir)
+	if err != nil {
+		return rep, err
+	}
+	rep.Watched = files
+
+	_, statErr := os.Lstat(p.EnvrcPath)
+	if errors.Is(statErr, os.ErrNotExist) {
+		if !p.IsFlake {
+			rep.Notes = append(rep.Notes, "no .envrc and no flake.nix: .envrc left alone")
+			return rep, nil
+		}
+		_, _, err := Update(p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
+			if exists { // created meanwhile: sync it like any other
+				out, _, err := SyncEnvrc(old, files)
+				return out, err
+			}
+			return NewEnvrc(files), nil
+		})
+		if err != nil {
+			return rep, err
+		}
+		rep.Created = true
+		rep.Added = files
+		rep.Notes = append(rep.Notes, "created .envrc; approve it with: direnv allow "+shellQuote(relOrAbs(p.EnvrcPath)))
+		return rep, nil
+	} else if statErr != nil {
+		return rep, fmt.Errorf("sync .envrc: %w", statErr)
+	}
+
+	var added []string
+	op := func(old []byte, exists bool) ([]byte, error) {
+		if !exists {
+			return nil, nil // removed meanwhile: leave it removed
+		}
+		out, a, err := SyncEnvrc(old, files)
+		added = a
+		return out, err
+	}
+
+	if err := o.Direnv.Available(); err != nil {
+		// Without direnv nobody can approve or load the file, so editing it
+		// cannot revoke anything.
+		before, after, err := Update(p.EnvrcPath, op)
+		if err != nil {
+			return rep, err
+		}
+		if string(before) != string(after) {
+			rep.Added = added
+		}
+		rep.Notes = append(rep.Notes, "direnv not found: skipped direnv allow/reload")
+		return rep, nil
+	}
+
+	changed, reallowed, err := o.Direnv.SafeEnvrcUpdate(ctx, p.EnvrcPath, op)
+	if err != nil {
+		return rep, err
+	}
+	if changed {
+		rep.Added = added
+	}
+	rep.Reallowed = reallowed
+	if changed && !reallowed {
+		rep.Notes = append(rep.Notes, ".envrc changed and was not approved before; review it, then run: direnv allow")
+	}
+	if !changed && o.TOMLChanged {
+		if err := o.Direnv.Reload(ctx, p.Root); err != nil {
+			return rep, err
+		}
+		rep.Reloaded = true
+	}
+	return rep, nil
+}
+
+// relOrAbs shows path relative to the working directory when it is below it.
+func relOrAbs(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return path
+	}
+	return rel
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '_' || r == '-' || r == '+' || r == ':' || r == '@' || r == ',' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,258 @@
+package devshell
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// opsTestProject lays out a flake project: flake.nix, devshell.toml importing
+// nix/extra.nix, and .envrc with envrc content ("" for none).
+func opsTestProject(t *testing.T, envrc string, flake bool) *Project {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "proj")
+	files := map[string]string{
+		"devshell.toml": "# my shell\nimports = [\"nix/extra.nix\"]\n[devshell]\nname = \"p\"\npackages = [\n  \"jq\", # json\n  \"ripgrep\",\n]\n",
+		"nix/extra.nix": "{ }\n",
+	}
+	if flake {
+		files["flake.nix"] = "{ outputs = _: { }; }\n"
+	}
+	if envrc != "" {
+		files[".envrc"] = envrc
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Find(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func opsRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestOpsEditAddRemove(t *testing.T) {
+	p := opsTestProject(t, "", true)
+	orig := opsRead(t, p.TOMLPath)
+
+	res, err := p.Edit(EditAdd, []string{"cargo-edit", "jq"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 2 || res.Results[0].Status != Added || res.Results[1].Status != AlreadyPresent {
+		t.Fatalf("results = %+v", res.Results)
+	}
+	got := opsRead(t, p.TOMLPath)
+	want := strings.Replace(orig, "  \"ripgrep\",\n", "  \"ripgrep\",\n  \"cargo-edit\",\n", 1)
+	if got != want || string(res.After) != want || string(res.Before) != orig {
+		t.Fatalf("after add:\n%s\nwant:\n%s", got, want)
+	}
+
+	if _, err := p.Edit(EditRemove, []string{"cargo-edit"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := opsRead(t, p.TOMLPath); got != orig {
+		t.Fatalf("add then remove changed the file:\n%s", got)
+	}
+}
+
+func TestOpsEditDryRunWritesNothing(t *testing.T) {
+	p := opsTestProject(t, "", true)
+	orig := opsRead(t, p.TOMLPath)
+	res, err := p.Edit(EditAdd, []string{"hello"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed() || !strings.Contains(string(res.After), `"hello"`) {
+		t.Fatalf("dry run result has no change: %q", res.After)
+	}
+	if got := opsRead(t, p.TOMLPath); got != orig {
+		t.Fatalf("dry run wrote the file")
+	}
+	d := UnifiedDiff("devshell.toml", res.Before, res.After)
+	if !strings.Contains(d, "+  \"hello\",\n") {
+		t.Fatalf("diff lacks the new line:\n%s", d)
+	}
+}
+
+func TestOpsEditRefusals(t *testing.T) {
+	p := opsTestProject(t, "", true)
+	orig := opsRead(t, p.TOMLPath)
+	for _, c := range []struct {
+		kind  EditKind
+		names []string
+	}{
+		{EditRemove, []string{"jq", "not-there"}},
+		{EditAdd, []string{"bad name"}},
+		{EditAdd, []string{`x"y`}},
+		{EditAdd, []string{"${x}"}},
+	} {
+		if _, err := p.Edit(c.kind, c.names, false); err == nil {
+			t.Errorf("%v %v: no error", c.kind, c.names)
+		}
+		if got := opsRead(t, p.TOMLPath); got != orig {
+			t.Fatalf("%v %v: file changed on a refused edit", c.kind, c.names)
+		}
+	}
+	var refused *RefusedError
+	if _, err := p.Edit(EditRemove, []string{"not-there"}, false); !errors.As(err, &refused) {
+		t.Fatalf("want RefusedError, got %v", err)
+	}
+
+	os.Remove(p.TOMLPath)
+	if _, err := p.Edit(EditAdd, []string{"jq"}, false); !errors.Is(err, ErrNoManifest) {
+		t.Fatalf("want ErrNoManifest, got %v", err)
+	}
+	if _, err := os.Stat(p.TOMLPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a devshell.toml was created: %v", err)
+	}
+}
+
+func TestOpsEditInvalidTOMLUntouched(t *testing.T) {
+	p := opsTestProject(t, "", true)
+	bad := "[devshell]\npackages = [\"jq\"\n"
+	if err := os.WriteFile(p.TOMLPath, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Edit(EditAdd, []string{"hello"}, false)
+	var pe *ParseError
+	if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), p.TOMLPath+":") {
+		t.Fatalf("want path:line:col ParseError, got %v", err)
+	}
+	if got := opsRead(t, p.TOMLPath); got != bad {
+		t.Fatalf("invalid file was changed")
+	}
+}
+
+func TestOpsSyncWithRealDirenv(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		ctx := context.Background()
+		d := Direnv{Bin: b.path}
+
+		t.Run("allowed stays allowed", func(t *testing.T) {
+			direnvTestEnv(t)
+			p := opsTestProject(t, "watch_file devshell.toml\nuse flake\n", true)
+			direnvTestRun(t, b, p.Root, "allow", p.EnvrcPath)
+			rep, err := p.Sync(ctx, SyncOptions{Direnv: d, TOMLChanged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := opsRead(t, p.EnvrcPath), "watch_file devshell.toml\nwatch_file nix/extra.nix\nuse flake\n"; got != want {
+				t.Fatalf(".envrc = %q, want %q", got, want)
+			}
+			if !rep.Reallowed || rep.Reloaded || len(rep.Added) != 1 {
+				t.Fatalf("report = %+v", rep)
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)
+
+			// Second run: nothing to add, the TOML changed, so reload.
+			rep, err = p.Sync(ctx, SyncOptions{Direnv: d, TOMLChanged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Added) != 0 || rep.Reallowed || !rep.Reloaded {
+				t.Fatalf("second report = %+v", rep)
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)
+		})
+
+		t.Run("unapproved stays unapproved", func(t *testing.T) {
+			direnvTestEnv(t)
+			p := opsTestProject(t, "use flake\n", true)
+			rep, err := p.Sync(ctx, SyncOptions{Direnv: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Reallowed || len(rep.Notes) == 0 {
+				t.Fatalf("report = %+v", rep)
+			}
+			if got, want := opsRead(t, p.EnvrcPath), "watch_file devshell.toml nix/extra.nix\nuse flake\n"; got != want {
+				t.Fatalf(".envrc = %q, want %q", got, want)
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, NotAllowed)
+		})
+
+		t.Run("denied stays denied", func(t *testing.T) {
+			direnvTestEnv(t)
+			p := opsTestProject(t, "use flake\n", true)
+			direnvTestRun(t, b, p.Root, "allow", p.EnvrcPath)
+			direnvTestRun(t, b, p.Root, "deny", p.EnvrcPath)
+			rep, err := p.Sync(ctx, SyncOptions{Direnv: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Reallowed {
+				t.Fatalf("a denied .envrc was re-allowed: %+v", rep)
+			}
+			want := Denied
+			if b.wantForm() == direnvFormText {
+				want = NotAllowed // direnv 2.32 has no separate denied state
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, want)
+		})
+
+		t.Run("created when missing in a flake", func(t *testing.T) {
+			direnvTestEnv(t)
+			p := opsTestProject(t, "", true)
+			rep, err := p.Sync(ctx, SyncOptions{Direnv: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Created {
+				t.Fatalf("report = %+v", rep)
+			}
+			if got, want := opsRead(t, p.EnvrcPath), "watch_file devshell.toml nix/extra.nix\nuse flake\n"; got != want {
+				t.Fatalf(".envrc = %q, want %q", got, want)
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, NotAllowed)
+		})
+	})
+}
+
+func TestOpsSyncNoFlakeNoEnvrc(t *testing.T) {
+	direnvTestEnv(t)
+	p := opsTestProject(t, "", false)
+	rep, err := p.Sync(context.Background(), SyncOptions{Direnv: Direnv{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.EnvrcPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf(".envrc created without a flake")
+	}
+	if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "no flake.nix") {
+		t.Fatalf("notes = %q", rep.Notes)
+	}
+}
+
+func TestOpsSyncWithoutDirenv(t *testing.T) {
+	direnvTestEnv(t)
+	p := opsTestProject(t, "use flake\n", true)
+	rep, err := p.Sync(context.Background(), SyncOptions{Direnv: Direnv{Bin: "devsh-test-no-such-direnv"}, TOMLChanged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := opsRead(t, p.EnvrcPath), "watch_file devshell.toml nix/extra.nix\nuse flake\n"; got != want {
+		t.Fatalf(".envrc = %q, want %q", got, want)
+	}
+	if rep.Reloaded || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "direnv not found") {
+		t.Fatalf("report = %+v", rep)
+	}
+}
