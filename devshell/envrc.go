@@ -274,17 +274,15 @@ func (p envrcParsed) insertPoint(src []byte) (int, string, error) {
 	// The nearest line start before the use command where a new command runs
 	// whenever the use command does; offset 0 always qualifies.
 	before := p.safe[0]
-	for _, s := range p.safe {
-		if s.pos > useStart {
-			break
-		}
-		if envrcBlockPrefix(s.blocks, use.blocks) {
+	for i := len(p.safe) - 1; i > 0; i-- {
+		if s := p.safe[i]; s.pos <= useStart && s.block.encloses(use.block) {
 			before = s
+			break
 		}
 	}
 	for i := ui - 1; i >= 0; i-- {
 		w := p.cmds[i]
-		if envrcWatchKind(w) == "" || !envrcBlockPrefix(w.blocks, use.blocks) {
+		if envrcWatchKind(w) == "" || !w.block.encloses(use.block) {
 			continue
 		}
 		end := w.words[len(w.words)-1].end
@@ -292,7 +290,7 @@ func (p envrcParsed) insertPoint(src []byte) (int, string, error) {
 			if s.pos <= end {
 				continue
 			}
-			if s.pos <= before.pos && envrcBlockEqual(s.blocks, w.blocks) {
+			if s.pos <= before.pos && s.block == w.block {
 				return s.pos, envrcIndent(src, envrcLineStart(src, w.words[0].start)), nil
 			}
 			break
@@ -314,20 +312,24 @@ func envrcIndent(src []byte, lineStart int) string {
 	return string(src[lineStart:i])
 }
 
-func envrcBlockPrefix(outer, inner []int) bool {
-	if len(outer) > len(inner) {
-		return false
-	}
-	for i := range outer {
-		if outer[i] != inner[i] {
-			return false
-		}
-	}
-	return true
+// envrcBlock is one open block or branch (if/then/else, loop body, { },
+// ( ), case); nil is the top level. Commands share these nodes, so deep
+// nesting costs no copying.
+type envrcBlock struct {
+	parent *envrcBlock
+	depth  int
+	kind   string
 }
 
-func envrcBlockEqual(a, b []int) bool {
-	return len(a) == len(b) && envrcBlockPrefix(a, b)
+// encloses reports whether b is inner or one of its ancestors.
+func (b *envrcBlock) encloses(inner *envrcBlock) bool {
+	if b == nil {
+		return true
+	}
+	for inner != nil && inner.depth > b.depth {
+		inner = inner.parent
+	}
+	return inner == b
 }
 
 // ---- parsing: commands ----
@@ -335,26 +337,21 @@ func envrcBlockEqual(a, b []int) bool {
 // envrcCommand is one simple command: its name and arguments (assignments,
 // redirections and reserved words removed), and the blocks it runs in.
 type envrcCommand struct {
-	words  []envrcToken
-	blocks []int // ids of the enclosing blocks and branches, outermost first
+	words []envrcToken
+	block *envrcBlock // the innermost block or branch it runs in
 }
 
 // envrcSafe is a line start where an inserted command line would be a
-// command of its own, and the blocks open there.
+// command of its own, and the innermost block open there.
 type envrcSafe struct {
-	pos    int
-	blocks []int
+	pos   int
+	block *envrcBlock
 }
 
 type envrcParsed struct {
 	cmds    []envrcCommand
 	safe    []envrcSafe // ascending; safe[0] is offset 0
 	eofSafe bool        // a line appended at the end would be a command of its own
-}
-
-type envrcBlock struct {
-	id   int
-	kind string
 }
 
 // envrcParse splits src into simple commands and finds the safe line starts.
@@ -365,8 +362,8 @@ func envrcParse(src []byte) envrcParsed {
 
 	p := envrcParsed{safe: []envrcSafe{{pos: 0}}}
 	var (
-		stack      []envrcBlock
-		nextID     = 1
+		block      *envrcBlock
+		caseDepth  int // case blocks open: their pattern lines take no command
 		cur        *envrcCommand
 		ignored    bool // cur swallows words that are not a command (case/for headers)
 		fnHeader   bool // cur is `function NAME`
@@ -375,29 +372,30 @@ func envrcParse(src []byte) envrcParsed {
 		expectBody bool // after a function header, before its body
 		last       string
 	)
-	ids := func() []int {
-		out := make([]int, len(stack))
-		for i, b := range stack {
-			out[i] = b.id
-		}
-		return out
-	}
 	push := func(kind string) {
-		stack = append(stack, envrcBlock{id: nextID, kind: kind})
-		nextID++
+		d := 1
+		if block != nil {
+			d = block.depth + 1
+		}
+		block = &envrcBlock{parent: block, depth: d, kind: kind}
+		if kind == "case" {
+			caseDepth++
+		}
 	}
 	pop := func() {
-		if len(stack) > 0 {
-			stack = stack[:len(stack)-1]
+		if block != nil {
+			if block.kind == "case" {
+				caseDepth--
+			}
+			block = block.parent
 		}
 	}
 	branch := func() {
-		if len(stack) == 0 {
+		if block == nil {
 			push("branch")
 			return
 		}
-		stack[len(stack)-1].id = nextID
-		nextID++
+		block = &envrcBlock{parent: block.parent, depth: block.depth, kind: block.kind}
 	}
 	finish := func() {
 		if cur != nil && !ignored {
@@ -412,10 +410,8 @@ func envrcParse(src []byte) envrcParsed {
 		if skipNext || forHeader || expectBody || fnHeader {
 			return false
 		}
-		for _, b := range stack {
-			if b.kind == "case" {
-				return false
-			}
+		if caseDepth > 0 {
+			return false
 		}
 		switch last {
 		case "&&", "||", "|", "|&", "!":
@@ -430,7 +426,7 @@ func envrcParse(src []byte) envrcParsed {
 		case envrcTokNewline:
 			finish()
 			if safeHere() {
-				p.safe = append(p.safe, envrcSafe{pos: t.next, blocks: ids()})
+				p.safe = append(p.safe, envrcSafe{pos: t.next, block: block})
 			}
 			skipNext = false
 			switch last {
@@ -461,7 +457,7 @@ func envrcParse(src []byte) envrcParsed {
 				push("(")
 			case ")":
 				finish()
-				if len(stack) > 0 && stack[len(stack)-1].kind == "(" {
+				if block != nil && block.kind == "(" {
 					pop()
 				}
 			default:
@@ -525,16 +521,15 @@ func envrcParse(src []byte) envrcParsed {
 			if t.assign {
 				continue
 			}
-			cur = &envrcCommand{words: []envrcToken{t}, blocks: ids()}
+			cur = &envrcCommand{words: []envrcToken{t}, block: block}
 		}
 	}
-	fnAtEnd := fnHeader
+	finish()
 	if len(src) > 0 && src[len(src)-1] == '\n' {
 		p.eofSafe = !lx.broken && p.safe[len(p.safe)-1].pos == len(src)
 	} else {
-		p.eofSafe = !lx.broken && !lx.endEscape && !fnAtEnd && safeHere()
+		p.eofSafe = !lx.broken && !lx.endEscape && safeHere()
 	}
-	finish()
 	return p
 }
 
