@@ -1,0 +1,478 @@
+package nixsearch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// nixCountingRunner wraps a real Runner and records every argv it runs. It
+// is not a fake: the commands really run.
+type nixCountingRunner struct {
+	inner Runner
+	mu    sync.Mutex
+	runs  [][]string
+}
+
+func (r *nixCountingRunner) Run(ctx context.Context, c Command) error {
+	r.mu.Lock()
+	r.runs = append(r.runs, append([]string(nil), c.Args...))
+	r.mu.Unlock()
+	return r.inner.Run(ctx, c)
+}
+
+func (r *nixCountingRunner) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.runs)
+}
+
+// nixTestEnv is a temporary copy of fixture flakes with a nix configured to
+// work offline against them.
+type nixTestEnv struct {
+	dir      string // holds the fixture copies
+	registry string // flake registry file passed to nix
+	runner   *nixCountingRunner
+	nix      Nix
+}
+
+// newNixTestEnv copies testdata/fixture/<name> for each name into a temp
+// dir, writes a flake registry mapping each id in registry to the copy of
+// the named fixture, isolates nix's cache directory, and returns a Nix
+// whose runs are counted.
+func newNixTestEnv(t *testing.T, fixtures []string, registry map[string]string) *nixTestEnv {
+	t.Helper()
+	nixRequireTool(t, "nix")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // nix's eval and fetcher caches
+	dir := t.TempDir()
+	for _, name := range fixtures {
+		if err := os.CopyFS(filepath.Join(dir, name), os.DirFS(filepath.Join("testdata", "fixture", name))); err != nil {
+			t.Fatalf("copy fixture %s: %v", name, err)
+		}
+	}
+	type ref struct {
+		Type string `json:"type"`
+		ID   string `json:"id,omitempty"`
+		Path string `json:"path,omitempty"`
+	}
+	type entry struct {
+		From ref `json:"from"`
+		To   ref `json:"to"`
+	}
+	reg := struct {
+		Flakes  []entry `json:"flakes"`
+		Version int     `json:"version"`
+	}{Flakes: []entry{}, Version: 2}
+	for id, fixture := range registry {
+		reg.Flakes = append(reg.Flakes, entry{
+			From: ref{Type: "indirect", ID: id},
+			To:   ref{Type: "path", Path: filepath.Join(dir, fixture)},
+		})
+	}
+	data, err := json.Marshal(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	regPath := filepath.Join(dir, "registry.json")
+	if err := os.WriteFile(regPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runner := &nixCountingRunner{inner: ExecRunner{}}
+	return &nixTestEnv{
+		dir:      dir,
+		registry: regPath,
+		runner:   runner,
+		nix:      Nix{Runner: runner, ExtraArgs: []string{"--option", "flake-registry", regPath}},
+	}
+}
+
+// source is an unlocked Source for the copy of a fixture.
+func (e *nixTestEnv) source(fixture string) Source {
+	return Source{Ref: "path:" + filepath.Join(e.dir, fixture), Origin: "test", System: CurrentSystem()}
+}
+
+func TestNixArgs(t *testing.T) {
+	n := Nix{ExtraArgs: []string{"--option", "flake-registry", "reg.json"}}
+	src := Source{Ref: "path:/p?narHash=sha256-x", System: "x86_64-linux"}
+	tests := []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"search", n.SearchArgs(src), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--option", "flake-registry", "reg.json", "--system", "x86_64-linux", "path:/p?narHash=sha256-x", "^", "--json"}},
+		{"search without system, custom bin", Nix{Bin: "/opt/nix/bin/nix"}.SearchArgs(Source{Ref: "nixpkgs"}), []string{"/opt/nix/bin/nix", "--extra-experimental-features", "nix-command flakes", "search", "nixpkgs", "^", "--json"}},
+		{"metadata", n.MetadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--option", "flake-registry", "reg.json", "nixpkgs", "--json"}},
+		{"eval", n.EvalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--option", "flake-registry", "reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
+		{"meta", Nix{}.MetaArgs(src, "packages", "a.b"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--json", "path:/p?narHash=sha256-x#packages.x86_64-linux", "--apply", nixMetaExpr("a.b")}},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s:\n got  %q\n want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	// The builders must not share ExtraArgs' backing array between calls.
+	a, b := n.SearchArgs(src), n.MetadataArgs("x")
+	if a[len(a)-1] != "--json" || b[len(b)-2] != "x" {
+		t.Errorf("argv corrupted by a later call: %q, %q", a, b)
+	}
+}
+
+func TestNixStringLiteral(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`plain`, `"plain"`},
+		{`a"b`, `"a\"b"`},
+		{`back\slash`, `"back\\slash"`},
+		{`${builtins.abort "x"}`, `"\${builtins.abort \"x\"}"`},
+		{`$$`, `"\$\$"`},
+		{"nl\ntab\tcr\r", `"nl\ntab\tcr\r"`},
+		{`''`, `"''"`},
+	}
+	for _, tt := range tests {
+		if got := nixStringLiteral(tt.in); got != tt.want {
+			t.Errorf("nixStringLiteral(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNixPathsLiteral(t *testing.T) {
+	got := nixPathsLiteral([]string{"python3Packages.requests", "hello", `x"${y}`})
+	want := `builtins.fromJSON "[[\"python3Packages\",\"requests\"],[\"hello\"],[\"x\\\"\${y}\"]]"`
+	if got != want {
+		t.Errorf("nixPathsLiteral =\n %s\nwant\n %s", got, want)
+	}
+}
+
+func TestNixCommandNameAndSummary(t *testing.T) {
+	n := Nix{ExtraArgs: []string{"--option", "flake-registry", "r"}}
+	names := []struct {
+		args []string
+		want string
+	}{
+		{n.SearchArgs(Source{Ref: "x"}), "nix search"},
+		{n.MetadataArgs("x"), "nix flake metadata"},
+		{n.EvalArgs(Source{Ref: "x", System: "s"}, "packages", nil), "nix eval"},
+		{[]string{"nix"}, "nix"},
+	}
+	for _, tt := range names {
+		if got := nixCommandName(tt.args); got != tt.want {
+			t.Errorf("nixCommandName(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	summaries := []struct{ stderr, want string }{
+		{"warning: x\nerror: syntax error, unexpected end of file\n\n       at /nix/store/s/flake.nix:4:46:", "syntax error, unexpected end of file"},
+		{"some line\nlast line\n", "last line"},
+		{"", "no error output"},
+	}
+	for _, tt := range summaries {
+		if got := nixErrorSummary(tt.stderr); got != tt.want {
+			t.Errorf("nixErrorSummary(%q) = %q, want %q", tt.stderr, got, tt.want)
+		}
+	}
+	e := &NixError{Args: n.SearchArgs(Source{Ref: "x"}), ExitCode: 1, Stderr: "error: boom\n  at x"}
+	if got, want := e.Error(), "nix search failed (exit status 1): boom"; got != want {
+		t.Errorf("NixError.Error() = %q, want %q", got, want)
+	}
+}
+
+func TestNixStderrWriter(t *testing.T) {
+	var calls []int
+	w := &nixStderr{onEval: func(n int) { calls = append(calls, n) }}
+	// Split writes across line boundaries, as a pipe delivers them.
+	input := "evaluating 'legacyPackages.x86_64-linux'...\nevalu" +
+		"ating 'legacyPackages.x86_64-linux.a'...\n" +
+		"warning: \x1b[35mcoloured\x1b[0m\n"
+	for i := 0; i < 25; i++ {
+		input += "line " + string(rune('a'+i)) + "\n"
+	}
+	input += "evaluating 'legacyPackages.x86_64-linux.b'...\n\n" + "error: no final newline"
+	for i := 0; i < len(input); i += 7 {
+		if _, err := w.Write([]byte(input[i:min(i+7, len(input))])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.finish()
+	if w.evaluated != 3 {
+		t.Errorf("evaluated = %d, want 3", w.evaluated)
+	}
+	if len(calls) == 0 || calls[0] != 1 || calls[len(calls)-1] != 3 {
+		t.Errorf("progress calls = %v, want first 1 and last 3", calls)
+	}
+	tail := strings.Split(w.tail(), "\n")
+	if len(tail) != nixStderrTailLines {
+		t.Errorf("tail has %d lines, want %d: %q", len(tail), nixStderrTailLines, tail)
+	}
+	if tail[len(tail)-1] != "error: no final newline" || tail[0] != "line h" {
+		t.Errorf("tail = %q", tail)
+	}
+	for _, l := range tail {
+		if strings.Contains(l, "evaluating '") || strings.ContainsRune(l, 0x1b) {
+			t.Errorf("tail line %q should not be kept", l)
+		}
+	}
+
+	edges := &nixStderr{}
+	edges.Write([]byte("\n  \nerror: x\n\n"))
+	if got := edges.tail(); got != "error: x" {
+		t.Errorf("blank edge lines kept: %q", got)
+	}
+
+	long := &nixStderr{}
+	long.Write([]byte(strings.Repeat("x", 3*nixStderrMaxLine) + "\n"))
+	if got := len(long.tail()); got != nixStderrMaxLine {
+		t.Errorf("long line kept %d bytes, want %d", got, nixStderrMaxLine)
+	}
+}
+
+func TestNixSearchFixture(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	var progress []int
+	pkgs, err := env.nix.Search(context.Background(), env.source("nixpkgs"), func(n int) { progress = append(progress, n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAttr := map[string]Package{}
+	for i, p := range pkgs {
+		if i > 0 && pkgs[i-1].Attr >= p.Attr {
+			t.Errorf("not sorted at %d: %q then %q", i, pkgs[i-1].Attr, p.Attr)
+		}
+		if strings.Contains(p.Attr, "legacyPackages") || strings.Contains(p.Attr, "x86_64-linux") {
+			t.Errorf("attr %q keeps its prefix", p.Attr)
+		}
+		byAttr[p.Attr] = p
+	}
+	// 35 top-level derivations + cargo-edit-alias + 2×2 python packages.
+	if len(pkgs) != 40 {
+		t.Errorf("found %d packages, want 40: %v", len(pkgs), pkgs)
+	}
+	want := map[string]Package{
+		"cargo-edit":               {Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"},
+		"cargo-edit-alias":         {Attr: "cargo-edit-alias", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"},
+		"python3Packages.requests": {Attr: "python3Packages.requests", Pname: "python3.13-requests", Version: "2.32.3", Description: "HTTP library for Python"},
+		"python313Packages.black":  {Attr: "python313Packages.black", Pname: "python3.13-black", Version: "25.1.0", Description: "Uncompromising Python code formatter"},
+		"colortool":                {Attr: "colortool", Pname: "colortool", Version: "1.0", Description: "Prints red text and more"},
+		"tmux":                     {Attr: "tmux", Pname: "tmux", Version: "3.5a", Description: "Terminal multiplexer"},
+	}
+	for attr, w := range want {
+		if got := byAttr[attr]; got != w {
+			t.Errorf("%s = %+v, want %+v", attr, got, w)
+		}
+	}
+	for attr := range byAttr {
+		if strings.HasPrefix(attr, "nodePackages") || attr == "nodejs-16_x" || attr == "broken-eval" || attr == "python3Packages" {
+			t.Errorf("%s should not be searchable", attr)
+		}
+	}
+	if len(progress) == 0 || progress[len(progress)-1] < len(pkgs) {
+		t.Errorf("progress calls %v, want a final count ≥ %d", progress, len(pkgs))
+	}
+	for i := 1; i < len(progress); i++ {
+		if progress[i] <= progress[i-1] {
+			t.Errorf("progress not increasing: %v", progress)
+		}
+	}
+	if env.runner.count() != 1 {
+		t.Errorf("nix ran %d times, want 1", env.runner.count())
+	}
+}
+
+func TestNixSearchOtherSystem(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs", "pkgsonly"}, nil)
+	src := env.source("nixpkgs")
+	src.System = "aarch64-linux"
+	pkgs, err := env.nix.Search(context.Background(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) != 40 || pkgs[0].Attr != "bat" {
+		t.Errorf("aarch64-linux search: %d packages, first %+v", len(pkgs), pkgs[0])
+	}
+	// packages.<system> (no legacyPackages): prefix stripped too.
+	pkgs, err = env.nix.Search(context.Background(), env.source("pkgsonly"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Package{
+		{Attr: "alpha", Pname: "alpha", Version: "1.0", Description: "The alpha tool"},
+		{Attr: "beta", Pname: "beta", Version: "2.0", Description: "The beta tool"},
+	}
+	if !reflect.DeepEqual(pkgs, want) {
+		t.Errorf("pkgsonly search = %+v, want %+v", pkgs, want)
+	}
+}
+
+func TestNixSearchSyntaxError(t *testing.T) {
+	env := newNixTestEnv(t, []string{"broken"}, nil)
+	pkgs, err := env.nix.Search(context.Background(), env.source("broken"), nil)
+	var nixErr *NixError
+	if !errors.As(err, &nixErr) {
+		t.Fatalf("Search error = %v (%T), want *NixError; packages %v", err, err, pkgs)
+	}
+	if nixErr.ExitCode != 1 || !strings.Contains(nixErr.Stderr, "syntax error") || !strings.Contains(nixErr.Stderr, "flake.nix:4") {
+		t.Errorf("NixError = %+v", nixErr)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "nix search") || !strings.Contains(msg, "syntax error") {
+		t.Errorf("Error() = %q, want one line naming nix search and the syntax error", msg)
+	}
+}
+
+func TestNixSearchEvalErrorAfterProgress(t *testing.T) {
+	// Here nix prints a complete JSON object on stdout and still exits 1:
+	// the exit status decides.
+	env := newNixTestEnv(t, []string{"evalerror"}, nil)
+	maxProgress := 0
+	_, err := env.nix.Search(context.Background(), env.source("evalerror"), func(n int) { maxProgress = max(maxProgress, n) })
+	var nixErr *NixError
+	if !errors.As(err, &nixErr) {
+		t.Fatalf("Search error = %v, want *NixError", err)
+	}
+	if !strings.Contains(nixErr.Stderr, "gamma fails to evaluate") || strings.Contains(nixErr.Stderr, "evaluating '") {
+		t.Errorf("stderr tail = %q", nixErr.Stderr)
+	}
+	if maxProgress <= 0 {
+		t.Errorf("progress never reported a positive count (max %d)", maxProgress)
+	}
+}
+
+func TestNixSearchCancelKillsNix(t *testing.T) {
+	env := newNixTestEnv(t, []string{"slow"}, nil)
+	// The registry path lies in this test's own temp dir and is on nix's
+	// command line: a marker no other process carries.
+	marker := env.registry
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	progressed := false
+	pkgs, err := env.nix.Search(ctx, env.source("slow"), func(n int) {
+		once.Do(func() {
+			progressed = n > 0
+			if len(nixLiveProcesses(t, marker)) != 1 {
+				t.Errorf("want exactly one nix running at the first progress line, found %v", nixLiveProcesses(t, marker))
+			}
+			cancel()
+		})
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Search error = %v (%d packages), want context.Canceled", err, len(pkgs))
+	}
+	if !progressed {
+		t.Error("no progress before the cancel")
+	}
+	nixAwaitNoProcess(t, marker)
+}
+
+func TestNixVerify(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	names := []string{
+		"cargo-edit",
+		"python3Packages.requests",
+		"nodePackages.prettier",    // not searched, still valid
+		"cargo-edit-alias",         // renamed alias: the same derivation
+		"no-such-package",          // unknown
+		"nodejs-16_x",              // alias that throws
+		"broken-eval",              // fails to evaluate
+		"python3Packages",          // a set, not a derivation
+		"python3Packages.nope",     // unknown in a set
+		"cargo-edit.meta",          // not a derivation
+		"hello.x.y",                // walks past a derivation
+		`evil"${abort "x"}\name`,   // cannot inject nix syntax
+		"python3Packages.requests", // duplicates are fine
+	}
+	valid, err := env.nix.Verify(context.Background(), env.source("nixpkgs"), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"cargo-edit": true, "python3Packages.requests": true, "nodePackages.prettier": true, "cargo-edit-alias": true}
+	if !reflect.DeepEqual(valid, want) {
+		t.Errorf("Verify = %v, want %v", valid, want)
+	}
+	if env.runner.count() != 1 {
+		t.Errorf("Verify ran nix %d times for %d names, want 1", env.runner.count(), len(names))
+	}
+
+	valid, err = env.nix.Verify(context.Background(), env.source("nixpkgs"), nil)
+	if err != nil || len(valid) != 0 || env.runner.count() != 1 {
+		t.Errorf("Verify(no names) = %v, %v after %d runs; want empty, no run", valid, err, env.runner.count())
+	}
+}
+
+func TestNixVerifyPackagesFallback(t *testing.T) {
+	env := newNixTestEnv(t, []string{"pkgsonly"}, nil)
+	valid, err := env.nix.Verify(context.Background(), env.source("pkgsonly"), []string{"alpha", "notdrv", "gamma"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(valid, map[string]bool{"alpha": true}) {
+		t.Errorf("Verify = %v, want only alpha", valid)
+	}
+	// One run for legacyPackages (missing), one for packages.
+	if env.runner.count() != 2 {
+		t.Errorf("nix ran %d times, want 2", env.runner.count())
+	}
+}
+
+func TestNixVerifyBrokenFlake(t *testing.T) {
+	env := newNixTestEnv(t, []string{"broken"}, nil)
+	_, err := env.nix.Verify(context.Background(), env.source("broken"), []string{"hello"})
+	var nixErr *NixError
+	if !errors.As(err, &nixErr) || !strings.Contains(nixErr.Stderr, "syntax error") {
+		t.Fatalf("Verify error = %v, want *NixError with the syntax error", err)
+	}
+	if env.runner.count() != 1 {
+		t.Errorf("nix ran %d times, want 1 (no packages fallback for other errors)", env.runner.count())
+	}
+}
+
+func TestNixMeta(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs", "pkgsonly"}, nil)
+	src := env.source("nixpkgs")
+	tests := []struct {
+		attr string
+		want PackageMeta
+	}{
+		{"cargo-edit", PackageMeta{Homepage: "https://github.com/killercup/cargo-edit", License: "Apache-2.0, MIT", MainProgram: "cargo-add"}},
+		{"flyctl", PackageMeta{Homepage: "https://fly.io/", License: "Apache-2.0", MainProgram: "flyctl"}},
+		{"python3Packages.black", PackageMeta{License: "MIT", MainProgram: "black"}},
+		{"hello", PackageMeta{Homepage: "https://www.gnu.org/software/hello/manual/", License: "GPL-3.0-or-later", MainProgram: "hello"}},
+		{"colortool", PackageMeta{}},
+		{"nodePackages.prettier", PackageMeta{}},
+	}
+	for _, tt := range tests {
+		got, err := env.nix.Meta(context.Background(), src, tt.attr)
+		if err != nil {
+			t.Errorf("Meta(%s): %v", tt.attr, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("Meta(%s) = %+v, want %+v", tt.attr, got, tt.want)
+		}
+	}
+	for _, attr := range []string{"no-such-package", "nodejs-16_x"} {
+		if _, err := env.nix.Meta(context.Background(), src, attr); err == nil || !strings.Contains(err.Error(), "no such attribute") {
+			t.Errorf("Meta(%s) error = %v, want no such attribute", attr, err)
+		}
+	}
+	got, err := env.nix.Meta(context.Background(), env.source("pkgsonly"), "alpha")
+	if err != nil || got != (PackageMeta{License: "MIT"}) {
+		t.Errorf("Meta(pkgsonly alpha) = %+v, %v", got, err)
+	}
+}
+
+func TestNixMissingBinary(t *testing.T) {
+	n := Nix{Bin: "devsh-no-such-nix"}
+	_, err := n.Search(context.Background(), Source{Ref: "path:/nonexistent", System: "x86_64-linux"}, nil)
+	if !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("Search with a missing nix: %v, want exec.ErrNotFound", err)
+	}
+	var nixErr *NixError
+	if errors.As(err, &nixErr) {
+		t.Errorf("a missing binary is not a NixError: %v", err)
+	}
+}

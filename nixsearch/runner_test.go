@@ -1,0 +1,173 @@
+package nixsearch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// nixRequireTool fails the test when a program the test runs for real is
+// missing: CI installs it, so a missing tool is a broken setup, not a skip.
+func nixRequireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s is not on PATH (.ci/run installs it): %v", name, err)
+	}
+}
+
+// nixLiveProcesses returns the pids of running (not zombie) processes
+// whose command line contains marker.
+func nixLiveProcesses(t *testing.T, marker string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatalf("read /proc: %v", err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
+			continue // gone meanwhile, or not ours
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The state follows the parenthesised command name: "pid (comm) S ...".
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// nixAwaitNoProcess fails unless no live process carries marker. SIGKILL
+// is delivered asynchronously to processes that are not our children, so
+// it waits for them to die (bounded, to fail instead of hanging); this
+// measures nothing.
+func nixAwaitNoProcess(t *testing.T, marker string) {
+	t.Helper()
+	const attempts = 500 // × 10 ms: far beyond the time a killed process takes to exit
+	var pids []int
+	for range attempts {
+		if pids = nixLiveProcesses(t, marker); len(pids) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("processes with marker %q still running: %v", marker, pids)
+}
+
+func TestExecRunnerStreamsAndExitCode(t *testing.T) {
+	nixRequireTool(t, "sh")
+	var stdout, stderr bytes.Buffer
+	err := ExecRunner{}.Run(context.Background(), Command{
+		Args:   []string{"sh", "-c", `echo "out $DEVSH_TEST_VAR"; echo err >&2; pwd; exit 3`},
+		Dir:    t.TempDir(),
+		Env:    []string{"DEVSH_TEST_VAR=set"},
+		Stdout: &stdout,
+		Stderr: &stderr,
+	})
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
+		t.Fatalf("Run error = %v, want exit status 3", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 || lines[0] != "out set" {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+	if stderr.String() != "err\n" {
+		t.Errorf("stderr = %q, want %q", stderr.String(), "err\n")
+	}
+}
+
+func TestExecRunnerInheritsEnvWhenNil(t *testing.T) {
+	nixRequireTool(t, "sh")
+	t.Setenv("DEVSH_TEST_INHERITED", "yes")
+	var stdout bytes.Buffer
+	if err := (ExecRunner{}).Run(context.Background(), Command{
+		Args:   []string{"sh", "-c", `echo "$DEVSH_TEST_INHERITED"`},
+		Stdout: &stdout,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stdout.String() != "yes\n" {
+		t.Errorf("stdout = %q, want %q", stdout.String(), "yes\n")
+	}
+}
+
+func TestExecRunnerMissingProgram(t *testing.T) {
+	for _, prog := range []string{"devsh-no-such-program", filepath.Join(t.TempDir(), "no-such-program")} {
+		err := ExecRunner{}.Run(context.Background(), Command{Args: []string{prog}})
+		if !errors.Is(err, exec.ErrNotFound) {
+			t.Errorf("Run(%q) error = %v, want exec.ErrNotFound", prog, err)
+		}
+	}
+	if err := (ExecRunner{}).Run(context.Background(), Command{}); err == nil {
+		t.Error("Run with no args succeeded")
+	}
+}
+
+// nixSignalWriter closes ready the first time a write contains want.
+type nixSignalWriter struct {
+	want  string
+	ready chan struct{}
+	once  sync.Once
+	mu    sync.Mutex
+	buf   bytes.Buffer
+}
+
+func (w *nixSignalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.ready) })
+	}
+	return len(p), nil
+}
+
+func TestExecRunnerCancelKillsProcessGroup(t *testing.T) {
+	nixRequireTool(t, "sh")
+	nixRequireTool(t, "sleep")
+	marker := fmt.Sprintf("devsh-runner-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+	// The outer shell starts a grandchild shell (whose command line holds
+	// the marker and which cannot exec-optimise its sleep away), then
+	// waits. Cancelling must kill both, not only the direct child.
+	script := fmt.Sprintf(`sh -c 'sleep 600; : %s' & echo started; wait`, marker)
+	out := &nixSignalWriter{want: "started", ready: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ExecRunner{}.Run(ctx, Command{Args: []string{"sh", "-c", script, marker}, Stdout: out})
+	}()
+	select {
+	case <-out.ready:
+	case err := <-errc:
+		t.Fatalf("command ended before it started its child: %v", err)
+	}
+	if len(nixLiveProcesses(t, marker)) < 2 {
+		t.Fatalf("expected the shell and its grandchild running, found %v", nixLiveProcesses(t, marker))
+	}
+	cancel()
+	err := <-errc
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run error = %v, want context.Canceled", err)
+	}
+	nixAwaitNoProcess(t, marker)
+}
