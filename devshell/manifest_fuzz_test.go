@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -251,4 +253,113 @@ func tomlCheckRemoveFirst(path string, data []byte) error {
 		return fmt.Errorf("remove of %s: decoded result differs\n got: %v\nwant: %v\n--- output ---\n%s", name, got, want, out)
 	}
 	return nil
+}
+
+// TestManifestGeneratedDocuments checks the add/remove properties on
+// documents generated from a fixed seed: packages arrays with random
+// whitespace, comments, commas, bracket placement, string kinds, non-string
+// elements, CRLF and missing final newlines, in every spelling of the lists.
+// Byte-level fuzzing rarely produces such valid documents.
+func TestManifestGeneratedDocuments(t *testing.T) {
+	const docs = 5000 // about a second; enough to cover every layout branch
+	r := rand.New(rand.NewPCG(1, 2))
+	withList := 0
+	for range docs {
+		doc := []byte(tomlGenDocument(r))
+		m, err := ParseManifest("gen.toml", doc)
+		if err != nil {
+			t.Fatalf("generated document does not parse: %v\n%q", err, doc)
+		}
+		if len(m.lists) > 0 {
+			withList++
+		}
+		for _, name := range []string{"zz-new", "a", "b"} {
+			if err := tomlCheckAdd("gen.toml", doc, name); err != nil {
+				t.Fatalf("%q: %v", doc, err)
+			}
+		}
+		if err := tomlCheckRemoveFirst("gen.toml", doc); err != nil {
+			t.Fatalf("%q: %v", doc, err)
+		}
+	}
+	if withList < docs/4 {
+		t.Fatalf("only %d of %d generated documents have a packages list", withList, docs)
+	}
+}
+
+// tomlGenArray returns a random valid TOML array.
+func tomlGenArray(r *rand.Rand, eol string) string {
+	pick := func(s ...string) string { return s[r.IntN(len(s))] }
+	blank := func() string { return pick("", " ", "  ", "\t", " \t") }
+	lineEnd := func() string {
+		s := blank()
+		if r.IntN(3) == 0 {
+			s += pick("# c", `# "python2",`, "#x") + blank()
+		}
+		return s + eol
+	}
+	filler := func() string {
+		var b strings.Builder
+		for j := r.IntN(3); j > 0; j-- {
+			if r.IntN(2) == 0 {
+				b.WriteString(lineEnd())
+			} else {
+				b.WriteString(blank())
+			}
+		}
+		return b.String()
+	}
+	var b strings.Builder
+	b.WriteString("[")
+	n := r.IntN(5)
+	for i := range n {
+		b.WriteString(filler())
+		b.WriteString(pick(`"a"`, `"b"`, `'c'`, `"d.e"`, `"""f"""`, `'''g'''`, `"a"`, `1`, `["n"]`, `{ k = "v" }`, "\"\"\"\nml\n\"\"\"", `"h-1"`))
+		b.WriteString(blank())
+		if i < n-1 || r.IntN(2) == 0 {
+			if r.IntN(4) == 0 {
+				b.WriteString(lineEnd() + blank())
+			}
+			b.WriteString(",")
+		}
+	}
+	b.WriteString(filler())
+	b.WriteString("]")
+	return b.String()
+}
+
+// tomlGenDocument returns a random valid devshell.toml.
+func tomlGenDocument(r *rand.Rand) string {
+	eol := "\n"
+	if r.IntN(3) == 0 {
+		eol = "\r\n"
+	}
+	var b strings.Builder
+	if r.IntN(3) == 0 {
+		b.WriteString("packages = " + tomlGenArray(r, eol) + eol)
+	}
+	if r.IntN(4) == 0 {
+		b.WriteString("[[commands]]" + eol + `package = "a"` + eol)
+	}
+	switch r.IntN(6) {
+	case 0:
+		b.WriteString("[devshell]" + eol + "  name = \"x\"" + eol)
+		if r.IntN(2) == 0 {
+			b.WriteString("packages = " + tomlGenArray(r, eol) + " # t" + eol)
+		}
+		if r.IntN(2) == 0 {
+			b.WriteString("[devshell.startup.x]" + eol + "text = \"y\"" + eol)
+		}
+	case 1:
+		b.WriteString("devshell = { name = \"x\", packages = " + tomlGenArray(r, eol) + " }" + eol)
+	case 2:
+		b.WriteString("[devshell.startup.x]" + eol + "text = \"y\"" + eol)
+	case 3:
+		b.WriteString("devshell.packages = " + tomlGenArray(r, eol) + eol)
+	}
+	s := b.String()
+	if r.IntN(3) == 0 {
+		s = strings.TrimSuffix(s, eol)
+	}
+	return s
 }
