@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/spf13/cobra"
+)
+
+// EditOptions are the options of `devsh add` and `devsh remove`.
+type EditOptions struct {
+	G        *GlobalOptions
+	Kind     devshell.EditKind
+	Names    []string
+	NoVerify bool // add only: skip checking the names against nixpkgs
+	DryRun   bool // print a unified diff, write nothing
+}
+
+func newAddCmd(g *GlobalOptions) *cobra.Command {
+	o := &EditOptions{G: g, Kind: devshell.EditAdd}
+	cmd := &cobra.Command{
+		Use:   "add PKG...",
+		Short: "Add packages to devshell.toml",
+		Long: `Add packages (nixpkgs attribute paths such as cargo-edit or python3Packages.black)
+to devshell.toml, keeping every other byte of the file. Names are checked against
+the project's nixpkgs first: the cached index when it has them, else one nix eval.`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Names = args
+			return runEdit(cmd.Context(), o)
+		},
+		ValidArgsFunction: cobra.NoFileCompletions,
+	}
+	cmd.Flags().BoolVar(&o.NoVerify, "no-verify", false, "do not check that the packages exist in nixpkgs")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the change as a diff and write nothing")
+	return cmd
+}
+
+func newRemoveCmd(g *GlobalOptions) *cobra.Command {
+	o := &EditOptions{G: g, Kind: devshell.EditRemove}
+	cmd := &cobra.Command{
+		Use:     "remove PKG...",
+		Aliases: []string{"rm"},
+		Short:   "Remove packages from devshell.toml",
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Names = args
+			return runEdit(cmd.Context(), o)
+		},
+		ValidArgsFunction: cobra.NoFileCompletions,
+	}
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the change as a diff and write nothing")
+	return cmd
+}
+
+// usageArgs makes cobra's argument check a usage error (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &ExitError{Code: exitUsage, Err: fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+		}
+		return nil
+	}
+}
+
+// runEdit adds or removes packages: check the names, edit the TOML
+// atomically, then sync .envrc and direnv.
+func runEdit(ctx context.Context, o *EditOptions) error {
+	ios := o.G.IO
+	names := dedupe(o.Names)
+	for _, n := range names {
+		if err := devshell.ValidName(n); err != nil {
+			return err
+		}
+	}
+	proj, err := o.G.project()
+	if err != nil {
+		return err
+	}
+	if o.Kind == devshell.EditAdd && !o.NoVerify {
+		if err := verifyNames(ctx, o.G, proj, names); err != nil {
+			return err
+		}
+	}
+	res, err := proj.Edit(o.Kind, names, o.DryRun)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		name := relName(proj.Root, proj.TOMLPath)
+		fmt.Fprint(ios.Out, devshell.UnifiedDiff(name, res.Before, res.After))
+		return nil
+	}
+	for _, r := range res.Results {
+		fmt.Fprintln(ios.Out, resultLine(r))
+	}
+	if o.G.NoDirenv {
+		return nil
+	}
+	return syncProject(ctx, o.G, proj, res.Changed())
+}
+
+// resultLine is the one line printed for what happened to one name.
+func resultLine(r devshell.Result) string {
+	switch r.Status {
+	case devshell.Added:
+		return "+ " + r.Name + " added"
+	case devshell.Removed:
+		return "- " + r.Name + " removed"
+	case devshell.AlreadyPresent:
+		return "= " + r.Name + " already in devshell.toml"
+	case devshell.ProvidedByCommand:
+		return "= " + r.Name + " already provided by a [[commands]] entry"
+	default:
+		return "? " + r.Name + " " + r.Status.String()
+	}
+}
+
+// syncProject runs the .envrc sync and direnv step and reports it on stderr.
+func syncProject(ctx context.Context, g *GlobalOptions, proj *devshell.Project, tomlChanged bool) error {
+	rep, err := proj.Sync(ctx, devshell.SyncOptions{Direnv: g.direnv(), TOMLChanged: tomlChanged})
+	if err != nil {
+		return fmt.Errorf("sync .envrc: %w", err)
+	}
+	w := g.IO.ErrOut
+	switch {
+	case rep.Created:
+		fmt.Fprintf(w, "created .envrc watching %s\n", strings.Join(rep.Added, " "))
+	case len(rep.Added) > 0:
+		how := ""
+		if rep.Reallowed {
+			how = " (re-allowed: it was allowed before)"
+		}
+		fmt.Fprintf(w, ".envrc now watches %s%s\n", strings.Join(rep.Added, " "), how)
+	}
+	if rep.Reloaded {
+		fmt.Fprintln(w, "direnv reloaded")
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintln(w, n)
+	}
+	return nil
+}
+
+// verifyNames refuses names that are not derivations of the project's
+// nixpkgs: an exact hit in the cached index is enough; the rest are decided
+// by one nix eval (aliases and sets nix search does not list are valid).
+func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) error {
+	src, err := g.source(ctx, proj)
+	if err != nil {
+		return verifyHint(err)
+	}
+	ix, _, loadErr := g.store().Load(src)
+	var rest []string
+	for _, n := range names {
+		if loadErr == nil {
+			if _, ok := ix.Lookup(n); ok {
+				continue
+			}
+		}
+		rest = append(rest, n)
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	valid, err := g.nix().Verify(ctx, src, rest)
+	if err != nil {
+		return verifyHint(nixMissing(err, "check package names"))
+	}
+	var unknown []string
+	for _, n := range rest {
+		if !valid[n] {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, n := range unknown {
+		s := n
+		if loadErr == nil {
+			if sug := ix.Suggest(n, 3); len(sug) > 0 {
+				s += " (did you mean " + strings.Join(sug, ", ") + "?)"
+			}
+		}
+		parts = append(parts, s)
+	}
+	return fmt.Errorf("not a package in %s: %s; nothing changed", sourceLabel(src), strings.Join(parts, "; "))
+}
+
+// verifyHint adds the way around verification to errors that stop it.
+func verifyHint(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w (pass --no-verify to add without checking)", err)
+}
+
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// relName is path relative to root for display, slash separated.
+func relName(root, path string) string {
+	if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}
+

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/nixsearch"
+)
+
+// workDir is -C, else the process's working directory.
+func (g *GlobalOptions) workDir() (string, error) {
+	if g.Dir != "" {
+		abs, err := filepath.Abs(g.Dir)
+		if err != nil {
+			return "", usageError("-C %s: %v", g.Dir, err)
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return "", usageError("-C %s: not a directory", g.Dir)
+		}
+		return abs, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("working directory: %w", err)
+	}
+	return wd, nil
+}
+
+// project finds the devshell project from the working directory.
+func (g *GlobalOptions) project() (*devshell.Project, error) {
+	wd, err := g.workDir()
+	if err != nil {
+		return nil, err
+	}
+	file := g.File
+	if file != "" && !filepath.IsAbs(file) {
+		file = filepath.Join(wd, file)
+	}
+	return devshell.Find(wd, file)
+}
+
+// cacheDir is --cache-dir, else DEVSH_CACHE_DIR, else $XDG_CACHE_HOME/devsh.
+func (g *GlobalOptions) cacheDir() string {
+	if g.CacheDir != "" {
+		return g.CacheDir
+	}
+	return nixsearch.DefaultCacheDir(g.Getenv)
+}
+
+func (g *GlobalOptions) nix() nixsearch.Nix { return nixsearch.Nix{} }
+
+func (g *GlobalOptions) store() nixsearch.Store {
+	return nixsearch.Store{Nix: g.nix(), Cache: nixsearch.Cache{Dir: g.cacheDir()}}
+}
+
+func (g *GlobalOptions) direnv() devshell.Direnv { return devshell.Direnv{} }
+
+// override is the --nixpkgs / DEVSH_NIXPKGS flake ref with its label; a
+// relative path ref is made absolute against the working directory (-C).
+func (g *GlobalOptions) override() (ref, origin string, err error) {
+	ref, origin = g.Nixpkgs, "--nixpkgs"
+	if ref == "" {
+		ref, origin = g.Getenv("DEVSH_NIXPKGS"), "DEVSH_NIXPKGS"
+	}
+	if ref == "" {
+		return "", "", nil
+	}
+	wd, err := g.workDir()
+	if err != nil {
+		return "", "", err
+	}
+	return absFlakeRef(ref, wd), origin, nil
+}
+
+// absFlakeRef makes a relative path flake ref (./x, ../x, path:./x) absolute
+// against dir; other refs are returned as they are.
+func absFlakeRef(ref, dir string) string {
+	rest, scheme := ref, ""
+	if strings.HasPrefix(ref, "path:") {
+		rest, scheme = strings.TrimPrefix(ref, "path:"), "path:"
+	}
+	if strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") || rest == "." || rest == ".." {
+		path, query, _ := strings.Cut(rest, "?")
+		abs := filepath.Join(dir, path)
+		if query != "" {
+			abs += "?" + query
+		}
+		if scheme == "" {
+			scheme = "path:"
+		}
+		return scheme + abs
+	}
+	return ref
+}
+
+// source resolves the nixpkgs the project searches.
+func (g *GlobalOptions) source(ctx context.Context, proj *devshell.Project) (nixsearch.Source, error) {
+	ref, origin, err := g.override()
+	if err != nil {
+		return nixsearch.Source{}, err
+	}
+	src, err := g.nix().ResolveSource(ctx, nixsearch.ResolveOptions{
+		ProjectRoot:    proj.Root,
+		Override:       ref,
+		OverrideOrigin: origin,
+		CacheDir:       g.cacheDir(),
+	})
+	if err != nil {
+		return src, nixMissing(err, "find the nixpkgs to search")
+	}
+	return src, nil
+}
+
+// nixMissing turns "nix not found" into the one-line error the user needs.
+func nixMissing(err error, what string) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("nix is not installed (needed to %s): %w", what, err)
+	}
+	return err
+}
+
+// sourceLabel is how a Source is shown: "nixpkgs 870493f (flake.lock)".
+func sourceLabel(src nixsearch.Source) string {
+	return fmt.Sprintf("nixpkgs %s (%s)", src.Short(), src.Origin)
+}

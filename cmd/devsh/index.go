@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/nixsearch"
+	"github.com/spf13/cobra"
+)
+
+// IndexOptions are the options of `devsh index`.
+type IndexOptions struct {
+	G       *GlobalOptions
+	Refresh bool
+}
+
+func newIndexCmd(g *GlobalOptions) *cobra.Command {
+	o := &IndexOptions{G: g}
+	cmd := &cobra.Command{
+		Use:   "index",
+		Short: "Build the package index for this project's nixpkgs",
+		Long: `Evaluate the project's nixpkgs once with nix search and keep the result in the
+cache, so that every later search is instant and offline. Prints the package count,
+the nixpkgs searched and the cache key.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIndex(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "rebuild the index even when it is cached")
+	return cmd
+}
+
+func runIndex(ctx context.Context, o *IndexOptions) error {
+	proj, err := o.G.project()
+	if err != nil {
+		return err
+	}
+	ix, meta, src, err := openIndex(ctx, o.G, proj, o.Refresh)
+	if err != nil {
+		return err
+	}
+	w := o.G.IO.Out
+	fmt.Fprintf(w, "packages  %d\n", ix.Len())
+	fmt.Fprintf(w, "nixpkgs   %s (%s)\n", src.Ref, src.Origin)
+	fmt.Fprintf(w, "system    %s\n", src.System)
+	fmt.Fprintf(w, "key       %s\n", src.Key)
+	fmt.Fprintf(w, "built     %s\n", meta.Built.Local().Format(time.DateTime))
+	fmt.Fprintf(w, "cache     %s\n", o.G.store().Cache.Path(src.Key))
+	return nil
+}
+
+// openIndex loads the project's index from the cache, building it first
+// (with a progress line on stderr) when it is missing or refresh is set.
+func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, refresh bool) (*nixsearch.Index, nixsearch.CacheMeta, nixsearch.Source, error) {
+	src, err := g.source(ctx, proj)
+	if err != nil {
+		return nil, nixsearch.CacheMeta{}, src, err
+	}
+	store := g.store()
+	if !refresh {
+		ix, meta, err := store.Load(src)
+		if err == nil {
+			_ = store.RememberProject(proj.Root, src.Key)
+			return ix, meta, src, nil
+		}
+		if !errors.Is(err, nixsearch.ErrCacheMiss) {
+			return nil, meta, src, err
+		}
+	}
+	p := newProgress(g.IO.ErrOut, g.IO.ErrTTY, sourceLabel(src))
+	ix, meta, err := store.Build(ctx, src, refresh, p.update)
+	p.done(err)
+	if err != nil {
+		return nil, meta, src, nixMissing(err, "build the package index")
+	}
+	_ = store.RememberProject(proj.Root, src.Key)
+	return ix, meta, src, nil
+}
+
+// progress prints the index build's progress on stderr: a line rewritten in
+// place on a terminal, else a start and an end line.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	label string
+	start time.Time
+	last  time.Time
+}
+
+// progressEvery throttles terminal updates to a rate the eye can follow.
+const progressEvery = 100 * time.Millisecond
+
+func newProgress(w io.Writer, tty bool, label string) *progress {
+	p := &progress{w: w, tty: tty, label: label, start: time.Now()}
+	if !tty {
+		fmt.Fprintf(w, "indexing %s with nix search (once per nixpkgs; may take a minute)\n", label)
+	}
+	return p
+}
+
+func (p *progress) update(n int) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Sub(p.last) >= progressEvery {
+		p.last = now
+		fmt.Fprintf(p.w, "\r\033[Kindexing %s: %d attributes evaluated, %s", p.label, n, now.Sub(p.start).Round(time.Second))
+	}
+}
+
+func (p *progress) done(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	if err == nil {
+		fmt.Fprintf(p.w, "indexed %s in %s\n", p.label, time.Since(p.start).Round(100*time.Millisecond))
+	}
+}

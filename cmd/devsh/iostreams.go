@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+)
+
+// IOStreams is where a command reads and writes; tests inject buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer // results
+	ErrOut io.Writer // messages
+	// InTTY and OutTTY say whether stdin/stdout are terminals (the TUI needs both).
+	InTTY, OutTTY bool
+	// ErrTTY says whether stderr is a terminal (colour and progress lines).
+	ErrTTY bool
+}
+
+// SystemIO returns the process's own streams.
+func SystemIO() *IOStreams {
+	return &IOStreams{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		ErrOut: os.Stderr,
+		InTTY:  isTerminal(os.Stdin),
+		OutTTY: isTerminal(os.Stdout),
+		ErrTTY: isTerminal(os.Stderr),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of DESIGN.md's command-line contract.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // 128 + SIGINT, what shells report for Ctrl-C
+)
+
+// ExitError carries an exit code with its error.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageError marks a command-line mistake (exit 2).
+func usageError(format string, a ...any) error {
+	return &ExitError{Code: exitUsage, Err: fmt.Errorf(format, a...)}
+}
+
+// silentError exits with code without printing anything more.
+type silentError struct{ code int }
+
+func (e silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// GlobalOptions are the flags and environment every command shares.
+type GlobalOptions struct {
+	IO       *IOStreams
+	Getenv   func(string) string
+	Dir      string // -C
+	File     string // --file
+	Nixpkgs  string // --nixpkgs (or DEVSH_NIXPKGS)
+	NoDirenv bool
+	CacheDir string // --cache-dir (or DEVSH_CACHE_DIR)
+}
+
+// run executes devsh with args and maps the outcome to an exit code.
+func run(ctx context.Context, args []string, ios *IOStreams, getenv func(string) string) int {
+	root := newRootCmd(ios, getenv)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return exitCode(ctx, err, ios.ErrOut)
+}
+
+// exitCode prints err (one line) and returns its exit code.
+func exitCode(ctx context.Context, err error, errOut io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var silent silentError
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(errOut, "devsh: interrupted")
+		return exitInterrupted
+	}
+	code := exitError
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+	} else if isCobraUsage(err) {
+		code = exitUsage
+	}
+	fmt.Fprintf(errOut, "devsh: %s\n", oneLine(err.Error()))
+	if code == exitUsage {
+		fmt.Fprintln(errOut, "Run 'devsh --help' for usage.")
+	}
+	return code
+}
+
+// isCobraUsage recognises the errors cobra returns for unknown commands and
+// bad arguments, which it does not type.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine keeps error messages to one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	return s
+}
+
+func newRootCmd(ios *IOStreams, getenv func(string) string) *cobra.Command {
+	g := &GlobalOptions{IO: ios, Getenv: getenv}
+	root := &cobra.Command{
+		Use:   "devsh",
+		Short: "Search nixpkgs and manage a numtide/devshell project's packages",
+		Long: `devsh manages a numtide/devshell project: it searches the nixpkgs your flake pins,
+edits the packages in devshell.toml without touching anything else, keeps .envrc
+watching the files the shell is built from, and reloads direnv.
+
+Run devsh with no arguments in a terminal for the interactive search.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTUI(cmd, g)
+		},
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &ExitError{Code: exitUsage, Err: err}
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.Dir, "directory", "C", "", "run as if devsh was started in `DIR`")
+	pf.StringVar(&g.File, "file", "", "the devshell TOML `PATH` (default: devshell.toml in the project root)")
+	pf.StringVar(&g.Nixpkgs, "nixpkgs", "", "search this nixpkgs flake `REF` instead of the project's (env DEVSH_NIXPKGS)")
+	pf.BoolVar(&g.NoDirenv, "no-direnv", false, "do not touch .envrc or run direnv")
+	pf.StringVar(&g.CacheDir, "cache-dir", "", "index cache `DIR` (env DEVSH_CACHE_DIR, default $XDG_CACHE_HOME/devsh)")
+
+	root.AddCommand(commands(g)...)
+	return root
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/nixsearch"
+	"github.com/spf13/cobra"
+)
+
+// SearchOptions are the options of `devsh search`.
+type SearchOptions struct {
+	G            *GlobalOptions
+	Words        []string
+	JSON         bool
+	Limit        int
+	Descriptions bool
+}
+
+// searchItem is one element of `devsh search --json`.
+type searchItem struct {
+	Attr        string `json:"attr"`
+	Pname       string `json:"pname"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	Installed   bool   `json:"installed"`
+}
+
+// defaultSearchLimit is a screenful of results.
+const defaultSearchLimit = 30
+
+func newSearchCmd(g *GlobalOptions) *cobra.Command {
+	o := &SearchOptions{G: g}
+	cmd := &cobra.Command{
+		Use:   "search QUERY...",
+		Short: "Fuzzy-search the project's nixpkgs",
+		Long: `Fuzzy-search the attribute paths of the project's nixpkgs, best match first.
+Several words must all match. The index is built once per nixpkgs (one nix search)
+and answered from the cache afterwards.`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Words = args
+			return runSearch(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.JSON, "json", false, `print a JSON array of {"attr","pname","version","description","installed"}`)
+	cmd.Flags().IntVar(&o.Limit, "limit", defaultSearchLimit, "show at most `N` results (0: all)")
+	cmd.Flags().BoolVarP(&o.Descriptions, "description", "d", false, "search descriptions (words, case-insensitive) instead of names")
+	return cmd
+}
+
+func runSearch(ctx context.Context, o *SearchOptions) error {
+	if o.Limit < 0 {
+		return usageError("--limit must be 0 or more")
+	}
+	proj, err := o.G.project()
+	if err != nil {
+		return err
+	}
+	ix, _, _, err := openIndex(ctx, o.G, proj, false)
+	if err != nil {
+		return err
+	}
+	limit := o.Limit
+	if limit == 0 {
+		limit = ix.Len()
+	}
+	m := nixsearch.NewMatcher(ix, 0)
+	res, err := m.Search(ctx, nixsearch.Query{Text: strings.Join(o.Words, " "), Descriptions: o.Descriptions}, limit)
+	if err != nil {
+		return err
+	}
+	installed := installedSet(proj)
+	items := make([]searchItem, 0, len(res.Matches))
+	for _, mt := range res.Matches {
+		p := ix.At(mt.Index)
+		items = append(items, searchItem{
+			Attr: p.Attr, Pname: p.Pname, Version: p.Version,
+			Description: nixsearch.SanitizeText(p.Description),
+			Installed:   installed[p.Attr],
+		})
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.G.IO.Out)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(items)
+	}
+	if len(items) == 0 {
+		fmt.Fprintf(o.G.IO.ErrOut, "no package matches %q\n", strings.Join(o.Words, " "))
+		return nil
+	}
+	printSearch(o.G.IO, items, res.Total)
+	return nil
+}
+
+// installedSet is the packages of devshell.toml (none when it is missing or
+// invalid: search still works outside a project).
+func installedSet(proj *devshell.Project) map[string]bool {
+	set := map[string]bool{}
+	pkgs, cmds, err := proj.Packages()
+	if err != nil {
+		return set
+	}
+	for _, p := range pkgs {
+		set[p.Attr] = true
+	}
+	for _, c := range cmds {
+		set[c] = true
+	}
+	return set
+}
+
+// descWidth bounds the description column of text output.
+const descWidth = 72
+
+func printSearch(ios *IOStreams, items []searchItem, total int) {
+	aw, vw := 0, 0
+	for _, it := range items {
+		aw = max(aw, utf8.RuneCountInString(it.Attr))
+		vw = max(vw, utf8.RuneCountInString(it.Version))
+	}
+	for _, it := range items {
+		mark := " "
+		if it.Installed {
+			mark = "✓"
+		}
+		desc := it.Description
+		if ios.OutTTY && utf8.RuneCountInString(desc) > descWidth {
+			desc = string([]rune(desc)[:descWidth-1]) + "…"
+		}
+		line := fmt.Sprintf("%s %-*s  %-*s  %s", mark, aw, it.Attr, vw, it.Version, desc)
+		fmt.Fprintln(ios.Out, strings.TrimRight(line, " "))
+	}
+	if total > len(items) {
+		fmt.Fprintf(ios.ErrOut, "%d of %d matches shown (--limit)\n", len(items), total)
+	}
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/nixsearch"
+	"github.com/devsh/devsh/tui"
+	"github.com/spf13/cobra"
+)
+
+// runTUI opens the interactive search; without a terminal it prints help
+// and exits 2.
+func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
+	if !g.IO.InTTY || !g.IO.OutTTY {
+		cmd.SetOut(g.IO.ErrOut)
+		_ = cmd.Help()
+		return silentError{code: exitUsage}
+	}
+	ctx := cmd.Context()
+	proj, err := g.project()
+	if err != nil {
+		return err
+	}
+	b := newTUIBackend(ctx, g, proj)
+	res, err := tui.Run(ctx, b, tui.Options{In: g.IO.In, Out: g.IO.Out, NoColor: g.Getenv("NO_COLOR") != ""})
+	for _, c := range res.Changes {
+		fmt.Fprintln(g.IO.Out, c.String())
+	}
+	if res.Sync != "" {
+		fmt.Fprintln(g.IO.ErrOut, res.Sync)
+	}
+	if res.SyncErr != nil && err == nil {
+		err = fmt.Errorf("sync .envrc: %w", res.SyncErr)
+	}
+	return err
+}
+
+// tuiBackend is the TUI's view of the project and the index: the adapter
+// between package tui and packages devshell and nixsearch.
+type tuiBackend struct {
+	g      *GlobalOptions
+	proj   *devshell.Project
+	src    nixsearch.Source
+	srcErr error
+
+	mu          sync.Mutex
+	ix          *nixsearch.Index
+	matcher     *nixsearch.Matcher
+	current     bool // ix is the index of src (not a stale one)
+	tomlChanged bool
+}
+
+func newTUIBackend(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *tuiBackend {
+	b := &tuiBackend{g: g, proj: proj}
+	b.src, b.srcErr = g.source(ctx, proj)
+	return b
+}
+
+func (b *tuiBackend) nixErr(err error) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("%w: %w", tui.ErrNixMissing, err)
+	}
+	return err
+}
+
+func (b *tuiBackend) Project() tui.ProjectInfo {
+	dir := b.proj.Root
+	if home, err := os.UserHomeDir(); err == nil && home != "/" {
+		if rel, err := filepath.Rel(home, dir); err == nil && !strings.HasPrefix(rel, "..") {
+			dir = filepath.Join("~", rel)
+		}
+	}
+	source := "nixpkgs unknown"
+	if b.srcErr == nil {
+		source = sourceLabel(b.src)
+	}
+	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath)}
+}
+
+func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
+	pkgs, cmds, err := b.proj.Packages()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []tui.Installed
+	for _, p := range pkgs {
+		if !seen[p.Attr] {
+			seen[p.Attr] = true
+			out = append(out, tui.Installed{Attr: p.Attr})
+		}
+	}
+	for _, c := range cmds {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, tui.Installed{Attr: c, FromCommand: true})
+		}
+	}
+	return out, nil
+}
+
+func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Change, error) {
+	kind := devshell.EditRemove
+	if add {
+		kind = devshell.EditAdd
+	}
+	res, err := b.proj.Edit(kind, []string{attr}, false)
+	if err != nil {
+		return tui.Change{}, err
+	}
+	c := tui.Change{Attr: attr, Added: add, Unchanged: !res.Changed()}
+	if len(res.Results) == 1 && res.Results[0].Status == devshell.ProvidedByCommand {
+		c.Note = "provided by [[commands]]"
+	}
+	if res.Changed() {
+		b.mu.Lock()
+		b.tomlChanged = true
+		b.mu.Unlock()
+	}
+	return c, nil
+}
+
+func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
+	if b.g.NoDirenv {
+		return "", nil
+	}
+	b.mu.Lock()
+	changed := b.tomlChanged
+	b.tomlChanged = false
+	b.mu.Unlock()
+	rep, err := b.proj.Sync(ctx, devshell.SyncOptions{Direnv: b.g.direnv(), TOMLChanged: changed})
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	switch {
+	case rep.Created:
+		parts = append(parts, "created .envrc")
+	case len(rep.Added) > 0:
+		s := ".envrc now watches " + strings.Join(rep.Added, " ")
+		if rep.Reallowed {
+			s += " (re-allowed)"
+		}
+		parts = append(parts, s)
+	}
+	if rep.Reloaded {
+		parts = append(parts, "direnv reloaded")
+	}
+	parts = append(parts, rep.Notes...)
+	if len(parts) == 0 {
+		return ".envrc up to date", nil
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
+	if b.srcErr != nil {
+		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
+	}
+	store := b.g.store()
+	ix, _, err := store.Load(b.src)
+	if err == nil {
+		_ = store.RememberProject(b.proj.Root, b.src.Key)
+		b.setIndex(ix, true)
+		return tui.IndexInfo{Count: ix.Len()}, nil
+	}
+	if !errors.Is(err, nixsearch.ErrCacheMiss) {
+		return tui.IndexInfo{Missing: true}, err
+	}
+	// The project's lock changed: show the index it used before, marked
+	// stale, while the new one is built.
+	if last := store.LastProjectKey(b.proj.Root); last != "" && last != b.src.Key {
+		if ix, _, err := store.Load(nixsearch.Source{Key: last}); err == nil {
+			b.setIndex(ix, false)
+			return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
+		}
+	}
+	return tui.IndexInfo{Missing: true}, nil
+}
+
+func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(evaluated int)) (tui.IndexInfo, error) {
+	if b.srcErr != nil {
+		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
+	}
+	b.mu.Lock()
+	refresh := b.current
+	b.mu.Unlock()
+	store := b.g.store()
+	ix, _, err := store.Build(ctx, b.src, refresh, progress)
+	if err != nil {
+		return tui.IndexInfo{}, b.nixErr(err)
+	}
+	_ = store.RememberProject(b.proj.Root, b.src.Key)
+	b.setIndex(ix, true)
+	return tui.IndexInfo{Count: ix.Len()}, nil
+}
+
+func (b *tuiBackend) setIndex(ix *nixsearch.Index, current bool) {
+	m := nixsearch.NewMatcher(ix, 0)
+	b.mu.Lock()
+	b.ix, b.matcher, b.current = ix, m, current
+	b.mu.Unlock()
+}
+
+func (b *tuiBackend) Search(ctx context.Context, query string, limit int) (tui.Results, error) {
+	b.mu.Lock()
+	ix, m := b.ix, b.matcher
+	b.mu.Unlock()
+	if m == nil {
+		return tui.Results{Query: query}, nil
+	}
+	res, err := m.Search(ctx, nixsearch.Query{Text: query}, limit)
+	if err != nil {
+		return tui.Results{}, err
+	}
+	out := tui.Results{Query: query, Total: res.Total, Rows: make([]tui.Row, 0, len(res.Matches))}
+	for _, mt := range res.Matches {
+		out.Rows = append(out.Rows, tui.Row{Pkg: ix.At(mt.Index), Positions: mt.Positions})
+	}
+	return out, nil
+}
+
+func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
+	if b.srcErr != nil {
+		return tui.Meta{}, b.nixErr(b.srcErr)
+	}
+	m, err := b.g.nix().Meta(ctx, b.src, attr)
+	if err != nil {
+		return tui.Meta{}, b.nixErr(err)
+	}
+	return tui.Meta{Homepage: m.Homepage, License: m.License, MainProgram: m.MainProgram}, nil
+}
