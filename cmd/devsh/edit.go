@@ -219,4 +219,3 @@ func relName(root, path string) string {
 	}
 	return path
 }
-
