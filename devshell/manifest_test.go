@@ -142,6 +142,8 @@ func TestManifestGolden(t *testing.T) {
 		{"commented_elements.add", "commented_elements.toml", add, []string{"python2"}, []Status{Added}},
 		{"commented_elements.remove", "commented_elements.toml", remove, []string{"rust-analyzer", "vales.pkgs.rust"}, []Status{Removed, Removed}},
 		{"duplicates.add", "duplicates.toml", add, []string{"jq"}, []Status{AlreadyPresent}},
+		{"duplicates.add-new", "duplicates.toml", add, []string{"git"}, []Status{Added}},
+		{"top_and_devshell_nopkgs.add", "top_and_devshell_nopkgs.toml", add, []string{"git"}, []Status{Added}},
 		{"duplicates.remove", "duplicates.toml", remove, []string{"jq"}, []Status{Removed}},
 		{"empty_multiline.add", "empty_multiline.toml", add, []string{"git"}, []Status{Added}},
 		{"commands_inline.add", "commands_inline.toml", add, []string{"hub", "jq"}, []Status{ProvidedByCommand, Added}},
