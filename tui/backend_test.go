@@ -1,10 +1,10 @@
 package tui
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -205,8 +205,8 @@ func (b *memBackend) Meta(ctx context.Context, attr string) (Meta, error) {
 // memSearch is a small but real matcher for the tests: the query's
 // characters must appear in order in the attribute (case-insensitive). A
 // contiguous match scores above a scattered one, an earlier match above a
-// later one, a shorter attribute above a longer one. It keeps the best
-// limit rows in a sorted slice.
+// later one, a shorter attribute above a longer one; ties keep index order.
+// It keeps the best limit rows in a min-heap.
 func memSearch(index []memEntry, query string, limit int) Results {
 	res := Results{Query: query}
 	if query == "" {
@@ -217,32 +217,55 @@ func memSearch(index []memEntry, query string, limit int) Results {
 		return res
 	}
 	q := strings.ToLower(query)
-	type scored struct {
-		score int
-		i     int
-	}
-	var top []scored
+	top := &memTop{}
 	for i, e := range index {
 		score, ok := memScore(e.lower, q)
 		if !ok {
 			continue
 		}
 		res.Total++
-		if len(top) == limit && score <= top[len(top)-1].score {
-			continue
-		}
-		// Best first; among equal scores, index order.
-		at := sort.Search(len(top), func(k int) bool { return top[k].score < score })
-		top = slices.Insert(top, at, scored{score, i})
-		if len(top) > limit {
-			top = top[:limit]
+		s := memScored{score: score, i: i}
+		if top.Len() < limit {
+			heap.Push(top, s)
+		} else if top.less(top.s[0], s) {
+			top.s[0] = s
+			heap.Fix(top, 0)
 		}
 	}
-	for _, s := range top {
+	best := top.s
+	slices.SortFunc(best, func(a, b memScored) int {
+		if top.less(a, b) {
+			return 1
+		}
+		return -1
+	})
+	for _, s := range best {
 		e := index[s.i]
 		res.Rows = append(res.Rows, Row{Pkg: e.pkg, Positions: memPositions(e.lower, q)})
 	}
 	return res
+}
+
+type memScored struct{ score, i int }
+
+// memTop is a min-heap of the best matches: the worst kept one on top.
+type memTop struct{ s []memScored }
+
+// less orders worse before better: lower score, or later in the index.
+func (t *memTop) less(a, b memScored) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return a.i > b.i
+}
+func (t *memTop) Len() int           { return len(t.s) }
+func (t *memTop) Less(i, j int) bool { return t.less(t.s[i], t.s[j]) }
+func (t *memTop) Swap(i, j int)      { t.s[i], t.s[j] = t.s[j], t.s[i] }
+func (t *memTop) Push(x any)         { t.s = append(t.s, x.(memScored)) }
+func (t *memTop) Pop() any {
+	x := t.s[len(t.s)-1]
+	t.s = t.s[:len(t.s)-1]
+	return x
 }
 
 // memScore scores attr (lower case) for q (lower case).

@@ -54,7 +54,10 @@ type op struct {
 
 // opDoneMsg reports the end of the running write.
 type opDoneMsg struct {
-	op     op
+	op op
+	// attr and add are what a toggle asked for.
+	attr   string
+	add    bool
 	change Change
 	undo   bool
 	sync   string

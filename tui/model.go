@@ -461,7 +461,7 @@ func (m Model) startOp() (Model, tea.Cmd) {
 			if err == nil && c.Attr == "" {
 				c.Attr, c.Added = attr, add
 			}
-			return opDoneMsg{op: o, change: c, undo: undo, err: err}
+			return opDoneMsg{op: o, attr: attr, add: add, change: c, undo: undo, err: err}
 		})
 	}
 	return m, nil
@@ -500,13 +500,16 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		c := msg.change
 		if msg.err != nil {
 			verb := "removing"
-			if c.Added || (msg.op.kind == opToggle && !m.panel.Installed()[msg.op.attr]) {
+			if msg.add {
 				verb = "adding"
 			}
-			m.status = statusError(fmt.Sprintf("%s %s: %v", verb, c.Attr, msg.err))
+			m.status = statusError(fmt.Sprintf("%s %s: %v", verb, msg.attr, msg.err))
 			break
 		}
+		m.pkgSeq++
+		cmds = append(cmds, packagesCmd(m.ctx, m.backend, m.pkgSeq))
 		if c.Unchanged {
+			// Someone else edited the file: the re-read shows it.
 			m.status = statusInfo(c.String())
 			break
 		}
@@ -519,8 +522,6 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		}
 		m.dirty = true
 		m.panel = m.panel.SetItems(panelApply(m.panel.items, c))
-		m.pkgSeq++
-		cmds = append(cmds, packagesCmd(m.ctx, m.backend, m.pkgSeq))
 	}
 	m, cmd := m.startOp()
 	cmds = append(cmds, cmd)

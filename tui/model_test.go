@@ -192,7 +192,7 @@ func TestCommandPackageIsNotRemoved(t *testing.T) {
 	if !h.m.status.isErr || !strings.Contains(h.m.status.text, "[[commands]]") {
 		t.Fatalf("status %+v", h.m.status)
 	}
-	if !strings.Contains(h.m.View(), "⚙ cargo") {
+	if !strings.Contains(h.m.View(), "• cargo") {
 		t.Fatalf("panel does not mark the command package:\n%s", h.m.View())
 	}
 }
@@ -605,5 +605,70 @@ func TestSlowLoadStartsScreenFirst(t *testing.T) {
 	msg, ok := m.Init()().(loadedMsg)
 	if !ok || msg.index.Count != 26 || !msg.searched {
 		t.Fatalf("Init gave %+v", msg)
+	}
+}
+
+func TestWriteErrorIsShown(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.installed = []Installed{{Attr: "cargo", FromCommand: true}}
+	h := newHarness(t, b)
+	// The panel believes cargo is a plain package; the file says otherwise.
+	h.m.panel = h.m.panel.SetItems([]Installed{{Attr: "cargo"}})
+	h.press("tab", "enter")
+	if !h.m.status.isErr || h.m.status.text != "removing cargo: cargo is provided by a [[commands]] entry" {
+		t.Fatalf("status %+v", h.m.status)
+	}
+	if len(h.m.Changes()) != 0 || h.m.dirty {
+		t.Fatalf("a failed write was recorded: %v", h.m.Changes())
+	}
+}
+
+func TestUnchangedWriteRereadsPackages(t *testing.T) {
+	b := newMemBackend(testPackages(), "jq")
+	h := newHarness(t, b)
+	// Someone removed jq behind the TUI's back.
+	b.mu.Lock()
+	b.installed = nil
+	b.mu.Unlock()
+	h.press("tab", "enter")
+	if h.m.status.text != "= jq not present" || len(h.m.Changes()) != 0 {
+		t.Fatalf("status %q, changes %v", h.m.status.text, h.m.Changes())
+	}
+	if got := panelAttrs(h.m); len(got) != 0 {
+		t.Fatalf("panel shows %v after the re-read", got)
+	}
+}
+
+func TestMemSearch(t *testing.T) {
+	b := newMemBackend(testPackages())
+	res := memSearch(b.index, "cargo-ed", 10)
+	if res.Total != 2 || res.Rows[0].Pkg.Attr != "cargo-edit" || res.Rows[1].Pkg.Attr != "cargo-edit-unwrapped" {
+		t.Fatalf("results %+v", res)
+	}
+	if !slices.Equal(res.Rows[0].Positions, []int{0, 1, 2, 3, 4, 5, 6, 7}) {
+		t.Fatalf("positions %v", res.Rows[0].Positions)
+	}
+	res = memSearch(b.index, "pyreq", 10)
+	if res.Total != 1 || res.Rows[0].Pkg.Attr != "python3Packages.requests" {
+		t.Fatalf("results %+v", res)
+	}
+	if !slices.Equal(res.Rows[0].Positions, []int{0, 1, 16, 17, 18}) {
+		t.Fatalf("positions %v", res.Rows[0].Positions)
+	}
+	res = memSearch(b.index, "cargo", 3)
+	if res.Total != 6 || len(res.Rows) != 3 || res.Rows[0].Pkg.Attr != "cargo" {
+		t.Fatalf("results %+v", res)
+	}
+}
+
+func TestModelKeepsOnlyTopRows(t *testing.T) {
+	b := newMemBackend(benchPackages(20_000))
+	h := newHarness(t, b)
+	h.typeText("c")
+	if h.m.results.res.Total <= resultLimit || len(h.m.results.res.Rows) != resultLimit {
+		t.Fatalf("total %d, rows %d: want more matches than rows, and %d rows", h.m.results.res.Total, len(h.m.results.res.Rows), resultLimit)
+	}
+	if !strings.Contains(h.m.View(), tuiThousands(h.m.results.res.Total)+" / 20,000") {
+		t.Fatalf("count missing:\n%s", h.m.View())
 	}
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -78,11 +79,20 @@ type resultsModel struct {
 	width int // inner width, without the box
 }
 
-// SetResults replaces the rows with those of a new search and puts the
-// cursor on the best match.
+// SetResults replaces the rows with those of a new search. The cursor goes
+// to the best match, unless the user had moved it to a package that is
+// among the new rows: answers land a moment after the keystroke, and must
+// not undo a movement made meanwhile.
 func (r resultsModel) SetResults(res Results) resultsModel {
+	prev, had := r.Selected()
+	moved := had && r.cur.cursor > 0
 	r.res = res
 	r.cur.cursor, r.cur.offset = 0, 0
+	if moved {
+		if i := slices.IndexFunc(res.Rows, func(row Row) bool { return row.Pkg.Attr == prev.Pkg.Attr }); i >= 0 {
+			r.cur.cursor = i
+		}
+	}
 	r.cur = r.cur.resize(len(res.Rows), r.cur.height)
 	return r
 }

@@ -9,7 +9,7 @@ import (
 const (
 	markCursor    = "▸"
 	markInstalled = "✓"
-	markCommand   = "⚙"
+	markCommand   = "•"
 	markStale     = "stale"
 	inputCursor   = "▌"
 )

@@ -245,3 +245,29 @@ func trimRight(s string) string {
 	}
 	return s
 }
+
+func TestResultsKeepMovedSelection(t *testing.T) {
+	b := newMemBackend(testPackages())
+	r := resultsModel{}.SetSize(60, 5)
+	r = r.SetResults(memSearch(b.index, "carg", 10))
+	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo" {
+		t.Fatalf("selected %q, want the best match", sel.Pkg.Attr)
+	}
+	// Untouched cursor: a new answer selects its best match.
+	r = r.SetResults(memSearch(b.index, "cargo-", 10))
+	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo-edit" {
+		t.Fatalf("selected %q, want cargo-edit", sel.Pkg.Attr)
+	}
+	// Moved cursor: kept on its package when the answer has it.
+	r = r.SetResults(memSearch(b.index, "cargo-ed", 10))
+	r = r.Update(keyMsg("down"), DefaultKeyMap())
+	r = r.SetResults(memSearch(b.index, "cargo-edi", 10))
+	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo-edit-unwrapped" {
+		t.Fatalf("selected %q, want cargo-edit-unwrapped kept", sel.Pkg.Attr)
+	}
+	// …and back to the best match when it has not.
+	r = r.SetResults(memSearch(b.index, "audit", 10))
+	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo-audit" || r.cur.cursor != 0 {
+		t.Fatalf("selected %q at %d", sel.Pkg.Attr, r.cur.cursor)
+	}
+}

@@ -71,7 +71,7 @@ func TestGoldenScreens(t *testing.T) {
 		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(60, 20))
 		waitScreen(t, tm, "26 / 26")
 		tm.Type("cargo")
-		waitScreen(t, tm, "6 / 26")
+		waitScreen(t, tm, " 6 / 26") // not "26 / 26"
 		tm.Send(keyMsg("down"))
 		waitScreen(t, tm, "homepage github.com/killercup")
 		tm.Send(keyMsg("ctrl+c"))
