@@ -104,11 +104,13 @@ type matchWord struct {
 type matchPlan struct {
 	desc  bool
 	words []matchWord
+	// ascii: every word takes the ASCII fast path.
+	ascii bool
 }
 
 func matchPrepare(q Query) matchPlan {
 	fields := strings.Fields(q.Text)
-	p := matchPlan{desc: q.Descriptions, words: make([]matchWord, len(fields))}
+	p := matchPlan{desc: q.Descriptions, words: make([]matchWord, len(fields)), ascii: true}
 	for i, f := range fields {
 		w := matchWord{raw: f, ascii: true}
 		for k := 0; k < len(f); k++ {
@@ -131,6 +133,7 @@ func matchPrepare(q Query) matchPlan {
 			w.runes = []rune(f)
 		}
 		p.words[i] = w
+		p.ascii = p.ascii && w.ascii
 	}
 	return p
 }
@@ -166,14 +169,29 @@ func matchNarrows(old, p matchPlan) bool {
 
 // matchSubsequence reports whether pat occurs in s as a subsequence.
 func matchSubsequence(s, pat []byte) bool {
+	_, ok := matchFirst(s, pat)
+	return ok
+}
+
+// matchFirst reports whether pat occurs in s as a subsequence, and where
+// its first byte occurs first.
+func matchFirst(s, pat []byte) (int, bool) {
+	// A plain loop: targets are ~25 bytes, too short for bytes.IndexByte's
+	// per-call setup to pay off.
+	first, j := -1, 0
 	for _, c := range pat {
-		k := bytes.IndexByte(s, c)
-		if k < 0 {
-			return false
+		for j < len(s) && s[j] != c {
+			j++
 		}
-		s = s[k+1:]
+		if j == len(s) {
+			return first, false
+		}
+		if first < 0 {
+			first = j
+		}
+		j++
 	}
-	return true
+	return first, true
 }
 
 // matchCand is a match during the scan, before positions are computed.
@@ -227,35 +245,76 @@ func (ix *Index) matchTier(i int, p *matchPlan) uint8 {
 	return 3
 }
 
-// matchOne scores package i against the plan.
-func (ix *Index) matchOne(i int, p *matchPlan, desc *indexDesc) (int, bool) {
+// matchCheck decides whether package i matches the plan. For ASCII fuzzy
+// matching the bitmask and subsequence tests decide exactly (sahilm/fuzzy
+// matches exactly the case-insensitive subsequences), so the score is left
+// to the caller, with bound an upper bound of it; otherwise (descriptions,
+// non-ASCII) the exact score comes back with scored set.
+func (ix *Index) matchCheck(i int, p *matchPlan, desc *indexDesc) (ok, scored bool, score, bound int) {
 	if p.desc {
-		return ix.matchDesc(i, p, desc)
+		score, ok = ix.matchDesc(i, p, desc)
+		return ok, true, score, score
 	}
 	m := ix.mask[i]
 	for k := range p.words {
 		if wm := p.words[k].mask; m&wm != wm {
-			return 0, false
+			return false, false, 0, 0
 		}
+	}
+	if ix.generic[i] || !p.ascii {
+		score, ok = ix.matchFuzzy(i, p)
+		return ok, true, score, score
 	}
 	low := ix.indexLower(i)
-	generic := ix.generic[i]
-	if !generic {
-		for k := range p.words {
-			if w := &p.words[k]; w.ascii && !matchSubsequence(low, w.low) {
-				return 0, false
-			}
+	for k := range p.words {
+		w := p.words[k].low
+		first, found := matchFirst(low, w)
+		if !found {
+			return false, false, 0, 0
 		}
+		bound += matchBound(len(w), first, len(low))
 	}
+	return true, false, 0, bound
+}
+
+// matchBound is an upper bound of sahilm/fuzzy's score for an m-byte word
+// in an n-byte target whose first byte occurs first at first. Per matched
+// character at most one of the camel-case and separator bonuses applies
+// (the previous character is either lower case or a separator), the
+// first-character bonus only at offset 0, the leading penalty at least for
+// first; the adjacency bonus grows as a := 3a+5 at most once per further
+// character.
+func matchBound(m, first, n int) int {
+	const huge = 1 << 30
+	if m > 16 {
+		return huge
+	}
+	b := m * max(matchSeparatorBonus, matchCamelCaseBonus)
+	if first == 0 {
+		b += matchFirstCharBonus
+	} else {
+		b += max(first*matchLeadingPenalty, matchMaxLeadingPenalty)
+	}
+	a := 0
+	for k := 1; k < m; k++ {
+		a = 3*a + matchAdjacentBonus
+	}
+	return b + a + m - n
+}
+
+// matchFuzzy is the exact fuzzy score of package i: the sum over words.
+func (ix *Index) matchFuzzy(i int, p *matchPlan) (int, bool) {
+	low := ix.indexLower(i)
+	attr := ix.pkgs[i].Attr
 	total := 0
 	for k := range p.words {
 		w := &p.words[k]
 		var s int
 		var ok bool
-		if generic || !w.ascii {
-			s, _, ok = matchScoreGeneric(ix.pkgs[i].Attr, w.runes, nil, false)
+		if ix.generic[i] || !w.ascii {
+			s, _, ok = matchScoreGeneric(attr, w.runes, nil, false)
 		} else {
-			s, _, ok = matchScoreASCII(ix.pkgs[i].Attr, low, w.low, nil, false)
+			s, _, ok = matchScoreASCII(attr, low, w.low, nil, false)
 		}
 		if !ok {
 			return 0, false
@@ -329,6 +388,9 @@ type matchHeap struct {
 	limit int
 	c     []matchCand
 }
+
+// full reports whether a new candidate must beat the root to get in.
+func (h *matchHeap) full() bool { return h.limit > 0 && len(h.c) >= h.limit }
 
 func (h *matchHeap) push(c matchCand) {
 	if h.limit <= 0 {
@@ -427,13 +489,25 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 				if cands != nil {
 					i = int(cands[k])
 				}
-				s, ok := ix.matchOne(i, &p, desc)
+				ok, scored, s, bound := ix.matchCheck(i, &p, desc)
 				if !ok {
 					continue
 				}
 				out[lo+n] = int32(i)
 				n++
-				h.push(matchCand{idx: int32(i), score: int32(s), tier: ix.matchTier(i, &p)})
+				tier := ix.matchTier(i, &p)
+				if !scored {
+					// Score only what can still enter this worker's top
+					// rows: most matches lose on tier alone.
+					if h.full() {
+						root := h.c[0]
+						if tier > root.tier || tier == root.tier && tier != 1 && bound < int(root.score) {
+							continue
+						}
+					}
+					s, _ = ix.matchFuzzy(i, &p)
+				}
+				h.push(matchCand{idx: int32(i), score: int32(s), tier: tier})
 			}
 			counts[c] = n
 		}
@@ -581,7 +655,7 @@ func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int
 			if last >= 'a' && last <= 'z' && c >= 'A' && c <= 'Z' {
 				sc += matchCamelCaseBonus
 			}
-			if j != 0 && strings.IndexByte(matchSeparatorCharacters, last) >= 0 {
+			if j != 0 && matchIsSeparator(last) {
 				sc += matchSeparatorBonus
 			}
 			if matched > 0 && lastMatch == j-1 {
@@ -617,6 +691,15 @@ func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int
 	}
 	total += matched - n
 	return total, pos, matched == m
+}
+
+// matchIsSeparator reports whether c is one of matchSeparatorCharacters.
+func matchIsSeparator(c byte) bool {
+	switch c {
+	case '/', '-', '_', ' ', '.', '\\':
+		return true
+	}
+	return false
 }
 
 // matchScoreGeneric is sahilm/fuzzy's scoring loop rune by rune, for targets

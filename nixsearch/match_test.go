@@ -230,11 +230,17 @@ func TestMatchFuzzyEquivalence(t *testing.T) {
 	targetAlpha := strings.Split("a b c k s A B C K S - . _ / \\ x y P K ſ é É \x00 \xff 1 2", " ")
 	targetAlpha = append(targetAlpha, " ")
 	patternAlpha := strings.Split("a b c k s A C K S - . _ x P K ſ é É 1", " ")
-	for round := range 20 {
+	asciiTargets := strings.Split("a b c k s A B C K S - . _ / \\ x y P 1", " ")
+	asciiPatterns := strings.Split("a b c k s A C - . _ x P", " ")
+	for round := range 30 {
+		ta, pa := targetAlpha, patternAlpha
+		if round%3 == 0 { // plain ASCII: the prefiltered fast path
+			ta, pa = asciiTargets, asciiPatterns
+		}
 		seen := map[string]bool{}
 		var pkgs []Package
 		for range 400 {
-			a := matchRandString(r, targetAlpha, 14)
+			a := matchRandString(r, ta, 14)
 			if a == "" || seen[a] {
 				continue
 			}
@@ -249,7 +255,7 @@ func TestMatchFuzzyEquivalence(t *testing.T) {
 		m := NewMatcher(ix, 2)
 		m.chunk = 37
 		for range 60 {
-			pat := matchRandString(r, patternAlpha, 4)
+			pat := matchRandString(r, pa, 4)
 			if strings.TrimSpace(pat) == "" {
 				continue
 			}
@@ -435,5 +441,35 @@ func TestMatchConcurrent(t *testing.T) {
 func TestMatchWorkersDefault(t *testing.T) {
 	if m := NewMatcher(matchTestIndex(), 0); m.workers < 1 {
 		t.Errorf("workers = %d, want GOMAXPROCS", m.workers)
+	}
+}
+
+func TestMatchBoundHolds(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alpha := strings.Split("a b c A B C - . _ / \\ x", " ")
+	alpha = append(alpha, " ")
+	for range 200_000 {
+		target := matchRandString(r, alpha, 12)
+		pat := indexAppendLower(nil, matchRandString(r, strings.Split("a b c x - .", " "), 5))
+		if target == "" || len(pat) == 0 {
+			continue
+		}
+		low := indexAppendLower(nil, target)
+		first, ok := matchFirst(low, pat)
+		score, _, matched := matchScoreASCII(target, low, pat, nil, false)
+		if ok != matched {
+			t.Fatalf("%q in %q: subsequence %v, scorer %v", pat, target, ok, matched)
+		}
+		if ok && score > matchBound(len(pat), first, len(low)) {
+			t.Fatalf("%q in %q: score %d above bound %d", pat, target, score, matchBound(len(pat), first, len(low)))
+		}
+	}
+}
+
+func TestMatchIsSeparator(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		if got, want := matchIsSeparator(byte(c)), strings.IndexByte(matchSeparatorCharacters, byte(c)) >= 0; got != want {
+			t.Errorf("matchIsSeparator(%q) = %v, want %v", byte(c), got, want)
+		}
 	}
 }
