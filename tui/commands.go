@@ -14,6 +14,7 @@ func loadCmd(ctx context.Context, b Backend) tea.Cmd {
 	return func() tea.Msg { return load(ctx, b) }
 }
 
+// load does the work of loadCmd.
 func load(ctx context.Context, b Backend) loadedMsg {
 	msg := loadedMsg{project: b.Project()}
 	msg.packages, msg.pkgErr = b.Packages(ctx)

@@ -42,6 +42,7 @@ type detailModel struct {
 	disabled bool   // no metadata source (nix missing)
 }
 
+// newDetailModel returns a detail area with an empty cache.
 func newDetailModel() detailModel {
 	return detailModel{cache: make(map[string]metaEntry)}
 }
@@ -117,7 +118,8 @@ func (d detailModel) View(st Styles, sel selection, w int) []string {
 		lines = append(lines, tuiPad(" "+st.Dim.Render(l), 1+tuiWidth(l), w))
 	}
 	lines = tuiLines(lines, 2, w)
-	lines = append(lines, tuiPad(" "+st.Meta.Render(tuiTruncate(d.metaLine(sel.attr), inner)), 1+tuiWidth(tuiTruncate(d.metaLine(sel.attr), inner)), w))
+	meta := tuiTruncate(d.metaLine(sel.attr), inner)
+	lines = append(lines, tuiPad(" "+st.Meta.Render(meta), 1+tuiWidth(meta), w))
 	return lines
 }
 

@@ -144,17 +144,21 @@ func (h *harness) typeText(s string) {
 	}
 }
 
-var namedKeys = map[string]tea.KeyType{
-	"enter": tea.KeyEnter, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "esc": tea.KeyEsc,
-	"ctrl+c": tea.KeyCtrlC, "ctrl+z": tea.KeyCtrlZ, "ctrl+r": tea.KeyCtrlR, "ctrl+s": tea.KeyCtrlS,
-	"ctrl+p": tea.KeyCtrlP, "ctrl+n": tea.KeyCtrlN, "up": tea.KeyUp, "down": tea.KeyDown,
-	"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
-	"delete": tea.KeyDelete, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight,
-	"ctrl+w": tea.KeyCtrlW, "ctrl+u": tea.KeyCtrlU, "ctrl+a": tea.KeyCtrlA, "ctrl+e": tea.KeyCtrlE,
+// namedKey returns the key type of a key name, if it has one.
+func namedKey(k string) (tea.KeyType, bool) {
+	t, ok := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "esc": tea.KeyEsc,
+		"ctrl+c": tea.KeyCtrlC, "ctrl+z": tea.KeyCtrlZ, "ctrl+r": tea.KeyCtrlR, "ctrl+s": tea.KeyCtrlS,
+		"ctrl+p": tea.KeyCtrlP, "ctrl+n": tea.KeyCtrlN, "up": tea.KeyUp, "down": tea.KeyDown,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"delete": tea.KeyDelete, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight,
+		"ctrl+w": tea.KeyCtrlW, "ctrl+u": tea.KeyCtrlU, "ctrl+a": tea.KeyCtrlA, "ctrl+e": tea.KeyCtrlE,
+	}[k]
+	return t, ok
 }
 
 func keyMsg(k string) tea.KeyMsg {
-	if t, ok := namedKeys[k]; ok {
+	if t, ok := namedKey(k); ok {
 		return tea.KeyMsg{Type: t}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}

@@ -25,6 +25,7 @@ type inputKeyMap struct {
 	DeleteToLineEnd   key.Binding
 }
 
+// defaultInputKeyMap returns the usual readline-like editing keys.
 func defaultInputKeyMap() inputKeyMap {
 	return inputKeyMap{
 		Left:              key.NewBinding(key.WithKeys("left", "ctrl+b")),
@@ -47,6 +48,7 @@ type inputModel struct {
 	keys  inputKeyMap
 }
 
+// newInputModel returns an empty query line.
 func newInputModel() inputModel {
 	return inputModel{keys: defaultInputKeyMap()}
 }

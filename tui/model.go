@@ -663,9 +663,17 @@ func (m Model) fixedHeight() int {
 	return n
 }
 
+// Panel width beside the results: 30% of the terminal, at least enough for
+// common attribute paths, at most what the longest usual ones need.
+const (
+	panelShare    = 30 // percent
+	panelMinWidth = 24
+	panelMaxWidth = 40
+)
+
 // panelOuterWidth is the width of the packages panel beside the results.
 func panelOuterWidth(w int) int {
-	return min(max(24, w*3/10), 40)
+	return min(max(panelMinWidth, w*panelShare/100), panelMaxWidth)
 }
 
 // View renders the screen. Its cost depends on the terminal size, not on
@@ -739,10 +747,17 @@ func (m Model) inputView(w int) string {
 	b.WriteString(st.Query.Render(before))
 	used += tuiWidth(before)
 	if pos < len(value) {
-		// Cursor inside the query: the character under it, reversed.
+		// Cursor inside the query: the character under it, reversed; without
+		// colour, a cursor character before it.
 		under := string(value[pos])
-		b.WriteString(st.Cursor.Reverse(true).Render(under))
-		after := tuiTruncate(string(value[pos+1:]), max(0, room-used+len(prompt)-1))
+		if st.NoColor {
+			b.WriteString(inputCursor)
+			used++
+			b.WriteString(under)
+		} else {
+			b.WriteString(st.Cursor.Reverse(true).Render(under))
+		}
+		after := tuiTruncate(string(value[pos+1:]), max(0, room-(used-len(prompt))-tuiWidth(under)))
 		b.WriteString(st.Query.Render(after))
 		used += tuiWidth(under) + tuiWidth(after)
 	} else {

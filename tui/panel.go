@@ -9,6 +9,7 @@ import (
 // panelModel is the packages panel: devshell.toml's packages in file order.
 type panelModel struct {
 	items []Installed
+	set   map[string]bool // the attributes of items
 	cur   listCursor
 	width int // inner width, without the box
 }
@@ -17,6 +18,10 @@ type panelModel struct {
 // the last package when the list got shorter).
 func (p panelModel) SetItems(items []Installed) panelModel {
 	p.items = items
+	p.set = make(map[string]bool, len(items))
+	for _, it := range items {
+		p.set[it.Attr] = true
+	}
 	p.cur = p.cur.resize(len(items), p.cur.height)
 	return p
 }
@@ -45,13 +50,9 @@ func (p panelModel) Selected() (Installed, bool) {
 }
 
 // Installed returns the set of attributes in the panel, for the marks of
-// the results list.
+// the results list. The caller must not change it.
 func (p panelModel) Installed() map[string]bool {
-	set := make(map[string]bool, len(p.items))
-	for _, it := range p.items {
-		set[it.Attr] = true
-	}
-	return set
+	return p.set
 }
 
 // find returns the package named attr.

@@ -49,6 +49,7 @@ type progressPipe struct {
 	notify chan struct{}
 }
 
+// newProgressPipe returns an open, empty pipe.
 func newProgressPipe() *progressPipe {
 	return &progressPipe{notify: make(chan struct{}, 1)}
 }
@@ -73,6 +74,7 @@ func (p *progressPipe) close() {
 	p.wake()
 }
 
+// wake lets a waiting next return; it never blocks.
 func (p *progressPipe) wake() {
 	select {
 	case p.notify <- struct{}{}:
@@ -93,6 +95,9 @@ func (p *progressPipe) next() (evaluated int, ok bool) {
 	return p.latest, true
 }
 
+// progressBarWidth is the widest the bar gets: wider adds no information.
+const progressBarWidth = 30
+
 // progressView renders the build progress line: a bar, the evaluated
 // attribute count and the elapsed time.
 func progressView(st Styles, ix indexModel, w int) string {
@@ -109,7 +114,7 @@ func progressView(st Styles, ix indexModel, w int) string {
 	}
 	label := " indexing nixpkgs "
 	info := fmt.Sprintf(" %s evaluated · %s", tuiThousands(ix.evaluated), statusDuration(elapsed))
-	barW := min(30, w-len(label)-tuiWidth(info))
+	barW := min(progressBarWidth, w-len(label)-tuiWidth(info))
 	if barW < 5 {
 		return tuiFit(label+info, w)
 	}
@@ -131,7 +136,10 @@ type statusModel struct {
 	isErr bool
 }
 
-func statusInfo(text string) statusModel  { return statusModel{text: text} }
+// statusInfo is an informative status message.
+func statusInfo(text string) statusModel { return statusModel{text: text} }
+
+// statusError is an error status message.
 func statusError(text string) statusModel { return statusModel{text: text, isErr: true} }
 
 // statusView renders the status message on the left and the short help on

@@ -3,6 +3,7 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Marks are characters, so that the screen reads the same without colour.
@@ -42,6 +43,10 @@ type Styles struct {
 	Bar         lipgloss.Style
 	BarEmpty    lipgloss.Style
 	Help        help.Styles
+	// NoColor is true when the renderer draws no colours or attributes
+	// (NO_COLOR, a dumb terminal): the query cursor is then drawn as a
+	// character.
+	NoColor bool
 }
 
 // NewStyles returns the default styles rendered by r.
@@ -57,6 +62,7 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 	)
 	s := r.NewStyle()
 	return Styles{
+		NoColor:     r.ColorProfile() == termenv.Ascii,
 		App:         s,
 		Title:       s.Bold(true).Foreground(magenta),
 		Dim:         s.Foreground(grey),

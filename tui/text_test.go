@@ -2,6 +2,7 @@ package tui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -269,5 +270,25 @@ func TestResultsKeepMovedSelection(t *testing.T) {
 	r = r.SetResults(memSearch(b.index, "audit", 10))
 	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo-audit" || r.cur.cursor != 0 {
 		t.Fatalf("selected %q at %d", sel.Pkg.Attr, r.cur.cursor)
+	}
+}
+
+func TestInputViewCursor(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	h.typeText("cargo")
+	h.press("left", "left")
+	line := h.m.inputView(100)
+	if !strings.HasPrefix(line, " > car▌go ") || tuiWidth(line) != 100 {
+		t.Fatalf("input line %q", line)
+	}
+	h.press("ctrl+e")
+	if line := h.m.inputView(100); !strings.HasPrefix(line, " > cargo▌ ") {
+		t.Fatalf("input line %q", line)
+	}
+	// A query longer than the line shows its end, where the cursor is.
+	h.typeText(strings.Repeat("x", 120))
+	line = h.m.inputView(60)
+	if tuiWidth(line) != 60 || !strings.Contains(line, "xxx▌") || strings.Contains(line, "cargo") {
+		t.Fatalf("input line %q", line)
 	}
 }
