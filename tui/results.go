@@ -156,7 +156,7 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 		sel := i == r.cur.cursor
 		var b strings.Builder
 		b.WriteByte(' ')
-		if sel {
+		if sel && focused {
 			b.WriteString(st.Cursor.Render(markCursor))
 		} else {
 			b.WriteByte(' ')

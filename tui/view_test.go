@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +154,16 @@ func TestViewSizeStable(t *testing.T) {
 		checkSize(t, h.m.View(), size[0], size[1])
 		h.press("tab")
 	}
+}
+
+// TestGoldenWithoutNix renders the screen when nix is not installed, after
+// removing a package from the panel (testdata/TestGoldenWithoutNix.golden).
+func TestGoldenWithoutNix(t *testing.T) {
+	b := newMemBackend(nil, "rustc", "cargo", "flyctl")
+	b.openErr = fmt.Errorf("opening the index: %w", ErrNixMissing)
+	h := newHarness(t, b)
+	h.press("tab", "down", "delete")
+	view := h.m.View()
+	checkSize(t, view, 100, 30)
+	golden.RequireEqual(t, []byte(view))
 }
