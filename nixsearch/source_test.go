@@ -1,0 +1,642 @@
+package nixsearch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlakeLock(t *testing.T) {
+	const sys = "x86_64-linux"
+	src := func(ref, rev, narHash string) Source {
+		return Source{Ref: ref, Origin: "flake.lock", Rev: rev, NarHash: narHash, System: sys, Key: nixSourceKey(narHash, sys)}
+	}
+	const (
+		unstableRev  = "870493f9a8cb0b074ae5b411b2f232015db19a65"
+		unstableHash = "sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2/ILgLpFr1fS4X3o="
+		// unstableHash as a query value.
+		unstableQ = "narHash=sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2%2FILgLpFr1fS4X3o%3D"
+	)
+	tests := []struct {
+		file    string
+		want    Source
+		wantOK  bool
+		wantErr string
+	}{
+		{file: "github.lock", wantOK: true, want: src("github:NixOS/nixpkgs/"+unstableRev+"?"+unstableQ, unstableRev, unstableHash)},
+		{file: "follows.lock", wantOK: true, want: src(
+			"github:cachix/devenv-nixpkgs/5f2f4e1b3d8a6c9e0f7b2a4d6c8e1f3a5b7d9c2e?narHash=sha256-cr748nSmpfvnhqSXPiCfUPxRz2FJnvf%2FRjJGvFfaCsM%3D",
+			"5f2f4e1b3d8a6c9e0f7b2a4d6c8e1f3a5b7d9c2e", "sha256-cr748nSmpfvnhqSXPiCfUPxRz2FJnvf/RjJGvFfaCsM=")},
+		{file: "renamed.lock", wantOK: true, want: src(
+			"github:NixOS/nixpkgs/554be6495561ff07b6c724047bdd7e0716aa7b46?narHash=sha256-pHpxZ%2FIyCwoTQPtFIAG2QaxuSm8jWzrzBGjwQZIttJc%3D",
+			"554be6495561ff07b6c724047bdd7e0716aa7b46", "sha256-pHpxZ/IyCwoTQPtFIAG2QaxuSm8jWzrzBGjwQZIttJc=")},
+		{file: "nested-follows.lock", wantOK: true, want: src("github:NixOS/nixpkgs/"+unstableRev+"?"+unstableQ, unstableRev, unstableHash)},
+		{file: "path.lock", wantOK: true, want: src(
+			"path:/home/user/src/nixpkgs?narHash=sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI%3D",
+			"", "sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI=")},
+		{file: "relative-path.lock", wantOK: true, want: src(
+			"path:./vendor/nixpkgs?narHash=sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI%3D",
+			"", "sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI=")},
+		{file: "git.lock", wantOK: true, want: src(
+			"git+https://github.com/NixOS/nixpkgs?"+unstableQ+"&ref=refs%2Fheads%2Fnixos-unstable&rev="+unstableRev+"&shallow=1",
+			unstableRev, unstableHash)},
+		{file: "tarball.lock", wantOK: true, want: src(
+			"https://releases.nixos.org/nixos/unstable/nixos-25.11pre866292.870493f9a8cb/nixexprs.tar.xz?"+unstableQ,
+			"", unstableHash)},
+		{file: "gitlab-host.lock", wantOK: true, want: src(
+			"gitlab:mirrors/nixpkgs/"+unstableRev+"?host=gitlab.example.com&"+unstableQ, unstableRev, unstableHash)},
+		{file: "no-nixpkgs.lock", wantOK: false},
+		{file: "no-inputs.lock", wantOK: false},
+		{file: "mercurial.lock", wantErr: `unsupported input type "hg"`},
+		{file: "cyclic.lock", wantErr: "too deep or cyclic"},
+		{file: "follows-missing.lock", wantErr: `follows "devshell/nixpkgs", which does not exist`},
+		{file: "no-narhash.lock", wantErr: "no narHash"},
+		{file: "version4.lock", wantErr: "unsupported version 4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "locks", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := ParseFlakeLock(data, sys)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error %q spans several lines", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tt.wantOK || got != tt.want {
+				t.Errorf("ParseFlakeLock = %+v, %v\nwant            %+v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestParseFlakeLockMalformed(t *testing.T) {
+	tests := []struct{ name, in, wantErr string }{
+		{"not json", `{"nodes":`, "parse flake lock"},
+		{"future version", `{"nodes":{"root":{}},"root":"root","version":8}`, "unsupported version 8"},
+		{"missing root node", `{"nodes":{},"root":"root","version":7}`, `no root node "root"`},
+		{"input to missing node", `{"nodes":{"root":{"inputs":{"nixpkgs":"gone"}}},"root":"root","version":7}`, `missing node "gone"`},
+		{"input neither string nor list", `{"nodes":{"root":{"inputs":{"nixpkgs":3}}},"root":"root","version":7}`, "neither a node name nor a follows path"},
+		{"node not locked", `{"nodes":{"root":{"inputs":{"nixpkgs":"n"}},"n":{}},"root":"root","version":7}`, "is not locked"},
+		{"github without rev", `{"nodes":{"root":{"inputs":{"nixpkgs":"n"}},"n":{"locked":{"type":"github","owner":"o","repo":"r","narHash":"sha256-x"}}},"root":"root","version":7}`, "lacks owner, repo or rev"},
+	}
+	for _, tt := range tests {
+		_, _, err := ParseFlakeLock([]byte(tt.in), "x86_64-linux")
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: error = %v, want one containing %q", tt.name, err, tt.wantErr)
+		}
+	}
+	// An empty follows path means the root itself, which is not a locked
+	// input (nix writes it for an input following nothing).
+	_, _, err := ParseFlakeLock([]byte(`{"nodes":{"root":{"inputs":{"nixpkgs":[]}}},"root":"root","version":7}`), "x86_64-linux")
+	if err == nil || !strings.Contains(err.Error(), "not locked") {
+		t.Errorf("empty follows path: error = %v", err)
+	}
+}
+
+func TestNixParseFlakeLockRelativeToRoot(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "locks", "relative-path.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	got, ok, err := nixParseFlakeLock(data, "aarch64-darwin", root)
+	if err != nil || !ok {
+		t.Fatalf("nixParseFlakeLock: %v, %v", ok, err)
+	}
+	want := "path:" + filepath.Join(root, "vendor", "nixpkgs") + "?narHash=sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI%3D"
+	if got.Ref != want || got.System != "aarch64-darwin" {
+		t.Errorf("Ref = %q (system %s), want %q", got.Ref, got.System, want)
+	}
+}
+
+func TestNixSystemFor(t *testing.T) {
+	tests := []struct{ goos, goarch, want string }{
+		{"linux", "amd64", "x86_64-linux"},
+		{"linux", "arm64", "aarch64-linux"},
+		{"darwin", "amd64", "x86_64-darwin"},
+		{"darwin", "arm64", "aarch64-darwin"},
+		{"linux", "386", "i686-linux"},
+		{"linux", "arm", "armv7l-linux"},
+		{"linux", "riscv64", "riscv64-linux"},
+		{"linux", "ppc64le", "powerpc64le-linux"},
+		{"linux", "loong64", "loongarch64-linux"},
+		{"linux", "s390x", "s390x-linux"},
+		{"freebsd", "amd64", "x86_64-freebsd"},
+	}
+	for _, tt := range tests {
+		if got := nixSystemFor(tt.goos, tt.goarch); got != tt.want {
+			t.Errorf("nixSystemFor(%s, %s) = %q, want %q", tt.goos, tt.goarch, got, tt.want)
+		}
+	}
+	if !regexp.MustCompile(`^[a-z0-9_]+-[a-z]+$`).MatchString(CurrentSystem()) {
+		t.Errorf("CurrentSystem() = %q", CurrentSystem())
+	}
+}
+
+func TestSourceShort(t *testing.T) {
+	tests := []struct {
+		src  Source
+		want string
+	}{
+		{Source{Rev: "870493f9a8cb0b074ae5b411b2f232015db19a65", NarHash: "sha256-NY3k"}, "870493f"},
+		{Source{NarHash: "sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI="}, "OwgrehH"},
+		{Source{NarHash: "sha256:1abc"}, "1abc"},
+		{Source{Rev: "abc", NarHash: "sha256-XYZXYZXYZ"}, "XYZXYZX"},
+		{Source{}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.src.Short(); got != tt.want {
+			t.Errorf("%+v.Short() = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+}
+
+func TestNixSourceKey(t *testing.T) {
+	a := nixSourceKey("sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2/ILgLpFr1fS4X3o=", "x86_64-linux")
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(a) {
+		t.Errorf("key %q is not 32 hex digits", a)
+	}
+	if a != nixSourceKey("sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2/ILgLpFr1fS4X3o=", "x86_64-linux") {
+		t.Error("key not deterministic")
+	}
+	for _, other := range []string{
+		nixSourceKey("sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2/ILgLpFr1fS4X3o=", "aarch64-linux"),
+		nixSourceKey("sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI=", "x86_64-linux"),
+		nixSourceKey("sha256-NY3kSorgqE5LMm1LqNwGne3ZLMF2/ILgLpFr1fS4X3o=x86_64", "-linux"),
+	} {
+		if other == a {
+			t.Errorf("different narHash/system gave the same key %s", a)
+		}
+	}
+}
+
+func TestNixMemoFresh(t *testing.T) {
+	now := time.Date(2025, 9, 27, 12, 0, 0, 0, time.UTC)
+	base := nixRefMemo{Ref: "github:NixOS/nixpkgs/nixos-unstable", URL: "github:NixOS/nixpkgs/abc?narHash=x", NarHash: "sha256-x", ResolvedAt: now.Add(-30 * time.Minute)}
+	local := base
+	local.Ref, local.Stamp, local.ResolvedAt = "path:/p", "123:4", now.Add(-48*time.Hour)
+	with := func(m nixRefMemo, f func(*nixRefMemo)) nixRefMemo { f(&m); return m }
+	tests := []struct {
+		name       string
+		m          nixRefMemo
+		ref, stamp string
+		want       bool
+	}{
+		{"remote within ttl", base, base.Ref, "", true},
+		{"remote expired", with(base, func(m *nixRefMemo) { m.ResolvedAt = now.Add(-nixRemoteRefTTL) }), base.Ref, "", false},
+		{"remote from the future", with(base, func(m *nixRefMemo) { m.ResolvedAt = now.Add(time.Minute) }), base.Ref, "", false},
+		{"other ref", base, "nixpkgs", "", false},
+		{"local unchanged, old", local, "path:/p", "123:4", true},
+		{"local changed", local, "path:/p", "124:4", false},
+		{"local memo, ref now remote-stamped", local, "path:/p", "", false},
+		{"incomplete memo", with(base, func(m *nixRefMemo) { m.NarHash = "" }), base.Ref, "", false},
+	}
+	for _, tt := range tests {
+		if got := nixMemoFresh(tt.m, tt.ref, tt.stamp, now); got != tt.want {
+			t.Errorf("%s: nixMemoFresh = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNixNormalizeRef(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, norm, dir string }{
+		{"nixpkgs", "nixpkgs", ""},
+		{"github:NixOS/nixpkgs/nixos-unstable", "github:NixOS/nixpkgs/nixos-unstable", ""},
+		{"https://example.com/nixexprs.tar.xz", "https://example.com/nixexprs.tar.xz", ""},
+		{"path:/abs/nixpkgs", "path:/abs/nixpkgs", "/abs/nixpkgs"},
+		{"path:/abs/nixpkgs/?narHash=x", "path:/abs/nixpkgs?narHash=x", "/abs/nixpkgs"},
+		{"path:./testdata/fixture/nixpkgs", "path:" + filepath.Join(wd, "testdata/fixture/nixpkgs"), filepath.Join(wd, "testdata/fixture/nixpkgs")},
+		{"./testdata", filepath.Join(wd, "testdata"), filepath.Join(wd, "testdata")},
+		{".", wd, wd},
+		{"/abs/x#frag", "/abs/x#frag", "/abs/x"},
+		{"git+file:///abs/repo?ref=main", "git+file:///abs/repo?ref=main", "/abs/repo"},
+	}
+	for _, tt := range tests {
+		norm, dir, err := nixNormalizeRef(tt.in)
+		if err != nil || norm != tt.norm || dir != tt.dir {
+			t.Errorf("nixNormalizeRef(%q) = %q, %q, %v; want %q, %q", tt.in, norm, dir, err, tt.norm, tt.dir)
+		}
+	}
+}
+
+func TestNixTreeStamp(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Fixed mtimes make every change below visible regardless of the file
+	// system's timestamp resolution.
+	epoch := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	pin := func() {
+		t.Helper()
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil {
+				err = os.Chtimes(p, epoch, epoch)
+			}
+			return err
+		})
+	}
+	stamp := func() string {
+		t.Helper()
+		s, err := nixTreeStamp(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	write("flake.nix", "{}")
+	write("pkgs/a/default.nix", "{}")
+	pin()
+	s0 := stamp()
+	if s0 != stamp() {
+		t.Fatal("stamp not stable")
+	}
+	// An edit deep in the tree (its mtime moves on).
+	write("pkgs/a/default.nix", "{ x = 1; }")
+	os.Chtimes(filepath.Join(dir, "pkgs/a/default.nix"), epoch, epoch.Add(time.Second))
+	s1 := stamp()
+	if s1 == s0 {
+		t.Error("stamp unchanged after an edit")
+	}
+	// A removal: the count changes even with every mtime pinned back.
+	os.Remove(filepath.Join(dir, "pkgs/a/default.nix"))
+	pin()
+	if s2 := stamp(); s2 == s0 || s2 == s1 {
+		t.Error("stamp unchanged after a removal")
+	}
+	// .git is not part of the stamp.
+	write("pkgs/a/default.nix", "{}")
+	pin()
+	s3 := stamp()
+	write(".git/index", "x")
+	os.Chtimes(filepath.Join(dir, ".git/index"), epoch.Add(time.Hour), epoch.Add(time.Hour))
+	os.Chtimes(filepath.Join(dir, ".git"), epoch, epoch)
+	os.Chtimes(dir, epoch, epoch)
+	if s4 := stamp(); s4 != s3 {
+		t.Errorf("stamp changed by .git: %s -> %s", s3, s4)
+	}
+	if _, err := nixTreeStamp(filepath.Join(dir, "missing")); err == nil {
+		t.Error("stamp of a missing directory succeeded")
+	}
+}
+
+func TestNixParseMetadata(t *testing.T) {
+	// Output of nix 2.8's `nix flake metadata path:/tmp/x/nixpkgs --json`.
+	const out = `{"description":"fake","lastModified":1795657616,"locked":{"lastModified":1795657616,"narHash":"sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI=","path":"/tmp/x/nixpkgs","type":"path"},"locks":{"nodes":{"root":{}},"root":"root","version":7},"original":{"id":"nixpkgs","type":"indirect"},"originalUrl":"flake:nixpkgs","path":"/nix/store/syjb59lz8jxqfhwy08gi87nd2fdaifg1-source","resolved":{"path":"/tmp/x/nixpkgs","type":"path"},"resolvedUrl":"path:/tmp/x/nixpkgs","url":"path:/tmp/x/nixpkgs?lastModified=1795657616&narHash=sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI="}`
+	m, err := nixParseMetadata([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := nixRefMemo{URL: "path:/tmp/x/nixpkgs?lastModified=1795657616&narHash=sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI=", NarHash: "sha256-OwgrehH6ry6LX3NBQFrRKUGmsjTYTc8aeCbXmQSp0mI="}
+	if m != want {
+		t.Errorf("nixParseMetadata = %+v, want %+v", m, want)
+	}
+	for _, bad := range []string{`{"url":"x","locked":{}}`, `{"locked":{"narHash":"h"}}`, `nope`} {
+		if _, err := nixParseMetadata([]byte(bad)); err == nil {
+			t.Errorf("nixParseMetadata(%s) succeeded", bad)
+		}
+	}
+}
+
+// nixLockedNarHash asks nix for the narHash of a flake, independently of
+// the code under test.
+func nixLockedNarHash(t *testing.T, n Nix, ref string) string {
+	t.Helper()
+	out, err := exec.Command(n.MetadataArgs(ref)[0], n.MetadataArgs(ref)[1:]...).Output()
+	if err != nil {
+		t.Fatalf("nix flake metadata %s: %v", ref, err)
+	}
+	var meta struct {
+		Locked struct{ NarHash string } `json:"locked"`
+	}
+	if err := json.Unmarshal(out, &meta); err != nil || meta.Locked.NarHash == "" {
+		t.Fatalf("nix flake metadata %s: %v in %s", ref, err, out)
+	}
+	return meta.Locked.NarHash
+}
+
+// nixLockProject runs the real `nix flake lock` in a project directory.
+func nixLockProject(t *testing.T, n Nix, project string) {
+	t.Helper()
+	args := append(n.nixBase("flake", "lock"), "path:"+project)
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("nix flake lock %s: %v\n%s", project, err, out)
+	}
+}
+
+func TestResolveSourceFromFlakeLock(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs", "project", "project-follows", "wrapper"},
+		map[string]string{"nixpkgs": "nixpkgs", "wrapper": "wrapper"})
+	nixLockProject(t, env.nix, filepath.Join(env.dir, "wrapper"))
+	wantHash := nixLockedNarHash(t, env.nix, "path:"+filepath.Join(env.dir, "nixpkgs"))
+	for _, project := range []string{"project", "project-follows"} {
+		t.Run(project, func(t *testing.T) {
+			root := filepath.Join(env.dir, project)
+			nixLockProject(t, env.nix, root)
+			before := env.runner.count()
+			src, err := env.nix.ResolveSource(context.Background(), ResolveOptions{ProjectRoot: root, CacheDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if runs := env.runner.count() - before; runs != 0 {
+				t.Errorf("reading flake.lock ran nix %d times, want 0", runs)
+			}
+			if src.Origin != "flake.lock" || src.NarHash != wantHash || src.System != CurrentSystem() ||
+				src.Key != nixSourceKey(wantHash, CurrentSystem()) || src.Rev != "" {
+				t.Errorf("ResolveSource = %+v, want narHash %s from flake.lock", src, wantHash)
+			}
+			if !strings.HasPrefix(src.Ref, "path:"+filepath.Join(env.dir, "nixpkgs")+"?narHash=") {
+				t.Errorf("Ref = %q", src.Ref)
+			}
+			// The locked reference works with nix.
+			pkgs, err := env.nix.Search(context.Background(), src, nil)
+			if err != nil || len(pkgs) != 40 {
+				t.Errorf("Search(locked ref) = %d packages, %v", len(pkgs), err)
+			}
+		})
+	}
+	if data, err := os.ReadFile(filepath.Join(env.dir, "project-follows", "flake.lock")); err != nil || !strings.Contains(string(data), `"wrapper",`) {
+		t.Errorf("project-follows lock has no follows path: %v\n%s", err, data)
+	}
+}
+
+func TestResolveSourceGitAndTarballInputs(t *testing.T) {
+	nixRequireTool(t, "git")
+	nixRequireTool(t, "tar")
+	env := newNixTestEnv(t, []string{"nixpkgs", "project"}, nil)
+	repo := filepath.Join(env.dir, "nixpkgs")
+	gitEnv := append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "flake.nix"}, {"commit", "-q", "-m", "fixture"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = repo, gitEnv
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	tarball := filepath.Join(env.dir, "nixpkgs.tar.gz")
+	if out, err := exec.Command("tar", "-czf", tarball, "-C", env.dir, "nixpkgs/flake.nix").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	tests := []struct {
+		kind      string
+		to        map[string]string
+		refPrefix string
+	}{
+		{"git", map[string]string{"type": "git", "url": "file://" + repo}, "git+file://" + repo + "?narHash="},
+		{"tarball", map[string]string{"type": "tarball", "url": "file://" + tarball}, "file://" + tarball + "?narHash="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			reg, err := json.Marshal(map[string]any{"version": 2, "flakes": []any{map[string]any{
+				"from": map[string]string{"type": "indirect", "id": "nixpkgs"}, "to": tt.to}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			regPath := filepath.Join(t.TempDir(), "registry.json")
+			if err := os.WriteFile(regPath, reg, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			runner := &nixCountingRunner{inner: ExecRunner{}}
+			n := Nix{Runner: runner, ExtraArgs: []string{"--option", "flake-registry", regPath}}
+			project := filepath.Join(t.TempDir(), "project")
+			if err := os.CopyFS(project, os.DirFS(filepath.Join(env.dir, "project"))); err != nil {
+				t.Fatal(err)
+			}
+			nixLockProject(t, n, project)
+			src, err := n.ResolveSource(context.Background(), ResolveOptions{ProjectRoot: project})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if runner.count() != 0 || !strings.HasPrefix(src.Ref, tt.refPrefix) || src.Origin != "flake.lock" {
+				t.Errorf("ResolveSource = %+v after %d runs, want ref %s… and no run", src, runner.count(), tt.refPrefix)
+			}
+			if tt.kind == "git" && len(src.Rev) != 40 {
+				t.Errorf("git input without rev: %+v", src)
+			}
+			pkgs, err := n.Search(context.Background(), src, nil)
+			if err != nil || len(pkgs) != 40 {
+				t.Errorf("Search(%s) = %d packages, %v", src.Ref, len(pkgs), err)
+			}
+		})
+	}
+}
+
+func TestResolveSourceOverrideRemembered(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	cache := t.TempDir()
+	fixture := filepath.Join(env.dir, "nixpkgs")
+	opts := ResolveOptions{Override: "path:" + fixture, CacheDir: cache, ProjectRoot: t.TempDir()}
+	ctx := context.Background()
+
+	first, err := env.nix.ResolveSource(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHash := nixLockedNarHash(t, env.nix, "path:"+fixture)
+	if env.runner.count() != 1 || first.Origin != "--nixpkgs" || first.NarHash != wantHash ||
+		first.Key != nixSourceKey(wantHash, CurrentSystem()) || !strings.Contains(first.Ref, "narHash=") {
+		t.Fatalf("first resolve = %+v after %d runs", first, env.runner.count())
+	}
+
+	// Remembered: no nix at all, same source; the origin label is the caller's.
+	opts.OverrideOrigin = "DEVSH_NIXPKGS"
+	second, err := env.nix.ResolveSource(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.runner.count() != 1 {
+		t.Errorf("second resolve ran nix (%d runs in total)", env.runner.count())
+	}
+	first.Origin = "DEVSH_NIXPKGS"
+	if second != first {
+		t.Errorf("second resolve = %+v, want %+v", second, first)
+	}
+
+	// The same directory named relatively shares the memo.
+	t.Chdir(env.dir)
+	rel, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: "path:./nixpkgs", CacheDir: cache})
+	if err != nil || rel.Key != first.Key || env.runner.count() != 1 {
+		t.Errorf("relative override = %+v, %v after %d runs", rel, err, env.runner.count())
+	}
+
+	// The fixture changes: resolved again, to the new content.
+	f := filepath.Join(fixture, "flake.nix")
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, append(data, "# changed\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour) // beyond any timestamp granularity
+	if err := os.Chtimes(f, later, later); err != nil {
+		t.Fatal(err)
+	}
+	third, err := env.nix.ResolveSource(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.runner.count() != 2 || third.NarHash == first.NarHash || third.Key == first.Key {
+		t.Errorf("after the change: %+v after %d runs, want a new narHash from a second run", third, env.runner.count())
+	}
+	if third.NarHash != nixLockedNarHash(t, env.nix, "path:"+fixture) {
+		t.Errorf("narHash %s is not the changed fixture's", third.NarHash)
+	}
+	if _, err := env.nix.ResolveSource(ctx, opts); err != nil || env.runner.count() != 2 {
+		t.Errorf("resolve after re-resolve: %v, %d runs", err, env.runner.count())
+	}
+
+	// Without a cache dir nothing is remembered.
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: opts.Override}); err != nil || env.runner.count() != 3 {
+		t.Errorf("resolve without cache dir: %v, %d runs", err, env.runner.count())
+	}
+}
+
+func TestResolveSourceRegistry(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, map[string]string{"nixpkgs": "nixpkgs"})
+	cache := t.TempDir()
+	ctx := context.Background()
+	wantHash := nixLockedNarHash(t, env.nix, "path:"+filepath.Join(env.dir, "nixpkgs"))
+
+	// A project without flake.lock, and one whose lock has no nixpkgs input.
+	noLock := t.TempDir()
+	otherLock := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "locks", "no-nixpkgs.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(otherLock, "flake.lock"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, root := range []string{noLock, otherLock} {
+		src, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: root, CacheDir: cache, System: "aarch64-linux"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src.Origin != "registry" || src.NarHash != wantHash || src.System != "aarch64-linux" || src.Key != nixSourceKey(wantHash, "aarch64-linux") {
+			t.Errorf("registry resolve = %+v", src)
+		}
+		// The first resolve runs nix; the second is remembered.
+		if env.runner.count() != 1 {
+			t.Errorf("resolve %d: %d nix runs in total, want 1", i, env.runner.count())
+		}
+		if i == 0 {
+			pkgs, err := (Nix{ExtraArgs: env.nix.ExtraArgs}).Search(ctx, src, nil)
+			if err != nil || len(pkgs) != 40 {
+				t.Errorf("Search(registry source) = %d packages, %v", len(pkgs), err)
+			}
+		}
+	}
+
+	// An expired memo is not used.
+	memoPath := filepath.Join(cache, nixRefMemoDir, nixMemoName("nixpkgs", env.nix.ExtraArgs))
+	memoData, err := os.ReadFile(memoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m nixRefMemo
+	if err := json.Unmarshal(memoData, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.ResolvedAt = m.ResolvedAt.Add(-2 * nixRemoteRefTTL)
+	if err := nixWriteMemo(memoPath, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.count() != 2 {
+		t.Errorf("resolve with an expired memo: %v, %d runs in total, want 2", err, env.runner.count())
+	}
+	// A corrupt memo is ignored and replaced.
+	if err := os.WriteFile(memoPath, []byte("{garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.count() != 3 {
+		t.Errorf("resolve with a corrupt memo: %v, %d runs in total, want 3", err, env.runner.count())
+	}
+}
+
+func TestResolveSourceErrors(t *testing.T) {
+	env := newNixTestEnv(t, nil, nil)
+	ctx := context.Background()
+	cache := t.TempDir()
+
+	// No registry entry for nixpkgs (and no network): nix's error.
+	_, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: t.TempDir(), CacheDir: cache})
+	var nixErr *NixError
+	if !errors.As(err, &nixErr) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("registry without nixpkgs: %v, want a one-line *NixError", err)
+	}
+
+	// An override naming a missing directory: nix's error, nothing remembered.
+	missing := filepath.Join(t.TempDir(), "missing")
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: missing, CacheDir: cache}); !errors.As(err, &nixErr) {
+		t.Errorf("missing override: %v, want *NixError", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(cache, nixRefMemoDir)); len(entries) != 0 {
+		t.Errorf("failed resolutions left memos: %v", entries)
+	}
+
+	// A broken flake.lock is reported with its path and runs no nix.
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "flake.lock"), []byte(`{"version": 7, "nodes": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := env.runner.count()
+	_, err = env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: root})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "flake.lock")) || env.runner.count() != before {
+		t.Errorf("broken flake.lock: %v after %d runs", err, env.runner.count()-before)
+	}
+}
+
+func FuzzParseFlakeLock(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "locks", "*.lock"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed locks: %v", err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, ok, err := ParseFlakeLock(data, "x86_64-linux")
+		if err != nil || !ok {
+			if src != (Source{}) {
+				t.Errorf("no source expected, got %+v (ok %v, err %v)", src, ok, err)
+			}
+			return
+		}
+		if src.Ref == "" || src.NarHash == "" || src.Key != nixSourceKey(src.NarHash, "x86_64-linux") || src.Origin != "flake.lock" {
+			t.Errorf("incomplete source %+v", src)
+		}
+	})
+}
