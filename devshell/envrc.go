@@ -21,16 +21,22 @@ var envrcErrUnsafeEnd = errors.New("the file ends inside an unterminated quote, 
 
 // SyncEnvrc is pure: given the .envrc bytes and the files that must be watched
 // (slash paths relative to the .envrc's directory), it returns the new bytes
-// and the files it added watches for. Files already covered by a watch_file,
-// nix_direnv_watch_file or watch_dir command are left alone; the missing ones
-// are added as one watch_file line before the first `use flake` command (after
-// the last watch line that precedes it), or at the end when there is none.
-// Nothing else in the file changes, and running it twice changes nothing.
+// and the files it added watches for. A file counts as watched when a
+// watch_file, nix_direnv_watch_file or watch_dir command before the first
+// `use flake` / `use_flake` command covers it: nix-direnv's use_flake decides
+// whether its cached environment is stale from the files watched so far, so a
+// watch declared after it does not trigger a rebuild. When the file has no
+// `use flake` command, every watch command counts. The missing files are added
+// as one watch_file line before the first `use flake` command (after the last
+// watch line that precedes it, at that line's indentation), or at the end when
+// there is none. Watch lines after `use flake` are kept where they are: nothing
+// else in the file changes, and running it twice changes nothing.
 func SyncEnvrc(content []byte, files []string) (out []byte, added []string, err error) {
 	var missing []string
 	seen := make(map[string]bool, len(files))
 	parsed := envrcParse(content)
-	cover := parsed.coverage()
+	use := parsed.firstUseFlake()
+	cover := parsed.coverage(use)
 	for _, f := range files {
 		n, err := envrcNormalizeFile(f)
 		if err != nil {
@@ -52,7 +58,7 @@ func SyncEnvrc(content []byte, files []string) (out []byte, added []string, err 
 	if i := bytes.IndexByte(content, '\n'); i > 0 && content[i-1] == '\r' {
 		eol = "\r\n"
 	}
-	pos, indent, err := parsed.insertPoint(content)
+	pos, indent, err := parsed.insertPoint(content, use)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sync .envrc: cannot add a watch_file line: %w", err)
 	}
@@ -133,9 +139,16 @@ type envrcCoverage struct {
 	dirs  []string
 }
 
-func (p envrcParsed) coverage() envrcCoverage {
+// coverage collects the watches of the commands before p.cmds[use], or of
+// every command when use is negative (no `use flake`): nix-direnv's use_flake
+// only sees the watches declared before it.
+func (p envrcParsed) coverage(use int) envrcCoverage {
 	var c envrcCoverage
-	for _, cmd := range p.cmds {
+	cmds := p.cmds
+	if use >= 0 {
+		cmds = cmds[:use]
+	}
+	for _, cmd := range cmds {
 		kind := envrcWatchKind(cmd)
 		if kind == "" {
 			continue
@@ -252,17 +265,22 @@ func envrcIsUseFlake(c envrcCommand) bool {
 	return n.text == "use" && len(c.words) > 1 && !c.words[1].dynamic && c.words[1].text == "flake"
 }
 
-// ---- insertion ----
-
-// insertPoint returns where the watch_file line goes and its indentation.
-func (p envrcParsed) insertPoint(src []byte) (int, string, error) {
-	ui := -1
+// firstUseFlake returns the index in p.cmds of the first `use flake` /
+// `use_flake` command, or -1 when there is none.
+func (p envrcParsed) firstUseFlake() int {
 	for i, c := range p.cmds {
 		if envrcIsUseFlake(c) {
-			ui = i
-			break
+			return i
 		}
 	}
+	return -1
+}
+
+// ---- insertion ----
+
+// insertPoint returns where the watch_file line goes and its indentation,
+// given ui, the index of the first `use flake` command (or -1).
+func (p envrcParsed) insertPoint(src []byte, ui int) (int, string, error) {
 	if ui < 0 {
 		if !p.eofSafe {
 			return 0, "", envrcErrUnsafeEnd

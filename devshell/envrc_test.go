@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -140,10 +141,32 @@ var envrcCases = []struct {
 		[]string{"my dir/devshell.toml", "it's.nix", "-odd.toml", "a*.toml", "plain/x-1_2.toml"}},
 	{"dedupe-and-clean", "use flake\n",
 		[]string{"./devshell.toml", "devshell.toml", "nix//a.nix"}, []string{"devshell.toml", "nix/a.nix"}},
-	{"tutorial", "use flake\nwatch_file devshell.toml\n",
+
+	// --- watches after the first use flake: nix-direnv's use_flake compares
+	// only the files watched so far, so they do not count and stay in place ---
+	{"after-use-watch-file", "use flake\nwatch_file devshell.toml nix/a.nix\n",
+		[]string{"devshell.toml", "nix/a.nix"}, []string{"devshell.toml", "nix/a.nix"}},
+	{"after-use-nix-direnv-watch-file-and-watch-dir", "use_flake\nnix_direnv_watch_file devshell.toml\nwatch_dir nix\n",
+		[]string{"devshell.toml", "nix/a.nix"}, []string{"devshell.toml", "nix/a.nix"}},
+	{"after-use-same-line", "use flake; watch_file devshell.toml\n",
+		[]string{"devshell.toml"}, []string{"devshell.toml"}},
+	{"after-use-partly-covered", "watch_file devshell.toml\nuse flake\nwatch_file nix/a.nix\n",
+		[]string{"devshell.toml", "nix/a.nix"}, []string{"nix/a.nix"}},
+	{"after-use-first-use-counts", "watch_file a.toml\nuse flake\nwatch_file b.toml\nuse flake .#other\n",
+		[]string{"a.toml", "b.toml"}, []string{"b.toml"}},
+	{"after-use-inside-if", "if has nix; then\n  use flake\nfi\nwatch_file devshell.toml\n",
+		[]string{"devshell.toml"}, []string{"devshell.toml"}},
+	{"after-use-mentions-only-cover", "echo use flake\n# use flake\ncat <<EOF\nuse flake\nEOF\nwatch_file devshell.toml\nuse flake\n",
 		[]string{"devshell.toml"}, nil},
+	{"after-use-nix-covers", "use nix\nwatch_file devshell.toml\n",
+		[]string{"devshell.toml"}, nil},
+	{"after-use-none-covers", "dotenv\nwatch_dir nix\n",
+		[]string{"nix/a.nix"}, nil},
+	// The tutorial's .envrc watches devshell.toml only after use flake.
+	{"tutorial", "use flake\nwatch_file devshell.toml\n",
+		[]string{"devshell.toml"}, []string{"devshell.toml"}},
 	{"tutorial-with-import", "use flake\nwatch_file devshell.toml\n",
-		[]string{"devshell.toml", "nix/rust.toml"}, []string{"nix/rust.toml"}},
+		[]string{"devshell.toml", "nix/rust.toml"}, []string{"devshell.toml", "nix/rust.toml"}},
 }
 
 func TestEnvrcSyncGolden(t *testing.T) {
@@ -324,7 +347,14 @@ func TestEnvrcQuote(t *testing.T) {
 // and `has nix`, which would build shells or depend on the machine; only the
 // watch commands (direnv's own stdlib) are under test. has claims nix so the
 // `if has nix` cases take their branch on machines without nix.
-const envrcDirenvRC = `use_flake() { :; }
+//
+// nix-direnv's use_flake decides whether its cached environment is stale by
+// comparing the files in DIRENV_WATCHES at the time it runs, so only watches
+// declared before it matter. The stand-in records DIRENV_WATCHES at its first
+// call in envrcDirenvAtUseFlake, which the test reads as what nix-direnv sees.
+const envrcDirenvRC = `use_flake() {
+  [ -n "${` + envrcDirenvAtUseFlake + `+x}" ] || export ` + envrcDirenvAtUseFlake + `="${DIRENV_WATCHES-}"
+}
 use_nix() { :; }
 layout_python() { :; }
 has() { [ "$1" = nix ] || type "$1" >/dev/null 2>&1; }
@@ -332,11 +362,19 @@ has() { [ "$1" = nix ] || type "$1" >/dev/null 2>&1; }
 nix_direnv_watch_file() { watch_file "$@"; }
 `
 
+// envrcDirenvAtUseFlake names the variable in which envrcDirenvRC's use_flake
+// keeps the watches declared before its first call.
+const envrcDirenvAtUseFlake = "DEVSH_TEST_WATCHES_AT_USE_FLAKE"
+
 // envrcDirenvExceptions lists where real direnv knowingly disagrees with the
 // coverage model. after: files covered by the model that direnv does not
 // watch after the sync; before: files the model adds that direnv already
-// watched.
-var envrcDirenvExceptions = map[string]struct{ after, before []string }{
+// watched; noUseFlake: the model finds a `use flake` command but direnv never
+// calls the stand-in use_flake.
+var envrcDirenvExceptions = map[string]struct {
+	after, before []string
+	noUseFlake    bool
+}{
 	// The brief counts commands after || and in pipelines; bash skips the
 	// right side of || when the left succeeds and runs pipeline parts in
 	// subshells, whose watches direnv never sees.
@@ -346,17 +384,24 @@ var envrcDirenvExceptions = map[string]struct{ after, before []string }{
 	// Brace expansion and command substitution do name devshell.toml; the
 	// model treats expansions as unknown and adds a redundant watch.
 	"no-cover-dynamic": {before: []string{"devshell.toml"}},
+	// The .envrc defines its own use_flake, which has no nix-direnv rule:
+	// every watch counts there, and the model still inserts before the call.
+	"insert-not-after-function-watch": {noUseFlake: true},
 	// Bash keeps the CR of a CRLF line in the last word (direnv watches
-	// "devshell.toml\r", and `\` before CRLF is no continuation), so a CRLF
-	// .envrc never works under direnv; the sync only keeps its line endings.
-	"crlf-before-use":           {after: []string{"devshell.toml"}},
+	// "devshell.toml\r", runs `use "flake\r"`, and `\` before CRLF is no
+	// continuation), so a CRLF .envrc never works under direnv; the sync only
+	// keeps its line endings.
+	"crlf-before-use":           {after: []string{"devshell.toml"}, noUseFlake: true},
 	"crlf-end-no-final-newline": {after: []string{"devshell.toml"}},
-	"crlf-covered":              {after: []string{"nix/a.nix"}},
+	"crlf-covered":              {after: []string{"nix/a.nix"}, noUseFlake: true},
 }
 
 // TestEnvrcAgreesWithDirenv runs every golden case through the real direnv:
 // after the sync direnv must watch every file, and before it direnv must not
-// already watch the files the sync added.
+// already watch the files the sync added. "Watches" is what nix-direnv's
+// use_flake sees: the watches declared before the first use_flake call when
+// the .envrc calls it (a later watch_file does not make nix-direnv rebuild),
+// else every watch the .envrc declares.
 func TestEnvrcAgreesWithDirenv(t *testing.T) {
 	direnv, err := exec.LookPath("direnv")
 	if err != nil {
@@ -385,18 +430,30 @@ func TestEnvrcAgreesWithDirenv(t *testing.T) {
 			}
 			before := envrcDirenvWatches(t, direnv, root, project, []byte(tc.in))
 			after := envrcDirenvWatches(t, direnv, root, project, out)
+			// The model and direnv must agree on whether use_flake runs, or
+			// the checks below would compare the wrong watch sets.
+			for _, run := range []struct {
+				name    string
+				content []byte
+				w       envrcDirenvResult
+			}{{"before", []byte(tc.in), before}, {"after", out, after}} {
+				modelUse := envrcParse(run.content).firstUseFlake() >= 0
+				if want := modelUse && !exc.noUseFlake; (run.w.atUseFlake != nil) != want {
+					t.Errorf("%s the sync: direnv called use_flake: %v, expected %v", run.name, run.w.atUseFlake != nil, want)
+				}
+			}
 			for _, f := range tc.files {
 				abs := f
 				if !filepath.IsAbs(f) {
 					abs = filepath.Join(project, filepath.FromSlash(f))
 				}
-				watchedAfter := after[filepath.Clean(abs)]
+				watchedAfter := after.seen()[filepath.Clean(abs)]
 				if watchedAfter == slices.Contains(exc.after, f) {
 					t.Errorf("after the sync direnv watches %s: %v, expected %v; it watches %v",
-						f, watchedAfter, !watchedAfter, slices.Sorted(maps.Keys(after)))
+						f, watchedAfter, !watchedAfter, slices.Sorted(maps.Keys(after.seen())))
 				}
 				if slices.Contains(tc.added, path.Clean(f)) {
-					if watchedBefore := before[filepath.Clean(abs)]; watchedBefore != slices.Contains(exc.before, f) {
+					if watchedBefore := before.seen()[filepath.Clean(abs)]; watchedBefore != slices.Contains(exc.before, f) {
 						t.Errorf("sync added %s; before it direnv watched it: %v, expected %v", f, watchedBefore, !watchedBefore)
 					}
 				}
@@ -405,10 +462,27 @@ func TestEnvrcAgreesWithDirenv(t *testing.T) {
 	}
 }
 
+// envrcDirenvResult is what direnv watches after loading an .envrc: all its
+// watches, and those declared before the first use_flake call (nil when
+// use_flake was not called).
+type envrcDirenvResult struct {
+	all        map[string]bool
+	atUseFlake map[string]bool
+}
+
+// seen returns the watches nix-direnv's use_flake acts on: those declared
+// before it when it runs, else all.
+func (r envrcDirenvResult) seen() map[string]bool {
+	if r.atUseFlake != nil {
+		return r.atUseFlake
+	}
+	return r.all
+}
+
 // envrcDirenvWatches writes content as project/.envrc, allows it, and
 // returns the paths direnv watches after loading it, with HOME and the XDG
 // directories isolated under root.
-func envrcDirenvWatches(t *testing.T, direnv, root, project string, content []byte) map[string]bool {
+func envrcDirenvWatches(t *testing.T, direnv, root, project string, content []byte) envrcDirenvResult {
 	t.Helper()
 	home := filepath.Join(root, "home")
 	config := filepath.Join(home, ".config")
@@ -445,14 +519,30 @@ func envrcDirenvWatches(t *testing.T, direnv, root, project string, content []by
 		return stdout
 	}
 	run("allow", project)
-	dump := run("exec", project, "sh", "-c", `"$0" show_dump "$DIRENV_WATCHES"`, direnv)
-	var watches []struct{ Path string }
-	if err := json.Unmarshal(dump, &watches); err != nil {
-		t.Fatalf("parse direnv show_dump output %q: %v", dump, err)
+	// One JSON array of all watches, then one of the watches at use_flake
+	// when it ran.
+	script := `"$0" show_dump "$DIRENV_WATCHES" && if [ -n "${` + envrcDirenvAtUseFlake + `+x}" ]; then "$0" show_dump "$` + envrcDirenvAtUseFlake + `"; fi`
+	dump := run("exec", project, "sh", "-c", script, direnv)
+	dec := json.NewDecoder(bytes.NewReader(dump))
+	var res envrcDirenvResult
+	for i := 0; ; i++ {
+		var watches []struct{ Path string }
+		err := dec.Decode(&watches)
+		if err == io.EOF && i > 0 {
+			break
+		}
+		if err != nil || i > 1 {
+			t.Fatalf("parse direnv show_dump output %q: %v", dump, err)
+		}
+		set := make(map[string]bool, len(watches))
+		for _, w := range watches {
+			set[filepath.Clean(w.Path)] = true
+		}
+		if i == 0 {
+			res.all = set
+		} else {
+			res.atUseFlake = set
+		}
 	}
-	set := make(map[string]bool, len(watches))
-	for _, w := range watches {
-		set[filepath.Clean(w.Path)] = true
-	}
-	return set
+	return res
 }
