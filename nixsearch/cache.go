@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // ErrCacheMiss means no cached index exists for the key.
@@ -324,13 +326,8 @@ const (
 
 // cacheEncode serialises meta and ix.
 func cacheEncode(meta CacheMeta, ix *Index) []byte {
-	blob := 0
-	for i := range ix.pkgs {
-		p := &ix.pkgs[i]
-		blob += len(p.Attr) + len(p.Pname) + len(p.Version) + len(p.Description)
-	}
 	b := make([]byte, 0, 64+len(meta.Key)+len(meta.Ref)+len(meta.Origin)+len(meta.Rev)+
-		len(meta.NarHash)+len(meta.System)+ix.Len()*8+blob)
+		len(meta.NarHash)+len(meta.System)+ix.Len()*8+len(ix.data))
 	b = append(b, cacheMagic...)
 	b = binary.LittleEndian.AppendUint32(b, cacheVersion)
 	for _, s := range []string{meta.Key, meta.Ref, meta.Origin, meta.Rev, meta.NarHash, meta.System} {
@@ -341,21 +338,13 @@ func cacheEncode(meta CacheMeta, ix *Index) []byte {
 	b = binary.AppendUvarint(b, uint64(meta.Built.Nanosecond()))
 	b = binary.AppendUvarint(b, uint64(meta.Count))
 	b = binary.AppendUvarint(b, uint64(ix.Len()))
-	for i := range ix.pkgs {
-		p := &ix.pkgs[i]
-		b = binary.AppendUvarint(b, uint64(len(p.Attr)))
-		b = binary.AppendUvarint(b, uint64(len(p.Pname)))
-		b = binary.AppendUvarint(b, uint64(len(p.Version)))
-		b = binary.AppendUvarint(b, uint64(len(p.Description)))
+	// The index keeps exactly the file's layout: lengths from its field
+	// offsets, then its data as the blob.
+	for k := 0; k < 4*ix.Len(); k++ {
+		b = binary.AppendUvarint(b, uint64(ix.field[k+1]-ix.field[k]))
 	}
-	b = binary.AppendUvarint(b, uint64(blob))
-	for i := range ix.pkgs {
-		p := &ix.pkgs[i]
-		b = append(b, p.Attr...)
-		b = append(b, p.Pname...)
-		b = append(b, p.Version...)
-		b = append(b, p.Description...)
-	}
+	b = binary.AppendUvarint(b, uint64(len(ix.data)))
+	b = append(b, ix.data...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
 }
 
@@ -417,11 +406,17 @@ func (r *cacheReader) string(what string) string {
 	return string(r.bytes(r.uvarint(what), what))
 }
 
-// cacheDecode parses a cache file; every failure wraps ErrCacheCorrupt.
+// cacheDecode parses a cache file; every failure wraps ErrCacheCorrupt. The
+// returned packages' strings point into data, which the caller must not
+// modify afterwards.
 func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	var meta CacheMeta
 	if len(data) < len(cacheMagic)+4+4 {
 		return nil, meta, fmt.Errorf("%w: %d bytes is too short", ErrCacheCorrupt, len(data))
+	}
+	if uint64(len(data)) > math.MaxUint32 {
+		// Offsets are 32-bit; a real index is ~10 MB.
+		return nil, meta, fmt.Errorf("%w: %d bytes is too large", ErrCacheCorrupt, len(data))
 	}
 	if string(data[:len(cacheMagic)]) != cacheMagic {
 		return nil, meta, fmt.Errorf("%w: not an index file", ErrCacheCorrupt)
@@ -457,20 +452,23 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 		return nil, CacheMeta{}, r.err
 	}
 	meta.Count = int(count)
-	// Pass one validates the lengths against the blob; pass two (over the
-	// same, now known-good bytes) slices the strings out of one copy.
-	lenBytes := r.b
-	var sumLen uint64
-	for k := uint64(0); k < 4*n && r.err == nil; k++ {
+	// The lengths become the index's field offsets directly.
+	field := make([]uint32, 4*n+1)
+	var total uint64
+	for k := uint64(0); k < 4*n; k++ {
 		l := r.uvarint("string length")
-		if l > uint64(len(r.b)) || sumLen+l > uint64(len(r.b)) {
-			r.fail("string lengths")
+		if r.err != nil {
+			break
 		}
-		sumLen += l
+		if l > uint64(len(r.b)) || total+l > uint64(len(r.b)) {
+			r.fail("string lengths")
+			break
+		}
+		total += l
+		field[k+1] = uint32(total)
 	}
-	lenBytes = lenBytes[:len(lenBytes)-len(r.b)]
 	blobLen := r.uvarint("blob length")
-	if r.err == nil && blobLen != sumLen {
+	if r.err == nil && blobLen != total {
 		r.fail("blob length")
 	}
 	blob := r.bytes(blobLen, "strings")
@@ -480,22 +478,20 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	if r.err != nil {
 		return nil, CacheMeta{}, r.err
 	}
-	all := string(blob)
-	pkgs := make([]Package, n)
-	pos := 0
-	next := func() string {
-		l, k := binary.Uvarint(lenBytes)
-		lenBytes = lenBytes[k:]
-		s := all[pos : pos+int(l)]
-		pos += int(l)
-		return s
+	// The index shares data's memory instead of copying ~10 MB: data is the
+	// buffer Load just read and nobody writes to it afterwards (see the
+	// cacheDecode contract), so the string stays immutable.
+	all := ""
+	if len(blob) > 0 {
+		all = unsafe.String(&blob[0], len(blob))
 	}
-	for i := range pkgs {
-		p := &pkgs[i]
-		p.Attr, p.Pname, p.Version, p.Description = next(), next(), next(), next()
-		if i > 0 && pkgs[i-1].Attr >= p.Attr {
+	prev := ""
+	for i := 0; i < int(n); i++ {
+		a := all[field[4*i]:field[4*i+1]]
+		if i > 0 && prev >= a {
 			return nil, CacheMeta{}, fmt.Errorf("%w: attributes not sorted and unique", ErrCacheCorrupt)
 		}
+		prev = a
 	}
-	return indexBuild(pkgs), meta, nil
+	return indexBuild(all, field, int(n)), meta, nil
 }

@@ -192,6 +192,20 @@ func TestCacheFlippedBytes(t *testing.T) {
 	cacheWantCorrupt(t, c, meta.Key, "trailing byte")
 }
 
+// cacheRawIndex lays pkgs out as an Index without sorting or deduplicating
+// them, to write files that break the format's invariants.
+func cacheRawIndex(pkgs []Package) *Index {
+	ix := &Index{n: len(pkgs)}
+	for _, p := range pkgs {
+		for _, s := range []string{p.Attr, p.Pname, p.Version, p.Description} {
+			ix.field = append(ix.field, uint32(len(ix.data)))
+			ix.data += s
+		}
+	}
+	ix.field = append(ix.field, uint32(len(ix.data)))
+	return ix
+}
+
 // cacheReseal fixes the checksum of an edited file, to reach the checks
 // behind it.
 func cacheReseal(b []byte) []byte {
@@ -225,8 +239,7 @@ func TestCacheStructuralChecks(t *testing.T) {
 		"unsorted":  {{Attr: "b"}, {Attr: "a"}},
 		"duplicate": {{Attr: "a"}, {Attr: "a"}},
 	} {
-		ix := &Index{pkgs: pkgs}
-		cacheWriteRaw(t, c, meta.Key, cacheEncode(meta, ix))
+		cacheWriteRaw(t, c, meta.Key, cacheEncode(meta, cacheRawIndex(pkgs)))
 		cacheWantCorrupt(t, c, meta.Key, name)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -14,7 +15,14 @@ import (
 // prefilter, and the package set ("python313Packages", …) it belongs to.
 // An Index is safe for concurrent use.
 type Index struct {
-	pkgs []Package
+	// data holds every package's strings in index order: Attr, Pname,
+	// Version, Description of package 0, then of package 1, and so on;
+	// field k of package i is data[field[4i+k]:field[4i+k+1]]. One
+	// pointer-free string and an offset table load fast from the cache and
+	// cost the garbage collector nothing to scan.
+	data  string
+	field []uint32
+	n     int
 	// lower holds every Attr with ASCII letters lower-cased, concatenated;
 	// attribute i is lower[off[i]:off[i+1]].
 	lower []byte
@@ -56,57 +64,99 @@ type indexDesc struct {
 
 // NewIndex builds an Index from pkgs (which it does not modify). Packages are
 // sorted by Attr; of several packages with the same Attr the first is kept.
+// The strings are copied into the index.
 func NewIndex(pkgs []Package) *Index {
-	return indexBuild(slices.Clone(pkgs))
-}
-
-// indexBuild builds an Index from pkgs, which it owns and may reorder.
-func indexBuild(pkgs []Package) *Index {
-	if !slices.IsSortedFunc(pkgs, indexCompareAttr) {
-		slices.SortStableFunc(pkgs, indexCompareAttr)
+	// Sort a permutation (cheap to swap) with the original position as the
+	// tie-break, which keeps the first of equal attributes first.
+	perm := make([]int32, len(pkgs))
+	for i := range perm {
+		perm[i] = int32(i)
 	}
-	pkgs = slices.CompactFunc(pkgs, func(a, b Package) bool { return a.Attr == b.Attr })
-	pkgs = slices.Clip(pkgs)
-
-	n := len(pkgs)
+	if !slices.IsSortedFunc(pkgs, indexCompareAttr) {
+		slices.SortFunc(perm, func(a, b int32) int {
+			if c := strings.Compare(pkgs[a].Attr, pkgs[b].Attr); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+	}
 	total := 0
 	for i := range pkgs {
-		total += len(pkgs[i].Attr)
+		p := &pkgs[i]
+		total += len(p.Attr) + len(p.Pname) + len(p.Version) + len(p.Description)
 	}
-	ix := &Index{
-		pkgs:    pkgs,
-		lower:   make([]byte, total),
-		off:     make([]uint32, n+1),
-		seg:     make([]uint32, n),
-		mask:    make([]uint64, n),
-		generic: make([]bool, n),
-		set:     make([]int32, n),
-		desc:    &indexDesc{},
+	var b strings.Builder
+	b.Grow(total)
+	field := make([]uint32, 0, 4*len(pkgs)+1)
+	n := 0
+	for k, i := range perm {
+		p := &pkgs[i]
+		if k > 0 && p.Attr == pkgs[perm[k-1]].Attr {
+			continue
+		}
+		for _, s := range [4]string{p.Attr, p.Pname, p.Version, p.Description} {
+			field = append(field, uint32(b.Len()))
+			b.WriteString(s)
+		}
+		n++
 	}
+	field = append(field, uint32(b.Len()))
+	return indexBuild(b.String(), field, n)
+}
+
+// indexBuild prepares the match targets of an index whose packages (laid
+// out as in Index.data and Index.field) are sorted with unique attributes.
+func indexBuild(data string, field []uint32, n int) *Index {
+	ix := &Index{data: data, field: field, n: n}
+	// Per-byte tables: lower-casing and the prefilter bit of the result.
+	var lowerTab [256]byte
+	var maskTab [256]uint64
+	for c := range 256 {
+		l := byte(c)
+		if l >= 'A' && l <= 'Z' {
+			l += 'a' - 'A'
+		}
+		lowerTab[c] = l
+		maskTab[c] = indexMaskBit(l)
+	}
+
+	total := 0
+	for i := range n {
+		total += len(ix.attr(i))
+	}
+	ix.lower = make([]byte, total)
+	ix.off = make([]uint32, n+1)
+	ix.seg = make([]uint32, n)
+	ix.mask = make([]uint64, n)
+	ix.generic = make([]bool, n)
+	ix.set = make([]int32, n)
+	ix.desc = &indexDesc{}
 	pos := 0
-	for i := range pkgs {
-		attr := pkgs[i].Attr
+	for i := range n {
+		attr := ix.attr(i)
 		ix.off[i] = uint32(pos)
+		dst := ix.lower[pos : pos+len(attr)]
 		var m uint64
-		generic := false
+		var acc byte
+		seg := 0
 		for j := 0; j < len(attr); j++ {
 			c := attr[j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			} else if c >= 0x80 || c == 0 {
-				generic = true
+			acc |= c
+			if c == '.' {
+				seg = j + 1
 			}
-			ix.lower[pos+j] = c
-			m |= indexMaskBit(c)
+			l := lowerTab[c]
+			dst[j] = l
+			m |= maskTab[l]
 		}
-		if generic {
+		if acc >= 0x80 || strings.IndexByte(attr, 0) >= 0 {
 			// A non-ASCII rune can fold onto an ASCII letter (the Kelvin
 			// sign onto k), so the bitmask must not reject anything.
 			m = ^uint64(0)
+			ix.generic[i] = true
 		}
 		ix.mask[i] = m
-		ix.generic[i] = generic
-		ix.seg[i] = uint32(strings.LastIndexByte(attr, '.') + 1)
+		ix.seg[i] = uint32(seg)
 		pos += len(attr)
 	}
 	ix.off[n] = uint32(pos)
@@ -135,8 +185,8 @@ func indexMaskBit(c byte) uint64 {
 func (ix *Index) indexSets() {
 	cur := -1
 	curName := ""
-	for i := range ix.pkgs {
-		attr := ix.pkgs[i].Attr
+	for i := range ix.n {
+		attr := ix.attr(i)
 		dot := strings.IndexByte(attr, '.')
 		if dot < 0 {
 			ix.set[i] = -1
@@ -172,20 +222,32 @@ func indexFamily(name string) string {
 }
 
 // Len is the number of packages in the index.
-func (ix *Index) Len() int { return len(ix.pkgs) }
+func (ix *Index) Len() int { return ix.n }
 
 // At returns the i-th package in attribute order.
-func (ix *Index) At(i int) Package { return ix.pkgs[i] }
+func (ix *Index) At(i int) Package {
+	f := ix.field[4*i : 4*i+5]
+	return Package{
+		Attr:        ix.data[f[0]:f[1]],
+		Pname:       ix.data[f[1]:f[2]],
+		Version:     ix.data[f[2]:f[3]],
+		Description: ix.data[f[3]:f[4]],
+	}
+}
+
+// attr is the attribute path of package i.
+func (ix *Index) attr(i int) string { return ix.data[ix.field[4*i]:ix.field[4*i+1]] }
+
+// description is the description of package i.
+func (ix *Index) description(i int) string { return ix.data[ix.field[4*i+3]:ix.field[4*i+4]] }
 
 // Lookup finds the package with exactly this attribute path.
 func (ix *Index) Lookup(attr string) (Package, bool) {
-	i, ok := slices.BinarySearchFunc(ix.pkgs, attr, func(p Package, a string) int {
-		return strings.Compare(p.Attr, a)
-	})
-	if !ok {
-		return Package{}, false
+	lo := sort.Search(ix.n, func(i int) bool { return ix.attr(i) >= attr })
+	if lo < ix.n && ix.attr(lo) == attr {
+		return ix.At(lo), true
 	}
-	return ix.pkgs[i], true
+	return Package{}, false
 }
 
 // indexLower is the lower-cased attribute i.
@@ -278,7 +340,7 @@ func (ix *Index) Suggest(name string, n int) []string {
 	type hit struct{ idx, dist int }
 	var hits []hit
 	var rows indexOSARows
-	for i := range ix.pkgs {
+	for i := range ix.n {
 		t := ix.indexLower(i)
 		if !whole {
 			t = t[ix.seg[i]:]
@@ -297,7 +359,7 @@ func (ix *Index) Suggest(name string, n int) []string {
 		if c := ix.indexSetCompare(a.idx, b.idx); c != 0 {
 			return c
 		}
-		la, lb := len(ix.pkgs[a.idx].Attr), len(ix.pkgs[b.idx].Attr)
+		la, lb := len(ix.attr(a.idx)), len(ix.attr(b.idx))
 		if la != lb {
 			return cmp.Compare(la, lb)
 		}
@@ -305,7 +367,7 @@ func (ix *Index) Suggest(name string, n int) []string {
 	})
 	out := make([]string, 0, min(n, len(hits)))
 	for _, h := range hits[:min(n, len(hits))] {
-		out = append(out, ix.pkgs[h.idx].Attr)
+		out = append(out, ix.attr(h.idx))
 	}
 	return out
 }
@@ -355,16 +417,16 @@ func (ix *Index) indexDescriptions() *indexDesc {
 	d := ix.desc
 	d.once.Do(func() {
 		total := 0
-		for i := range ix.pkgs {
-			total += len(ix.pkgs[i].Description)
+		for i := range ix.n {
+			total += len(ix.description(i))
 		}
 		d.lower = make([]byte, 0, total)
-		d.off = make([]uint32, len(ix.pkgs)+1)
-		for i := range ix.pkgs {
+		d.off = make([]uint32, ix.n+1)
+		for i := range ix.n {
 			d.off[i] = uint32(len(d.lower))
-			d.lower = indexAppendLower(d.lower, ix.pkgs[i].Description)
+			d.lower = indexAppendLower(d.lower, ix.description(i))
 		}
-		d.off[len(ix.pkgs)] = uint32(len(d.lower))
+		d.off[ix.n] = uint32(len(d.lower))
 	})
 	return d
 }
