@@ -305,7 +305,7 @@ func matchBound(m, first, n int) int {
 // matchFuzzy is the exact fuzzy score of package i: the sum over words.
 func (ix *Index) matchFuzzy(i int, p *matchPlan) (int, bool) {
 	low := ix.indexLower(i)
-	attr := ix.pkgs[i].Attr
+	attr := ix.attr(i)
 	total := 0
 	for k := range p.words {
 		w := &p.words[k]
@@ -597,7 +597,7 @@ func (m *Matcher) matchRemember(e matchMemo) {
 
 // matchPositions computes the highlight positions of attribute i.
 func (ix *Index) matchPositions(i int, p *matchPlan) []int {
-	attr := ix.pkgs[i].Attr
+	attr := ix.attr(i)
 	var pos []int
 	if p.desc {
 		low := ix.indexLower(i)
