@@ -217,7 +217,8 @@ in
 // sorted by Attr. Stdout is parsed while nix writes it and stderr is read
 // at the same time; progress (may be nil) is called, from another
 // goroutine but never concurrently, with the number of attributes nix has
-// evaluated so far, at most every nixProgressInterval plus once at the end.
+// evaluated so far, at most every nixProgressInterval plus once at the end;
+// it must return quickly (nix waits while its stderr is not read).
 // A non-zero exit is a *NixError even when stdout held valid JSON. When ctx
 // ends, nix is killed and ctx's error is returned (wrapped).
 func (n Nix) Search(ctx context.Context, src Source, progress func(evaluated int)) ([]Package, error) {

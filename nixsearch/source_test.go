@@ -640,3 +640,48 @@ func FuzzParseFlakeLock(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkResolveSourceFlakeLock is the warm path of a project with a
+// flake.lock: read and parse it, no nix.
+func BenchmarkResolveSourceFlakeLock(b *testing.B) {
+	root := b.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "locks", "github.lock"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "flake.lock"), data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	n := Nix{Bin: "devsh-nix-must-not-run"}
+	for b.Loop() {
+		if _, err := n.ResolveSource(context.Background(), ResolveOptions{ProjectRoot: root}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResolveSourceRememberedPath is the warm path of a remembered
+// --nixpkgs path: stamp the tree, read the memo, no nix. The tree here is
+// the fixture; the cost grows with the number of files under the path.
+func BenchmarkResolveSourceRememberedPath(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "nixpkgs")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "fixture", "nixpkgs"))); err != nil {
+		b.Fatal(err)
+	}
+	cache := b.TempDir()
+	stamp, err := nixTreeStamp(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref := "path:" + dir
+	memo := nixRefMemo{Ref: ref, Stamp: stamp, ResolvedAt: time.Now(), URL: ref + "?narHash=sha256-x", NarHash: "sha256-x"}
+	if err := nixWriteMemo(filepath.Join(cache, nixRefMemoDir, nixMemoName(ref, nil)), memo); err != nil {
+		b.Fatal(err)
+	}
+	n := Nix{Bin: "devsh-nix-must-not-run"}
+	for b.Loop() {
+		if _, err := n.ResolveSource(context.Background(), ResolveOptions{Override: ref, CacheDir: cache}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
