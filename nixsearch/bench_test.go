@@ -196,6 +196,22 @@ func BenchmarkSearchCold(b *testing.B) {
 	}
 }
 
+// BenchmarkSuggest is the "did you mean" after a typo in `devsh add`.
+func BenchmarkSuggest(b *testing.B) {
+	for _, ds := range benchDatasets() {
+		b.Run(ds.name, func(b *testing.B) {
+			ix := NewIndex(ds.pkgs(b))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if got := ix.Suggest("cargo-edt", 3); len(got) == 0 || got[0] != "cargo-edit" {
+					b.Fatalf("Suggest = %q", got)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkNewIndex(b *testing.B) {
 	for _, ds := range benchDatasets() {
 		b.Run(ds.name, func(b *testing.B) {

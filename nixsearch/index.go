@@ -64,7 +64,8 @@ type indexDesc struct {
 
 // NewIndex builds an Index from pkgs (which it does not modify). Packages are
 // sorted by Attr; of several packages with the same Attr the first is kept.
-// The strings are copied into the index.
+// The strings are copied into the index, whose offsets are 32-bit: all of
+// them together must stay under 4 GiB (a real nixpkgs index is ~10 MB).
 func NewIndex(pkgs []Package) *Index {
 	// Sort a permutation (cheap to swap) with the original position as the
 	// tie-break, which keeps the first of equal attributes first.

@@ -108,6 +108,7 @@ type matchPlan struct {
 	ascii bool
 }
 
+// matchPrepare splits a query into words and prepares them for matching.
 func matchPrepare(q Query) matchPlan {
 	fields := strings.Fields(q.Text)
 	p := matchPlan{desc: q.Descriptions, words: make([]matchWord, len(fields)), ascii: true}
