@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -539,4 +541,101 @@ func FuzzCacheLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCacheProcesses runs Lock and Store from several processes at once
+// (this test binary, re-executed as TestCacheHelperProcess). Under the lock
+// each child does an unprotected read-modify-write of a counter file, so a
+// lock that did not exclude other processes would lose increments; the
+// parent meanwhile loads and must only ever see whole indexes.
+func TestCacheProcesses(t *testing.T) {
+	const children, rounds = 3, 20
+	c, _ := cacheTestCache(t)
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cmds []*exec.Cmd
+	for g := range children {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCacheHelperProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(),
+			"DEVSH_CACHE_HELPER=1",
+			"DEVSH_CACHE_HELPER_DIR="+c.Dir,
+			fmt.Sprintf("DEVSH_CACHE_HELPER_ID=%d", g),
+			fmt.Sprintf("DEVSH_CACHE_HELPER_ROUNDS=%d", rounds))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("child %d output:\n%s", g, out.String())
+			}
+		})
+		cmds = append(cmds, cmd)
+	}
+	done := make(chan error, children)
+	for _, cmd := range cmds {
+		go func() { done <- cmd.Wait() }()
+	}
+	loads := 0
+	for finished := 0; finished < children; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("child: %v", err)
+			}
+			finished++
+		default:
+			ix, _, err := c.Load("shared")
+			if errors.Is(err, ErrCacheMiss) {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("load while children store: %v", err)
+			}
+			if n := ix.Len(); n != 300 && n != 400 && n != 500 {
+				t.Fatalf("loaded %d packages, not one child's whole index", n)
+			}
+			loads++
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(c.Dir, "counter"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(data)); got != fmt.Sprint(children*rounds) {
+		t.Errorf("counter = %s, want %d: increments were lost, the lock did not exclude", got, children*rounds)
+	}
+	t.Logf("%d loads while storing", loads)
+}
+
+// TestCacheHelperProcess is the child of TestCacheProcesses; run on its
+// own (without DEVSH_CACHE_HELPER) it does nothing.
+func TestCacheHelperProcess(t *testing.T) {
+	if os.Getenv("DEVSH_CACHE_HELPER") != "1" {
+		return
+	}
+	c := Cache{Dir: os.Getenv("DEVSH_CACHE_HELPER_DIR")}
+	id, _ := strconv.Atoi(os.Getenv("DEVSH_CACHE_HELPER_ID"))
+	rounds, _ := strconv.Atoi(os.Getenv("DEVSH_CACHE_HELPER_ROUNDS"))
+	ix := NewIndex(genPackages(300 + 100*id))
+	counter := filepath.Join(c.Dir, "counter")
+	for range rounds {
+		unlock, err := c.Lock("shared")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		if data, err := os.ReadFile(counter); err == nil {
+			n, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		if err := c.Store(CacheMeta{Key: "shared"}, ix); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(counter, []byte(strconv.Itoa(n+1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		unlock()
+	}
 }
