@@ -1,0 +1,431 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cliOneCargo is a devshell.toml with one package, in a single-line list.
+const cliOneCargo = "[devshell]\nname = \"demo\"\npackages = [\"cargo\"]\n"
+
+func TestCLIAdd(t *testing.T) {
+	cases := []struct {
+		name       string
+		names      []string
+		wantTOML   string
+		wantStdout string
+	}{
+		{"one name", []string{"cargo-edit"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"cargo-edit\"]\n",
+			"+ cargo-edit added\n"},
+		{"several names in order", []string{"jq", "ripgrep", "cargo-edit"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"jq\", \"ripgrep\", \"cargo-edit\"]\n",
+			"+ jq added\n+ ripgrep added\n+ cargo-edit added\n"},
+		{"a name given twice is added once", []string{"jq", "jq"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"jq\"]\n",
+			"+ jq added\n"},
+		{"nested attribute path", []string{"python3Packages.requests"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"python3Packages.requests\"]\n",
+			"+ python3Packages.requests added\n"},
+		{"set nix search does not recurse into", []string{"nodePackages.prettier"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"nodePackages.prettier\"]\n",
+			"+ nodePackages.prettier added\n"},
+		{"alias of another package", []string{"cargo-edit-alias"},
+			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"cargo-edit-alias\"]\n",
+			"+ cargo-edit-alias added\n"},
+		{"already present", []string{"cargo"},
+			cliOneCargo,
+			"= cargo already in devshell.toml\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := cliProject(t, cliOneCargo)
+			r := cliRun(t, append([]string{"-C", dir, "add"}, c.names...)...)
+			r.cliWant(t, 0)
+			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != c.wantTOML {
+				t.Errorf("devshell.toml = %q, want %q", got, c.wantTOML)
+			}
+			if r.stdout != c.wantStdout {
+				t.Errorf("stdout = %q, want %q", r.stdout, c.wantStdout)
+			}
+			// The project had no .envrc and has a flake: one is created,
+			// watching devshell.toml, and left for the user to approve.
+			if got := cliRead(t, filepath.Join(dir, ".envrc")); got != "watch_file devshell.toml\nuse flake\n" {
+				t.Errorf(".envrc = %q", got)
+			}
+			if !strings.Contains(r.stderr, "direnv allow") {
+				t.Errorf("stderr = %q, want the note on approving the new .envrc", r.stderr)
+			}
+		})
+	}
+}
+
+func TestCLIAddFromSubdirectory(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	sub := filepath.Join(dir, "src", "deep")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := cliRun(t, "-C", sub, "--no-direnv", "add", "jq")
+	r.cliWant(t, 0)
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); !strings.Contains(got, `["cargo", "jq"]`) {
+		t.Errorf("devshell.toml at the flake root = %q, want jq added", got)
+	}
+	cliNotExist(t, filepath.Join(sub, "devshell.toml"))
+}
+
+func TestCLIAddCommandsEntry(t *testing.T) {
+	const toml = "[devshell]\npackages = [\"cargo\"]\n\n[[commands]]\npackage = \"jq\"\n"
+	dir := cliProject(t, toml)
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "jq")
+	r.cliWant(t, 0)
+	if r.stdout != "= jq already provided by a [[commands]] entry\n" {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
+		t.Errorf("devshell.toml = %q, want it unchanged", got)
+	}
+	// Removing it is refused: it is not in a packages list.
+	r = cliRun(t, "-C", dir, "--no-direnv", "remove", "jq")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "jq", "[[commands]]")
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
+		t.Errorf("devshell.toml = %q, want it unchanged", got)
+	}
+}
+
+func TestCLIAddRefusesUnknownNames(t *testing.T) {
+	cases := []struct {
+		name  string
+		names []string
+		want  []string // in the one error line
+		valid []string // not in it
+	}{
+		{"alias that throws", []string{"nodejs-16_x"}, []string{"nodejs-16_x", "nothing changed"}, nil},
+		{"unknown name", []string{"cargo-edt"}, []string{"cargo-edt", "nothing changed"}, nil},
+		{"attribute whose evaluation fails", []string{"broken-eval"}, []string{"broken-eval"}, nil},
+		{"unknown member of a set", []string{"python3Packages.nope"}, []string{"python3Packages.nope"}, nil},
+		{"one bad name among good ones", []string{"ripgrep", "cargo-edt", "cargo-watch"}, []string{"cargo-edt"}, []string{"ripgrep", "cargo-watch"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := cliProject(t, cliOneCargo)
+			r := cliRun(t, append([]string{"-C", dir, "add"}, c.names...)...)
+			r.cliWant(t, 1)
+			r.cliOneLineError(t, c.want...)
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			for _, n := range c.valid {
+				if strings.Contains(r.stderr, n) {
+					t.Errorf("stderr = %q names the valid %s", r.stderr, n)
+				}
+			}
+			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+				t.Errorf("devshell.toml = %q, want it byte-identical", got)
+			}
+			cliNotExist(t, filepath.Join(dir, ".envrc"))
+		})
+	}
+}
+
+// TestCLIAddDidYouMean: without an index a typo is refused by nix eval
+// alone; after `devsh index` the refusal suggests the closest names.
+func TestCLIAddDidYouMean(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRun(t, "-C", dir, "add", "cargo-edt")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "cargo-edt")
+	if strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("stderr = %q: a suggestion without an index", r.stderr)
+	}
+	entries, err := os.ReadDir(cliCacheDir())
+	if err == nil {
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".bin") {
+				t.Errorf("a one-shot add built an index: %s", e.Name())
+			}
+		}
+	}
+
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+
+	r = cliRun(t, "-C", dir, "add", "cargo-edt")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "cargo-edt (did you mean cargo-edit")
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+		t.Errorf("devshell.toml = %q, want it byte-identical", got)
+	}
+
+	// nodePackages.prettier is not in the index (nix search does not
+	// recurse into nodePackages), yet it is a valid name: nix eval decides.
+	r = cliRun(t, "-C", dir, "search", "--json", "--limit", "0", "prettier")
+	r.cliWant(t, 0)
+	for _, it := range cliDecodeSearch(t, r.stdout) {
+		if strings.HasPrefix(it.Attr, "nodePackages.") {
+			t.Fatalf("the index holds %s; the fixture's nodePackages should not be searched", it.Attr)
+		}
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "nodePackages.prettier")
+	r.cliWant(t, 0)
+	if r.stdout != "+ nodePackages.prettier added\n" {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+}
+
+func TestCLIAddNoVerifyNeedsNoNix(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	cliPathOnly(t) // nothing at all on PATH
+	if _, err := exec.LookPath("nix"); err == nil {
+		t.Fatal("nix is still on PATH")
+	}
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "not-in-nixpkgs", "cargo-edt")
+	r.cliWant(t, 0)
+	if r.stdout != "+ not-in-nixpkgs added\n+ cargo-edt added\n" {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+	want := "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"not-in-nixpkgs\", \"cargo-edt\"]\n"
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != want {
+		t.Errorf("devshell.toml = %q, want %q", got, want)
+	}
+}
+
+func TestCLIAddNixMissing(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	cliPathOnly(t, "direnv")
+	r := cliRun(t, "-C", dir, "add", "cargo-edit")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "nix", "--no-verify")
+	if r.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", r.stdout)
+	}
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+		t.Errorf("devshell.toml = %q, want it byte-identical", got)
+	}
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
+}
+
+func TestCLIAddDryRun(t *testing.T) {
+	const toml = "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",\n]\n"
+	dir := cliProject(t, toml)
+	r := cliRun(t, "-C", dir, "add", "--dry-run", "ripgrep", "cargo")
+	r.cliWant(t, 0)
+	want := "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -3,4 +3,5 @@\n packages = [\n   \"cargo\", # build\n   \"jq\",\n+  \"ripgrep\",\n ]\n"
+	if r.stdout != want {
+		t.Errorf("dry-run stdout =\n%s\nwant\n%s", r.stdout, want)
+	}
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
+		t.Errorf("devshell.toml = %q, want it untouched", got)
+	}
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
+
+	// The diff is exactly what the real add then does.
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "ripgrep", "cargo")
+	r.cliWant(t, 0)
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",\n  \"ripgrep\",\n]\n" {
+		t.Errorf("devshell.toml after add = %q", got)
+	}
+
+	// Nothing to change: an empty diff.
+	r = cliRun(t, "-C", dir, "add", "--dry-run", "ripgrep")
+	r.cliWant(t, 0)
+	if r.stdout != "" {
+		t.Errorf("dry-run of a no-op printed %q", r.stdout)
+	}
+}
+
+func TestCLIAddRefusesBadNames(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	for _, name := range []string{
+		"with space",
+		`quo"te`,
+		"${pkgs.hello}",
+		"a..b",
+		".hidden",
+		"trailing.",
+		`back\slash`,
+		"new\nline",
+		"",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := cliRun(t, "-C", dir, "add", "jq", name)
+			r.cliWant(t, 1)
+			r.cliOneLineError(t, "invalid package name")
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+				t.Errorf("devshell.toml = %q, want it byte-identical", got)
+			}
+			// --no-verify does not let it through either.
+			r = cliRun(t, "-C", dir, "add", "--no-verify", name)
+			r.cliWant(t, 1)
+			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+				t.Errorf("devshell.toml = %q after --no-verify, want it byte-identical", got)
+			}
+		})
+	}
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
+}
+
+func TestCLIInvalidTOML(t *testing.T) {
+	const bad = "[devshell]\npackages = [\"cargo\"\nname = 1\n"
+	dir := cliProject(t, bad)
+	path := filepath.Join(dir, "devshell.toml")
+	pos := regexp.MustCompile(`^devsh: ` + regexp.QuoteMeta(path) + `:\d+:\d+: \S`)
+	for _, args := range [][]string{
+		{"add", "cargo-edit"},
+		{"add", "--no-verify", "cargo-edit"},
+		{"add", "--dry-run", "cargo-edit"},
+		{"remove", "cargo"},
+		{"list"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := cliRun(t, append([]string{"-C", dir}, args...)...)
+			r.cliWant(t, 1)
+			r.cliOneLineError(t)
+			if !pos.MatchString(r.stderr) {
+				t.Errorf("stderr = %q, want %q", r.stderr, pos)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			if got := cliRead(t, path); got != bad {
+				t.Errorf("devshell.toml = %q, want it untouched", got)
+			}
+			cliNotExist(t, filepath.Join(dir, ".envrc"))
+		})
+	}
+}
+
+func TestCLINoDevshellTOML(t *testing.T) {
+	dir := cliProject(t, "")
+	r := cliRun(t, "-C", dir, "add", "--no-verify", "jq")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "devshell.toml", "devsh init")
+	cliNotExist(t, filepath.Join(dir, "devshell.toml"))
+}
+
+// TestCLIAddUnwritable makes the write fail for real: the project directory
+// cannot take the temporary file the atomic write needs (immutable as root,
+// read-only otherwise).
+func TestCLIAddUnwritable(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	if os.Geteuid() == 0 {
+		chattr, err := exec.LookPath("chattr")
+		if err != nil {
+			t.Skipf("running as root without chattr: cannot make the directory unwritable (%v)", err)
+		}
+		if out, err := exec.Command(chattr, "+i", dir).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i is not permitted here, so root cannot be kept from writing: %v: %s", err, out)
+		}
+		t.Cleanup(func() {
+			if out, err := exec.Command(chattr, "-i", dir).CombinedOutput(); err != nil {
+				t.Errorf("chattr -i %s: %v: %s", dir, err, out)
+			}
+		})
+	} else {
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	}
+	if f, err := os.CreateTemp(dir, "probe-"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Fatal("the directory is still writable")
+	}
+	before := cliDirEntries(t, dir)
+
+	r := cliRun(t, "-C", dir, "add", "jq")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "devshell.toml")
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+		t.Errorf("devshell.toml = %q, want the original", got)
+	}
+	if after := cliDirEntries(t, dir); !slices.Equal(before, after) {
+		t.Errorf("directory entries changed from %v to %v (a temp file left behind?)", before, after)
+	}
+}
+
+func TestCLIRemove(t *testing.T) {
+	const toml = "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",    # json\n  # search\n  \"ripgrep\",\n]\n"
+	cases := []struct {
+		name       string
+		args       []string
+		wantTOML   string
+		wantStdout string
+	}{
+		{"remove keeps the other comments", []string{"remove", "jq"},
+			"[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  # search\n  \"ripgrep\",\n]\n",
+			"- jq removed\n"},
+		{"rm alias, several names", []string{"rm", "cargo", "ripgrep"},
+			"[devshell]\n# tools\npackages = [\n  \"jq\",    # json\n  # search\n]\n",
+			"- cargo removed\n- ripgrep removed\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := cliProject(t, toml)
+			r := cliRun(t, append([]string{"-C", dir, "--no-direnv"}, c.args...)...)
+			r.cliWant(t, 0)
+			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != c.wantTOML {
+				t.Errorf("devshell.toml = %q, want %q", got, c.wantTOML)
+			}
+			if r.stdout != c.wantStdout {
+				t.Errorf("stdout = %q, want %q", r.stdout, c.wantStdout)
+			}
+		})
+	}
+}
+
+func TestCLIAddRemoveRoundTrip(t *testing.T) {
+	const toml = "# my shell\r\n[devshell]\r\npackages = [\r\n\t'cargo',\r\n\t'jq' # json\r\n]\r\n\r\n[[commands]]\r\nname = \"x\"\r\ncommand = \"echo [[ # \"\r\n"
+	dir := cliProject(t, toml)
+	cliRun(t, "-C", dir, "--no-direnv", "add", "ripgrep", "python3Packages.black").cliWant(t, 0)
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got == toml || !strings.Contains(got, "python3Packages.black") {
+		t.Fatalf("add did not change devshell.toml: %q", got)
+	}
+	cliRun(t, "-C", dir, "--no-direnv", "rm", "ripgrep", "python3Packages.black").cliWant(t, 0)
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
+		t.Errorf("add then remove = %q, want the original %q", got, toml)
+	}
+}
+
+func TestCLIRemoveNotPresent(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRun(t, "-C", dir, "remove", "cargo", "jq")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "jq is not in the packages list")
+	if r.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", r.stdout)
+	}
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
+		t.Errorf("devshell.toml = %q, want it byte-identical (cargo must stay too)", got)
+	}
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
+}
+
+func TestCLIRemoveDryRun(t *testing.T) {
+	const toml = "[devshell]\npackages = [\n  \"cargo\",\n  \"jq\", # json\n  \"ripgrep\",\n]\n"
+	dir := cliProject(t, toml)
+	r := cliRun(t, "-C", dir, "rm", "--dry-run", "jq")
+	r.cliWant(t, 0)
+	want := "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -1,6 +1,5 @@\n [devshell]\n packages = [\n   \"cargo\",\n-  \"jq\", # json\n   \"ripgrep\",\n ]\n"
+	if r.stdout != want {
+		t.Errorf("dry-run stdout =\n%s\nwant\n%s", r.stdout, want)
+	}
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
+		t.Errorf("devshell.toml = %q, want it untouched", got)
+	}
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
+
+	// A dry run of a refused removal fails like the real one.
+	r = cliRun(t, "-C", dir, "rm", "--dry-run", "fd")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "fd is not in the packages list")
+}

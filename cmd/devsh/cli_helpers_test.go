@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The command-line tests run run() in-process against a temporary flake
+// project whose nixpkgs is a copy of the fake nixpkgs in
+// nixsearch/testdata/fixture, with the real nix and the real direnv. Every
+// test isolates HOME and the XDG directories (direnv's allow list, nix's and
+// devsh's caches) and points nix at an empty flake registry so that it never
+// goes online.
+
+// cliFixtureDir holds the fixture flakes shared with package nixsearch.
+const cliFixtureDir = "../../nixsearch/testdata/fixture"
+
+// cliProjectFlake is the project's flake.nix: one nixpkgs input, a path
+// into the project, and no outputs (devsh only reads flake.lock).
+const cliProjectFlake = `{
+  inputs.nixpkgs.url = "path:./fakepkgs";
+  outputs = { self, nixpkgs }: { };
+}
+`
+
+// cliRequireTool fails the test when name is not on PATH: the tests run the
+// real tools, and .ci/run installs them.
+func cliRequireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not on PATH (.ci/run installs it): %v", name, err)
+	}
+	return p
+}
+
+// cliEnv isolates the test from the user's home, caches, direnv state and
+// flake registry, and clears devsh's own variables.
+func cliEnv(t *testing.T) {
+	t.Helper()
+	cliRequireTool(t, "nix")
+	cliRequireTool(t, "direnv")
+	cliRequireTool(t, "git")
+	base := t.TempDir()
+	for k, sub := range map[string]string{
+		"HOME":            "home",
+		"XDG_CACHE_HOME":  "cache",
+		"XDG_DATA_HOME":   "data",
+		"XDG_CONFIG_HOME": "config",
+	} {
+		dir := filepath.Join(base, sub)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(k, dir)
+	}
+	t.Setenv("DIRENV_CONFIG", filepath.Join(base, "config", "direnv"))
+	registry := filepath.Join(base, "registry.json")
+	if err := os.WriteFile(registry, []byte(`{"flakes":[],"version":2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NIX_CONFIG", "flake-registry = "+registry)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	for _, k := range []string{
+		"DEVSH_NIXPKGS", "DEVSH_CACHE_DIR", "NO_COLOR",
+		"DIRENV_DIR", "DIRENV_FILE", "DIRENV_DIFF", "DIRENV_WATCHES", "DIRENV_LOG_FORMAT",
+	} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+// cliCacheDir is devsh's default index cache under the isolated
+// XDG_CACHE_HOME.
+func cliCacheDir() string { return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "devsh") }
+
+// cliProject isolates the environment (cliEnv) and creates a flake project
+// in a temp dir: ./fakepkgs (the fixture nixpkgs), flake.nix, devshell.toml
+// with toml (none when toml is ""), staged in git and locked with
+// `nix flake lock`. It returns the project directory.
+func cliProject(t *testing.T, toml string) string {
+	t.Helper()
+	cliEnv(t)
+	dir := filepath.Join(t.TempDir(), "proj")
+	if err := os.CopyFS(filepath.Join(dir, "fakepkgs"), os.DirFS(filepath.Join(cliFixtureDir, "nixpkgs"))); err != nil {
+		t.Fatalf("copy fixture nixpkgs: %v", err)
+	}
+	cliWrite(t, filepath.Join(dir, "flake.nix"), cliProjectFlake)
+	if toml != "" {
+		cliWrite(t, filepath.Join(dir, "devshell.toml"), toml)
+	}
+	cliExec(t, dir, "git", "init", "-q")
+	cliExec(t, dir, "git", "add", "-A")
+	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "lock")
+	if _, err := os.Stat(filepath.Join(dir, "flake.lock")); err != nil {
+		t.Fatalf("nix flake lock wrote no flake.lock: %v", err)
+	}
+	return dir
+}
+
+// cliExec runs a setup command in dir and fails the test if it fails.
+func cliExec(t *testing.T, dir string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+func cliWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cliRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// cliNotExist fails unless path does not exist.
+func cliNotExist(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("%s exists (or cannot be checked: %v), want no such file", path, err)
+	}
+}
+
+// cliBuffer is a bytes.Buffer safe to read while run writes to it from
+// another goroutine.
+type cliBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *cliBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *cliBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// cliResult is one in-process run of devsh.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// cliRun runs devsh in-process with args, no terminal, os.Getenv.
+func cliRun(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	return cliRunIO(t, context.Background(), &IOStreams{}, args...)
+}
+
+// cliRunIO runs devsh with ctx and the terminal flags of ios; its streams
+// are replaced with buffers.
+func cliRunIO(t *testing.T, ctx context.Context, ios *IOStreams, args ...string) cliResult {
+	t.Helper()
+	var out, errOut cliBuffer
+	ios.In = strings.NewReader("")
+	ios.Out = &out
+	ios.ErrOut = &errOut
+	code := run(ctx, args, ios, os.Getenv)
+	r := cliResult{code: code, stdout: out.String(), stderr: errOut.String()}
+	t.Logf("devsh %s -> exit %d\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	return r
+}
+
+// cliWant fails the test unless r exited with code.
+func (r cliResult) cliWant(t *testing.T, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+// cliOneLineError fails unless stderr is exactly one "devsh: ..." line
+// containing every one of wants.
+func (r cliResult) cliOneLineError(t *testing.T, wants ...string) {
+	t.Helper()
+	if !strings.HasPrefix(r.stderr, "devsh: ") || strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") {
+		t.Errorf("stderr = %q, want one line starting with \"devsh: \"", r.stderr)
+	}
+	for _, w := range wants {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr = %q, want it to contain %q", r.stderr, w)
+		}
+	}
+}
+
+// cliPathOnly replaces PATH with a fresh directory holding symlinks to the
+// named programs (as found on the current PATH), so that every other
+// program, nix or direnv say, is missing for the rest of the test.
+func cliPathOnly(t *testing.T, tools ...string) {
+	t.Helper()
+	bin := t.TempDir()
+	for _, name := range tools {
+		target := cliRequireTool(t, name)
+		if err := os.Symlink(target, filepath.Join(bin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+}
+
+// cliDirEntries lists the names in dir.
+func cliDirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// cliSearchItem decodes one element of `devsh search --json`.
+type cliSearchItem struct {
+	Attr        string `json:"attr"`
+	Pname       string `json:"pname"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	Installed   bool   `json:"installed"`
+}
+
+// cliDecodeSearch decodes `devsh search --json` output, checking that every
+// element has exactly the documented keys.
+func cliDecodeSearch(t *testing.T, stdout string) []cliSearchItem {
+	t.Helper()
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatalf("search --json output is not a JSON array of objects: %v\n%s", err, stdout)
+	}
+	want := []string{"attr", "description", "installed", "pname", "version"}
+	for i, obj := range raw {
+		keys := slices.Sorted(maps.Keys(obj))
+		if !slices.Equal(keys, want) {
+			t.Errorf("search --json element %d has keys %v, want %v", i, keys, want)
+		}
+	}
+	var items []cliSearchItem
+	if err := json.Unmarshal([]byte(stdout), &items); err != nil {
+		t.Fatalf("search --json: %v", err)
+	}
+	return items
+}
+
+// cliLiveProcesses returns the pids of running (not zombie) processes whose
+// command line contains marker.
+func cliLiveProcesses(t *testing.T, marker string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatalf("read /proc: %v", err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
+			continue // gone meanwhile, or not ours
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The state follows the parenthesised command name: "pid (comm) S ...".
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// cliAwaitNoProcess fails unless no live process carries marker. SIGKILL
+// reaches a process group asynchronously, so it polls (bounded, to fail
+// rather than hang); it measures nothing.
+func cliAwaitNoProcess(t *testing.T, marker string) {
+	t.Helper()
+	const attempts = 500 // × 10 ms: far beyond the time a killed process takes to exit
+	var pids []int
+	for range attempts {
+		if pids = cliLiveProcesses(t, marker); len(pids) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("processes with %q in their command line still running: %v", marker, pids)
+}
