@@ -92,25 +92,29 @@ type progress struct {
 	label string
 	start time.Time
 	last  time.Time
+	// started is set once the first progress line was printed.
+	started bool
 }
 
 // progressEvery throttles terminal updates to a rate the eye can follow.
 const progressEvery = 100 * time.Millisecond
 
 func newProgress(w io.Writer, tty bool, label string) *progress {
-	p := &progress{w: w, tty: tty, label: label, start: time.Now()}
-	if !tty {
-		fmt.Fprintf(w, "indexing %s with nix search (once per nixpkgs; may take a minute)\n", label)
-	}
-	return p
+	return &progress{w: w, tty: tty, label: label, start: time.Now()}
 }
 
+// update reports n evaluated attributes. Without a terminal it prints one
+// line when nix has started (nothing at all when nix could not run).
 func (p *progress) update(n int) {
-	if !p.tty {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.tty {
+		if !p.started {
+			p.started = true
+			fmt.Fprintf(p.w, "indexing %s with nix search (once per nixpkgs; may take a minute)\n", p.label)
+		}
+		return
+	}
 	if now := time.Now(); now.Sub(p.last) >= progressEvery {
 		p.last = now
 		fmt.Fprintf(p.w, "\r\033[Kindexing %s: %d attributes evaluated, %s", p.label, n, now.Sub(p.start).Round(time.Second))
