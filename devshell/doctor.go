@@ -1,0 +1,527 @@
+package devshell
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// This file holds the checks of `devsh doctor`: is everything the workflow
+// needs in place — nix with flakes, direnv with its shell hook, an approved
+// .envrc watching every file the shell is built from, and those files
+// tracked by git so that the flake can see them.
+
+// CheckState is the outcome of one check.
+type CheckState int
+
+// The outcomes: OK, a warning (worth knowing, nothing is broken), a failure.
+const (
+	CheckOK CheckState = iota
+	CheckWarn
+	CheckFail
+)
+
+// Mark is the state's symbol: ✓, ! or ✗.
+func (s CheckState) Mark() string {
+	switch s {
+	case CheckOK:
+		return "✓"
+	case CheckWarn:
+		return "!"
+	default:
+		return "✗"
+	}
+}
+
+// Check is one line of `devsh doctor`.
+type Check struct {
+	Name   string // what was checked, e.g. "direnv hook"
+	State  CheckState
+	Detail string // what was found
+	Fix    string // what to do about it; "" when nothing
+}
+
+// String renders the check as one line: "✓ nix: 2.8.0" or
+// "✗ .envrc: not allowed; fix: direnv allow".
+func (c Check) String() string {
+	s := c.State.Mark() + " " + c.Name + ": " + c.Detail
+	if c.Fix != "" {
+		s += "; fix: " + c.Fix
+	}
+	return s
+}
+
+// doctorNixFeatures are the experimental features a flake workflow needs on
+// nix releases where they are not yet on by default.
+const doctorNixFeatures = "nix-command flakes"
+
+// doctorFlakeProbe is a nix expression that is true exactly when the flakes
+// feature is on: builtins.getFlake exists only then.
+const doctorFlakeProbe = "builtins ? getFlake"
+
+// doctorNixVersionArgs builds the argv printing nix's version.
+func doctorNixVersionArgs() []string { return []string{"nix", "--version"} }
+
+// doctorFlakeProbeArgs builds the argv evaluating doctorFlakeProbe, with
+// the feature flags devsh passes itself when withFlags is set, else with the
+// user's own configuration only.
+func doctorFlakeProbeArgs(withFlags bool) []string {
+	args := []string{"nix"}
+	if withFlags {
+		args = append(args, "--extra-experimental-features", doctorNixFeatures)
+	}
+	return append(args, "eval", "--expr", doctorFlakeProbe)
+}
+
+// doctorRun is the outcome of one program run, for the pure check functions.
+type doctorRun struct {
+	stdout, stderr []byte
+	err            error
+}
+
+func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
+	stdout, stderr, err := runnerOrDefault(r).Run(ctx, Command{Args: args, Env: []string{"LC_ALL=C"}})
+	return doctorRun{stdout, stderr, err}
+}
+
+// DoctorNix checks that nix is installed and that flakes work: for devsh
+// (which passes the feature flags itself) and for the user's own `nix
+// develop` and direnv's `use flake`, which run nix without them.
+func DoctorNix(ctx context.Context, r Runner) []Check {
+	version := doctorExec(ctx, r, doctorNixVersionArgs())
+	nix := doctorNixCheck(version)
+	if nix.State == CheckFail {
+		return []Check{nix, {Name: "flakes", State: CheckFail, Detail: "cannot check without nix", Fix: "install nix first"}}
+	}
+	withFlags := doctorExec(ctx, r, doctorFlakeProbeArgs(true))
+	plain := doctorExec(ctx, r, doctorFlakeProbeArgs(false))
+	return []Check{nix, doctorFlakesCheck(withFlags, plain)}
+}
+
+// doctorNixCheck reads `nix --version` ("nix (Nix) 2.8.0").
+func doctorNixCheck(run doctorRun) Check {
+	c := Check{Name: "nix"}
+	if errors.Is(run.err, exec.ErrNotFound) {
+		c.State, c.Detail, c.Fix = CheckFail, "not found", "install nix (https://nixos.org/download), then open a new shell"
+		return c
+	}
+	if run.err != nil {
+		c.State, c.Detail, c.Fix = CheckFail, "nix --version failed: "+doctorTail(run), "repair the nix installation"
+		return c
+	}
+	fields := strings.Fields(string(run.stdout))
+	if len(fields) == 0 {
+		c.State, c.Detail, c.Fix = CheckFail, "nix --version printed nothing", "repair the nix installation"
+		return c
+	}
+	c.Detail = fields[len(fields)-1]
+	return c
+}
+
+// doctorFlakesCheck reads the flake probe run with devsh's flags and without.
+func doctorFlakesCheck(withFlags, plain doctorRun) Check {
+	c := Check{Name: "flakes"}
+	if withFlags.err != nil || strings.TrimSpace(string(withFlags.stdout)) != "true" {
+		c.State = CheckFail
+		c.Detail = "this nix cannot evaluate flakes: " + doctorTail(withFlags)
+		c.Fix = "install nix 2.4 or later"
+		return c
+	}
+	out := strings.TrimSpace(string(plain.stdout))
+	if plain.err == nil && out == "true" {
+		c.Detail = "enabled in your nix configuration"
+		return c
+	}
+	missing := "flakes"
+	if plain.err != nil {
+		missing = "nix-command and flakes"
+	}
+	c.State = CheckFail
+	c.Detail = "devsh passes the flags itself, but " + missing +
+		" are off in your nix configuration, so your own nix develop and direnv's use flake fail"
+	c.Fix = `add "experimental-features = ` + doctorNixFeatures + `" to ~/.config/nix/nix.conf`
+	return c
+}
+
+// doctorTail is the last stderr line of a failed run, or its error.
+func doctorTail(run doctorRun) string {
+	if t := runnerStderrTail(run.stderr); t != "" {
+		return t
+	}
+	if run.err != nil {
+		return run.err.Error()
+	}
+	return strings.TrimSpace(string(run.stdout))
+}
+
+// DoctorDirenv checks direnv: installed, its version, and whether the
+// user's shell runs its hook (see DirenvHookCheck).
+func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, readFile func(string) ([]byte, error)) []Check {
+	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Args: d.VersionArgs()})
+	c := Check{Name: "direnv"}
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		c.State, c.Detail, c.Fix = CheckFail, "not found", "install direnv (https://direnv.net), then hook it into your shell"
+		return []Check{c}
+	case err != nil:
+		c.State, c.Detail, c.Fix = CheckFail, "direnv version failed: "+doctorTail(doctorRun{stdout, stderr, err}), "repair the direnv installation"
+		return []Check{c}
+	}
+	c.Detail = strings.TrimSpace(string(stdout))
+	return []Check{c, DirenvHookCheck(getenv, readFile)}
+}
+
+// doctorShellRC lists, for a shell, the start-up files its direnv hook is
+// usually put in: the user's, then the system-wide ones (which NixOS,
+// nix-darwin and home-manager setups write).
+func doctorShellRC(shell string, getenv func(string) string) (rcs []string, hookLine string) {
+	home := getenv("HOME")
+	switch shell {
+	case "bash":
+		return []string{
+			filepath.Join(home, ".bashrc"), filepath.Join(home, ".bash_profile"), filepath.Join(home, ".profile"),
+			"/etc/bash.bashrc", "/etc/bashrc",
+		}, `eval "$(direnv hook bash)"`
+	case "zsh":
+		zdot := getenv("ZDOTDIR")
+		if zdot == "" {
+			zdot = home
+		}
+		return []string{
+			filepath.Join(zdot, ".zshrc"), filepath.Join(zdot, ".zprofile"),
+			"/etc/zshrc", "/etc/zsh/zshrc",
+		}, `eval "$(direnv hook zsh)"`
+	case "fish":
+		config := getenv("XDG_CONFIG_HOME")
+		if config == "" {
+			config = filepath.Join(home, ".config")
+		}
+		return []string{
+			filepath.Join(config, "fish", "config.fish"), "/etc/fish/config.fish",
+		}, "direnv hook fish | source"
+	}
+	return nil, ""
+}
+
+// doctorHookMarker is what every direnv hook line contains, also when
+// direnv is named by its store path (home-manager writes
+// `eval "$(/nix/store/…-direnv/bin/direnv hook bash)"`).
+const doctorHookMarker = "direnv hook"
+
+// DirenvHookCheck tells whether the user's shell runs direnv's hook: it is
+// active in this shell when direnv has loaded an environment into it
+// (DIRENV_DIR is set), else it is set up when a start-up file of $SHELL
+// runs `direnv hook`. Paths under $HOME are shown with "~".
+func DirenvHookCheck(getenv func(string) string, readFile func(string) ([]byte, error)) Check {
+	c := Check{Name: "direnv hook"}
+	if dir := getenv("DIRENV_DIR"); dir != "" {
+		c.Detail = "active in this shell (loaded " + strings.TrimPrefix(dir, "-") + ")"
+		return c
+	}
+	shell := filepath.Base(getenv("SHELL"))
+	rcs, hookLine := doctorShellRC(shell, getenv)
+	if rcs == nil {
+		c.State = CheckFail
+		c.Detail = "cannot tell for shell " + doctorQuoteShell(shell)
+		c.Fix = "hook direnv into your shell: https://direnv.net/docs/hook.html"
+		return c
+	}
+	for _, rc := range rcs {
+		data, err := readFile(rc)
+		if err == nil && bytes.Contains(data, []byte(doctorHookMarker)) {
+			c.Detail = "set up in " + doctorTilde(rc, getenv("HOME"))
+			return c
+		}
+	}
+	c.State = CheckFail
+	c.Detail = "no direnv hook in the " + shell + " start-up files, so .envrc files are never loaded"
+	c.Fix = "add '" + hookLine + "' to " + doctorTilde(rcs[0], getenv("HOME")) + ", then open a new shell"
+	return c
+}
+
+func doctorQuoteShell(shell string) string {
+	if shell == "" || shell == "." || shell == "/" {
+		return "(SHELL is not set)"
+	}
+	return shell
+}
+
+// doctorTilde shows path with $HOME as "~".
+func doctorTilde(path, home string) string {
+	if home == "" || home == "/" {
+		return path
+	}
+	if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("~", rel)
+	}
+	return path
+}
+
+// DoctorOptions configure Project.Doctor.
+type DoctorOptions struct {
+	// Runner runs git; nil means ExecRunner.
+	Runner Runner
+	// Direnv reads the .envrc's approval; a missing direnv skips that check.
+	Direnv Direnv
+}
+
+// Doctor checks the project: the flake and its devshell.toml, the .envrc
+// (present, approved by direnv, watching every file the shell is built from,
+// each of which exists), and git tracking of those files.
+func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
+	var checks []Check
+	checks = append(checks, p.doctorFlake())
+	toml, tomlOK := p.doctorTOML()
+	checks = append(checks, toml)
+	envrc, envrcData, envrcOK := p.doctorEnvrc(ctx, o.Direnv)
+	checks = append(checks, envrc)
+	if tomlOK {
+		checks = append(checks, p.doctorWatches(envrcData, envrcOK))
+		checks = append(checks, p.doctorGit(ctx, o.Runner))
+	}
+	return checks
+}
+
+// doctorFlake checks that the project is a flake that imports devshell.toml.
+func (p *Project) doctorFlake() Check {
+	c := Check{Name: "flake", Detail: filepath.Join(p.Root, ScaffoldFlakeName)}
+	if !p.IsFlake {
+		c.State = CheckFail
+		c.Detail = "no flake.nix in " + p.Root + " or above (up to the git root)"
+		c.Fix = "devsh init"
+		return c
+	}
+	data, err := os.ReadFile(filepath.Join(p.Root, ScaffoldFlakeName))
+	if err != nil {
+		c.State, c.Detail, c.Fix = CheckFail, fmt.Sprintf("cannot read flake.nix: %v", err), "check its permissions"
+		return c
+	}
+	name := filepath.Base(p.TOMLPath)
+	if !bytes.Contains(data, []byte(name)) {
+		c.State = CheckWarn
+		c.Detail = "flake.nix does not mention " + name
+		c.Fix = "make its dev shell pkgs.devshell.mkShell { imports = [ (pkgs.devshell.importTOML ./" + name + ") ]; }"
+	}
+	return c
+}
+
+// doctorTOML checks that the devshell TOML exists and parses; ok is false
+// when the checks that read it cannot run.
+func (p *Project) doctorTOML() (Check, bool) {
+	c := Check{Name: filepath.Base(p.TOMLPath)}
+	pkgs, cmds, err := p.Packages()
+	switch {
+	case errors.Is(err, ErrNoManifest):
+		c.State, c.Detail, c.Fix = CheckFail, "missing ("+p.TOMLPath+")", "devsh init"
+		return c, false
+	case err != nil:
+		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "correct the TOML at that position"
+		return c, false
+	}
+	c.Detail = doctorCount(len(pkgs), "package")
+	if len(cmds) > 0 {
+		c.Detail += fmt.Sprintf(", %d more from [[commands]]", len(cmds))
+	}
+	return c, true
+}
+
+// doctorCount is "1 package", "2 packages".
+func doctorCount(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// doctorEnvrc checks that the project has an .envrc direnv has approved. It
+// returns the .envrc's content, and ok when there is one.
+func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, bool) {
+	c := Check{Name: ".envrc"}
+	data, err := os.ReadFile(p.EnvrcPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		c.State, c.Detail, c.Fix = CheckFail, "missing ("+p.EnvrcPath+")", "devsh sync (writes watch_file devshell.toml and use flake)"
+		return c, nil, false
+	}
+	if err != nil {
+		c.State, c.Detail, c.Fix = CheckFail, fmt.Sprintf("cannot read: %v", err), "check its permissions"
+		return c, nil, false
+	}
+	found, approval, err := d.Status(ctx, p.Root)
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		c.State, c.Detail = CheckWarn, "approval not checked: direnv not found"
+		return c, data, true
+	case err != nil:
+		c.State, c.Detail, c.Fix = CheckFail, "direnv status failed: "+err.Error(), "run direnv status in the project"
+		return c, data, true
+	case !direnvSameFile(found, p.EnvrcPath):
+		c.State = CheckFail
+		c.Detail = "direnv loads " + found + " here, not " + p.EnvrcPath
+		c.Fix = "move the .envrc to the project root"
+		if found == "" {
+			c.Detail = "direnv finds no RC file in " + p.Root
+			c.Fix = "check direnv's configuration (whitelist, load_dotenv)"
+		}
+		return c, data, true
+	}
+	quoted := shellQuote(p.EnvrcPath)
+	switch approval {
+	case Allowed:
+		c.Detail = "allowed by direnv"
+	case Denied:
+		c.State, c.Detail, c.Fix = CheckFail, "denied by direnv", "review it, then run: direnv allow "+quoted
+	default:
+		c.State, c.Detail, c.Fix = CheckFail, "not allowed by direnv (new or changed since approved)", "review it, then run: direnv allow "+quoted
+	}
+	return c, data, true
+}
+
+// doctorWatches checks that every file the shell is built from exists and
+// that the .envrc watches each before `use flake`.
+func (p *Project) doctorWatches(envrc []byte, haveEnvrc bool) Check {
+	c := Check{Name: "watches"}
+	files, err := WatchFiles(p.TOMLPath, filepath.Dir(p.EnvrcPath))
+	if err != nil {
+		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "correct the imports of "+filepath.Base(p.TOMLPath)
+		return c
+	}
+	var absent []string
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(p.EnvrcPath), filepath.FromSlash(f))); err != nil {
+			absent = append(absent, f)
+		}
+	}
+	if len(absent) > 0 {
+		c.State = CheckFail
+		c.Detail = "imported but missing: " + strings.Join(absent, " ")
+		c.Fix = "create them or remove them from imports"
+		return c
+	}
+	if !haveEnvrc {
+		c.State, c.Detail, c.Fix = CheckFail, "no .envrc to watch "+strings.Join(files, " "), "devsh sync"
+		return c
+	}
+	_, missing, err := SyncEnvrc(envrc, files)
+	if err != nil {
+		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "add watch_file "+strings.Join(files, " ")+" before 'use flake' by hand"
+		return c
+	}
+	if len(missing) > 0 {
+		c.State = CheckFail
+		c.Detail = "the .envrc does not watch " + strings.Join(missing, " ") + " before 'use flake', so direnv misses its changes"
+		c.Fix = "devsh sync"
+		return c
+	}
+	c.Detail = "the .envrc watches " + strings.Join(files, " ")
+	return c
+}
+
+// doctorGit checks that git tracks the files the flake is built from.
+func (p *Project) doctorGit(ctx context.Context, r Runner) Check {
+	c := Check{Name: "git"}
+	if !p.IsFlake {
+		c.State, c.Detail = CheckWarn, "not checked: no flake"
+		return c
+	}
+	root, err := GitWorkTree(ctx, r, p.Root)
+	if errors.Is(err, exec.ErrNotFound) {
+		c.State, c.Detail, c.Fix = CheckWarn, "not checked: git not found", "install git"
+		return c
+	}
+	if err != nil {
+		c.State, c.Detail = CheckFail, err.Error()
+		return c
+	}
+	if root == "" {
+		c.Detail = "not a git repository, so the flake sees every file"
+		return c
+	}
+	untracked, err := p.UntrackedFiles(ctx, r)
+	if err != nil {
+		c.State, c.Detail = CheckFail, err.Error()
+		return c
+	}
+	if len(untracked) > 0 {
+		var names []string
+		for _, f := range untracked {
+			names = append(names, p.doctorRel(f))
+		}
+		c.State = CheckFail
+		c.Detail = "not tracked, so the flake cannot see " + strings.Join(names, " ")
+		c.Fix = GitAddCommand(untracked)
+		return c
+	}
+	c.Detail = "flake.nix, " + filepath.Base(p.TOMLPath) + " and its imports are tracked"
+	return c
+}
+
+// doctorRel shows path relative to the project root when it is below it.
+func (p *Project) doctorRel(path string) string {
+	if rel, err := filepath.Rel(p.Root, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}
+
+// UntrackedFiles returns the files the flake is built from — flake.nix, the
+// devshell TOML and the local files it imports, those that exist — that git
+// does not track, as absolute paths. A flake in a git work tree sees only
+// tracked files (intent-to-add is enough). It returns nil when the project is
+// no flake or not in a git work tree, or git is not installed.
+func (p *Project) UntrackedFiles(ctx context.Context, r Runner) ([]string, error) {
+	if !p.IsFlake {
+		return nil, nil
+	}
+	root, err := GitWorkTree(ctx, r, p.Root)
+	if errors.Is(err, exec.ErrNotFound) || (err == nil && root == "") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join(p.Root, ScaffoldFlakeName)}
+	if rel, err := WatchFiles(p.TOMLPath, p.Root); err == nil {
+		for _, f := range rel {
+			files = append(files, filepath.Join(p.Root, filepath.FromSlash(f)))
+		}
+	} else {
+		files = append(files, p.TOMLPath) // unreadable imports: still check the file itself
+	}
+	var untracked []string
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			continue // missing files are reported by the watches check
+		}
+		tracked, err := GitTracked(ctx, r, f)
+		if err != nil {
+			return nil, err
+		}
+		if !tracked {
+			untracked = append(untracked, f)
+		}
+	}
+	return untracked, nil
+}
+
+// GitAddCommand is the command that makes git track paths for the flake:
+// `git add --intent-to-add` with each path relative to the working directory
+// when below it, shell-quoted.
+func GitAddCommand(paths []string) string {
+	var b strings.Builder
+	b.WriteString("git add --intent-to-add")
+	for _, p := range paths {
+		b.WriteByte(' ')
+		rel := relOrAbs(p)
+		if strings.HasPrefix(rel, "-") {
+			rel = "./" + rel
+		}
+		b.WriteString(shellQuote(rel))
+	}
+	return b.String()
+}
