@@ -11,5 +11,7 @@ func commands(g *GlobalOptions) []*cobra.Command {
 		newSearchCmd(g),
 		newIndexCmd(g),
 		newSyncCmd(g),
+		newInitCmd(g),
+		newDoctorCmd(g),
 	}
 }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// doctorLines splits doctor's stdout into its check lines by name ("nix",
+// ".envrc", …).
+func doctorLines(t *testing.T, stdout string) map[string]string {
+	t.Helper()
+	lines := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		mark, rest, ok := strings.Cut(l, " ")
+		name, _, ok2 := strings.Cut(rest, ": ")
+		if !ok || !ok2 || (mark != "✓" && mark != "!" && mark != "✗") {
+			t.Fatalf("doctor line %q is not \"<mark> <name>: <detail>\"", l)
+		}
+		lines[name] = l
+	}
+	want := []string{"nix", "flakes", "direnv", "direnv hook", "flake", "devshell.toml", ".envrc", "watches", "git", "index"}
+	if len(lines) != len(want) {
+		t.Errorf("doctor printed %d checks, want %d: %q", len(lines), len(want), stdout)
+	}
+	for _, n := range want {
+		if _, ok := lines[n]; !ok {
+			t.Errorf("doctor printed no %q check", n)
+		}
+	}
+	return lines
+}
+
+// doctorOnlyFailure checks that the named check failed with every one of
+// wants in its line, and that every other check passed.
+func doctorOnlyFailure(t *testing.T, r icResult, name string, wants ...string) {
+	t.Helper()
+	r.want(t, exitError)
+	lines := doctorLines(t, r.stdout)
+	for n, l := range lines {
+		if n == name {
+			if !strings.HasPrefix(l, "✗ ") {
+				t.Errorf("%q: want ✗", l)
+			}
+			for _, w := range wants {
+				if !strings.Contains(l, w) {
+					t.Errorf("%q lacks %q", l, w)
+				}
+			}
+		} else if !strings.HasPrefix(l, "✓ ") {
+			t.Errorf("%q: want ✓ (only %s should fail)", l, name)
+		}
+	}
+	if r.stderr != "1 of 10 checks failed\n" {
+		t.Errorf("stderr = %q, want the count of failed checks", r.stderr)
+	}
+}
+
+// TestDoctor starts from a project where every check passes, then breaks
+// one thing at a time: devshell.toml untracked by git, a watch missing from
+// the .envrc, an .envrc direnv has not approved; and removes the index.
+func TestDoctor(t *testing.T) {
+	home := icEnv(t, true)
+	// This shell's start-up file runs direnv's hook, as a set-up user's does.
+	icWrite(t, filepath.Join(home, ".bashrc"), "eval \"$(direnv hook bash)\"\n")
+	envrc := "watch_file devshell.toml\nuse flake\n"
+	dir := icProject(t, map[string]string{
+		"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n",
+		".envrc":        envrc,
+	})
+	icExec(t, dir, "direnv", "allow", ".")
+	icRun(t, "-C", dir, "index").want(t, exitOK)
+
+	r := icRun(t, "-C", dir, "doctor")
+	r.want(t, exitOK)
+	lines := doctorLines(t, r.stdout)
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "✓ ") {
+			t.Errorf("%q: want ✓ in a healthy project", l)
+		}
+	}
+	for name, want := range map[string]string{
+		"flakes":      "✓ flakes: enabled in your nix configuration",
+		"direnv hook": "✓ direnv hook: set up in ~/.bashrc",
+		".envrc":      "✓ .envrc: allowed by direnv",
+		"watches":     "✓ watches: the .envrc watches devshell.toml",
+		"git":         "✓ git: flake.nix, devshell.toml and its imports are tracked",
+	} {
+		if lines[name] != want {
+			t.Errorf("%s line = %q, want %q", name, lines[name], want)
+		}
+	}
+	if !strings.HasPrefix(lines["index"], "✓ index: ") || !strings.Contains(lines["index"], "packages for nixpkgs ") {
+		t.Errorf("index line = %q", lines["index"])
+	}
+
+	t.Run("untracked devshell.toml", func(t *testing.T) {
+		icExec(t, dir, "git", "rm", "-q", "--cached", "devshell.toml")
+		defer icExec(t, dir, "git", "add", "devshell.toml")
+		r := icRun(t, "-C", dir, "doctor")
+		doctorOnlyFailure(t, r, "git", "cannot see devshell.toml", "fix: git add --intent-to-add "+filepath.Join(dir, "devshell.toml"))
+	})
+
+	t.Run("missing watch", func(t *testing.T) {
+		// The .envrc approved as it is, so only the watch is missing.
+		icWrite(t, filepath.Join(dir, ".envrc"), "use flake\n")
+		icExec(t, dir, "direnv", "allow", ".")
+		defer func() {
+			icWrite(t, filepath.Join(dir, ".envrc"), envrc)
+			icExec(t, dir, "direnv", "allow", ".")
+		}()
+		r := icRun(t, "-C", dir, "doctor")
+		doctorOnlyFailure(t, r, "watches", "does not watch devshell.toml before 'use flake'", "fix: devsh sync")
+	})
+
+	t.Run("unapproved .envrc", func(t *testing.T) {
+		// Approval is per content: an edit revokes it.
+		icWrite(t, filepath.Join(dir, ".envrc"), "# edited\n"+envrc)
+		defer func() {
+			icWrite(t, filepath.Join(dir, ".envrc"), envrc)
+			icExec(t, dir, "direnv", "allow", ".")
+		}()
+		r := icRun(t, "-C", dir, "doctor")
+		doctorOnlyFailure(t, r, ".envrc", "not allowed by direnv", "fix: review it, then run: direnv allow "+filepath.Join(dir, ".envrc"))
+	})
+
+	t.Run("no index", func(t *testing.T) {
+		// A missing index is a warning: search builds it on first use.
+		r := icRun(t, "-C", dir, "--cache-dir", t.TempDir(), "doctor")
+		r.want(t, exitOK)
+		l := doctorLines(t, r.stdout)["index"]
+		if !strings.HasPrefix(l, "! index: not built yet for nixpkgs ") || !strings.HasSuffix(l, "fix: devsh index (one nix evaluation, 30–90 s on real nixpkgs)") {
+			t.Errorf("index line = %q", l)
+		}
+	})
+
+	t.Run("no hook, flakes off", func(t *testing.T) {
+		if err := os.Remove(filepath.Join(home, ".bashrc")); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("NIX_CONFIG", "")
+		r := icRun(t, "-C", dir, "doctor")
+		r.want(t, exitError)
+		lines := doctorLines(t, r.stdout)
+		if l := lines["flakes"]; !strings.HasPrefix(l, "✗ flakes: devsh passes the flags itself, but nix-command and flakes are off") {
+			t.Errorf("flakes line = %q", l)
+		}
+		// /etc start-up files are the machine's: only check when they have
+		// no hook either.
+		if l := lines["direnv hook"]; strings.HasPrefix(l, "✗ ") && !strings.Contains(l, `fix: add 'eval "$(direnv hook bash)"' to ~/.bashrc`) {
+			t.Errorf("direnv hook line = %q", l)
+		}
+	})
+}
+
+// TestDoctorFreshInit: right after init (nothing locked or approved yet)
+// doctor says what is left: approve the .envrc, lock the flake.
+func TestDoctorFreshInit(t *testing.T) {
+	icEnv(t, true)
+	dir := t.TempDir()
+	icExec(t, dir, "git", "init", "-q")
+	icRun(t, "-C", dir, "init").want(t, exitOK)
+	r := icRun(t, "-C", dir, "doctor")
+	r.want(t, exitError)
+	lines := doctorLines(t, r.stdout)
+	if l := lines[".envrc"]; !strings.HasPrefix(l, "✗ .envrc: not allowed by direnv") {
+		t.Errorf(".envrc line = %q", l)
+	}
+	if l := lines["index"]; !strings.HasPrefix(l, "! index: no flake.lock yet") {
+		t.Errorf("index line = %q", l)
+	}
+	for _, n := range []string{"flake", "devshell.toml", "watches", "git"} {
+		if !strings.HasPrefix(lines[n], "✓ ") {
+			t.Errorf("%q: want ✓ after init", lines[n])
+		}
+	}
+}
