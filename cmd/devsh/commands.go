@@ -13,5 +13,6 @@ func commands(g *GlobalOptions) []*cobra.Command {
 		newSyncCmd(g),
 		newInitCmd(g),
 		newDoctorCmd(g),
+		newCompletionCmd(g),
 	}
 }

@@ -34,7 +34,7 @@ the project's nixpkgs first: the cached index when it has them, else one nix eva
 			o.Names = args
 			return runEdit(cmd.Context(), o)
 		},
-		ValidArgsFunction: cobra.NoFileCompletions,
+		ValidArgsFunction: completeAdd(g),
 	}
 	cmd.Flags().BoolVar(&o.NoVerify, "no-verify", false, "do not check that the packages exist in nixpkgs")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the change as a diff and write nothing")
@@ -52,7 +52,7 @@ func newRemoveCmd(g *GlobalOptions) *cobra.Command {
 			o.Names = args
 			return runEdit(cmd.Context(), o)
 		},
-		ValidArgsFunction: cobra.NoFileCompletions,
+		ValidArgsFunction: completeRemove(g),
 	}
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the change as a diff and write nothing")
 	return cmd
@@ -99,6 +99,7 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	for _, r := range res.Results {
 		fmt.Fprintln(ios.Out, resultLine(r))
 	}
+	warnUntracked(ctx, o.G, proj)
 	if o.G.NoDirenv {
 		return nil
 	}

@@ -26,6 +26,7 @@ was allowed before, and reload direnv.`,
 			if err != nil {
 				return err
 			}
+			warnUntracked(cmd.Context(), o.G, proj)
 			return syncProject(cmd.Context(), o.G, proj, true)
 		},
 	}

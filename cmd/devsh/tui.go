@@ -32,8 +32,9 @@ func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
 	b := newTUIBackend(ctx, g, proj)
 	res, err := tui.Run(ctx, b, tui.Options{In: g.IO.In, Out: g.IO.Out, NoColor: g.Getenv("NO_COLOR") != ""})
 	for _, c := range res.Changes {
-		fmt.Fprintln(g.IO.Out, c.String())
+		fmt.Fprintln(g.IO.Out, untrackedStripNote(c).String())
 	}
+	warnUntracked(ctx, g, proj)
 	if res.Sync != "" {
 		fmt.Fprintln(g.IO.ErrOut, res.Sync)
 	}
@@ -56,6 +57,8 @@ type tuiBackend struct {
 	matcher     *nixsearch.Matcher
 	current     bool // ix is the index of src (not a stale one)
 	tomlChanged bool
+
+	untrackedOnce sync.Once // the first saved edit notes files git does not track
 }
 
 func newTUIBackend(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *tuiBackend {
@@ -124,6 +127,7 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		b.mu.Lock()
 		b.tomlChanged = true
 		b.mu.Unlock()
+		c = b.untrackedNote(ctx, c)
 	}
 	return c, nil
 }

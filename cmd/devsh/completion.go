@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/devsh/devsh/nixsearch"
+	"github.com/spf13/cobra"
+)
+
+// completionLimit bounds the package names one completion offers: a shell
+// shows a few screens at most, and printing 130k names would take longer
+// than the keystroke should.
+const completionLimit = 200
+
+// completionDescWidth bounds the description shown next to a name (zsh and
+// fish show them), so that one long description does not wrap the menu.
+const completionDescWidth = 60
+
+func newCompletionCmd(g *GlobalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish",
+		Short: "Print the shell completion script",
+		Long: `Print the completion script for bash, zsh or fish. Package names complete from the
+cached index of the project's nixpkgs (devsh add carg<TAB> offers cargo-edit, …)
+without running nix; remove completes the packages in devshell.toml.
+
+  bash:  source <(devsh completion bash)        # in ~/.bashrc (needs bash-completion)
+  zsh:   source <(devsh completion zsh)         # in ~/.zshrc, after compinit
+  fish:  devsh completion fish | source         # in ~/.config/fish/config.fish`,
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
+			if err := cobra.ExactArgs(1)(cmd, args); err != nil {
+				return err
+			}
+			return cobra.OnlyValidArgs(cmd, args)
+		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root, out := cmd.Root(), g.IO.Out
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, true)
+			case "zsh":
+				return root.GenZshCompletion(out)
+			default:
+				return root.GenFishCompletion(out, true)
+			}
+		},
+	}
+}
+
+// completeAdd completes package names for `devsh add` from the cached index
+// of the project's nixpkgs (see completionNames). Names already on the
+// command line are left out.
+func completeAdd(g *GlobalOptions) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		ix := completionIndex(cmd.Context(), g)
+		if ix == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completionNames(ix, toComplete, args, completionLimit)
+	}
+}
+
+// completeRemove completes the packages of devshell.toml for `devsh remove`.
+func completeRemove(g *GlobalOptions) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		proj, err := g.project()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		pkgs, _, err := proj.Packages()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, p := range pkgs {
+			if strings.HasPrefix(p.Attr, toComplete) && !slices.Contains(args, p.Attr) && !slices.Contains(out, p.Attr) {
+				out = append(out, p.Attr)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completionRefusingNix is the nix runner completion resolves the project's
+// nixpkgs with: it runs nothing, so resolution succeeds only where it needs
+// no nix (flake.lock read directly, or a remembered --nixpkgs or registry
+// resolution). Completion must answer within a keystroke.
+type completionRefusingNix struct{}
+
+func (completionRefusingNix) Run(context.Context, nixsearch.Command) error {
+	return errors.New("completion runs no nix")
+}
+
+// completionIndex loads the cached index for the project's nixpkgs without
+// running nix; when that nixpkgs cannot be told or has no index, the index
+// this project searched last (a stale one beats none for completion). nil
+// when there is none.
+func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	proj, err := g.project()
+	if err != nil {
+		return nil
+	}
+	ref, origin, err := g.override()
+	if err != nil {
+		return nil
+	}
+	store := g.store()
+	src, err := nixsearch.Nix{Runner: completionRefusingNix{}}.ResolveSource(ctx, nixsearch.ResolveOptions{
+		ProjectRoot:    proj.Root,
+		Override:       ref,
+		OverrideOrigin: origin,
+		CacheDir:       g.cacheDir(),
+	})
+	if err == nil {
+		if ix, _, err := store.Load(src); err == nil {
+			return ix
+		}
+	}
+	if last := store.LastProjectKey(proj.Root); last != "" {
+		if ix, _, err := store.Load(nixsearch.Source{Key: last}); err == nil {
+			return ix
+		}
+	}
+	return nil
+}
+
+// completionNames returns the attribute paths of ix that start with prefix
+// (case-sensitive, as shells complete), in attribute order, at most limit.
+// A nested attribute is offered up to its next '.' only ("python3Packages."),
+// so a package set is one entry and its members follow once it is typed;
+// then the directive asks the shell not to add a space. Names in skip (on
+// the command line already) are left out.
+func completionNames(ix *nixsearch.Index, prefix string, skip []string, limit int) ([]cobra.Completion, cobra.ShellCompDirective) {
+	directive := cobra.ShellCompDirectiveNoFileComp
+	n := ix.Len()
+	// The index is sorted by attribute (byte order), so the names with the
+	// prefix are one run starting at the first name not below it.
+	i := sort.Search(n, func(i int) bool { return ix.At(i).Attr >= prefix })
+	var out []cobra.Completion
+	last := ""
+	for ; i < n && len(out) < limit; i++ {
+		p := ix.At(i)
+		if !strings.HasPrefix(p.Attr, prefix) {
+			break
+		}
+		name, desc := p.Attr, completionDesc(p)
+		if dot := strings.IndexByte(p.Attr[len(prefix):], '.'); dot >= 0 {
+			name = p.Attr[:len(prefix)+dot+1]
+			desc = "package set"
+			directive |= cobra.ShellCompDirectiveNoSpace
+		}
+		if name == last || slices.Contains(skip, name) {
+			continue
+		}
+		last = name
+		out = append(out, cobra.CompletionWithDesc(name, desc))
+	}
+	return out, directive
+}
+
+// completionDesc is a package's description for the completion menu: one
+// line of plain text, cut to completionDescWidth.
+func completionDesc(p nixsearch.Package) string {
+	d := strings.Join(strings.Fields(nixsearch.SanitizeText(p.Description)), " ")
+	if d == "" {
+		d = p.Version
+	}
+	if utf8.RuneCountInString(d) > completionDescWidth {
+		d = string([]rune(d)[:completionDescWidth-1]) + "…"
+	}
+	return d
+}

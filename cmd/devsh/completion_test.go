@@ -1,0 +1,226 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/devsh/devsh/nixsearch"
+	"github.com/spf13/cobra"
+)
+
+// completeNames runs cobra's hidden __complete command and returns the
+// offered names (descriptions dropped) and the directive.
+func completeNames(t *testing.T, args ...string) ([]string, cobra.ShellCompDirective) {
+	t.Helper()
+	r := icRun(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+	r.want(t, exitOK)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	last := lines[len(lines)-1]
+	var d int
+	if _, err := fmt.Sscanf(last, ":%d", &d); err != nil {
+		t.Fatalf("__complete output does not end with the directive: %q", r.stdout)
+	}
+	var names []string
+	for _, l := range lines[:len(lines)-1] {
+		name, _, _ := strings.Cut(l, "\t")
+		names = append(names, name)
+	}
+	return names, cobra.ShellCompDirective(d)
+}
+
+func TestCompletionScripts(t *testing.T) {
+	icEnv(t, false)
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		r := icRun(t, "completion", shell)
+		r.want(t, exitOK)
+		if !strings.Contains(r.stdout, "devsh") || !strings.Contains(r.stdout, cobra.ShellCompRequestCmd) {
+			t.Errorf("%s script does not call devsh %s:\n%.300s", shell, cobra.ShellCompRequestCmd, r.stdout)
+		}
+		if shell == "bash" {
+			// The script must at least be valid bash.
+			cmd := exec.Command("bash", "-n")
+			cmd.Stdin = strings.NewReader(r.stdout)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("bash -n on the bash script: %v\n%s", err, out)
+			}
+		}
+	}
+	icRun(t, "completion", "powershell").want(t, exitUsage)
+	icRun(t, "completion").want(t, exitUsage)
+	icRun(t, "completion", "bash", "zsh").want(t, exitUsage)
+	if names, _ := completeNames(t, "completion", ""); !slices.Equal(names, []string{"bash", "zsh", "fish"}) {
+		t.Errorf("completion completes %q", names)
+	}
+}
+
+// TestCompleteAddFromIndex: add completes from the cached index, with nix
+// gone from PATH, so completion demonstrably runs no nix.
+func TestCompleteAddFromIndex(t *testing.T) {
+	icEnv(t, false)
+	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n"})
+	icRun(t, "-C", dir, "index").want(t, exitOK)
+	icPathOnly(t, "git")
+
+	tests := []struct {
+		args      []string
+		want      []string
+		directive cobra.ShellCompDirective
+	}{
+		{[]string{"add", "carg"}, []string{"cargo", "cargo-edit", "cargo-edit-alias", "cargo-edit-unwrapped", "cargo-watch"}, cobra.ShellCompDirectiveNoFileComp},
+		// Names already on the command line are not offered again.
+		{[]string{"add", "cargo-edit", "cargo-e"}, []string{"cargo-edit-alias", "cargo-edit-unwrapped"}, cobra.ShellCompDirectiveNoFileComp},
+		// A package set is one entry, without a trailing space…
+		{[]string{"add", "python3"}, []string{"python3", "python313Packages.", "python3Packages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
+		// …and its members complete once it is typed.
+		{[]string{"add", "python3Packages."}, []string{"python3Packages.black", "python3Packages.requests"}, cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"add", "zzz"}, nil, cobra.ShellCompDirectiveNoFileComp},
+		// Flags parsed before the command apply: --no-verify is the add's.
+		{[]string{"add", "--no-verify", "fl"}, []string{"flyctl"}, cobra.ShellCompDirectiveNoFileComp},
+	}
+	for _, tt := range tests {
+		names, d := completeNames(t, append([]string{"-C", dir}, tt.args...)...)
+		if !slices.Equal(names, tt.want) || d != tt.directive {
+			t.Errorf("complete %q = %q, directive %d; want %q, %d", tt.args, names, d, tt.want, tt.directive)
+		}
+	}
+
+	// Descriptions come along for zsh and fish, cut to a menu's width.
+	r := icRun(t, cobra.ShellCompRequestCmd, "-C", dir, "add", "cargo-ed")
+	if !strings.Contains(r.stdout, "cargo-edit\tUtility for managing cargo dependencies from the command li…\n") {
+		t.Errorf("no description for cargo-edit:\n%s", r.stdout)
+	}
+}
+
+// TestCompleteAddWithoutIndex: no index, no names, and no nix run to build
+// one (nix is not even on PATH).
+func TestCompleteAddWithoutIndex(t *testing.T) {
+	icEnv(t, false)
+	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\n"})
+	icPathOnly(t, "git")
+	names, d := completeNames(t, "-C", dir, "add", "carg")
+	if len(names) != 0 || d != cobra.ShellCompDirectiveNoFileComp {
+		t.Errorf("complete without an index = %q, %d; want nothing", names, d)
+	}
+	if _, err := os.Stat(icCacheDir()); !os.IsNotExist(err) {
+		t.Errorf("completion touched the cache dir %s: %v", icCacheDir(), err)
+	}
+}
+
+// icCacheDir is devsh's default cache dir under the isolated XDG_CACHE_HOME.
+func icCacheDir() string { return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "devsh") }
+
+// TestCompleteAddStaleIndex: when the lock changed and the new nixpkgs has
+// no index yet, completion uses the one the project searched before.
+func TestCompleteAddStaleIndex(t *testing.T) {
+	icEnv(t, false)
+	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\n"})
+	icRun(t, "-C", dir, "index").want(t, exitOK)
+	// A new nixpkgs: the lock now pins other content.
+	lock := filepath.Join(dir, "flake.lock")
+	before := icSnapshot(t, dir)["flake.lock"]
+	icWrite(t, filepath.Join(dir, "fakepkgs", "extra.nix"), "{ }\n")
+	icExec(t, dir, "git", "add", "fakepkgs/extra.nix")
+	icExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "update")
+	if after, _ := os.ReadFile(lock); string(after) == before {
+		t.Fatal("nix flake update did not change flake.lock: the index would not be stale")
+	}
+	icPathOnly(t, "git")
+	if names, _ := completeNames(t, "-C", dir, "add", "rustf"); !slices.Equal(names, []string{"rustfmt"}) {
+		t.Errorf("complete with a stale index = %q, want rustfmt", names)
+	}
+}
+
+func TestCompleteRemove(t *testing.T) {
+	icEnv(t, false)
+	dir := icProject(t, map[string]string{"devshell.toml": `packages = ["go"]
+[devshell]
+packages = ["rustc", "cargo", "python3Packages.black"]
+[[commands]]
+package = "jq"
+`})
+	icPathOnly(t, "git")
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"remove", ""}, []string{"go", "rustc", "cargo", "python3Packages.black"}},
+		{[]string{"rm", "c"}, []string{"cargo"}},
+		{[]string{"remove", "cargo", ""}, []string{"go", "rustc", "python3Packages.black"}},
+		{[]string{"remove", "j"}, nil}, // [[commands]] packages are not removable
+	}
+	for _, tt := range tests {
+		names, d := completeNames(t, append([]string{"-C", dir}, tt.args...)...)
+		if !slices.Equal(names, tt.want) || d != cobra.ShellCompDirectiveNoFileComp {
+			t.Errorf("complete %q = %q, %d; want %q", tt.args, names, d, tt.want)
+		}
+	}
+}
+
+func TestCompletionNames(t *testing.T) {
+	var pkgs []nixsearch.Package
+	for i := range 500 {
+		pkgs = append(pkgs, nixsearch.Package{Attr: fmt.Sprintf("lib%03d", i), Description: "a\tlibrary\nwith " + strings.Repeat("long ", 20) + "text"})
+	}
+	pkgs = append(pkgs,
+		nixsearch.Package{Attr: "libPackages.a", Version: "1"},
+		nixsearch.Package{Attr: "libPackages.b"},
+		nixsearch.Package{Attr: "libPackages.sub.c"},
+		nixsearch.Package{Attr: "Lib", Description: "upper case"},
+		nixsearch.Package{Attr: "lix", Version: "2.91"},
+	)
+	ix := nixsearch.NewIndex(pkgs)
+
+	names := func(comps []cobra.Completion) []string {
+		var out []string
+		for _, c := range comps {
+			n, _, _ := strings.Cut(c, "\t")
+			out = append(out, n)
+		}
+		return out
+	}
+
+	comps, d := completionNames(ix, "lib", nil, 200)
+	if len(comps) != 200 || d != cobra.ShellCompDirectiveNoFileComp {
+		t.Errorf("lib: %d names, directive %d; want the limit, 200, and no NoSpace (the set is past it)", len(comps), d)
+	}
+	if got := names(comps[:2]); !slices.Equal(got, []string{"lib000", "lib001"}) {
+		t.Errorf("first names %q", got)
+	}
+	// Descriptions are one line, cut to the width.
+	_, desc, _ := strings.Cut(comps[0], "\t")
+	if strings.ContainsAny(desc, "\t\n") || len([]rune(desc)) != completionDescWidth || !strings.HasSuffix(desc, "…") || !strings.HasPrefix(desc, "a library with long") {
+		t.Errorf("description %q", desc)
+	}
+
+	comps, d = completionNames(ix, "libP", nil, 200)
+	if got := names(comps); !slices.Equal(got, []string{"libPackages."}) || d != cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace {
+		t.Errorf("libP: %q, %d", got, d)
+	}
+	comps, _ = completionNames(ix, "libPackages.", []string{"libPackages.b"}, 200)
+	if got := names(comps); !slices.Equal(got, []string{"libPackages.a", "libPackages.sub."}) {
+		t.Errorf("libPackages.: %q", got)
+	}
+	if comps[0] != "libPackages.a\t1" {
+		t.Errorf("a package without a description shows its version: %q", comps[0])
+	}
+	comps, _ = completionNames(ix, "li", nil, 3)
+	if got := names(comps); !slices.Equal(got, []string{"lib000", "lib001", "lib002"}) {
+		t.Errorf("li limit 3: %q", got)
+	}
+	comps, _ = completionNames(ix, "L", nil, 200)
+	if got := names(comps); !slices.Equal(got, []string{"Lib"}) {
+		t.Errorf("L (case-sensitive): %q", got)
+	}
+	comps, _ = completionNames(ix, "lix", nil, 200)
+	if got := names(comps); !slices.Equal(got, []string{"lix"}) {
+		t.Errorf("lix: %q", got)
+	}
+	if comps, _ := completionNames(ix, "m", nil, 200); len(comps) != 0 {
+		t.Errorf("m: %q", comps)
+	}
+}
