@@ -1,7 +1,10 @@
 package main
 
 import (
+	"compress/gzip"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +225,81 @@ func TestCompletionNames(t *testing.T) {
 	}
 	if comps, _ := completionNames(ix, "m", nil, 200); len(comps) != 0 {
 		t.Errorf("m: %q", comps)
+	}
+}
+
+// completionBenchLock pins a nixpkgs by a made-up hash: completion reads the
+// key from flake.lock and never fetches anything.
+const completionBenchLock = `{
+  "nodes": {
+    "nixpkgs": {
+      "locked": {
+        "lastModified": 1700000000,
+        "narHash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "owner": "NixOS",
+        "repo": "nixpkgs",
+        "rev": "870493f9a8cb0b074ae5b09f2a2ecd3e7f64a4e4",
+        "type": "github"
+      },
+      "original": { "owner": "NixOS", "repo": "nixpkgs", "type": "github" }
+    },
+    "root": { "inputs": { "nixpkgs": "nixpkgs" } }
+  },
+  "root": "root",
+  "version": 7
+}
+`
+
+// BenchmarkCompleteAdd measures a whole `devsh __complete add PREFIX` run
+// in-process (flags, project, flake.lock, index load, prefix scan, output)
+// over the real nixpkgs dump named by DEVSH_NIXPKGS_DUMP (~130k names).
+func BenchmarkCompleteAdd(b *testing.B) {
+	path := os.Getenv("DEVSH_NIXPKGS_DUMP")
+	if path == "" {
+		b.Skip("DEVSH_NIXPKGS_DUMP is not set (.ci/run sets it to the nixpkgs-search.json.gz test dump)")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkgs, err := nixsearch.ParseSearchJSON(zr)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir, cache := b.TempDir(), b.TempDir()
+	for name, content := range map[string]string{"flake.nix": icFlake, "flake.lock": completionBenchLock, "devshell.toml": "[devshell]\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	src, ok, err := nixsearch.ParseFlakeLock([]byte(completionBenchLock), nixsearch.CurrentSystem())
+	if err != nil || !ok {
+		b.Fatalf("ParseFlakeLock: %v, %v", ok, err)
+	}
+	ix := nixsearch.NewIndex(pkgs)
+	if err := (nixsearch.Cache{Dir: cache}).Store(nixsearch.CacheMeta{Key: src.Key, NarHash: src.NarHash, System: src.System, Count: ix.Len()}, ix); err != nil {
+		b.Fatal(err)
+	}
+	getenv := func(string) string { return "" }
+	for _, prefix := range []string{"carg", "python313Packages.", ""} {
+		b.Run(fmt.Sprintf("prefix=%q", prefix), func(b *testing.B) {
+			args := []string{cobra.ShellCompRequestCmd, "--cache-dir", cache, "-C", dir, "add", prefix}
+			var out strings.Builder
+			ios := &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: io.Discard}
+			if code := run(context.Background(), args, ios, getenv); code != exitOK || strings.Count(out.String(), "\n") < 2 {
+				b.Fatalf("exit %d, output %q", code, out.String())
+			}
+			for b.Loop() {
+				ios.Out = io.Discard
+				if code := run(context.Background(), args, ios, getenv); code != exitOK {
+					b.Fatalf("exit %d", code)
+				}
+			}
+		})
 	}
 }
