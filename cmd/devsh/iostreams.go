@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 	"os"
-
-	"github.com/mattn/go-isatty"
 )
 
 // IOStreams is where a command reads and writes; tests inject buffers.
@@ -30,6 +28,9 @@ func SystemIO() *IOStreams {
 	}
 }
 
+// isTerminal reports whether f is a character device, which is how a
+// terminal looks from here (no dependency needed for that).
 func isTerminal(f *os.File) bool {
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
