@@ -382,6 +382,11 @@ func (p *e2eProject) start() *e2eSession {
 			fmt.Fprintf(&sh, "export %s=%s\n", k, e2eQuote(v))
 		}
 	}
+	// A watchdog ends the tmux server when the test process is gone
+	// without its cleanup (killed by go test's timeout, say); a normal
+	// kill-server ends the watchdog with the pane.
+	fmt.Fprintf(&sh, "(while kill -0 %d; do sleep 1; done; tmux -S %s kill-server) >/dev/null 2>&1 &\n",
+		os.Getpid(), e2eQuote(s.socket))
 	fmt.Fprintf(&sh, "cd %s || exit 1\n%s\necho $? > %s\n", e2eQuote(p.dir), e2eQuote(p.bin), e2eQuote(s.exitFile))
 	if err := os.WriteFile(script, []byte(sh.String()), 0o644); err != nil {
 		p.t.Fatal(err)
