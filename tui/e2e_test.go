@@ -146,14 +146,24 @@ func TestE2E(t *testing.T) {
 		first := s.waitScreen("the first frame", func(sc string) bool {
 			return strings.Contains(sc, " devsh ") && strings.Contains(sc, "? help")
 		})
-		countLine := fmt.Sprintf("%d / %d", want, want)
-		row := regexp.MustCompile(`cargo-edit\s+0\.13\.7\s`)
-		if !strings.Contains(first, countLine) || !row.MatchString(first) {
-			s.fatalf(first, "the first frame with a warm cache should show the results (%q and cargo-edit 0.13.7)", countLine)
-		}
-		for _, w := range []string{"building index", "index built", "loading…"} {
+		// Whether the first frame already has the results depends on the
+		// load finishing within tui's first-frame budget, which is a matter
+		// of machine load; TestFirstFrameHasResultsOnWarmCache checks the preload.
+		// Here: no build is ever shown, and the results come from the warm
+		// cache.
+		for _, w := range []string{"building index", "index built"} {
 			if strings.Contains(first, w) {
 				s.fatalf(first, "the first frame with a warm cache shows %q", w)
+			}
+		}
+		countLine := fmt.Sprintf("%d / %d", want, want)
+		row := regexp.MustCompile(`cargo-edit\s+0\.13\.7\s`)
+		shown := s.waitScreen("the results from the warm cache", func(sc string) bool {
+			return strings.Contains(sc, countLine) && row.MatchString(sc)
+		})
+		for _, w := range []string{"building index", "index built"} {
+			if strings.Contains(shown, w) {
+				s.fatalf(shown, "a warm cache shows %q", w)
 			}
 		}
 
