@@ -224,10 +224,20 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		rep.Notes = append(rep.Notes, ".envrc changed and was not approved before; review it, then run: direnv allow")
 	}
 	if !changed && o.TOMLChanged {
-		if err := o.Direnv.Reload(ctx, p.Root); err != nil {
+		// Reload only an approved .envrc: direnv will not load any other,
+		// and "reloaded" would be a false promise.
+		found, a, err := o.Direnv.Status(ctx, p.Root)
+		if err != nil {
 			return rep, err
 		}
-		rep.Reloaded = true
+		if a == Allowed && found != "" {
+			if err := o.Direnv.Reload(ctx, p.Root); err != nil {
+				return rep, err
+			}
+			rep.Reloaded = true
+		} else {
+			rep.Notes = append(rep.Notes, ".envrc is not allowed, so direnv was not reloaded (review it, then run: direnv allow)")
+		}
 	}
 	return rep, nil
 }

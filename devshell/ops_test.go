@@ -188,6 +188,17 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 				t.Fatalf(".envrc = %q, want %q", got, want)
 			}
 			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, NotAllowed)
+
+			// Nothing left to add and the TOML changed: no reload of a
+			// file direnv will not load anyway.
+			rep, err = p.Sync(ctx, SyncOptions{Direnv: d, TOMLChanged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Reloaded || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "not allowed") {
+				t.Fatalf("report = %+v", rep)
+			}
+			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, NotAllowed)
 		})
 
 		t.Run("denied stays denied", func(t *testing.T) {
