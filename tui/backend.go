@@ -12,7 +12,8 @@ import (
 // View. Calls that write (Toggle, Sync) are never concurrent with each other:
 // the model runs them one at a time, in the order the user asked for them.
 type Backend interface {
-	// Project describes the project for the header.
+	// Project describes the project for the header. It is called inside
+	// the first load's tea.Cmd, so it may do a little I/O.
 	Project() ProjectInfo
 	// Packages lists the devshell.toml packages in file order.
 	Packages(ctx context.Context) ([]Installed, error)
@@ -50,6 +51,9 @@ type ProjectInfo struct {
 	// TOMLName is the devshell.toml file name shown on the panel, e.g.
 	// "devshell.toml".
 	TOMLName string
+	// Warning, when set, is shown on the status line when the TUI opens,
+	// e.g. that git does not track devshell.toml so the flake cannot see it.
+	Warning string
 }
 
 // Installed is one package of devshell.toml.

@@ -312,6 +312,9 @@ func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
 	m.loaded = true
 	m.project = msg.project
 	m.status = statusModel{}
+	if msg.project.Warning != "" {
+		m.status = statusError(msg.project.Warning)
+	}
 	if msg.pkgErr != nil {
 		m.status = statusError(fmt.Sprintf("reading packages: %v", msg.pkgErr))
 	} else {

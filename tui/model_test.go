@@ -672,3 +672,14 @@ func TestModelKeepsOnlyTopRows(t *testing.T) {
 		t.Fatalf("count missing:\n%s", h.m.View())
 	}
 }
+
+func TestProjectWarningShownAtOpen(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.project.Warning = "warning: git does not track devshell.toml"
+	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
+	m = m.preload(time.Hour)
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if v := nm.View(); !strings.Contains(v, "warning: git does not track devshell.toml") {
+		t.Fatalf("the project warning is not on the screen:\n%s", v)
+	}
+}

@@ -32,7 +32,7 @@ func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
 	b := newTUIBackend(ctx, g, proj)
 	res, err := tui.Run(ctx, b, tui.Options{In: g.IO.In, Out: g.IO.Out, NoColor: g.Getenv("NO_COLOR") != ""})
 	for _, c := range res.Changes {
-		fmt.Fprintln(g.IO.Out, untrackedStripNote(c).String())
+		fmt.Fprintln(g.IO.Out, c.String())
 	}
 	warnUntracked(ctx, g, proj)
 	if res.Sync != "" {
@@ -58,7 +58,8 @@ type tuiBackend struct {
 	current     bool // ix is the index of src (not a stale one)
 	tomlChanged bool
 
-	untrackedOnce sync.Once // the first saved edit notes files git does not track
+	warnOnce sync.Once
+	warning  string // untrackedWarning, computed once by Project
 }
 
 func newTUIBackend(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *tuiBackend {
@@ -85,7 +86,8 @@ func (b *tuiBackend) Project() tui.ProjectInfo {
 	if b.srcErr == nil {
 		source = sourceLabel(b.src)
 	}
-	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath)}
+	b.warnOnce.Do(func() { b.warning = untrackedWarning(context.Background(), b.proj) })
+	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath), Warning: b.warning}
 }
 
 func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
@@ -127,7 +129,6 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		b.mu.Lock()
 		b.tomlChanged = true
 		b.mu.Unlock()
-		c = b.untrackedNote(ctx, c)
 	}
 	return c, nil
 }

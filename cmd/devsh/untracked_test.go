@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/devsh/devsh/devshell"
-	"github.com/devsh/devsh/tui"
 )
 
 // untrackedWarningLine is the start of the warning for an untracked
@@ -81,10 +80,9 @@ func TestUntrackedWarningImportsAndNoGit(t *testing.T) {
 	}
 }
 
-// TestUntrackedNoteTUI: the TUI backend puts the warning on the first saved
-// edit only (the status line shows it); the list printed after the TUI
-// leaves it out.
-func TestUntrackedNoteTUI(t *testing.T) {
+// TestUntrackedWarningTUI: the TUI backend's project info carries the
+// warning (the status line shows it when the TUI opens); edits carry none.
+func TestUntrackedWarningTUI(t *testing.T) {
 	icEnv(t, false)
 	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\npackages = []\n"}, "devshell.toml")
 	proj, err := devshell.Find(dir, "")
@@ -95,36 +93,15 @@ func TestUntrackedNoteTUI(t *testing.T) {
 	b := &tuiBackend{g: g, proj: proj}
 	ctx := context.Background()
 
-	first, err := b.Toggle(ctx, "cargo", true)
+	want := untrackedWarningLine + filepath.Join(dir, "devshell.toml")
+	if got := b.Project().Warning; got != want {
+		t.Errorf("Project().Warning = %q, want %q", got, want)
+	}
+	c, err := b.Toggle(ctx, "cargo", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantNote := "not tracked by git, the flake cannot see devshell.toml; run: git add --intent-to-add " + filepath.Join(dir, "devshell.toml")
-	if first.Note != wantNote {
-		t.Errorf("first change note = %q, want %q", first.Note, wantNote)
-	}
-	if got := untrackedStripNote(first).String(); got != "+ cargo added" {
-		t.Errorf("printed change = %q, want \"+ cargo added\"", got)
-	}
-	second, err := b.Toggle(ctx, "rustc", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second.Note != "" {
-		t.Errorf("second change note = %q, want none (warn once)", second.Note)
-	}
-}
-
-func TestUntrackedStripNote(t *testing.T) {
-	tests := []struct{ note, want string }{
-		{"", ""},
-		{"provided by [[commands]]", "provided by [[commands]]"},
-		{untrackedNotePrefix + "devshell.toml; run: git add --intent-to-add devshell.toml", ""},
-		{"provided by [[commands]]; " + untrackedNotePrefix + "devshell.toml; run: x", "provided by [[commands]]"},
-	}
-	for _, tt := range tests {
-		if got := untrackedStripNote(tui.Change{Attr: "a", Note: tt.note}).Note; got != tt.want {
-			t.Errorf("untrackedStripNote(%q) = %q, want %q", tt.note, got, tt.want)
-		}
+	if got := c.String(); got != "+ cargo added" {
+		t.Errorf("change = %q, want \"+ cargo added\"", got)
 	}
 }
