@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -118,6 +119,13 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		kind = devshell.EditAdd
 	}
 	res, err := b.proj.Edit(kind, []string{attr}, false)
+	var refused *devshell.RefusedError
+	if !add && errors.As(err, &refused) && len(refused.Results) == 1 && refused.Results[0].Status == devshell.NotPresent {
+		// Already absent (removed outside the TUI meanwhile): the file has
+		// the requested state, so the TUI re-reads the packages instead of
+		// keeping an entry it cannot remove.
+		return tui.Change{Attr: attr, Unchanged: true}, nil
+	}
 	if err != nil {
 		return tui.Change{}, err
 	}
@@ -148,7 +156,11 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 	var parts []string
 	switch {
 	case rep.Created:
-		parts = append(parts, "created .envrc")
+		// Unless devshell's own note already says so ("created .envrc;
+		// approve it with: …"): the summary is one line, said once.
+		if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "created .envrc") }) {
+			parts = append(parts, "created .envrc")
+		}
 	case len(rep.Added) > 0:
 		s := ".envrc now watches " + strings.Join(rep.Added, " ")
 		if rep.Reallowed {

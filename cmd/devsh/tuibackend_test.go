@@ -1,0 +1,410 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/tui"
+)
+
+// The tuiBackend tests drive the TUI's adapter directly, against the same
+// locked fixture project as the command-line tests (cliProject), with the
+// real nix and direnv.
+
+// tuibToml has plain packages, a [[commands]] package, and a [[commands]]
+// package that is also listed (listed once, as a plain package).
+const tuibToml = `[devshell]
+packages = ["rustc", "cargo"]
+
+[[commands]]
+package = "cargo-watch"
+
+[[commands]]
+package = "rustc"
+`
+
+// tuibNew builds a backend for the project at dir the way runTUI does, with
+// buffers for streams and the process environment (isolated by cliEnv).
+func tuibNew(t *testing.T, dir string) *tuiBackend {
+	t.Helper()
+	var out, errOut cliBuffer
+	g := &GlobalOptions{
+		IO:     &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Getenv: os.Getenv,
+		Dir:    dir,
+	}
+	proj, err := g.project()
+	if err != nil {
+		t.Fatalf("find project in %s: %v", dir, err)
+	}
+	t.Cleanup(func() {
+		if out.String() != "" || errOut.String() != "" {
+			t.Errorf("the backend wrote to the terminal streams (the TUI owns them): stdout %q, stderr %q", out.String(), errOut.String())
+		}
+	})
+	return newTUIBackend(context.Background(), g, proj)
+}
+
+// tuibProgress records the counts BuildIndex reports.
+type tuibProgress struct {
+	mu    sync.Mutex
+	calls []int
+}
+
+func (p *tuibProgress) report(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, n)
+}
+
+func (p *tuibProgress) get() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls)
+}
+
+// tuibAttrs lists the attributes of rows, in order.
+func tuibAttrs(res tui.Results) []string {
+	var attrs []string
+	for _, r := range res.Rows {
+		attrs = append(attrs, r.Pkg.Attr)
+	}
+	return attrs
+}
+
+// tuibCheckPositions fails unless every row has ascending in-range match
+// positions.
+func tuibCheckPositions(t *testing.T, res tui.Results) {
+	t.Helper()
+	for _, r := range res.Rows {
+		if len(r.Positions) == 0 {
+			t.Errorf("row %s has no match positions", r.Pkg.Attr)
+			continue
+		}
+		if !slices.IsSorted(r.Positions) || r.Positions[0] < 0 || r.Positions[len(r.Positions)-1] >= len(r.Pkg.Attr) {
+			t.Errorf("row %s positions %v, want ascending offsets into the attribute", r.Pkg.Attr, r.Positions)
+		}
+	}
+}
+
+func TestTUIBackendIndexAndSearch(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+
+	info := b.Project()
+	if !strings.HasPrefix(info.Source, "nixpkgs ") || !strings.HasSuffix(info.Source, " (flake.lock)") || info.TOMLName != "devshell.toml" {
+		t.Errorf("Project() = %+v, want the flake.lock nixpkgs and devshell.toml", info)
+	}
+
+	// Before any index: Missing, not an error; searching finds nothing.
+	got, err := b.OpenIndex(ctx)
+	if err != nil || got != (tui.IndexInfo{Missing: true}) {
+		t.Fatalf("OpenIndex with no cache = %+v, %v; want Missing", got, err)
+	}
+	res, err := b.Search(ctx, "cargo", 10)
+	if err != nil || len(res.Rows) != 0 || res.Total != 0 {
+		t.Errorf("Search before an index = %+v, %v; want no rows", res, err)
+	}
+
+	var p tuibProgress
+	got, err = b.BuildIndex(ctx, p.report)
+	if err != nil {
+		t.Fatalf("BuildIndex: %v", err)
+	}
+	want := cliNixSearchCount(t, filepath.Join(dir, "fakepkgs"))
+	if got != (tui.IndexInfo{Count: want}) {
+		t.Errorf("BuildIndex = %+v, want Count %d (what nix search finds), current", got, want)
+	}
+	calls := p.get()
+	if len(calls) == 0 || calls[len(calls)-1] <= 0 || !slices.IsSorted(calls) {
+		t.Errorf("progress calls %v, want at least one, ascending, ending above 0", calls)
+	}
+	if files := cacheFiles(t); len(files) != 1 {
+		t.Errorf("index files %v, want the one BuildIndex wrote", files)
+	}
+
+	res, err = b.Search(ctx, "cargo", 10)
+	if err != nil {
+		t.Fatalf("Search: %v", err)
+	}
+	attrs := tuibAttrs(res)
+	if len(attrs) == 0 || attrs[0] != "cargo" {
+		t.Fatalf("Search cargo = %v, want cargo first", attrs)
+	}
+	if got := slices.Sorted(slices.Values(attrs)); !slices.Equal(got, cliCargoAttrs()) || res.Total != len(cliCargoAttrs()) || res.Query != "cargo" {
+		t.Errorf("Search cargo = %v (total %d, query %q), want %v", attrs, res.Total, res.Query, cliCargoAttrs())
+	}
+	if pos := res.Rows[0].Positions; !slices.Equal(pos, []int{0, 1, 2, 3, 4}) {
+		t.Errorf("cargo matched at %v, want [0 1 2 3 4]", pos)
+	}
+	if r0 := res.Rows[0].Pkg; r0.Version != "1.89.0" || r0.Description != "Downloads your Rust project's dependencies and builds your project" {
+		t.Errorf("cargo row = %+v, want the fixture's version and description", r0)
+	}
+	tuibCheckPositions(t, res)
+
+	two, err := b.Search(ctx, "cargo", 2)
+	if err != nil || !slices.Equal(tuibAttrs(two), attrs[:2]) || two.Total != res.Total {
+		t.Errorf("Search cargo limit 2 = %v (total %d), %v; want %v of %d", tuibAttrs(two), two.Total, err, attrs[:2], res.Total)
+	}
+
+	// A second backend opens the cached index, current, with no nix at all.
+	cliPathOnly(t)
+	b2 := tuibNew(t, dir)
+	got, err = b2.OpenIndex(ctx)
+	if err != nil || got != (tui.IndexInfo{Count: want}) {
+		t.Errorf("OpenIndex from the cache = %+v, %v; want Count %d, current", got, err, want)
+	}
+	res2, err := b2.Search(ctx, "cargo", 10)
+	if err != nil || !slices.Equal(tuibAttrs(res2), attrs) {
+		t.Errorf("Search from the cached index = %v, %v; want %v", tuibAttrs(res2), err, attrs)
+	}
+}
+
+func TestTUIBackendPackagesAndToggle(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	toml := filepath.Join(dir, "devshell.toml")
+
+	packages := func() []tui.Installed {
+		t.Helper()
+		pkgs, err := b.Packages(ctx)
+		if err != nil {
+			t.Fatalf("Packages: %v", err)
+		}
+		return pkgs
+	}
+	initial := []tui.Installed{{Attr: "rustc"}, {Attr: "cargo"}, {Attr: "cargo-watch", FromCommand: true}}
+	if got := packages(); !slices.Equal(got, initial) {
+		t.Errorf("Packages = %+v, want %+v", got, initial)
+	}
+
+	toggle := func(attr string, add bool, want tui.Change) {
+		t.Helper()
+		c, err := b.Toggle(ctx, attr, add)
+		if err != nil {
+			t.Fatalf("Toggle(%s, %v): %v", attr, add, err)
+		}
+		if c != want {
+			t.Errorf("Toggle(%s, %v) = %+v, want %+v", attr, add, c, want)
+		}
+	}
+
+	toggle("jq", true, tui.Change{Attr: "jq", Added: true})
+	added := cliRead(t, toml)
+	if want := strings.Replace(tuibToml, `"cargo"]`, `"cargo", "jq"]`, 1); added != want {
+		t.Errorf("devshell.toml after adding jq:\n%s\nwant:\n%s", added, want)
+	}
+	if got, want := packages(), []tui.Installed{{Attr: "rustc"}, {Attr: "cargo"}, {Attr: "jq"}, {Attr: "cargo-watch", FromCommand: true}}; !slices.Equal(got, want) {
+		t.Errorf("Packages after adding jq = %+v, want %+v", got, want)
+	}
+
+	toggle("jq", true, tui.Change{Attr: "jq", Added: true, Unchanged: true})
+	if got := cliRead(t, toml); got != added {
+		t.Errorf("a second add of jq rewrote devshell.toml:\n%s", got)
+	}
+
+	toggle("jq", false, tui.Change{Attr: "jq"})
+	if got := cliRead(t, toml); got != tuibToml {
+		t.Errorf("devshell.toml after removing jq:\n%s\nwant the original:\n%s", got, tuibToml)
+	}
+	// Already absent (say, removed in an editor meanwhile): the file has
+	// the requested state, which the TUI shows and then re-reads.
+	toggle("jq", false, tui.Change{Attr: "jq", Unchanged: true})
+	if got := cliRead(t, toml); got != tuibToml {
+		t.Errorf("removing an absent package rewrote devshell.toml:\n%s", got)
+	}
+
+	// A [[commands]] package is already in the shell: nothing is written.
+	toggle("cargo-watch", true, tui.Change{Attr: "cargo-watch", Added: true, Unchanged: true, Note: "provided by [[commands]]"})
+	if got := cliRead(t, toml); got != tuibToml {
+		t.Errorf("adding a [[commands]] package rewrote devshell.toml:\n%s", got)
+	}
+	// Removing it is refused: that means editing the [[commands]] entry.
+	if c, err := b.Toggle(ctx, "cargo-watch", false); err == nil || !strings.Contains(err.Error(), "[[commands]]") {
+		t.Errorf("Toggle(cargo-watch, false) = %+v, %v; want an error naming [[commands]]", c, err)
+	}
+	if got := packages(); !slices.Equal(got, initial) {
+		t.Errorf("Packages at the end = %+v, want %+v", got, initial)
+	}
+}
+
+func TestTUIBackendSync(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	envrc := filepath.Join(dir, ".envrc")
+
+	b.g.NoDirenv = true
+	if s, err := b.Sync(ctx); s != "" || err != nil {
+		t.Errorf("Sync with --no-direnv = %q, %v; want nothing done", s, err)
+	}
+	cliNotExist(t, envrc)
+	b.g.NoDirenv = false
+
+	if _, err := b.Toggle(ctx, "jq", true); err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.Sync(ctx)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if want := "created .envrc; approve it with: direnv allow " + envrc; s != want {
+		t.Errorf("first Sync = %q, want %q (one line, said once)", s, want)
+	}
+	content := cliRead(t, envrc)
+	if !strings.Contains(content, "watch_file devshell.toml") {
+		t.Errorf(".envrc = %q, want it to watch devshell.toml", content)
+	}
+
+	s, err = b.Sync(ctx)
+	if err != nil {
+		t.Fatalf("second Sync: %v", err)
+	}
+	if s != ".envrc up to date" {
+		t.Errorf("second Sync = %q, want \".envrc up to date\"", s)
+	}
+	if got := cliRead(t, envrc); got != content {
+		t.Errorf("second Sync rewrote .envrc:\n%s\nwant:\n%s", got, content)
+	}
+}
+
+func TestTUIBackendMeta(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	tests := []struct {
+		attr string
+		want tui.Meta
+	}{
+		{"cargo-edit", tui.Meta{Homepage: "https://github.com/killercup/cargo-edit", License: "Apache-2.0, MIT", MainProgram: "cargo-add"}},
+		// Several homepages: the first; one licence.
+		{"flyctl", tui.Meta{Homepage: "https://fly.io/", License: "Apache-2.0", MainProgram: "flyctl"}},
+		// No meta beyond the description.
+		{"cargo-watch", tui.Meta{}},
+		// In a set nix search does not recurse into.
+		{"nodePackages.prettier", tui.Meta{}},
+		{"python3Packages.black", tui.Meta{License: "MIT", MainProgram: "black"}},
+	}
+	for _, tt := range tests {
+		got, err := b.Meta(ctx, tt.attr)
+		if err != nil || got != tt.want {
+			t.Errorf("Meta(%s) = %+v, %v; want %+v", tt.attr, got, err, tt.want)
+		}
+	}
+	if _, err := b.Meta(ctx, "no-such-package"); err == nil || errors.Is(err, tui.ErrNixMissing) {
+		t.Errorf("Meta(no-such-package) error = %v, want one saying there is no such attribute", err)
+	}
+}
+
+// TestTUIBackendStale: after the lock changes, the index the project used
+// before is shown, marked stale, until the new one is built.
+func TestTUIBackendStale(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	if _, err := b.BuildIndex(ctx, nil); err != nil {
+		t.Fatalf("BuildIndex: %v", err)
+	}
+	old, err := b.OpenIndex(ctx)
+	if err != nil || old.Stale || old.Missing || old.Count == 0 {
+		t.Fatalf("OpenIndex after BuildIndex = %+v, %v; want a current index", old, err)
+	}
+
+	cacheAddFakePackage(t, dir)
+
+	b2 := tuibNew(t, dir)
+	got, err := b2.OpenIndex(ctx)
+	if err != nil || got != (tui.IndexInfo{Count: old.Count, Stale: true}) {
+		t.Fatalf("OpenIndex after the lock changed = %+v, %v; want Count %d, Stale", got, err, old.Count)
+	}
+	res, err := b2.Search(ctx, "rustfmt", 10)
+	if err != nil || len(res.Rows) == 0 || res.Rows[0].Pkg.Attr != "rustfmt" {
+		t.Errorf("Search rustfmt in the stale index = %v, %v; want rustfmt first", tuibAttrs(res), err)
+	}
+	res, err = b2.Search(ctx, cacheNewTool, 10)
+	if err != nil || slices.Contains(tuibAttrs(res), cacheNewTool) {
+		t.Errorf("Search %s in the stale index = %v, %v; want it absent (it came with the new lock)", cacheNewTool, tuibAttrs(res), err)
+	}
+
+	var p tuibProgress
+	got, err = b2.BuildIndex(ctx, p.report)
+	if err != nil {
+		t.Fatalf("BuildIndex after the lock changed: %v", err)
+	}
+	if got != (tui.IndexInfo{Count: old.Count + 1}) {
+		t.Errorf("BuildIndex = %+v, want Count %d, current", got, old.Count+1)
+	}
+	if len(p.get()) == 0 {
+		t.Error("BuildIndex reported no progress: it did not evaluate the new nixpkgs")
+	}
+	res, err = b2.Search(ctx, cacheNewTool, 10)
+	if err != nil || len(res.Rows) == 0 || res.Rows[0].Pkg.Attr != cacheNewTool {
+		t.Errorf("Search %s after the rebuild = %v, %v; want it first", cacheNewTool, tuibAttrs(res), err)
+	}
+	if files := cacheFiles(t); len(files) != 2 {
+		t.Errorf("index files %v, want the old and the new", files)
+	}
+
+	// The project now remembers the new key: a fresh backend is current.
+	got, err = tuibNew(t, dir).OpenIndex(ctx)
+	if err != nil || got != (tui.IndexInfo{Count: old.Count + 1}) {
+		t.Errorf("OpenIndex after the rebuild = %+v, %v; want Count %d, current", got, err, old.Count+1)
+	}
+}
+
+// TestTUIBackendWithoutNix: no nix and no index; the packages panel still
+// works and the index and details say nix is missing.
+func TestTUIBackendWithoutNix(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	ctx := context.Background()
+	cliPathOnly(t, "git")
+	b := tuibNew(t, dir)
+
+	got, err := b.OpenIndex(ctx)
+	if err != nil || got != (tui.IndexInfo{Missing: true}) {
+		t.Errorf("OpenIndex without nix or cache = %+v, %v; want Missing", got, err)
+	}
+	var p tuibProgress
+	_, err = b.BuildIndex(ctx, p.report)
+	if !errors.Is(err, tui.ErrNixMissing) || !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("BuildIndex without nix: %v; want tui.ErrNixMissing wrapping exec.ErrNotFound", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "\n") {
+		t.Errorf("BuildIndex error %q is not one line", err)
+	}
+	if calls := p.get(); len(calls) != 0 {
+		t.Errorf("progress called %v without nix", calls)
+	}
+	if files := cacheFiles(t); len(files) != 0 {
+		t.Errorf("index files %v written without nix", files)
+	}
+	if _, err := b.Meta(ctx, "cargo-edit"); !errors.Is(err, tui.ErrNixMissing) {
+		t.Errorf("Meta without nix: %v; want tui.ErrNixMissing", err)
+	}
+	if res, err := b.Search(ctx, "cargo", 10); err != nil || len(res.Rows) != 0 {
+		t.Errorf("Search without an index = %+v, %v; want no rows", res, err)
+	}
+
+	pkgs, err := b.Packages(ctx)
+	if want := []tui.Installed{{Attr: "rustc"}, {Attr: "cargo"}, {Attr: "cargo-watch", FromCommand: true}}; err != nil || !slices.Equal(pkgs, want) {
+		t.Errorf("Packages without nix = %+v, %v; want %+v", pkgs, err, want)
+	}
+	if c, err := b.Toggle(ctx, "jq", true); err != nil || c != (tui.Change{Attr: "jq", Added: true}) {
+		t.Errorf("Toggle without nix = %+v, %v; want jq added", c, err)
+	}
+	if m, err := devshell.Find(dir, ""); err != nil {
+		t.Fatal(err)
+	} else if pkgs, _, err := m.Packages(); err != nil || len(pkgs) != 3 || pkgs[2].Attr != "jq" {
+		t.Errorf("devshell.toml packages after the add = %+v, %v; want jq last", pkgs, err)
+	}
+}
