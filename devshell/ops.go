@@ -182,7 +182,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		}
 		rep.Created = true
 		rep.Added = files
-		rep.Notes = append(rep.Notes, "created .envrc; approve it with: direnv allow "+shellQuote(relOrAbs(p.EnvrcPath)))
+		rep.Notes = append(rep.Notes, "approve it with: direnv allow "+shellQuote(relOrAbs(p.EnvrcPath)))
 		return rep, nil
 	} else if statErr != nil {
 		return rep, fmt.Errorf("sync .envrc: %w", statErr)

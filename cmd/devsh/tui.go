@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
@@ -156,11 +155,7 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 	var parts []string
 	switch {
 	case rep.Created:
-		// Unless devshell's own note already says so ("created .envrc;
-		// approve it with: …"): the summary is one line, said once.
-		if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "created .envrc") }) {
-			parts = append(parts, "created .envrc")
-		}
+		parts = append(parts, "created .envrc") // the note says how to approve it
 	case len(rep.Added) > 0:
 		s := ".envrc now watches " + strings.Join(rep.Added, " ")
 		if rep.Reallowed {
