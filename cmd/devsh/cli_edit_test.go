@@ -13,46 +13,55 @@ import (
 // cliOneCargo is a devshell.toml with one package, in a single-line list.
 const cliOneCargo = "[devshell]\nname = \"demo\"\npackages = [\"cargo\"]\n"
 
+// cliEditCase is one successful edit: devsh -C DIR [global flags] args...
+// on a fresh project, and the devshell.toml and stdout it must leave.
+type cliEditCase struct {
+	name       string
+	args       []string
+	wantTOML   string
+	wantStdout string
+}
+
+// run creates a project whose devshell.toml is toml, runs the case with the
+// global flags (after -C) and fails unless it exits 0 with the case's
+// devshell.toml and stdout. It returns the project directory and the run.
+func (c cliEditCase) run(t *testing.T, toml string, global ...string) (string, cliResult) {
+	t.Helper()
+	dir := cliProject(t, toml)
+	r := cliRun(t, slices.Concat([]string{"-C", dir}, global, c.args)...)
+	r.cliWant(t, 0)
+	cliWantTOML(t, dir, c.wantTOML)
+	r.cliWantOut(t, c.wantStdout)
+	return dir, r
+}
+
 func TestCLIAdd(t *testing.T) {
-	cases := []struct {
-		name       string
-		names      []string
-		wantTOML   string
-		wantStdout string
-	}{
-		{"one name", []string{"cargo-edit"},
+	cases := []cliEditCase{
+		{"one name", []string{"add", "cargo-edit"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"cargo-edit\"]\n",
 			"+ cargo-edit added\n"},
-		{"several names in order", []string{"jq", "ripgrep", "cargo-edit"},
+		{"several names in order", []string{"add", "jq", "ripgrep", "cargo-edit"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"jq\", \"ripgrep\", \"cargo-edit\"]\n",
 			"+ jq added\n+ ripgrep added\n+ cargo-edit added\n"},
-		{"a name given twice is added once", []string{"jq", "jq"},
+		{"a name given twice is added once", []string{"add", "jq", "jq"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"jq\"]\n",
 			"+ jq added\n"},
-		{"nested attribute path", []string{"python3Packages.requests"},
+		{"nested attribute path", []string{"add", "python3Packages.requests"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"python3Packages.requests\"]\n",
 			"+ python3Packages.requests added\n"},
-		{"set nix search does not recurse into", []string{"nodePackages.prettier"},
+		{"set nix search does not recurse into", []string{"add", "nodePackages.prettier"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"nodePackages.prettier\"]\n",
 			"+ nodePackages.prettier added\n"},
-		{"alias of another package", []string{"cargo-edit-alias"},
+		{"alias of another package", []string{"add", "cargo-edit-alias"},
 			"[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"cargo-edit-alias\"]\n",
 			"+ cargo-edit-alias added\n"},
-		{"already present", []string{"cargo"},
+		{"already present", []string{"add", "cargo"},
 			cliOneCargo,
 			"= cargo already in devshell.toml\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := cliProject(t, cliOneCargo)
-			r := cliRun(t, append([]string{"-C", dir, "add"}, c.names...)...)
-			r.cliWant(t, 0)
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != c.wantTOML {
-				t.Errorf("devshell.toml = %q, want %q", got, c.wantTOML)
-			}
-			if r.stdout != c.wantStdout {
-				t.Errorf("stdout = %q, want %q", r.stdout, c.wantStdout)
-			}
+			dir, r := c.run(t, cliOneCargo)
 			// The project had no .envrc and has a flake: one is created,
 			// watching devshell.toml, and left for the user to approve.
 			if got := cliRead(t, filepath.Join(dir, ".envrc")); got != "watch_file devshell.toml\nuse flake\n" {
@@ -84,19 +93,13 @@ func TestCLIAddCommandsEntry(t *testing.T) {
 	dir := cliProject(t, toml)
 	r := cliRun(t, "-C", dir, "--no-direnv", "add", "jq")
 	r.cliWant(t, 0)
-	if r.stdout != "= jq already provided by a [[commands]] entry\n" {
-		t.Errorf("stdout = %q", r.stdout)
-	}
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
-		t.Errorf("devshell.toml = %q, want it unchanged", got)
-	}
+	r.cliWantOut(t, "= jq already provided by a [[commands]] entry\n")
+	cliWantTOML(t, dir, toml)
 	// Removing it is refused: it is not in a packages list.
 	r = cliRun(t, "-C", dir, "--no-direnv", "remove", "jq")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "jq", "[[commands]]")
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
-		t.Errorf("devshell.toml = %q, want it unchanged", got)
-	}
+	r.cliWantNoEdit(t, dir, toml)
 }
 
 func TestCLIAddRefusesUnknownNames(t *testing.T) {
@@ -118,18 +121,12 @@ func TestCLIAddRefusesUnknownNames(t *testing.T) {
 			r := cliRun(t, append([]string{"-C", dir, "add"}, c.names...)...)
 			r.cliWant(t, 1)
 			r.cliOneLineError(t, c.want...)
-			if r.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", r.stdout)
-			}
+			r.cliWantNoEdit(t, dir, cliOneCargo)
 			for _, n := range c.valid {
 				if strings.Contains(r.stderr, n) {
 					t.Errorf("stderr = %q names the valid %s", r.stderr, n)
 				}
 			}
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-				t.Errorf("devshell.toml = %q, want it byte-identical", got)
-			}
-			cliNotExist(t, filepath.Join(dir, ".envrc"))
 		})
 	}
 }
@@ -158,9 +155,7 @@ func TestCLIAddDidYouMean(t *testing.T) {
 	r = cliRun(t, "-C", dir, "add", "cargo-edt")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "cargo-edt (did you mean cargo-edit")
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-		t.Errorf("devshell.toml = %q, want it byte-identical", got)
-	}
+	cliWantTOML(t, dir, cliOneCargo)
 
 	// nodePackages.prettier is not in the index (nix search does not
 	// recurse into nodePackages), yet it is a valid name: nix eval decides.
@@ -173,9 +168,7 @@ func TestCLIAddDidYouMean(t *testing.T) {
 	}
 	r = cliRun(t, "-C", dir, "--no-direnv", "add", "nodePackages.prettier")
 	r.cliWant(t, 0)
-	if r.stdout != "+ nodePackages.prettier added\n" {
-		t.Errorf("stdout = %q", r.stdout)
-	}
+	r.cliWantOut(t, "+ nodePackages.prettier added\n")
 }
 
 func TestCLIAddNoVerifyNeedsNoNix(t *testing.T) {
@@ -186,13 +179,8 @@ func TestCLIAddNoVerifyNeedsNoNix(t *testing.T) {
 	}
 	r := cliRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "not-in-nixpkgs", "cargo-edt")
 	r.cliWant(t, 0)
-	if r.stdout != "+ not-in-nixpkgs added\n+ cargo-edt added\n" {
-		t.Errorf("stdout = %q", r.stdout)
-	}
-	want := "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"not-in-nixpkgs\", \"cargo-edt\"]\n"
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != want {
-		t.Errorf("devshell.toml = %q, want %q", got, want)
-	}
+	r.cliWantOut(t, "+ not-in-nixpkgs added\n+ cargo-edt added\n")
+	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"not-in-nixpkgs\", \"cargo-edt\"]\n")
 }
 
 func TestCLIAddNixMissing(t *testing.T) {
@@ -201,12 +189,17 @@ func TestCLIAddNixMissing(t *testing.T) {
 	r := cliRun(t, "-C", dir, "add", "cargo-edit")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "nix", "--no-verify")
-	if r.stdout != "" {
-		t.Errorf("stdout = %q, want nothing", r.stdout)
+	r.cliWantNoEdit(t, dir, cliOneCargo)
+}
+
+// cliWantDryRun fails unless r printed exactly diff on stdout, left
+// dir/devshell.toml exactly toml and created no .envrc.
+func (r cliResult) cliWantDryRun(t *testing.T, dir, toml, diff string) {
+	t.Helper()
+	if r.stdout != diff {
+		t.Errorf("dry-run stdout =\n%s\nwant\n%s", r.stdout, diff)
 	}
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-		t.Errorf("devshell.toml = %q, want it byte-identical", got)
-	}
+	cliWantTOML(t, dir, toml)
 	cliNotExist(t, filepath.Join(dir, ".envrc"))
 }
 
@@ -215,28 +208,17 @@ func TestCLIAddDryRun(t *testing.T) {
 	dir := cliProject(t, toml)
 	r := cliRun(t, "-C", dir, "add", "--dry-run", "ripgrep", "cargo")
 	r.cliWant(t, 0)
-	want := "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -3,4 +3,5 @@\n packages = [\n   \"cargo\", # build\n   \"jq\",\n+  \"ripgrep\",\n ]\n"
-	if r.stdout != want {
-		t.Errorf("dry-run stdout =\n%s\nwant\n%s", r.stdout, want)
-	}
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
-		t.Errorf("devshell.toml = %q, want it untouched", got)
-	}
-	cliNotExist(t, filepath.Join(dir, ".envrc"))
+	r.cliWantDryRun(t, dir, toml, "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -3,4 +3,5 @@\n packages = [\n   \"cargo\", # build\n   \"jq\",\n+  \"ripgrep\",\n ]\n")
 
 	// The diff is exactly what the real add then does.
 	r = cliRun(t, "-C", dir, "--no-direnv", "add", "ripgrep", "cargo")
 	r.cliWant(t, 0)
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",\n  \"ripgrep\",\n]\n" {
-		t.Errorf("devshell.toml after add = %q", got)
-	}
+	cliWantTOML(t, dir, "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",\n  \"ripgrep\",\n]\n")
 
 	// Nothing to change: an empty diff.
 	r = cliRun(t, "-C", dir, "add", "--dry-run", "ripgrep")
 	r.cliWant(t, 0)
-	if r.stdout != "" {
-		t.Errorf("dry-run of a no-op printed %q", r.stdout)
-	}
+	r.cliWantOut(t, "") // a dry run of a no-op prints an empty diff
 }
 
 func TestCLIAddRefusesBadNames(t *testing.T) {
@@ -256,18 +238,11 @@ func TestCLIAddRefusesBadNames(t *testing.T) {
 			r := cliRun(t, "-C", dir, "add", "jq", name)
 			r.cliWant(t, 1)
 			r.cliOneLineError(t, "invalid package name")
-			if r.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", r.stdout)
-			}
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-				t.Errorf("devshell.toml = %q, want it byte-identical", got)
-			}
+			r.cliWantNoEdit(t, dir, cliOneCargo)
 			// --no-verify does not let it through either.
 			r = cliRun(t, "-C", dir, "add", "--no-verify", name)
 			r.cliWant(t, 1)
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-				t.Errorf("devshell.toml = %q after --no-verify, want it byte-identical", got)
-			}
+			cliWantTOML(t, dir, cliOneCargo)
 		})
 	}
 	cliNotExist(t, filepath.Join(dir, ".envrc"))
@@ -292,13 +267,7 @@ func TestCLIInvalidTOML(t *testing.T) {
 			if !pos.MatchString(r.stderr) {
 				t.Errorf("stderr = %q, want %q", r.stderr, pos)
 			}
-			if r.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", r.stdout)
-			}
-			if got := cliRead(t, path); got != bad {
-				t.Errorf("devshell.toml = %q, want it untouched", got)
-			}
-			cliNotExist(t, filepath.Join(dir, ".envrc"))
+			r.cliWantNoEdit(t, dir, bad)
 		})
 	}
 }
@@ -345,9 +314,7 @@ func TestCLIAddUnwritable(t *testing.T) {
 	r := cliRun(t, "-C", dir, "add", "jq")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "devshell.toml")
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-		t.Errorf("devshell.toml = %q, want the original", got)
-	}
+	cliWantTOML(t, dir, cliOneCargo)
 	if after := cliDirEntries(t, dir); !slices.Equal(before, after) {
 		t.Errorf("directory entries changed from %v to %v (a temp file left behind?)", before, after)
 	}
@@ -355,12 +322,7 @@ func TestCLIAddUnwritable(t *testing.T) {
 
 func TestCLIRemove(t *testing.T) {
 	const toml = "[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  \"jq\",    # json\n  # search\n  \"ripgrep\",\n]\n"
-	cases := []struct {
-		name       string
-		args       []string
-		wantTOML   string
-		wantStdout string
-	}{
+	cases := []cliEditCase{
 		{"remove keeps the other comments", []string{"remove", "jq"},
 			"[devshell]\n# tools\npackages = [\n  \"cargo\", # build\n  # search\n  \"ripgrep\",\n]\n",
 			"- jq removed\n"},
@@ -369,17 +331,7 @@ func TestCLIRemove(t *testing.T) {
 			"- cargo removed\n- ripgrep removed\n"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := cliProject(t, toml)
-			r := cliRun(t, append([]string{"-C", dir, "--no-direnv"}, c.args...)...)
-			r.cliWant(t, 0)
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != c.wantTOML {
-				t.Errorf("devshell.toml = %q, want %q", got, c.wantTOML)
-			}
-			if r.stdout != c.wantStdout {
-				t.Errorf("stdout = %q, want %q", r.stdout, c.wantStdout)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { c.run(t, toml, "--no-direnv") })
 	}
 }
 
@@ -391,9 +343,7 @@ func TestCLIAddRemoveRoundTrip(t *testing.T) {
 		t.Fatalf("add did not change devshell.toml: %q", got)
 	}
 	cliRun(t, "-C", dir, "--no-direnv", "rm", "ripgrep", "python3Packages.black").cliWant(t, 0)
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
-		t.Errorf("add then remove = %q, want the original %q", got, toml)
-	}
+	cliWantTOML(t, dir, toml) // add then remove gives back the original
 }
 
 func TestCLIRemoveNotPresent(t *testing.T) {
@@ -401,13 +351,7 @@ func TestCLIRemoveNotPresent(t *testing.T) {
 	r := cliRun(t, "-C", dir, "remove", "cargo", "jq")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "jq is not in the packages list")
-	if r.stdout != "" {
-		t.Errorf("stdout = %q, want nothing", r.stdout)
-	}
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-		t.Errorf("devshell.toml = %q, want it byte-identical (cargo must stay too)", got)
-	}
-	cliNotExist(t, filepath.Join(dir, ".envrc"))
+	r.cliWantNoEdit(t, dir, cliOneCargo) // cargo stays too
 }
 
 func TestCLIRemoveDryRun(t *testing.T) {
@@ -415,14 +359,7 @@ func TestCLIRemoveDryRun(t *testing.T) {
 	dir := cliProject(t, toml)
 	r := cliRun(t, "-C", dir, "rm", "--dry-run", "jq")
 	r.cliWant(t, 0)
-	want := "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -1,6 +1,5 @@\n [devshell]\n packages = [\n   \"cargo\",\n-  \"jq\", # json\n   \"ripgrep\",\n ]\n"
-	if r.stdout != want {
-		t.Errorf("dry-run stdout =\n%s\nwant\n%s", r.stdout, want)
-	}
-	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != toml {
-		t.Errorf("devshell.toml = %q, want it untouched", got)
-	}
-	cliNotExist(t, filepath.Join(dir, ".envrc"))
+	r.cliWantDryRun(t, dir, toml, "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -1,6 +1,5 @@\n [devshell]\n packages = [\n   \"cargo\",\n-  \"jq\", # json\n   \"ripgrep\",\n ]\n")
 
 	// A dry run of a refused removal fails like the real one.
 	r = cliRun(t, "-C", dir, "rm", "--dry-run", "fd")

@@ -16,12 +16,13 @@ import (
 	"time"
 )
 
-// The command-line tests run run() in-process against a temporary flake
-// project whose nixpkgs is a copy of the fake nixpkgs in
-// nixsearch/testdata/fixture, with the real nix and the real direnv. Every
-// test isolates HOME and the XDG directories (direnv's allow list, nix's and
-// devsh's caches) and points nix at an empty flake registry so that it never
-// goes online.
+// The command-line tests (and those of init, doctor, completion, the
+// untracked warning and the TUI backend) run run() in-process against a
+// temporary flake project whose nixpkgs is a copy of the fake nixpkgs in
+// nixsearch/testdata/fixture, with the real nix, direnv and git. Every test
+// isolates HOME and the XDG directories (direnv's allow list, nix's and
+// devsh's caches), git's and nix's configuration, and points nix at an empty
+// flake registry so that it never goes online.
 
 // cliFixtureDir holds the fixture flakes shared with package nixsearch.
 const cliFixtureDir = "../../nixsearch/testdata/fixture"
@@ -31,6 +32,17 @@ const cliFixtureDir = "../../nixsearch/testdata/fixture"
 const cliProjectFlake = `{
   inputs.nixpkgs.url = "path:./fakepkgs";
   outputs = { self, nixpkgs }: { };
+}
+`
+
+// cliDevshellFlake is a project flake.nix that reads devshell.toml as a
+// devshell flake does, for doctor's check that the flake imports it (devsh
+// never builds the shell, so nix never evaluates these outputs).
+const cliDevshellFlake = `{
+  inputs.nixpkgs.url = "path:./fakepkgs";
+  outputs = { self, nixpkgs }: {
+    devshellConfig = builtins.fromTOML (builtins.readFile ./devshell.toml);
+  };
 }
 `
 
@@ -45,8 +57,11 @@ func cliRequireTool(t *testing.T, name string) string {
 	return p
 }
 
-// cliEnv isolates the test from the user's home, caches, direnv state and
-// flake registry, and clears devsh's own variables.
+// cliEnv isolates the test from the user's home, caches, direnv state, git
+// and nix configuration (no system nix.conf or gitconfig, no repository above
+// the test's temp dirs) and flake registry, and clears devsh's own variables.
+// nix's flake features stay off in its configuration (devsh passes them
+// itself); cliEnableFlakes turns them on.
 func cliEnv(t *testing.T) {
 	t.Helper()
 	cliRequireTool(t, "nix")
@@ -67,18 +82,28 @@ func cliEnv(t *testing.T) {
 	}
 	t.Setenv("DIRENV_CONFIG", filepath.Join(base, "config", "direnv"))
 	registry := filepath.Join(base, "registry.json")
-	if err := os.WriteFile(registry, []byte(`{"flakes":[],"version":2}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cliWrite(t, registry, `{"flakes":[],"version":2}`)
 	t.Setenv("NIX_CONFIG", "flake-registry = "+registry)
+	t.Setenv("NIX_CONF_DIR", filepath.Join(base, "etc-nix")) // no system nix.conf
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	// The test's t.TempDir directories share this parent: git looks for no
+	// repository above it (a temp dir outside git stays outside git).
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(base))
+	t.Setenv("SHELL", "/bin/bash")
 	for _, k := range []string{
-		"DEVSH_NIXPKGS", "DEVSH_CACHE_DIR", "NO_COLOR",
+		"DEVSH_NIXPKGS", "DEVSH_CACHE_DIR", "NO_COLOR", "ZDOTDIR",
 		"DIRENV_DIR", "DIRENV_FILE", "DIRENV_DIFF", "DIRENV_WATCHES", "DIRENV_LOG_FORMAT",
 	} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
+}
+
+// cliEnableFlakes adds the flake features to the isolated nix configuration
+// (after cliEnv), as a user who enabled them has.
+func cliEnableFlakes(t *testing.T) {
+	t.Helper()
+	t.Setenv("NIX_CONFIG", os.Getenv("NIX_CONFIG")+"\nexperimental-features = nix-command flakes")
 }
 
 // cliCacheDir is devsh's default index cache under the isolated
@@ -91,17 +116,34 @@ func cliCacheDir() string { return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "d
 // `nix flake lock`. It returns the project directory.
 func cliProject(t *testing.T, toml string) string {
 	t.Helper()
+	files := map[string]string{}
+	if toml != "" {
+		files["devshell.toml"] = toml
+	}
+	return cliProjectFiles(t, cliProjectFlake, files)
+}
+
+// cliProjectFiles isolates the environment (cliEnv) and creates a flake
+// project in a temp dir: ./fakepkgs (the fixture nixpkgs), flake.nix with
+// flake, and files (slash-separated paths relative to the project), all in a
+// new git repository with everything but untracked staged, and locked with
+// `nix flake lock`. It returns the project directory.
+func cliProjectFiles(t *testing.T, flake string, files map[string]string, untracked ...string) string {
+	t.Helper()
 	cliEnv(t)
 	dir := filepath.Join(t.TempDir(), "proj")
 	if err := os.CopyFS(filepath.Join(dir, "fakepkgs"), os.DirFS(filepath.Join(cliFixtureDir, "nixpkgs"))); err != nil {
 		t.Fatalf("copy fixture nixpkgs: %v", err)
 	}
-	cliWrite(t, filepath.Join(dir, "flake.nix"), cliProjectFlake)
-	if toml != "" {
-		cliWrite(t, filepath.Join(dir, "devshell.toml"), toml)
+	cliWrite(t, filepath.Join(dir, "flake.nix"), flake)
+	for name, content := range files {
+		cliWrite(t, filepath.Join(dir, filepath.FromSlash(name)), content)
 	}
 	cliExec(t, dir, "git", "init", "-q")
 	cliExec(t, dir, "git", "add", "-A")
+	if len(untracked) > 0 {
+		cliExec(t, dir, append([]string{"git", "rm", "-q", "--cached", "--"}, untracked...)...)
+	}
 	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "lock")
 	if _, err := os.Stat(filepath.Join(dir, "flake.lock")); err != nil {
 		t.Fatalf("nix flake lock wrote no flake.lock: %v", err)
@@ -123,6 +165,7 @@ func cliExec(t *testing.T, dir string, args ...string) []byte {
 	return out
 }
 
+// cliWrite writes content to path, creating its directory.
 func cliWrite(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -133,6 +176,7 @@ func cliWrite(t *testing.T, path, content string) {
 	}
 }
 
+// cliRead returns the content of path.
 func cliRead(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -147,6 +191,46 @@ func cliNotExist(t *testing.T, path string) {
 	t.Helper()
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Errorf("%s exists (or cannot be checked: %v), want no such file", path, err)
+	}
+}
+
+// cliSnapshot reads every file below dir except .git, by slash-separated
+// relative path.
+func cliSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// cliWantTOML fails unless dir/devshell.toml holds exactly want.
+func cliWantTOML(t *testing.T, dir, want string) {
+	t.Helper()
+	if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != want {
+		t.Errorf("devshell.toml = %q, want %q", got, want)
 	}
 }
 
@@ -201,6 +285,24 @@ func (r cliResult) cliWant(t *testing.T, code int) {
 	if r.code != code {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
 	}
+}
+
+// cliWantOut fails unless r printed exactly want on stdout.
+func (r cliResult) cliWantOut(t *testing.T, want string) {
+	t.Helper()
+	if r.stdout != want {
+		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+}
+
+// cliWantNoEdit fails unless r printed nothing on stdout, left
+// dir/devshell.toml exactly toml and created no .envrc: what a refused edit
+// leaves.
+func (r cliResult) cliWantNoEdit(t *testing.T, dir, toml string) {
+	t.Helper()
+	r.cliWantOut(t, "")
+	cliWantTOML(t, dir, toml)
+	cliNotExist(t, filepath.Join(dir, ".envrc"))
 }
 
 // cliOneLineError fails unless stderr is exactly one "devsh: ..." line

@@ -46,13 +46,7 @@ func TestCLIUsageErrors(t *testing.T) {
 			if !strings.Contains(r.stderr, c.want) {
 				t.Errorf("stderr = %q, want it to contain %q", r.stderr, c.want)
 			}
-			if r.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", r.stdout)
-			}
-			if got := cliRead(t, filepath.Join(dir, "devshell.toml")); got != cliOneCargo {
-				t.Errorf("devshell.toml = %q, want it untouched", got)
-			}
-			cliNotExist(t, filepath.Join(dir, ".envrc"))
+			r.cliWantNoEdit(t, dir, cliOneCargo)
 		})
 	}
 }

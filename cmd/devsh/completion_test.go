@@ -20,8 +20,8 @@ import (
 // offered names (descriptions dropped) and the directive.
 func completeNames(t *testing.T, args ...string) ([]string, cobra.ShellCompDirective) {
 	t.Helper()
-	r := icRun(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
-	r.want(t, exitOK)
+	r := cliRun(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+	r.cliWant(t, exitOK)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	last := lines[len(lines)-1]
 	var d int
@@ -37,10 +37,10 @@ func completeNames(t *testing.T, args ...string) ([]string, cobra.ShellCompDirec
 }
 
 func TestCompletionScripts(t *testing.T) {
-	icEnv(t, false)
+	cliEnv(t)
 	for _, shell := range []string{"bash", "zsh", "fish"} {
-		r := icRun(t, "completion", shell)
-		r.want(t, exitOK)
+		r := cliRun(t, "completion", shell)
+		r.cliWant(t, exitOK)
 		if !strings.Contains(r.stdout, "devsh") || !strings.Contains(r.stdout, cobra.ShellCompRequestCmd) {
 			t.Errorf("%s script does not call devsh %s:\n%.300s", shell, cobra.ShellCompRequestCmd, r.stdout)
 		}
@@ -53,9 +53,9 @@ func TestCompletionScripts(t *testing.T) {
 			}
 		}
 	}
-	icRun(t, "completion", "powershell").want(t, exitUsage)
-	icRun(t, "completion").want(t, exitUsage)
-	icRun(t, "completion", "bash", "zsh").want(t, exitUsage)
+	cliRun(t, "completion", "powershell").cliWant(t, exitUsage)
+	cliRun(t, "completion").cliWant(t, exitUsage)
+	cliRun(t, "completion", "bash", "zsh").cliWant(t, exitUsage)
 	if names, _ := completeNames(t, "completion", ""); !slices.Equal(names, []string{"bash", "zsh", "fish"}) {
 		t.Errorf("completion completes %q", names)
 	}
@@ -64,10 +64,9 @@ func TestCompletionScripts(t *testing.T) {
 // TestCompleteAddFromIndex: add completes from the cached index, with nix
 // gone from PATH, so completion demonstrably runs no nix.
 func TestCompleteAddFromIndex(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n"})
-	icRun(t, "-C", dir, "index").want(t, exitOK)
-	icPathOnly(t, "git")
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n"})
+	cliRun(t, "-C", dir, "index").cliWant(t, exitOK)
+	cliPathOnly(t, "git")
 
 	tests := []struct {
 		args      []string
@@ -93,7 +92,7 @@ func TestCompleteAddFromIndex(t *testing.T) {
 	}
 
 	// Descriptions come along for zsh and fish, cut to a menu's width.
-	r := icRun(t, cobra.ShellCompRequestCmd, "-C", dir, "add", "cargo-ed")
+	r := cliRun(t, cobra.ShellCompRequestCmd, "-C", dir, "add", "cargo-ed")
 	if !strings.Contains(r.stdout, "cargo-edit\tUtility for managing cargo dependencies from the command li…\n") {
 		t.Errorf("no description for cargo-edit:\n%s", r.stdout)
 	}
@@ -102,51 +101,45 @@ func TestCompleteAddFromIndex(t *testing.T) {
 // TestCompleteAddWithoutIndex: no index, no names, and no nix run to build
 // one (nix is not even on PATH).
 func TestCompleteAddWithoutIndex(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\n"})
-	icPathOnly(t, "git")
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": "[devshell]\n"})
+	cliPathOnly(t, "git")
 	names, d := completeNames(t, "-C", dir, "add", "carg")
 	if len(names) != 0 || d != cobra.ShellCompDirectiveNoFileComp {
 		t.Errorf("complete without an index = %q, %d; want nothing", names, d)
 	}
-	if _, err := os.Stat(icCacheDir()); !os.IsNotExist(err) {
-		t.Errorf("completion touched the cache dir %s: %v", icCacheDir(), err)
+	if _, err := os.Stat(cliCacheDir()); !os.IsNotExist(err) {
+		t.Errorf("completion touched the cache dir %s: %v", cliCacheDir(), err)
 	}
 }
-
-// icCacheDir is devsh's default cache dir under the isolated XDG_CACHE_HOME.
-func icCacheDir() string { return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "devsh") }
 
 // TestCompleteAddStaleIndex: when the lock changed and the new nixpkgs has
 // no index yet, completion uses the one the project searched before.
 func TestCompleteAddStaleIndex(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\n"})
-	icRun(t, "-C", dir, "index").want(t, exitOK)
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": "[devshell]\n"})
+	cliRun(t, "-C", dir, "index").cliWant(t, exitOK)
 	// A new nixpkgs: the lock now pins other content.
 	lock := filepath.Join(dir, "flake.lock")
-	before := icSnapshot(t, dir)["flake.lock"]
-	icWrite(t, filepath.Join(dir, "fakepkgs", "extra.nix"), "{ }\n")
-	icExec(t, dir, "git", "add", "fakepkgs/extra.nix")
-	icExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "update")
+	before := cliSnapshot(t, dir)["flake.lock"]
+	cliWrite(t, filepath.Join(dir, "fakepkgs", "extra.nix"), "{ }\n")
+	cliExec(t, dir, "git", "add", "fakepkgs/extra.nix")
+	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "update")
 	if after, _ := os.ReadFile(lock); string(after) == before {
 		t.Fatal("nix flake update did not change flake.lock: the index would not be stale")
 	}
-	icPathOnly(t, "git")
+	cliPathOnly(t, "git")
 	if names, _ := completeNames(t, "-C", dir, "add", "rustf"); !slices.Equal(names, []string{"rustfmt"}) {
 		t.Errorf("complete with a stale index = %q, want rustfmt", names)
 	}
 }
 
 func TestCompleteRemove(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{"devshell.toml": `packages = ["go"]
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": `packages = ["go"]
 [devshell]
 packages = ["rustc", "cargo", "python3Packages.black"]
 [[commands]]
 package = "jq"
 `})
-	icPathOnly(t, "git")
+	cliPathOnly(t, "git")
 	tests := []struct {
 		args []string
 		want []string
@@ -272,7 +265,7 @@ func BenchmarkCompleteAdd(b *testing.B) {
 		b.Fatal(err)
 	}
 	dir, cache := b.TempDir(), b.TempDir()
-	for name, content := range map[string]string{"flake.nix": icFlake, "flake.lock": completionBenchLock, "devshell.toml": "[devshell]\n"} {
+	for name, content := range map[string]string{"flake.nix": cliDevshellFlake, "flake.lock": completionBenchLock, "devshell.toml": "[devshell]\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			b.Fatal(err)
 		}

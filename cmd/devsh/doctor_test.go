@@ -34,9 +34,9 @@ func doctorLines(t *testing.T, stdout string) map[string]string {
 
 // doctorOnlyFailure checks that the named check failed with every one of
 // wants in its line, and that every other check passed.
-func doctorOnlyFailure(t *testing.T, r icResult, name string, wants ...string) {
+func doctorOnlyFailure(t *testing.T, r cliResult, name string, wants ...string) {
 	t.Helper()
-	r.want(t, exitError)
+	r.cliWant(t, exitError)
 	lines := doctorLines(t, r.stdout)
 	for n, l := range lines {
 		if n == name {
@@ -61,19 +61,20 @@ func doctorOnlyFailure(t *testing.T, r icResult, name string, wants ...string) {
 // one thing at a time: devshell.toml untracked by git, a watch missing from
 // the .envrc, an .envrc direnv has not approved; and removes the index.
 func TestDoctor(t *testing.T) {
-	home := icEnv(t, true)
-	// This shell's start-up file runs direnv's hook, as a set-up user's does.
-	icWrite(t, filepath.Join(home, ".bashrc"), "eval \"$(direnv hook bash)\"\n")
 	envrc := "watch_file devshell.toml\nuse flake\n"
-	dir := icProject(t, map[string]string{
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{
 		"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n",
 		".envrc":        envrc,
 	})
-	icExec(t, dir, "direnv", "allow", ".")
-	icRun(t, "-C", dir, "index").want(t, exitOK)
+	cliEnableFlakes(t)
+	// This shell's start-up file runs direnv's hook, as a set-up user's does.
+	home := os.Getenv("HOME") // isolated by cliProjectFiles
+	cliWrite(t, filepath.Join(home, ".bashrc"), "eval \"$(direnv hook bash)\"\n")
+	cliExec(t, dir, "direnv", "allow", ".")
+	cliRun(t, "-C", dir, "index").cliWant(t, exitOK)
 
-	r := icRun(t, "-C", dir, "doctor")
-	r.want(t, exitOK)
+	r := cliRun(t, "-C", dir, "doctor")
+	r.cliWant(t, exitOK)
 	lines := doctorLines(t, r.stdout)
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "✓ ") {
@@ -96,39 +97,39 @@ func TestDoctor(t *testing.T) {
 	}
 
 	t.Run("untracked devshell.toml", func(t *testing.T) {
-		icExec(t, dir, "git", "rm", "-q", "--cached", "devshell.toml")
-		defer icExec(t, dir, "git", "add", "devshell.toml")
-		r := icRun(t, "-C", dir, "doctor")
+		cliExec(t, dir, "git", "rm", "-q", "--cached", "devshell.toml")
+		defer cliExec(t, dir, "git", "add", "devshell.toml")
+		r := cliRun(t, "-C", dir, "doctor")
 		doctorOnlyFailure(t, r, "git", "cannot see devshell.toml", "fix: git add --intent-to-add "+filepath.Join(dir, "devshell.toml"))
 	})
 
 	t.Run("missing watch", func(t *testing.T) {
 		// The .envrc approved as it is, so only the watch is missing.
-		icWrite(t, filepath.Join(dir, ".envrc"), "use flake\n")
-		icExec(t, dir, "direnv", "allow", ".")
+		cliWrite(t, filepath.Join(dir, ".envrc"), "use flake\n")
+		cliExec(t, dir, "direnv", "allow", ".")
 		defer func() {
-			icWrite(t, filepath.Join(dir, ".envrc"), envrc)
-			icExec(t, dir, "direnv", "allow", ".")
+			cliWrite(t, filepath.Join(dir, ".envrc"), envrc)
+			cliExec(t, dir, "direnv", "allow", ".")
 		}()
-		r := icRun(t, "-C", dir, "doctor")
+		r := cliRun(t, "-C", dir, "doctor")
 		doctorOnlyFailure(t, r, "watches", "does not watch devshell.toml before 'use flake'", "fix: devsh sync")
 	})
 
 	t.Run("unapproved .envrc", func(t *testing.T) {
 		// Approval is per content: an edit revokes it.
-		icWrite(t, filepath.Join(dir, ".envrc"), "# edited\n"+envrc)
+		cliWrite(t, filepath.Join(dir, ".envrc"), "# edited\n"+envrc)
 		defer func() {
-			icWrite(t, filepath.Join(dir, ".envrc"), envrc)
-			icExec(t, dir, "direnv", "allow", ".")
+			cliWrite(t, filepath.Join(dir, ".envrc"), envrc)
+			cliExec(t, dir, "direnv", "allow", ".")
 		}()
-		r := icRun(t, "-C", dir, "doctor")
+		r := cliRun(t, "-C", dir, "doctor")
 		doctorOnlyFailure(t, r, ".envrc", "not allowed by direnv", "fix: review it, then run: direnv allow "+filepath.Join(dir, ".envrc"))
 	})
 
 	t.Run("no index", func(t *testing.T) {
 		// A missing index is a warning: search builds it on first use.
-		r := icRun(t, "-C", dir, "--cache-dir", t.TempDir(), "doctor")
-		r.want(t, exitOK)
+		r := cliRun(t, "-C", dir, "--cache-dir", t.TempDir(), "doctor")
+		r.cliWant(t, exitOK)
 		l := doctorLines(t, r.stdout)["index"]
 		if !strings.HasPrefix(l, "! index: not built yet for nixpkgs ") || !strings.HasSuffix(l, "fix: devsh index (one nix evaluation, 30–90 s on real nixpkgs)") {
 			t.Errorf("index line = %q", l)
@@ -140,8 +141,8 @@ func TestDoctor(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Setenv("NIX_CONFIG", "")
-		r := icRun(t, "-C", dir, "doctor")
-		r.want(t, exitError)
+		r := cliRun(t, "-C", dir, "doctor")
+		r.cliWant(t, exitError)
 		lines := doctorLines(t, r.stdout)
 		if l := lines["flakes"]; !strings.HasPrefix(l, "✗ flakes: devsh passes the flags itself, but nix-command and flakes are off") {
 			t.Errorf("flakes line = %q", l)
@@ -157,12 +158,13 @@ func TestDoctor(t *testing.T) {
 // TestDoctorFreshInit: right after init (nothing locked or approved yet)
 // doctor says what is left: approve the .envrc, lock the flake.
 func TestDoctorFreshInit(t *testing.T) {
-	icEnv(t, true)
+	cliEnv(t)
+	cliEnableFlakes(t)
 	dir := t.TempDir()
-	icExec(t, dir, "git", "init", "-q")
-	icRun(t, "-C", dir, "init").want(t, exitOK)
-	r := icRun(t, "-C", dir, "doctor")
-	r.want(t, exitError)
+	cliExec(t, dir, "git", "init", "-q")
+	cliRun(t, "-C", dir, "init").cliWant(t, exitOK)
+	r := cliRun(t, "-C", dir, "doctor")
+	r.cliWant(t, exitError)
 	lines := doctorLines(t, r.stdout)
 	if l := lines[".envrc"]; !strings.HasPrefix(l, "✗ .envrc: not allowed by direnv") {
 		t.Errorf(".envrc line = %q", l)

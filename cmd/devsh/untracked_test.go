@@ -17,8 +17,7 @@ const untrackedWarningLine = "warning: git does not track devshell.toml, so the 
 // TestUntrackedWarningAddRemoveSync: add, remove and sync warn once, on
 // stderr, while git does not track devshell.toml, and stop once it does.
 func TestUntrackedWarningAddRemoveSync(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{
 		"devshell.toml": "[devshell]\npackages = [\"rustc\"]\n",
 		".envrc":        "watch_file devshell.toml\nuse flake\n",
 	}, "devshell.toml")
@@ -29,8 +28,8 @@ func TestUntrackedWarningAddRemoveSync(t *testing.T) {
 		{"remove", "cargo", "jq"},
 		{"sync"},
 	} {
-		r := icRun(t, append([]string{"-C", dir}, args...)...)
-		r.want(t, exitOK)
+		r := cliRun(t, append([]string{"-C", dir}, args...)...)
+		r.cliWant(t, exitOK)
 		if n := strings.Count(r.stderr, "warning: git does not track"); n != 1 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%q: stderr has %d warnings, want once %q:\n%s", args, n, want, r.stderr)
 		}
@@ -41,15 +40,15 @@ func TestUntrackedWarningAddRemoveSync(t *testing.T) {
 
 	// From the project directory, the command names the file relatively.
 	t.Chdir(dir)
-	r := icRun(t, "--no-direnv", "add", "--no-verify", "cargo")
-	r.want(t, exitOK)
+	r := cliRun(t, "--no-direnv", "add", "--no-verify", "cargo")
+	r.cliWant(t, exitOK)
 	if !strings.Contains(r.stderr, untrackedWarningLine+"devshell.toml\n") {
 		t.Errorf("stderr %q lacks the relative git command", r.stderr)
 	}
 
-	icExec(t, dir, "git", "add", "--intent-to-add", "devshell.toml")
-	r = icRun(t, "--no-direnv", "remove", "cargo")
-	r.want(t, exitOK)
+	cliExec(t, dir, "git", "add", "--intent-to-add", "devshell.toml")
+	r = cliRun(t, "--no-direnv", "remove", "cargo")
+	r.cliWant(t, exitOK)
 	if strings.Contains(r.stderr, "warning") {
 		t.Errorf("tracked devshell.toml still warned:\n%s", r.stderr)
 	}
@@ -58,13 +57,12 @@ func TestUntrackedWarningAddRemoveSync(t *testing.T) {
 // TestUntrackedWarningImportsAndNoGit: an untracked import is named too;
 // outside git nothing is said (the flake sees every file).
 func TestUntrackedWarningImportsAndNoGit(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{
 		"devshell.toml":  "imports = [\"nix/tools.toml\"]\n[devshell]\npackages = []\n",
 		"nix/tools.toml": "[devshell]\n",
 	}, "nix/tools.toml")
-	r := icRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "cargo")
-	r.want(t, exitOK)
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "cargo")
+	r.cliWant(t, exitOK)
 	want := "warning: git does not track nix/tools.toml, so the flake cannot see it; run: git add --intent-to-add " + filepath.Join(dir, "nix", "tools.toml") + "\n"
 	if r.stderr != want {
 		t.Errorf("stderr = %q, want %q", r.stderr, want)
@@ -73,8 +71,8 @@ func TestUntrackedWarningImportsAndNoGit(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, ".git")); err != nil {
 		t.Fatal(err)
 	}
-	r = icRun(t, "-C", dir, "--no-direnv", "remove", "cargo")
-	r.want(t, exitOK)
+	r = cliRun(t, "-C", dir, "--no-direnv", "remove", "cargo")
+	r.cliWant(t, exitOK)
 	if r.stderr != "" {
 		t.Errorf("outside git: stderr = %q, want nothing", r.stderr)
 	}
@@ -83,8 +81,7 @@ func TestUntrackedWarningImportsAndNoGit(t *testing.T) {
 // TestUntrackedWarningTUI: the TUI backend's project info carries the
 // warning (the status line shows it when the TUI opens); edits carry none.
 func TestUntrackedWarningTUI(t *testing.T) {
-	icEnv(t, false)
-	dir := icProject(t, map[string]string{"devshell.toml": "[devshell]\npackages = []\n"}, "devshell.toml")
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": "[devshell]\npackages = []\n"}, "devshell.toml")
 	proj, err := devshell.Find(dir, "")
 	if err != nil {
 		t.Fatal(err)
