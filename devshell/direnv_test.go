@@ -78,186 +78,18 @@ func TestDirenvParseVersion(t *testing.T) {
 	}
 }
 
-// Outputs of `direnv status` captured from direnv 2.32.1 (Debian) and 2.37.1
-// (built by .ci/direnv-latest.sh) with an isolated HOME/XDG_*; only the
-// temporary directory prefix was replaced by /home/u.
-const (
-	direnvTest232None = `direnv exec path /usr/bin/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-No .envrc or .env found
-`
-	direnvTest232NotAllowed = `direnv exec path /usr/bin/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c" - 1970-01-01T00:00:00Z
-Found RC allowed false
-Found RC allowPath /home/u/data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c
-`
-	direnvTest232Allowed = `direnv exec path /usr/bin/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c" - 2026-11-26T01:47:17Z
-Found RC allowed true
-Found RC allowPath /home/u/data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c
-`
-	// Run inside the loaded environment (direnv exec . direnv status): the
-	// Loaded RC says false while the found one is allowed.
-	direnvTest232LoadedAndFound = `direnv exec path /usr/bin/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-Loaded RC path /home/u/p/.envrc
-Loaded watch: ".envrc" - 2026-11-26T01:50:05Z
-Loaded watch: "../data/direnv/allow/c4dab60d0bf53a1484666c939783239e474a64eb73bf00300876e92f142711bd" - 2026-11-26T01:50:05Z
-Loaded watch: "devshell.toml" - 1970-01-01T00:00:00Z
-Loaded RC allowed false
-Loaded RC allowPath 
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:50:05Z
-Found watch: "../data/direnv/allow/c4dab60d0bf53a1484666c939783239e474a64eb73bf00300876e92f142711bd" - 2026-11-26T01:50:05Z
-Found RC allowed true
-Found RC allowPath /home/u/data/direnv/allow/c4dab60d0bf53a1484666c939783239e474a64eb73bf00300876e92f142711bd
-`
-	direnvTest237TextDenied = `direnv exec path /opt/direnv/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c" - 1970-01-01T00:00:00Z
-Found watch: "../data/direnv/deny/fd08ca93480614e0c5c8d13c530f5c5d919ae41edafbd2211889cb3b85c9527c" - 1970-01-01T00:00:00Z
-Found RC allowed 2
-Found RC allowPath /home/u/data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c
-`
-	direnvTest237TextAllowed = `direnv exec path /opt/direnv/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/deny/fd08ca93480614e0c5c8d13c530f5c5d919ae41edafbd2211889cb3b85c9527c" - 1970-01-01T00:00:00Z
-Found RC allowed 0
-Found RC allowPath /home/u/data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c
-`
-	direnvTest237TextNotAllowed = `direnv exec path /opt/direnv/direnv
-DIRENV_CONFIG /home/u/config/direnv
-bash_path /usr/bin/bash
-disable_stdin false
-warn_timeout 5s
-whitelist.prefix []
-whitelist.exact map[]
-No .envrc or .env loaded
-Found RC path /home/u/p/.envrc
-Found watch: ".envrc" - 2026-11-26T01:47:17Z
-Found watch: "../data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c" - 1970-01-01T00:00:00Z
-Found watch: "../data/direnv/deny/fd08ca93480614e0c5c8d13c530f5c5d919ae41edafbd2211889cb3b85c9527c" - 1970-01-01T00:00:00Z
-Found RC allowed 1
-Found RC allowPath /home/u/data/direnv/allow/f0e0ea4b001009fc0834ca650a196b9e2786b46d4362f6be5b068e0b05a1790c
-`
-	direnvTest237JSONNone = `{
-  "config": {
-    "ConfigDir": "/home/u/config/direnv",
-    "SelfPath": "/opt/direnv/direnv"
-  },
-  "state": {
-    "foundRC": null,
-    "loadedRC": null
-  }
+// direnvTestOutput reads an output of `direnv status` captured from direnv
+// 2.32.1 (Debian) or 2.37.1 (built by .ci/direnv-latest.sh) with an isolated
+// HOME/XDG_*, kept in testdata/direnv; only the temporary directory prefix
+// was replaced by /home/u.
+func direnvTestOutput(tb testing.TB, name string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "direnv", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }
-`
-	direnvTest237JSONAllowed = `{
-  "config": {
-    "ConfigDir": "/home/u/config/direnv",
-    "SelfPath": "/opt/direnv/direnv"
-  },
-  "state": {
-    "foundRC": {
-      "allowed": 0,
-      "path": "/home/u/p/.envrc"
-    },
-    "loadedRC": null
-  }
-}
-`
-	direnvTest237JSONNotAllowed = `{
-  "config": {
-    "ConfigDir": "/home/u/config/direnv",
-    "SelfPath": "/opt/direnv/direnv"
-  },
-  "state": {
-    "foundRC": {
-      "allowed": 1,
-      "path": "/home/u/p/.envrc"
-    },
-    "loadedRC": null
-  }
-}
-`
-	direnvTest237JSONDenied = `{
-  "config": {
-    "ConfigDir": "/home/u/config/direnv",
-    "SelfPath": "/opt/direnv/direnv"
-  },
-  "state": {
-    "foundRC": {
-      "allowed": 2,
-      "path": "/home/u/p/.envrc"
-    },
-    "loadedRC": null
-  }
-}
-`
-	// Inside the loaded environment; loadedRC is ignored.
-	direnvTest237JSONLoaded = `{
-  "config": {
-    "ConfigDir": "/home/u/config/direnv",
-    "SelfPath": "/opt/direnv/direnv"
-  },
-  "state": {
-    "foundRC": {
-      "allowed": 1,
-      "path": "/home/u/p/.envrc"
-    },
-    "loadedRC": {
-      "allowed": 0,
-      "path": "/home/u/p/.envrc"
-    }
-  }
-}
-`
-)
 
 func TestDirenvParseStatus(t *testing.T) {
 	const rc = "/home/u/p/.envrc"
@@ -267,18 +99,18 @@ func TestDirenvParseStatus(t *testing.T) {
 		want    direnvStatusResult
 		wantErr bool
 	}{
-		{"2.32 none", direnvTest232None, direnvStatusResult{"", ApprovalUnknown, direnvFormText}, false},
-		{"2.32 not allowed", direnvTest232NotAllowed, direnvStatusResult{rc, NotAllowed, direnvFormText}, false},
-		{"2.32 allowed", direnvTest232Allowed, direnvStatusResult{rc, Allowed, direnvFormText}, false},
-		{"2.32 loaded and found", direnvTest232LoadedAndFound, direnvStatusResult{rc, Allowed, direnvFormText}, false},
-		{"2.37 text allowed", direnvTest237TextAllowed, direnvStatusResult{rc, Allowed, direnvFormText}, false},
-		{"2.37 text not allowed", direnvTest237TextNotAllowed, direnvStatusResult{rc, NotAllowed, direnvFormText}, false},
-		{"2.37 text denied", direnvTest237TextDenied, direnvStatusResult{rc, Denied, direnvFormText}, false},
-		{"2.37 json none", direnvTest237JSONNone, direnvStatusResult{"", ApprovalUnknown, direnvFormJSON}, false},
-		{"2.37 json allowed", direnvTest237JSONAllowed, direnvStatusResult{rc, Allowed, direnvFormJSON}, false},
-		{"2.37 json not allowed", direnvTest237JSONNotAllowed, direnvStatusResult{rc, NotAllowed, direnvFormJSON}, false},
-		{"2.37 json denied", direnvTest237JSONDenied, direnvStatusResult{rc, Denied, direnvFormJSON}, false},
-		{"2.37 json loaded ignored", direnvTest237JSONLoaded, direnvStatusResult{rc, NotAllowed, direnvFormJSON}, false},
+		{"2.32 none", direnvTestOutput(t, "status-2.32-none.txt"), direnvStatusResult{"", ApprovalUnknown, direnvFormText}, false},
+		{"2.32 not allowed", direnvTestOutput(t, "status-2.32-not-allowed.txt"), direnvStatusResult{rc, NotAllowed, direnvFormText}, false},
+		{"2.32 allowed", direnvTestOutput(t, "status-2.32-allowed.txt"), direnvStatusResult{rc, Allowed, direnvFormText}, false},
+		{"2.32 loaded and found", direnvTestOutput(t, "status-2.32-loaded-and-found.txt"), direnvStatusResult{rc, Allowed, direnvFormText}, false},
+		{"2.37 text allowed", direnvTestOutput(t, "status-2.37-text-allowed.txt"), direnvStatusResult{rc, Allowed, direnvFormText}, false},
+		{"2.37 text not allowed", direnvTestOutput(t, "status-2.37-text-not-allowed.txt"), direnvStatusResult{rc, NotAllowed, direnvFormText}, false},
+		{"2.37 text denied", direnvTestOutput(t, "status-2.37-text-denied.txt"), direnvStatusResult{rc, Denied, direnvFormText}, false},
+		{"2.37 json none", direnvTestOutput(t, "status-2.37-json-none.txt"), direnvStatusResult{"", ApprovalUnknown, direnvFormJSON}, false},
+		{"2.37 json allowed", direnvTestOutput(t, "status-2.37-json-allowed.txt"), direnvStatusResult{rc, Allowed, direnvFormJSON}, false},
+		{"2.37 json not allowed", direnvTestOutput(t, "status-2.37-json-not-allowed.txt"), direnvStatusResult{rc, NotAllowed, direnvFormJSON}, false},
+		{"2.37 json denied", direnvTestOutput(t, "status-2.37-json-denied.txt"), direnvStatusResult{rc, Denied, direnvFormJSON}, false},
+		{"2.37 json loaded ignored", direnvTestOutput(t, "status-2.37-json-loaded.txt"), direnvStatusResult{rc, NotAllowed, direnvFormJSON}, false},
 		{"CRLF text", "Found RC path /p/.envrc\r\nFound RC allowed true\r\n", direnvStatusResult{"/p/.envrc", Allowed, direnvFormText}, false},
 		{"path with spaces", "Found RC path /my proj/.envrc\nFound RC allowed 0\n", direnvStatusResult{"/my proj/.envrc", Allowed, direnvFormText}, false},
 		{"empty output", "", direnvStatusResult{"", ApprovalUnknown, direnvFormText}, false},
@@ -814,13 +646,12 @@ func TestDirenvSameFile(t *testing.T) {
 // FuzzDirenvParseStatus: any output either fails to parse or gives a
 // consistent result (a found RC always has a known approval, none has none).
 func FuzzDirenvParseStatus(f *testing.F) {
-	for _, s := range []string{
-		direnvTest232None, direnvTest232NotAllowed, direnvTest232Allowed, direnvTest232LoadedAndFound,
-		direnvTest237TextAllowed, direnvTest237TextNotAllowed, direnvTest237TextDenied,
-		direnvTest237JSONNone, direnvTest237JSONAllowed, direnvTest237JSONNotAllowed,
-		direnvTest237JSONDenied, direnvTest237JSONLoaded,
-	} {
-		f.Add([]byte(s))
+	seeds, err := filepath.Glob(filepath.Join("testdata", "direnv", "status-*.txt"))
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no captured status outputs in testdata/direnv: %v", err)
+	}
+	for _, s := range seeds {
+		f.Add([]byte(direnvTestOutput(f, filepath.Base(s))))
 	}
 	f.Fuzz(func(t *testing.T, out []byte) {
 		res, err := direnvParseStatus(out)
