@@ -258,7 +258,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.enqueue(op{kind: opRemove, attr: it.Attr})
 		}
 		var moved bool
-		if m.panel.cur, moved = m.panel.cur.update(msg, k); moved {
+		if m.panel, moved = m.panel.Update(msg, k); moved {
 			return m.selectionChanged()
 		}
 		// Anything else edits the query: back to the results.
@@ -276,7 +276,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.enqueue(op{kind: opToggle, attr: row.Pkg.Attr})
 	}
 	var moved bool
-	if m.results.cur, moved = m.results.cur.update(msg, k); moved {
+	if m.results, moved = m.results.Update(msg, k); moved {
 		return m.selectionChanged()
 	}
 	m.input = m.input.Update(msg)

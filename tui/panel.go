@@ -33,12 +33,11 @@ func (p panelModel) SetSize(width, height int) panelModel {
 	return p
 }
 
-// Update moves the cursor on movement keys.
-func (p panelModel) Update(msg tea.Msg, keys KeyMap) panelModel {
-	if km, ok := msg.(tea.KeyMsg); ok {
-		p.cur, _ = p.cur.update(km, keys)
-	}
-	return p
+// Update moves the cursor on movement keys; moved reports whether msg was
+// one of them.
+func (p panelModel) Update(msg tea.KeyMsg, keys KeyMap) (_ panelModel, moved bool) {
+	p.cur, moved = p.cur.update(msg, keys)
+	return p, moved
 }
 
 // Selected returns the package under the cursor.

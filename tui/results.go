@@ -104,12 +104,11 @@ func (r resultsModel) SetSize(width, height int) resultsModel {
 	return r
 }
 
-// Update moves the cursor on movement keys.
-func (r resultsModel) Update(msg tea.Msg, keys KeyMap) resultsModel {
-	if km, ok := msg.(tea.KeyMsg); ok {
-		r.cur, _ = r.cur.update(km, keys)
-	}
-	return r
+// Update moves the cursor on movement keys; moved reports whether msg was
+// one of them.
+func (r resultsModel) Update(msg tea.KeyMsg, keys KeyMap) (_ resultsModel, moved bool) {
+	r.cur, moved = r.cur.update(msg, keys)
+	return r, moved
 }
 
 // Selected returns the row under the cursor.

@@ -261,7 +261,7 @@ func TestResultsKeepMovedSelection(t *testing.T) {
 	}
 	// Moved cursor: kept on its package when the answer has it.
 	r = r.SetResults(memSearch(b.index, "cargo-ed", 10))
-	r = r.Update(keyMsg("down"), DefaultKeyMap())
+	r, _ = r.Update(keyMsg("down"), DefaultKeyMap())
 	r = r.SetResults(memSearch(b.index, "cargo-edi", 10))
 	if sel, _ := r.Selected(); sel.Pkg.Attr != "cargo-edit-unwrapped" {
 		t.Fatalf("selected %q, want cargo-edit-unwrapped kept", sel.Pkg.Attr)
