@@ -64,13 +64,10 @@ type Model struct {
 	tick    func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 
 	width, height int
-	collapsed     bool
 	focus         focusArea
 
 	project ProjectInfo
-	loaded  bool
 	input   inputModel
-	query   string // the query of the latest search dispatched
 
 	searchSeq    int
 	searchCancel context.CancelFunc
@@ -84,8 +81,7 @@ type Model struct {
 	status  statusModel
 
 	queue    []op
-	running  bool
-	opCancel context.CancelFunc
+	opCancel context.CancelFunc // cancels the running write; nil when none runs
 	history  []Change
 	dirty    bool // devshell.toml changed since the last sync
 
@@ -279,24 +275,24 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.results, moved = m.results.Update(msg, k); moved {
 		return m.selectionChanged()
 	}
+	before := m.input.Value()
 	m.input = m.input.Update(msg)
-	if m.input.Value() == m.query {
+	if m.input.Value() == before {
 		return m, nil
 	}
 	return m.querySet()
 }
 
-// querySet starts a search for the input's value, cancelling the previous
-// one.
+// querySet starts a search for the changed query, cancelling the previous
+// one, when there is an index to search.
 func (m Model) querySet() (Model, tea.Cmd) {
-	m.query = m.input.Value()
 	if !m.index.searchable() {
 		return m, nil
 	}
 	return m.search()
 }
 
-// search dispatches a search for m.query, numbered by a new seq.
+// search dispatches a search for the query, numbered by a new seq.
 func (m Model) search() (Model, tea.Cmd) {
 	if m.searchCancel != nil {
 		m.searchCancel()
@@ -304,12 +300,11 @@ func (m Model) search() (Model, tea.Cmd) {
 	m.searchSeq++
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.searchCancel = cancel
-	return m, searchCmd(ctx, m.backend, m.query, m.searchSeq)
+	return m, searchCmd(ctx, m.backend, m.input.Value(), m.searchSeq)
 }
 
 // applyLoaded records the first load.
 func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
-	m.loaded = true
 	m.project = msg.project
 	m.status = statusModel{}
 	if msg.project.Warning != "" {
@@ -424,7 +419,7 @@ func (m Model) enqueue(o op) (Model, tea.Cmd) {
 
 // startOp starts the next queued write, if none is running.
 func (m Model) startOp() (Model, tea.Cmd) {
-	for !m.running && len(m.queue) > 0 {
+	for !m.running() && len(m.queue) > 0 {
 		o := m.queue[0]
 		m.queue = m.queue[1:]
 		installed := m.panel.Installed()
@@ -470,9 +465,11 @@ func (m Model) startOp() (Model, tea.Cmd) {
 	return m, nil
 }
 
+// running reports whether a write runs.
+func (m Model) running() bool { return m.opCancel != nil }
+
 // runOp marks a write running and returns its Cmd.
 func (m Model) runOp(o op, run func(ctx context.Context) opDoneMsg) (Model, tea.Cmd) {
-	m.running = true
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.opCancel = cancel
 	return m, func() tea.Msg {
@@ -483,7 +480,6 @@ func (m Model) runOp(o op, run func(ctx context.Context) opDoneMsg) (Model, tea.
 
 // opDone records the end of a write and starts the next one.
 func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
-	m.running = false
 	m.opCancel = nil
 	var cmds []tea.Cmd
 	switch msg.op.kind {
@@ -528,7 +524,7 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 	}
 	m, cmd := m.startOp()
 	cmds = append(cmds, cmd)
-	if !m.running && m.quitting {
+	if !m.running() && m.quitting {
 		// The last write before quitting is done: sync, then quit.
 		m.quitting = false
 		var qcmd tea.Cmd
@@ -580,7 +576,7 @@ func (m Model) quit() (Model, tea.Cmd) {
 	if m.index.cancel != nil {
 		m.index.cancel()
 	}
-	if m.running {
+	if m.running() {
 		m.status = statusInfo("finishing writes… (ctrl+c again to quit now)")
 		return m, nil
 	}
@@ -639,11 +635,10 @@ func (m Model) startMeta() (Model, tea.Cmd) {
 // layout sizes the parts for the terminal size and the shown extras.
 func (m Model) layout() Model {
 	w, h := m.width, m.height
-	m.collapsed = w < collapseWidth
 	m.help.Width = w
 	rows := h - m.fixedHeight() - 2 // box borders
 	rows = max(rows, 1)
-	if m.collapsed {
+	if m.collapsed() {
 		m.results = m.results.SetSize(max(0, w-2), rows)
 		m.panel = m.panel.SetSize(max(0, w-2), rows)
 		return m
@@ -653,6 +648,10 @@ func (m Model) layout() Model {
 	m.panel = m.panel.SetSize(max(0, pw-2), rows)
 	return m
 }
+
+// collapsed reports whether the terminal is too narrow for the packages
+// panel beside the results.
+func (m Model) collapsed() bool { return m.width < collapseWidth }
 
 // fixedHeight is the number of lines outside the boxes.
 func (m Model) fixedHeight() int {
@@ -792,7 +791,7 @@ func (m Model) boxesView() []string {
 		body := m.panel.View(st, m.focus == focusPanel)
 		return tuiBox(body, w, tomlName, "", m.focus == focusPanel, st)
 	}
-	if m.collapsed {
+	if m.collapsed() {
 		if m.focus == focusPanel {
 			return panelBox(m.width)
 		}
@@ -812,7 +811,7 @@ func (m Model) boxesView() []string {
 // emptyText explains an empty results list.
 func (m Model) emptyText() string {
 	switch {
-	case !m.loaded:
+	case !m.index.opened:
 		return "loading…"
 	case m.index.openErr && errors.Is(m.index.err, ErrNixMissing):
 		return "nix is not installed, so nixpkgs cannot be searched. The packages of devshell.toml can still be removed: press tab."
@@ -824,8 +823,8 @@ func (m Model) emptyText() string {
 		return indexErrorText(m.index.err) + " — ctrl+r to retry"
 	case !m.index.searchable():
 		return "No package index; ctrl+r builds it."
-	case m.query != "":
-		return "No package matches " + m.query + "."
+	case m.input.Value() != "":
+		return "No package matches " + m.input.Value() + "."
 	default:
 		return "The index is empty."
 	}

@@ -199,12 +199,12 @@ func TestCommandPackageIsNotRemoved(t *testing.T) {
 
 func TestResizeCollapsesPanelBelow80Columns(t *testing.T) {
 	h := newHarness(t, newMemBackend(testPackages(), "rustc", "cargo"))
-	if h.m.collapsed || !strings.Contains(h.m.View(), "╭─ devshell.toml") {
+	if h.m.collapsed() || !strings.Contains(h.m.View(), "╭─ devshell.toml") {
 		t.Fatalf("at 100 columns the panel must show:\n%s", h.m.View())
 	}
 	h.send(tea.WindowSizeMsg{Width: 79, Height: 24})
 	v := h.m.View()
-	if !h.m.collapsed || strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "devshell.toml: 2 · tab") {
+	if !h.m.collapsed() || strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "devshell.toml: 2 · tab") {
 		t.Fatalf("at 79 columns the panel must collapse to a count:\n%s", v)
 	}
 	checkSize(t, v, 79, 24)
@@ -215,7 +215,7 @@ func TestResizeCollapsesPanelBelow80Columns(t *testing.T) {
 	}
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	v = h.m.View()
-	if h.m.collapsed || !strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "╭─ results") {
+	if h.m.collapsed() || !strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "╭─ results") {
 		t.Fatalf("at 80 columns both boxes show:\n%s", v)
 	}
 	checkSize(t, v, 80, 24)
@@ -598,7 +598,7 @@ func TestSlowLoadStartsScreenFirst(t *testing.T) {
 	b.gate = make(chan struct{})
 	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
 	m = m.preload(time.Millisecond) // the load is held: the budget ends first
-	if m.loaded {
+	if m.index.opened {
 		t.Fatal("loaded before the gate opened")
 	}
 	close(b.gate)
