@@ -55,11 +55,8 @@ type op struct {
 // opDoneMsg reports the end of the running write.
 type opDoneMsg struct {
 	op op
-	// attr and add are what a toggle asked for.
-	attr   string
-	add    bool
+	// change is what a toggle did or, when it failed, what it asked for.
 	change Change
-	undo   bool
 	sync   string
 	err    error
 }

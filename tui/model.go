@@ -426,7 +426,6 @@ func (m Model) startOp() (Model, tea.Cmd) {
 		var (
 			attr string
 			add  bool
-			undo bool
 		)
 		switch o.kind {
 		case opToggle:
@@ -442,7 +441,7 @@ func (m Model) startOp() (Model, tea.Cmd) {
 				continue
 			}
 			last := m.history[len(m.history)-1]
-			attr, add, undo = last.Attr, !last.Added, true
+			attr, add = last.Attr, !last.Added
 		case opSync:
 			if o.quit && !m.dirty {
 				return m, tea.Quit
@@ -456,10 +455,13 @@ func (m Model) startOp() (Model, tea.Cmd) {
 		b := m.backend
 		return m.runOp(o, func(ctx context.Context) opDoneMsg {
 			c, err := b.Toggle(ctx, attr, add)
-			if err == nil && c.Attr == "" {
+			switch {
+			case err != nil:
+				c = Change{Attr: attr, Added: add} // what was asked, for the error line
+			case c.Attr == "":
 				c.Attr, c.Added = attr, add
 			}
-			return opDoneMsg{op: o, attr: attr, add: add, change: c, undo: undo, err: err}
+			return opDoneMsg{op: o, change: c, err: err}
 		})
 	}
 	return m, nil
@@ -499,10 +501,10 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		c := msg.change
 		if msg.err != nil {
 			verb := "removing"
-			if msg.add {
+			if c.Added {
 				verb = "adding"
 			}
-			m.status = statusError(fmt.Sprintf("%s %s: %v", verb, msg.attr, msg.err))
+			m.status = statusError(fmt.Sprintf("%s %s: %v", verb, c.Attr, msg.err))
 			break
 		}
 		m.pkgSeq++
@@ -512,7 +514,7 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 			m.status = statusInfo(c.String())
 			break
 		}
-		if msg.undo {
+		if msg.op.kind == opUndo {
 			m.history = m.history[:len(m.history)-1]
 			m.status = statusInfo("undone: " + c.String())
 		} else {
