@@ -179,14 +179,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case opDoneMsg:
 		return m.opDone(msg)
 	case buildProgressMsg:
-		if msg.seq != m.index.seq || !m.index.building {
+		if !m.index.current(msg.seq) {
 			return m, nil
 		}
 		m.index.evaluated = msg.evaluated
 		m.index.now = msg.at
 		return m, listenProgressCmd(m.index.pipe, msg.seq, m.clock)
 	case buildTickMsg:
-		if msg.seq != m.index.seq || !m.index.building {
+		if !m.index.current(msg.seq) {
 			return m, nil
 		}
 		m.index.now = msg.at
@@ -248,7 +248,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 				return m, nil
 			}
 			if it.FromCommand {
-				m.status = statusError(it.Attr + " comes from a [[commands]] entry; edit devshell.toml to remove it")
+				m.status = commandPackageStatus(it.Attr)
 				return m, nil
 			}
 			return m.enqueue(op{kind: opRemove, attr: it.Attr})
@@ -266,7 +266,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if it, ok := m.panel.find(row.Pkg.Attr); ok && it.FromCommand {
-			m.status = statusError(it.Attr + " comes from a [[commands]] entry; edit devshell.toml to remove it")
+			m.status = commandPackageStatus(it.Attr)
 			return m, nil
 		}
 		return m.enqueue(op{kind: opToggle, attr: row.Pkg.Attr})
@@ -344,6 +344,12 @@ func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// commandPackageStatus says why a package that a [[commands]] entry brings
+// in is not removed.
+func commandPackageStatus(attr string) statusModel {
+	return statusError(attr + " comes from a [[commands]] entry; edit devshell.toml to remove it")
+}
+
 // indexErrorText is the status line for an index failure.
 func indexErrorText(err error) string {
 	if errors.Is(err, ErrNixMissing) {
@@ -386,7 +392,7 @@ func (m Model) buildTick() tea.Cmd {
 
 // buildDone records the end of an index build.
 func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
-	if msg.seq != m.index.seq || !m.index.building {
+	if !m.index.current(msg.seq) {
 		return m, nil
 	}
 	m.index.building = false

@@ -39,6 +39,12 @@ func (ix indexModel) searchable() bool {
 	return ix.opened && !ix.openErr && !ix.info.Missing
 }
 
+// current reports whether the build message numbered seq is of the running
+// build; messages of an ended or older build are dropped.
+func (ix indexModel) current(seq int) bool {
+	return ix.building && seq == ix.seq
+}
+
 // progressPipe carries build progress from the backend's goroutine to a
 // tea.Cmd that waits on it. It keeps only the latest count: the bar needs
 // no history, and the backend never blocks on a slow screen.
