@@ -718,16 +718,12 @@ func (m Model) View() string {
 // the short help, or only the key for the full help.
 func (m Model) statusLine(w int) string {
 	if m.help.ShowAll {
-		return statusView(m.styles, m.status, "", w)
+		return statusView(m.styles, m.status, nil, w)
 	}
-	textW := tuiWidth(tuiSanitize(m.status.text))
-	for _, keys := range [][]key.Binding{m.keys.ShortHelp(), {m.keys.Help}} {
-		hv := m.help.ShortHelpView(keys) + " "
-		if 1+textW+2+lipgloss.Width(hv) <= w {
-			return statusView(m.styles, m.status, hv, w)
-		}
-	}
-	return statusView(m.styles, m.status, "", w)
+	return statusView(m.styles, m.status, []string{
+		m.help.ShortHelpView(m.keys.ShortHelp()) + " ",
+		m.help.ShortHelpView([]key.Binding{m.keys.Help}) + " ",
+	}, w)
 }
 
 // inputView renders the query line with the match count on the right.

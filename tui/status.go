@@ -148,19 +148,22 @@ func statusInfo(text string) statusModel { return statusModel{text: text} }
 // statusError is an error status message.
 func statusError(text string) statusModel { return statusModel{text: text, isErr: true} }
 
-// statusView renders the status message on the left and the short help on
-// the right, dropping the help when the message needs the room.
-func statusView(st Styles, s statusModel, helpView string, w int) string {
+// statusView renders the status message on the left and, on the right, the
+// first of helpViews (longest first) that fits beside it; when none fits,
+// the message alone.
+func statusView(st Styles, s statusModel, helpViews []string, w int) string {
 	text := tuiSanitize(s.text)
-	helpW := lipgloss.Width(helpView)
 	textW := tuiWidth(text)
 	style := st.StatusInfo
 	if s.isErr {
 		style = st.StatusError
 	}
-	if 1+textW+2+helpW <= w && helpView != "" {
-		gap := w - 1 - textW - helpW
-		return " " + style.Render(text) + strings.Repeat(" ", gap) + helpView
+	for _, hv := range helpViews {
+		helpW := lipgloss.Width(hv)
+		if 1+textW+2+helpW <= w {
+			gap := w - 1 - textW - helpW
+			return " " + style.Render(text) + strings.Repeat(" ", gap) + hv
+		}
 	}
 	text = tuiTruncate(text, max(0, w-1))
 	return tuiPad(" "+style.Render(text), 1+tuiWidth(text), w)
