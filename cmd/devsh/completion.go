@@ -109,17 +109,8 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 	if err != nil {
 		return nil
 	}
-	ref, origin, err := g.override()
-	if err != nil {
-		return nil
-	}
 	store := g.store()
-	src, err := nixsearch.Nix{Runner: completionRefusingNix{}}.ResolveSource(ctx, nixsearch.ResolveOptions{
-		ProjectRoot:    proj.Root,
-		Override:       ref,
-		OverrideOrigin: origin,
-		CacheDir:       g.cacheDir(),
-	})
+	src, err := g.resolveSource(ctx, nixsearch.Nix{Runner: completionRefusingNix{}}, proj)
 	if err == nil {
 		if ix, _, err := store.Load(src); err == nil {
 			return ix

@@ -101,20 +101,26 @@ func absFlakeRef(ref, dir string) string {
 
 // source resolves the nixpkgs the project searches.
 func (g *GlobalOptions) source(ctx context.Context, proj *devshell.Project) (nixsearch.Source, error) {
+	src, err := g.resolveSource(ctx, g.nix(), proj)
+	if err != nil {
+		return src, nixMissing(err, "find the nixpkgs to search")
+	}
+	return src, nil
+}
+
+// resolveSource resolves the project's nixpkgs (the override, else its
+// flake.lock, else the registry's) with n running whatever nix it needs.
+func (g *GlobalOptions) resolveSource(ctx context.Context, n nixsearch.Nix, proj *devshell.Project) (nixsearch.Source, error) {
 	ref, origin, err := g.override()
 	if err != nil {
 		return nixsearch.Source{}, err
 	}
-	src, err := g.nix().ResolveSource(ctx, nixsearch.ResolveOptions{
+	return n.ResolveSource(ctx, nixsearch.ResolveOptions{
 		ProjectRoot:    proj.Root,
 		Override:       ref,
 		OverrideOrigin: origin,
 		CacheDir:       g.cacheDir(),
 	})
-	if err != nil {
-		return src, nixMissing(err, "find the nixpkgs to search")
-	}
-	return src, nil
 }
 
 // nixMissing turns "nix not found" into the one-line error the user needs.
