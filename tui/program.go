@@ -51,16 +51,14 @@ func Run(ctx context.Context, b Backend, opts Options) (Result, error) {
 		progOpts = append(progOpts, tea.WithInput(opts.In))
 	}
 	final, err := tea.NewProgram(m, progOpts...).Run()
+	var res Result
 	if fm, ok := final.(Model); ok {
-		if err != nil {
-			return fm.Result(), fmt.Errorf("tui: %w", err)
-		}
-		return fm.Result(), nil
+		res = fm.Result()
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("tui: %w", err)
+		return res, fmt.Errorf("tui: %w", err)
 	}
-	return Result{}, nil
+	return res, nil
 }
 
 // preload runs the first load for at most budget. When it ends in time,
