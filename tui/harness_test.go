@@ -48,6 +48,15 @@ type harness struct {
 // dropped (tests send buildTickMsg themselves).
 func newHarness(t *testing.T, b *memBackend) *harness {
 	t.Helper()
+	h := newLoadingHarness(t, b)
+	h.run(h.m.Init())
+	return h
+}
+
+// newLoadingHarness returns a harness like newHarness's whose first load
+// has not run; the test delivers it.
+func newLoadingHarness(t *testing.T, b *memBackend) *harness {
+	t.Helper()
 	h := &harness{t: t, b: b, clock: &testClock{now: time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)}, ticks: map[string]int{}}
 	h.m = NewModel(context.Background(), b, ModelOptions{
 		Styles: asciiStyles(),
@@ -55,7 +64,6 @@ func newHarness(t *testing.T, b *memBackend) *harness {
 		Tick:   h.tick,
 	})
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	h.run(h.m.Init())
 	return h
 }
 

@@ -328,16 +328,6 @@ func TestSyncOnDemand(t *testing.T) {
 	}
 }
 
-// newLoadingHarness returns a harness at 100×30 whose first load has not
-// run; the test delivers it.
-func newLoadingHarness(t *testing.T, b *memBackend) *harness {
-	t.Helper()
-	h := &harness{t: t, b: b, clock: &testClock{now: time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)}, ticks: map[string]int{}}
-	h.m = NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Clock: h.clock.Now, Tick: h.tick})
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	return h
-}
-
 func TestIndexProgressMessages(t *testing.T) {
 	b := newMemBackend(nil)
 	b.info = IndexInfo{Missing: true}
