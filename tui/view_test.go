@@ -42,16 +42,24 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
 	}, teatest.WithDuration(goldenWait), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
+// goldenProgram starts the real Bubble Tea program at w×h on the in-memory
+// backend with three packages installed, and waits for the first results.
+func goldenProgram(t *testing.T, w, h int) (*memBackend, *teatest.TestModel) {
+	t.Helper()
+	b := newMemBackend(testPackages(), "rustc", "cargo", "flyctl")
+	b.meta = testMeta()
+	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Tick: immediateTick})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	waitScreen(t, tm, "26 / 26")
+	return b, tm
+}
+
 // TestGoldenScreens runs the real Bubble Tea program on the in-memory
 // backend and compares the final screen with testdata/TestGoldenScreens/
 // (go test ./tui -run TestGoldenScreens -update rewrites them).
 func TestGoldenScreens(t *testing.T) {
 	t.Run("100x30", func(t *testing.T) {
-		b := newMemBackend(testPackages(), "rustc", "cargo", "flyctl")
-		b.meta = testMeta()
-		m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Tick: immediateTick})
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-		waitScreen(t, tm, "26 / 26")
+		b, tm := goldenProgram(t, 100, 30)
 		tm.Type("cargo-ed")
 		waitScreen(t, tm, "homepage github.com/killercup/cargo-edit")
 		tm.Send(keyMsg("enter"))
@@ -66,11 +74,7 @@ func TestGoldenScreens(t *testing.T) {
 		golden.RequireEqual(t, []byte(view))
 	})
 	t.Run("60x20", func(t *testing.T) {
-		b := newMemBackend(testPackages(), "rustc", "cargo", "flyctl")
-		b.meta = testMeta()
-		m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Tick: immediateTick})
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(60, 20))
-		waitScreen(t, tm, "26 / 26")
+		_, tm := goldenProgram(t, 60, 20)
 		tm.Type("cargo")
 		waitScreen(t, tm, " 6 / 26") // not "26 / 26"
 		tm.Send(keyMsg("down"))
