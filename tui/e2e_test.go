@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -345,16 +346,12 @@ func (p *e2eProject) cacheFiles() []e2eFile {
 	return out
 }
 
+// e2eSameFiles reports whether two listings have the same files, sizes and
+// modification times.
 func e2eSameFiles(a, b []e2eFile) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].name != b[i].name || a[i].size != b[i].size || !a[i].mod.Equal(b[i].mod) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y e2eFile) bool {
+		return x.name == y.name && x.size == y.size && x.mod.Equal(y.mod)
+	})
 }
 
 // e2eSession is devsh running in a detached tmux session on a private

@@ -234,17 +234,10 @@ func TestHeaderKeepsIndexState(t *testing.T) {
 		if tuiWidth(got) != tt.w {
 			t.Errorf("width %d: header is %d cells: %q", tt.w, tuiWidth(got), got)
 		}
-		if trimmed := trimRight(got); trimmed != tt.want {
+		if trimmed := strings.TrimRight(got, " "); trimmed != tt.want {
 			t.Errorf("width %d:\n got %q\nwant %q", tt.w, trimmed, tt.want)
 		}
 	}
-}
-
-func trimRight(s string) string {
-	for len(s) > 0 && s[len(s)-1] == ' ' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 func TestResultsKeepMovedSelection(t *testing.T) {
