@@ -117,11 +117,25 @@ func (d Direnv) ReloadArgs() []string { return []string{d.bin(), "reload"} }
 // Available returns nil when direnv can be run, or an error (wrapping
 // exec.ErrNotFound when the program is missing).
 func (d Direnv) Available() error {
-	_, stderr, err := runnerOrDefault(d.Runner).Run(context.Background(), Command{Args: d.VersionArgs()})
+	_, err := d.direnvStatusJSON(context.Background())
+	return err
+}
+
+// direnvStatusJSON runs `direnv version` and reports whether this direnv's
+// status takes --json. An unparsable version (a development build, say) gets
+// --json: releases before 2.33 ignore it and print text, which the parser
+// recognises. An error means direnv cannot be run (it wraps exec.ErrNotFound
+// when the program is missing). One run serves every status of an operation:
+// callers pass the answer on instead of asking again.
+func (d Direnv) direnvStatusJSON(ctx context.Context) (bool, error) {
+	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Args: d.VersionArgs()})
 	if err != nil {
-		return runnerError("direnv version", err, stderr)
+		return false, runnerError("direnv version", err, stderr)
 	}
-	return nil
+	if v, err := direnvParseVersion(stdout); err == nil {
+		return !v.less(direnvVersion{direnvJSONMajor, direnvJSONMinor, 0}), nil
+	}
+	return true, nil
 }
 
 // Status runs `direnv status` in dir and returns the RC file direnv found
@@ -138,18 +152,17 @@ func (d Direnv) Status(ctx context.Context, dir string) (found string, a Approva
 
 // direnvStatus is Status, also telling which output form was parsed.
 func (d Direnv) direnvStatus(ctx context.Context, dir string) (direnvStatusResult, error) {
-	r := runnerOrDefault(d.Runner)
-	stdout, stderr, err := r.Run(ctx, Command{Dir: dir, Args: d.VersionArgs()})
+	useJSON, err := d.direnvStatusJSON(ctx)
 	if err != nil {
-		return direnvStatusResult{}, runnerError("direnv version", err, stderr)
+		return direnvStatusResult{}, err
 	}
-	// An unparsable version (a development build, say) gets --json: releases
-	// before 2.33 ignore it and print text, which the parser recognises.
-	useJSON := true
-	if v, err := direnvParseVersion(stdout); err == nil {
-		useJSON = !v.less(direnvVersion{direnvJSONMajor, direnvJSONMinor, 0})
-	}
-	stdout, stderr, err = r.Run(ctx, Command{Dir: dir, Args: d.StatusArgs(useJSON)})
+	return d.direnvStatusAs(ctx, dir, useJSON)
+}
+
+// direnvStatusAs runs `direnv status` in dir, with --json when useJSON is
+// set (see direnvStatusJSON), and parses it.
+func (d Direnv) direnvStatusAs(ctx context.Context, dir string, useJSON bool) (direnvStatusResult, error) {
+	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: dir, Args: d.StatusArgs(useJSON)})
 	if err != nil {
 		return direnvStatusResult{}, runnerError("direnv status in "+dir, err, stderr)
 	}
@@ -184,29 +197,49 @@ func (d Direnv) Reload(ctx context.Context, dir string) error {
 	return nil
 }
 
+// EnvrcUpdate is what SafeEnvrcUpdate did.
+type EnvrcUpdate struct {
+	Changed   bool // op changed the file's bytes
+	Reallowed bool // the file was allowed before the change and was re-allowed
+	// Allowed is whether direnv allows the file as SafeEnvrcUpdate left it:
+	// allowed before and left unchanged, or re-allowed.
+	Allowed bool
+}
+
 // SafeEnvrcUpdate: read approval of envrcPath first, run Update(envrcPath,
 // op), then re-allow ONLY if it was Allowed before and the content changed.
-// Never allow NotAllowed/Denied/unknown. Returns what happened (changed
-// bool, reallowed bool).
+// Never allow NotAllowed/Denied/unknown. Returns what happened, including
+// whether the file ends up allowed, so that callers need not ask direnv again.
 //
-// Approval is per content, so re-allowing is also skipped (reallowed false,
+// Approval is per content, so re-allowing is also skipped (Reallowed false,
 // no error) when the content op finally applied to is not the content that
 // was approved — someone else edited the file meanwhile — and refused with
 // an error when the file changes again between the write and the allow.
-func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([]byte, bool) ([]byte, error)) (changed, reallowed bool, err error) {
+func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([]byte, bool) ([]byte, error)) (EnvrcUpdate, error) {
+	useJSON, err := d.direnvStatusJSON(ctx)
+	if err != nil {
+		return EnvrcUpdate{}, fmt.Errorf("update %s: read approval: %w", envrcPath, err)
+	}
+	return d.direnvSafeUpdate(ctx, envrcPath, op, useJSON)
+}
+
+// direnvSafeUpdate is SafeEnvrcUpdate for a direnv whose status form is
+// known (see direnvStatusJSON).
+func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func([]byte, bool) ([]byte, error), useJSON bool) (EnvrcUpdate, error) {
 	abs, err := filepath.Abs(envrcPath)
 	if err != nil {
-		return false, false, fmt.Errorf("update %s: %w", envrcPath, err)
+		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", envrcPath, err)
 	}
 	approved, approvedExists, err := direnvReadFile(abs)
 	if err != nil {
-		return false, false, fmt.Errorf("update %s: %w", abs, err)
+		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 	}
-	found, approval, err := d.Status(ctx, filepath.Dir(abs))
+	status, err := d.direnvStatusAs(ctx, filepath.Dir(abs), useJSON)
 	if err != nil {
-		return false, false, fmt.Errorf("update %s: read approval: %w", abs, err)
+		return EnvrcUpdate{}, fmt.Errorf("update %s: read approval: %w", abs, err)
 	}
-	if !approvedExists || !direnvSameFile(found, abs) {
+	approval := status.Approval
+	if !approvedExists || !direnvSameFile(status.Found, abs) {
 		// direnv found no RC file here or another one (.env, a parent's
 		// .envrc): its approval says nothing about this file.
 		approval = ApprovalUnknown
@@ -216,7 +249,7 @@ func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([
 		// file changed while direnv was looking at it.
 		now, nowExists, err := direnvReadFile(abs)
 		if err != nil {
-			return false, false, fmt.Errorf("update %s: %w", abs, err)
+			return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 		}
 		if !nowExists || !bytes.Equal(now, approved) {
 			approval = ApprovalUnknown
@@ -225,23 +258,27 @@ func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([
 
 	before, after, err := Update(abs, op)
 	if err != nil {
-		return false, false, err
+		return EnvrcUpdate{}, err
 	}
-	changed = !bytes.Equal(before, after)
-	if !changed || approval != Allowed || !bytes.Equal(before, approved) {
-		return changed, false, nil
+	// The approval holds for what op found only if that is the approved content.
+	wasAllowed := approval == Allowed && bytes.Equal(before, approved)
+	res := EnvrcUpdate{Changed: !bytes.Equal(before, after)}
+	if !res.Changed || !wasAllowed {
+		res.Allowed = wasAllowed // true only when unchanged: still the approved content
+		return res, nil
 	}
 	now, _, err := direnvReadFile(abs)
 	if err != nil {
-		return changed, false, fmt.Errorf("update %s: %w", abs, err)
+		return res, fmt.Errorf("update %s: %w", abs, err)
 	}
 	if !bytes.Equal(now, after) {
-		return changed, false, fmt.Errorf("update %s: changed by someone else after devsh wrote it, not re-allowed", abs)
+		return res, fmt.Errorf("update %s: changed by someone else after devsh wrote it, not re-allowed", abs)
 	}
 	if err := d.Allow(ctx, abs); err != nil {
-		return changed, false, err
+		return res, err
 	}
-	return changed, true, nil
+	res.Reallowed, res.Allowed = true, true
+	return res, nil
 }
 
 // direnvReadFile reads path; a missing file is nil, false.

@@ -158,6 +158,21 @@ func (r *direnvTestRecorder) Run(ctx context.Context, c Command) ([]byte, []byte
 	return ExecRunner{}.Run(ctx, c)
 }
 
+// subcommands returns the direnv subcommand of each recorded run, in order,
+// and forgets them.
+func (r *direnvTestRecorder) subcommands() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, a := range r.runs {
+		if len(a) > 1 {
+			out = append(out, a[1])
+		}
+	}
+	r.runs = nil
+	return out
+}
+
 // allows counts the `direnv allow` runs recorded.
 func (r *direnvTestRecorder) allows() int {
 	r.mu.Lock()
@@ -326,12 +341,35 @@ func TestDirenvStatusRealNoRC(t *testing.T) {
 	})
 }
 
+// direnvTestSetup isolates direnv's state and creates a project whose .envrc
+// is direnvTestEnvrc, with a Direnv running b that records its runs in rec.
+func direnvTestSetup(t *testing.T, b direnvTestBin) (dir, envrc string, d Direnv, rec *direnvTestRecorder) {
+	t.Helper()
+	direnvTestEnv(t)
+	dir, envrc = direnvTestProject(t, direnvTestEnvrc)
+	rec = &direnvTestRecorder{}
+	return dir, envrc, Direnv{Runner: rec, Bin: b.path}, rec
+}
+
+// direnvTestSafeUpdate runs SafeEnvrcUpdate with op, which must succeed with
+// want and with wantAllows `direnv allow` runs recorded in rec in all.
+func direnvTestSafeUpdate(t *testing.T, d Direnv, rec *direnvTestRecorder, envrc string, op func([]byte, bool) ([]byte, error), want EnvrcUpdate, wantAllows int) {
+	t.Helper()
+	got, err := d.SafeEnvrcUpdate(context.Background(), envrc, op)
+	if err != nil {
+		t.Fatalf("SafeEnvrcUpdate: %v", err)
+	}
+	if got != want {
+		t.Errorf("SafeEnvrcUpdate = %+v, want %+v", got, want)
+	}
+	if n := rec.allows(); n != wantAllows {
+		t.Errorf("%d allow runs, want %d", n, wantAllows)
+	}
+}
+
 func TestDirenvSafeUpdateAllowedStaysAllowed(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
+		dir, envrc, d, rec := direnvTestSetup(t, b)
 		if err := d.Allow(context.Background(), envrc); err != nil {
 			t.Fatalf("Allow: %v", err)
 		}
@@ -340,18 +378,10 @@ func TestDirenvSafeUpdateAllowedStaysAllowed(t *testing.T) {
 			t.Fatal("allowed .envrc does not load")
 		}
 
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if !changed || !reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, true", changed, reallowed)
-		}
+		// Two allow runs: the setup and the re-allow.
+		direnvTestSafeUpdate(t, d, rec, envrc, direnvTestAppend, EnvrcUpdate{Changed: true, Reallowed: true, Allowed: true}, 2)
 		if got := writeTestMustRead(t, envrc); got != direnvTestEnvrc+"watch_file extra.toml\n" {
 			t.Errorf(".envrc = %q", got)
-		}
-		if n := rec.allows(); n != 2 {
-			t.Errorf("%d allow runs, want 2 (setup and re-allow)", n)
 		}
 		direnvTestStatus(t, d, b, dir, envrc, Allowed)
 		if !direnvTestLoads(t, b, dir) {
@@ -362,22 +392,10 @@ func TestDirenvSafeUpdateAllowedStaysAllowed(t *testing.T) {
 
 func TestDirenvSafeUpdateUnapprovedStaysUnapproved(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
+		dir, envrc, d, rec := direnvTestSetup(t, b)
 		direnvTestStatus(t, d, b, dir, envrc, NotAllowed)
 
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if !changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, false", changed, reallowed)
-		}
-		if n := rec.allows(); n != 0 {
-			t.Errorf("%d allow runs, want 0", n)
-		}
+		direnvTestSafeUpdate(t, d, rec, envrc, direnvTestAppend, EnvrcUpdate{Changed: true}, 0)
 		direnvTestStatus(t, d, b, dir, envrc, NotAllowed)
 		if direnvTestLoads(t, b, dir) {
 			t.Error("unapproved .envrc loads after the edit")
@@ -387,10 +405,7 @@ func TestDirenvSafeUpdateUnapprovedStaysUnapproved(t *testing.T) {
 
 func TestDirenvSafeUpdateDeniedStaysDenied(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
+		dir, envrc, d, rec := direnvTestSetup(t, b)
 		direnvTestRun(t, b, dir, "allow", envrc)
 		direnvTestRun(t, b, dir, "deny", envrc)
 		// direnv 2.32 has no denied state: its `deny` revokes the approval.
@@ -400,16 +415,7 @@ func TestDirenvSafeUpdateDeniedStaysDenied(t *testing.T) {
 		}
 		direnvTestStatus(t, d, b, dir, envrc, want)
 
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if !changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, false", changed, reallowed)
-		}
-		if n := rec.allows(); n != 0 {
-			t.Errorf("%d allow runs, want 0", n)
-		}
+		direnvTestSafeUpdate(t, d, rec, envrc, direnvTestAppend, EnvrcUpdate{Changed: true}, 0)
 		direnvTestStatus(t, d, b, dir, envrc, want)
 		if direnvTestLoads(t, b, dir) {
 			t.Error("denied .envrc loads after the edit")
@@ -419,29 +425,20 @@ func TestDirenvSafeUpdateDeniedStaysDenied(t *testing.T) {
 
 func TestDirenvSafeUpdateUnchangedNoAllow(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+		dir, envrc, d, rec := direnvTestSetup(t, b)
 		direnvTestRun(t, b, dir, "allow", envrc)
 		ino := writeTestInode(t, envrc)
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
 
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, func(old []byte, _ bool) ([]byte, error) {
-			return bytes.Clone(old), nil
-		})
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want false, false", changed, reallowed)
-		}
-		if n := rec.allows(); n != 0 {
-			t.Errorf("%d allow runs, want 0", n)
-		}
+		unchanged := func(old []byte, _ bool) ([]byte, error) { return bytes.Clone(old), nil }
+		direnvTestSafeUpdate(t, d, rec, envrc, unchanged, EnvrcUpdate{Allowed: true}, 0)
 		if writeTestInode(t, envrc) != ino {
 			t.Error(".envrc was rewritten although unchanged")
 		}
 		direnvTestStatus(t, d, b, dir, envrc, Allowed)
+
+		// Unchanged and never approved: not allowed either.
+		direnvTestRun(t, b, dir, "deny", envrc)
+		direnvTestSafeUpdate(t, d, rec, envrc, unchanged, EnvrcUpdate{}, 0)
 	})
 }
 
@@ -450,33 +447,21 @@ func TestDirenvSafeUpdateUnchangedNoAllow(t *testing.T) {
 // over to the new file.
 func TestDirenvSafeUpdateOtherRCAllowed(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		parent, parentRC := direnvTestProject(t, direnvTestEnvrc)
+		parent, parentRC, d, rec := direnvTestSetup(t, b)
 		direnvTestRun(t, b, parent, "allow", parentRC)
 		sub := filepath.Join(parent, "sub")
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		envrc := filepath.Join(sub, ".envrc")
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
 		direnvTestStatus(t, d, b, sub, parentRC, Allowed)
 
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, func(old []byte, exists bool) ([]byte, error) {
+		direnvTestSafeUpdate(t, d, rec, envrc, func(old []byte, exists bool) ([]byte, error) {
 			if exists {
 				t.Errorf("op: exists = true for a missing .envrc")
 			}
 			return []byte("watch_file devshell.toml\nexport DEVSH_TEST=1\n"), nil
-		})
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if !changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, false", changed, reallowed)
-		}
-		if n := rec.allows(); n != 0 {
-			t.Errorf("%d allow runs, want 0", n)
-		}
+		}, EnvrcUpdate{Changed: true}, 0)
 		direnvTestStatus(t, d, b, sub, envrc, NotAllowed)
 	})
 }
@@ -486,13 +471,10 @@ func TestDirenvSafeUpdateOtherRCAllowed(t *testing.T) {
 // the result, containing content the user never approved, is not allowed.
 func TestDirenvSafeUpdateConcurrentEditNotReallowed(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+		dir, envrc, d, rec := direnvTestSetup(t, b)
 		direnvTestRun(t, b, dir, "allow", envrc)
-		rec := &direnvTestRecorder{}
-		d := Direnv{Runner: rec, Bin: b.path}
 		calls := 0
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, func(old []byte, exists bool) ([]byte, error) {
+		direnvTestSafeUpdate(t, d, rec, envrc, func(old []byte, exists bool) ([]byte, error) {
 			calls++
 			if calls == 1 {
 				if err := os.WriteFile(envrc, []byte(direnvTestEnvrc+"export INJECTED=1\n"), 0o644); err != nil {
@@ -500,18 +482,9 @@ func TestDirenvSafeUpdateConcurrentEditNotReallowed(t *testing.T) {
 				}
 			}
 			return direnvTestAppend(old, exists)
-		})
-		if err != nil {
-			t.Fatalf("SafeEnvrcUpdate: %v", err)
-		}
-		if !changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, false", changed, reallowed)
-		}
+		}, EnvrcUpdate{Changed: true}, 0)
 		if got, want := writeTestMustRead(t, envrc), direnvTestEnvrc+"export INJECTED=1\nwatch_file extra.toml\n"; got != want {
 			t.Errorf(".envrc = %q, want %q", got, want)
-		}
-		if n := rec.allows(); n != 0 {
-			t.Errorf("%d allow runs, want 0", n)
 		}
 		direnvTestStatus(t, d, b, dir, envrc, NotAllowed)
 	})
@@ -525,8 +498,7 @@ func TestDirenvSafeUpdateAllowFails(t *testing.T) {
 		t.Fatalf("chattr (e2fsprogs) is needed for this test: %v", err)
 	}
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
-		direnvTestEnv(t)
-		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+		dir, envrc, d, _ := direnvTestSetup(t, b)
 		direnvTestRun(t, b, dir, "allow", envrc)
 		allowDir := filepath.Join(os.Getenv("XDG_DATA_HOME"), "direnv", "allow")
 		if out, err := exec.Command(chattr, "+i", allowDir).CombinedOutput(); err != nil {
@@ -537,16 +509,15 @@ func TestDirenvSafeUpdateAllowFails(t *testing.T) {
 				t.Errorf("chattr -i: %v: %s", err, out)
 			}
 		})
-		d := Direnv{Bin: b.path}
-		changed, reallowed, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
+		got, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
 		if err == nil {
 			t.Fatal("SafeEnvrcUpdate with a failing allow: err = nil")
 		}
 		if !strings.Contains(err.Error(), "direnv allow") {
 			t.Errorf("error %q does not say the allow failed", err)
 		}
-		if !changed || reallowed {
-			t.Errorf("changed, reallowed = %v, %v; want true, false", changed, reallowed)
+		if want := (EnvrcUpdate{Changed: true}); got != want {
+			t.Errorf("SafeEnvrcUpdate = %+v, want %+v", got, want)
 		}
 	})
 }
@@ -603,7 +574,7 @@ func TestDirenvAvailable(t *testing.T) {
 		t.Errorf("Status (missing): err = %v, want exec.ErrNotFound", err)
 	}
 	envrc := filepath.Join(t.TempDir(), ".envrc")
-	if _, _, err := missing.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend); !errors.Is(err, exec.ErrNotFound) {
+	if _, err := missing.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("SafeEnvrcUpdate (missing): err = %v, want exec.ErrNotFound", err)
 	}
 	if _, err := os.Lstat(envrc); err == nil {

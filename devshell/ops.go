@@ -198,7 +198,8 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		return out, err
 	}
 
-	if err := o.Direnv.Available(); err != nil {
+	useJSON, err := o.Direnv.direnvStatusJSON(ctx)
+	if err != nil {
 		// Without direnv nobody can approve or load the file, so editing it
 		// cannot revoke anything.
 		before, after, err := Update(p.EnvrcPath, op)
@@ -212,25 +213,24 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		return rep, nil
 	}
 
-	changed, reallowed, err := o.Direnv.SafeEnvrcUpdate(ctx, p.EnvrcPath, op)
+	// One `direnv version` serves the whole sync: the update's status read
+	// tells whether the file is allowed afterwards, so no second status is run
+	// before the reload.
+	up, err := o.Direnv.direnvSafeUpdate(ctx, p.EnvrcPath, op, useJSON)
 	if err != nil {
 		return rep, err
 	}
-	if changed {
+	if up.Changed {
 		rep.Added = added
 	}
-	rep.Reallowed = reallowed
-	if changed && !reallowed {
+	rep.Reallowed = up.Reallowed
+	if up.Changed && !up.Reallowed {
 		rep.Notes = append(rep.Notes, ".envrc changed and was not approved before; review it, then run: direnv allow")
 	}
-	if !changed && o.TOMLChanged {
+	if !up.Changed && o.TOMLChanged {
 		// Reload only an approved .envrc: direnv will not load any other,
 		// and "reloaded" would be a false promise.
-		found, a, err := o.Direnv.Status(ctx, p.Root)
-		if err != nil {
-			return rep, err
-		}
-		if a == Allowed && found != "" {
+		if up.Allowed {
 			if err := o.Direnv.Reload(ctx, p.Root); err != nil {
 				return rep, err
 			}

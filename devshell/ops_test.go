@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -151,7 +152,9 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 			direnvTestEnv(t)
 			p := opsTestProject(t, "watch_file devshell.toml\nuse flake\n", true)
 			direnvTestRun(t, b, p.Root, "allow", p.EnvrcPath)
-			rep, err := p.Sync(ctx, SyncOptions{Direnv: d, TOMLChanged: true})
+			rec := &direnvTestRecorder{}
+			recorded := Direnv{Runner: rec, Bin: b.path}
+			rep, err := p.Sync(ctx, SyncOptions{Direnv: recorded, TOMLChanged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,15 +164,22 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 			if !rep.Reallowed || rep.Reloaded || len(rep.Added) != 1 {
 				t.Fatalf("report = %+v", rep)
 			}
+			// direnv is asked its version and status once.
+			if got, want := rec.subcommands(), []string{"version", "status", "allow"}; !slices.Equal(got, want) {
+				t.Errorf("direnv runs = %q, want %q", got, want)
+			}
 			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)
 
 			// Second run: nothing to add, the TOML changed, so reload.
-			rep, err = p.Sync(ctx, SyncOptions{Direnv: d, TOMLChanged: true})
+			rep, err = p.Sync(ctx, SyncOptions{Direnv: recorded, TOMLChanged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rep.Added) != 0 || rep.Reallowed || !rep.Reloaded {
 				t.Fatalf("second report = %+v", rep)
+			}
+			if got, want := rec.subcommands(), []string{"version", "status", "reload"}; !slices.Equal(got, want) {
+				t.Errorf("direnv runs = %q, want %q", got, want)
 			}
 			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)
 		})
