@@ -116,12 +116,7 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 			return ix
 		}
 	}
-	if last := store.LastProjectKey(proj.Root); last != "" {
-		if ix, _, err := store.Load(nixsearch.Source{Key: last}); err == nil {
-			return ix
-		}
-	}
-	return nil
+	return previousIndex(store, proj.Root, src.Key)
 }
 
 // completionNames returns the attribute paths of ix that start with prefix

@@ -97,11 +97,9 @@ func doctorIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) 
 		return c
 	}
 	c.State, c.Fix = devshell.CheckWarn, "devsh index (one nix evaluation, 30–90 s on real nixpkgs)"
-	if last := store.LastProjectKey(proj.Root); last != "" && last != src.Key {
-		if _, _, err := store.Load(nixsearch.Source{Key: last}); err == nil {
-			c.Detail = "stale: built for the nixpkgs this project used before, not " + label
-			return c
-		}
+	if previousIndex(store, proj.Root, src.Key) != nil {
+		c.Detail = "stale: built for the nixpkgs this project used before, not " + label
+		return c
 	}
 	c.Detail = "not built yet for " + label + " (search builds it on first use)"
 	return c

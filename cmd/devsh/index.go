@@ -83,6 +83,21 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 	return ix, meta, src, nil
 }
 
+// previousIndex loads the index this project searched before (the key
+// Store.RememberProject recorded for root) when that is not key, else nil:
+// a stale index to use, or mention, while key's own is missing.
+func previousIndex(store nixsearch.Store, root, key string) *nixsearch.Index {
+	last := store.LastProjectKey(root)
+	if last == "" || last == key {
+		return nil
+	}
+	ix, _, err := store.Load(nixsearch.Source{Key: last})
+	if err != nil {
+		return nil
+	}
+	return ix
+}
+
 // progress prints the index build's progress on stderr: a line rewritten in
 // place on a terminal, else a start and an end line.
 type progress struct {

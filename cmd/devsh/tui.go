@@ -189,11 +189,9 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	}
 	// The project's lock changed: show the index it used before, marked
 	// stale, while the new one is built.
-	if last := store.LastProjectKey(b.proj.Root); last != "" && last != b.src.Key {
-		if ix, _, err := store.Load(nixsearch.Source{Key: last}); err == nil {
-			b.setIndex(ix, false)
-			return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
-		}
+	if ix := previousIndex(store, b.proj.Root, b.src.Key); ix != nil {
+		b.setIndex(ix, false)
+		return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
 	}
 	return tui.IndexInfo{Missing: true}, nil
 }
