@@ -99,12 +99,12 @@ func benchModel(b *testing.B, be Backend) Model {
 	m := NewModel(context.Background(), be, ModelOptions{Styles: colorStyles(), Tick: noTick})
 	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	nm, cmd := nm.Update(load(context.Background(), be))
-	return execSync(b, nm.(Model), cmd)
+	return execSync(nm.(Model), cmd)
 }
 
 // execSync runs cmd and the Cmds it leads to synchronously, feeding their
 // messages to the model.
-func execSync(b *testing.B, m Model, cmd tea.Cmd) Model {
+func execSync(m Model, cmd tea.Cmd) Model {
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
 		c := queue[0]
@@ -162,7 +162,7 @@ func BenchmarkModelTyping(b *testing.B) {
 				for _, r := range typingSequence {
 					start := time.Now()
 					nm, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
-					m = execSync(b, nm.(Model), cmd)
+					m = execSync(nm.(Model), cmd)
 					_ = m.View()
 					per = append(per, time.Since(start))
 				}
@@ -185,7 +185,7 @@ func BenchmarkView(b *testing.B) {
 		b.Run(fmt.Sprintf("index=%d", n), func(b *testing.B) {
 			m := benchModel(b, newMemBackend(benchPackages(n), "rustc"))
 			nm, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("c")})
-			m = execSync(b, nm.(Model), cmd)
+			m = execSync(nm.(Model), cmd)
 			if m.results.res.Total == 0 {
 				b.Fatal("no results")
 			}
