@@ -34,7 +34,10 @@ func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
 	for _, c := range res.Changes {
 		fmt.Fprintln(g.IO.Out, c.String())
 	}
-	warnUntracked(ctx, g, proj)
+	// The warning the status line showed on opening, again where it stays.
+	if w := b.gitWarning(); w != "" {
+		fmt.Fprintln(g.IO.ErrOut, w)
+	}
 	if res.Sync != "" {
 		fmt.Fprintln(g.IO.ErrOut, res.Sync)
 	}
@@ -59,7 +62,7 @@ type tuiBackend struct {
 	tomlChanged bool
 
 	warnOnce sync.Once
-	warning  string // untrackedWarning, computed once by Project
+	warning  string // untrackedWarning, computed once by gitWarning
 }
 
 func newTUIBackend(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *tuiBackend {
@@ -86,8 +89,14 @@ func (b *tuiBackend) Project() tui.ProjectInfo {
 	if b.srcErr == nil {
 		source = sourceLabel(b.src)
 	}
+	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath), Warning: b.gitWarning()}
+}
+
+// gitWarning is untrackedWarning for the project, asked of git once per
+// session: the TUI shows it when it opens and runTUI prints it on exit.
+func (b *tuiBackend) gitWarning() string {
 	b.warnOnce.Do(func() { b.warning = untrackedWarning(context.Background(), b.proj) })
-	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath), Warning: b.warning}
+	return b.warning
 }
 
 func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
