@@ -266,72 +266,72 @@ func (m *Manifest) hasPackage(name string) bool {
 // new bytes and one Result per name. Names are validated first; on any error
 // nothing is changed.
 func AddPackages(path string, data []byte, names []string) ([]byte, []Result, error) {
-	if err := tomlValidNames(names); err != nil {
-		return nil, nil, err
-	}
-	cur := data
-	results := make([]Result, 0, len(names))
-	for _, name := range names {
-		m, err := ParseManifest(path, cur)
-		if err != nil {
-			return nil, nil, err
-		}
+	return tomlEdit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
 		switch {
 		case m.hasPackage(name):
-			results = append(results, Result{name, AlreadyPresent})
-			continue
+			return m, AlreadyPresent, nil
 		case slices.Contains(m.commands, name):
-			results = append(results, Result{name, ProvidedByCommand})
-			continue
+			return m, ProvidedByCommand, nil
 		}
 		next, err := m.add(path, name)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, err
 		}
-		if err := tomlCheckEdit(path, next, name, true); err != nil {
-			return nil, nil, err
+		if m, err = tomlCheckEdit(path, next, name); err != nil {
+			return nil, 0, err
 		}
-		cur = next
-		results = append(results, Result{name, Added})
-	}
-	return cur, results, nil
+		return m, Added, nil
+	})
 }
 
 // RemovePackages removes every occurrence of names from the packages lists
 // and returns the new bytes and one Result per name. Names are validated
 // first; on any error nothing is changed.
 func RemovePackages(path string, data []byte, names []string) ([]byte, []Result, error) {
-	if err := tomlValidNames(names); err != nil {
-		return nil, nil, err
-	}
-	cur := data
-	results := make([]Result, 0, len(names))
-	for _, name := range names {
-		m, err := ParseManifest(path, cur)
-		if err != nil {
-			return nil, nil, err
-		}
+	return tomlEdit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
 		if !m.hasPackage(name) {
-			st := NotPresent
 			if slices.Contains(m.commands, name) {
-				st = OnlyInCommand
+				return m, OnlyInCommand, nil
 			}
-			results = append(results, Result{name, st})
-			continue
+			return m, NotPresent, nil
 		}
 		for m.hasPackage(name) {
 			next, err := m.removeOne(name)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: remove %s: %w", path, name, err)
+				return nil, 0, fmt.Errorf("%s: remove %s: %w", path, name, err)
 			}
 			if m, err = ParseManifest(path, next); err != nil {
-				return nil, nil, fmt.Errorf("%s: remove %s produced invalid TOML (a devsh bug): %w", path, name, err)
+				return nil, 0, fmt.Errorf("%s: remove %s produced invalid TOML (a devsh bug): %w", path, name, err)
 			}
-			cur = next
 		}
-		results = append(results, Result{name, Removed})
+		return m, Removed, nil
+	})
+}
+
+// tomlEdit validates names, then applies step to each name in turn, each
+// step getting the document the previous one left (parsed once) and
+// returning it, edited or not, with the name's status. It returns the final
+// bytes and the statuses; on any error nothing is changed.
+func tomlEdit(path string, data []byte, names []string, step func(m *Manifest, name string) (*Manifest, Status, error)) ([]byte, []Result, error) {
+	if err := tomlValidNames(names); err != nil {
+		return nil, nil, err
 	}
-	return cur, results, nil
+	if len(names) == 0 {
+		return data, nil, nil
+	}
+	m, err := ParseManifest(path, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	results := make([]Result, 0, len(names))
+	for _, name := range names {
+		var st Status
+		if m, st, err = step(m, name); err != nil {
+			return nil, nil, err
+		}
+		results = append(results, Result{name, st})
+	}
+	return m.data, results, nil
 }
 
 // tomlValidNames checks every name before anything is edited.
@@ -344,17 +344,18 @@ func tomlValidNames(names []string) error {
 	return nil
 }
 
-// tomlCheckEdit re-parses an edited document: an edit that breaks the file or
-// loses the name is a devsh bug, reported instead of written.
-func tomlCheckEdit(path string, data []byte, name string, want bool) error {
+// tomlCheckEdit re-parses a document name was added to: an edit that breaks
+// the file or lacks the name is a devsh bug, reported instead of written. It
+// returns the parsed document for the next edit.
+func tomlCheckEdit(path string, data []byte, name string) (*Manifest, error) {
 	m, err := ParseManifest(path, data)
 	if err != nil {
-		return fmt.Errorf("%s: editing %s produced invalid TOML (a devsh bug): %w", path, name, err)
+		return nil, fmt.Errorf("%s: editing %s produced invalid TOML (a devsh bug): %w", path, name, err)
 	}
-	if m.hasPackage(name) != want {
-		return fmt.Errorf("%s: editing %s did not change the packages list (a devsh bug)", path, name)
+	if !m.hasPackage(name) {
+		return nil, fmt.Errorf("%s: editing %s did not change the packages list (a devsh bug)", path, name)
 	}
-	return nil
+	return m, nil
 }
 
 // add returns the document with name appended to the list the file uses.
