@@ -348,18 +348,10 @@ func cliDirEntries(t *testing.T, dir string) []string {
 	return names
 }
 
-// cliSearchItem decodes one element of `devsh search --json`.
-type cliSearchItem struct {
-	Attr        string `json:"attr"`
-	Pname       string `json:"pname"`
-	Version     string `json:"version"`
-	Description string `json:"description"`
-	Installed   bool   `json:"installed"`
-}
-
 // cliDecodeSearch decodes `devsh search --json` output, checking that every
-// element has exactly the documented keys.
-func cliDecodeSearch(t *testing.T, stdout string) []cliSearchItem {
+// element has exactly the documented keys (so that decoding into the
+// command's own searchItem can miss none).
+func cliDecodeSearch(t *testing.T, stdout string) []searchItem {
 	t.Helper()
 	var raw []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
@@ -372,7 +364,7 @@ func cliDecodeSearch(t *testing.T, stdout string) []cliSearchItem {
 			t.Errorf("search --json element %d has keys %v, want %v", i, keys, want)
 		}
 	}
-	var items []cliSearchItem
+	var items []searchItem
 	if err := json.Unmarshal([]byte(stdout), &items); err != nil {
 		t.Fatalf("search --json: %v", err)
 	}

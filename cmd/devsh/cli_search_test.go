@@ -38,7 +38,7 @@ func TestCLISearchBuildsIndexThenWorksWithoutNix(t *testing.T) {
 			t.Errorf("%s installed = %v, want %v", it.Attr, it.Installed, wantInstalled)
 		}
 		if it.Attr == "cargo-edit" {
-			want := cliSearchItem{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"}
+			want := searchItem{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"}
 			if it != want {
 				t.Errorf("cargo-edit = %+v, want %+v", it, want)
 			}
