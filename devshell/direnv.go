@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -230,7 +229,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	if err != nil {
 		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", envrcPath, err)
 	}
-	approved, approvedExists, err := direnvReadFile(abs)
+	approved, approvedExists, err := readIfExists(abs)
 	if err != nil {
 		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 	}
@@ -247,7 +246,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	if approval == Allowed {
 		// The approval is of the content read before the status unless the
 		// file changed while direnv was looking at it.
-		now, nowExists, err := direnvReadFile(abs)
+		now, nowExists, err := readIfExists(abs)
 		if err != nil {
 			return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 		}
@@ -267,7 +266,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 		res.Allowed = wasAllowed // true only when unchanged: still the approved content
 		return res, nil
 	}
-	now, _, err := direnvReadFile(abs)
+	now, _, err := readIfExists(abs)
 	if err != nil {
 		return res, fmt.Errorf("update %s: %w", abs, err)
 	}
@@ -279,18 +278,6 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	}
 	res.Reallowed, res.Allowed = true, true
 	return res, nil
-}
-
-// direnvReadFile reads path; a missing file is nil, false.
-func direnvReadFile(path string) ([]byte, bool, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return b, true, nil
 }
 
 // direnvSameFile reports whether the RC file direnv found is the file at path.

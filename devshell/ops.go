@@ -57,74 +57,70 @@ func (e *RefusedError) Error() string {
 // is written. Invalid names, invalid TOML and, for a removal, names that are
 // not in a packages list are refused before anything is written.
 func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, error) {
-	for _, n := range names {
-		if err := ValidName(n); err != nil {
-			return EditResult{}, err
-		}
+	if err := tomlValidNames(names); err != nil {
+		return EditResult{}, err
 	}
-	apply := func(old []byte, exists bool) ([]byte, []Result, error) {
+	var results []Result // of the last apply
+	apply := func(old []byte, exists bool) ([]byte, error) {
+		results = nil
 		if !exists {
-			return nil, nil, fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
+			return nil, p.errNoManifest()
 		}
 		var (
 			out []byte
-			res []Result
 			err error
 		)
 		if kind == EditAdd {
-			out, res, err = AddPackages(p.TOMLPath, old, names)
+			out, results, err = AddPackages(p.TOMLPath, old, names)
 		} else {
-			out, res, err = RemovePackages(p.TOMLPath, old, names)
+			out, results, err = RemovePackages(p.TOMLPath, old, names)
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		var refused []Result
-		for _, r := range res {
+		for _, r := range results {
 			if r.Status == NotPresent || r.Status == OnlyInCommand {
 				refused = append(refused, r)
 			}
 		}
 		if len(refused) > 0 {
-			return nil, res, &RefusedError{Results: refused}
+			return nil, &RefusedError{Results: refused}
 		}
-		return out, res, nil
+		return out, nil
 	}
 
+	var before, after []byte
+	var err error
 	if dryRun {
-		old, err := os.ReadFile(p.TOMLPath)
-		exists := err == nil
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		var exists bool
+		if before, exists, err = readIfExists(p.TOMLPath); err != nil {
 			return EditResult{}, fmt.Errorf("read %s: %w", p.TOMLPath, err)
 		}
-		out, res, err := apply(old, exists)
-		if err != nil {
-			return EditResult{Results: res}, err
-		}
-		return EditResult{Results: res, Before: old, After: out}, nil
+		after, err = apply(before, exists)
+	} else {
+		before, after, err = Update(p.TOMLPath, apply)
 	}
-
-	var last []Result
-	before, after, err := Update(p.TOMLPath, func(old []byte, exists bool) ([]byte, error) {
-		out, res, err := apply(old, exists)
-		last = res
-		return out, err
-	})
 	if err != nil {
-		return EditResult{Results: last}, err
+		return EditResult{Results: results}, err
 	}
-	return EditResult{Results: last, Before: before, After: after}, nil
+	return EditResult{Results: results, Before: before, After: after}, nil
+}
+
+// errNoManifest reports that the project's devshell TOML does not exist.
+func (p *Project) errNoManifest() error {
+	return fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
 }
 
 // Packages reads the project's devshell TOML and returns its packages in
 // file order, and the packages [[commands]] entries bring in.
 func (p *Project) Packages() (pkgs []Entry, commands []string, err error) {
-	data, err := os.ReadFile(p.TOMLPath)
+	data, exists, err := readIfExists(p.TOMLPath)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
-		}
 		return nil, nil, fmt.Errorf("read %s: %w", p.TOMLPath, err)
+	}
+	if !exists {
+		return nil, nil, p.errNoManifest()
 	}
 	m, err := ParseManifest(p.TOMLPath, data)
 	if err != nil {

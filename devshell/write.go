@@ -94,6 +94,18 @@ func Update(path string, op func(old []byte, exists bool) ([]byte, error)) (befo
 	return nil, nil, fmt.Errorf("update %s: changed by another writer on each of %d attempts", path, updateMaxAttempts)
 }
 
+// readIfExists reads path; a missing file is nil, false, nil.
+func readIfExists(path string) ([]byte, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
 // writeResolve follows path through any chain of symlinks to the file that
 // is to be replaced; the target need not exist yet.
 func writeResolve(path string) (string, error) {
