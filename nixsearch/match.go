@@ -636,6 +636,44 @@ const (
 	matchSeparatorCharacters = "/-_ .\\"
 )
 
+// matchRun is the state of one sahilm/fuzzy scoring loop, shared by the
+// byte and the rune variants (matchScoreASCII, matchScoreGeneric): the score
+// so far, the best candidate for the current pattern character (score best
+// at offset mi), the adjacency bonus accumulated, the pattern characters
+// matched so far and the offset of the last one.
+type matchRun struct {
+	total, best, mi, adj, matched, lastMatch int
+	pos                                      []int
+	wantPos                                  bool
+}
+
+// newMatchRun starts a scoring loop; with wantPos, commit appends the
+// matched offsets to pos.
+func newMatchRun(pos []int, wantPos bool) matchRun {
+	return matchRun{best: -1, mi: -1, lastMatch: -1, pos: pos, wantPos: wantPos}
+}
+
+// commit matches the current pattern character at its best candidate
+// (offset mi, score best) and reports whether it did: before the first
+// candidate there is nothing to commit. Like sahilm/fuzzy, it leaves mi as
+// it is for the next character.
+func (r *matchRun) commit() bool {
+	if r.mi < 0 {
+		return false
+	}
+	if r.matched == 0 {
+		r.best += max(r.mi*matchLeadingPenalty, matchMaxLeadingPenalty)
+	}
+	r.total += r.best
+	if r.wantPos {
+		r.pos = append(r.pos, r.mi)
+	}
+	r.lastMatch = r.mi
+	r.matched++
+	r.best = -1
+	return true
+}
+
 // matchScoreASCII is sahilm/fuzzy's scoring loop for an ASCII target without
 // NUL bytes (orig, with low its lower-cased bytes) and an ASCII pattern
 // already lower-cased. With wantPos it appends the matched byte offsets.
@@ -644,7 +682,8 @@ func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int
 	if m == 0 {
 		return 0, pos, false
 	}
-	p, best, mi, adj, matched, lastMatch, total := 0, -1, -1, 0, 0, -1, 0
+	r := newMatchRun(pos, wantPos)
+	p := 0
 	var last byte
 	for j := 0; j < n; j++ {
 		c := orig[j]
@@ -659,39 +698,26 @@ func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int
 			if j != 0 && matchIsSeparator(last) {
 				sc += matchSeparatorBonus
 			}
-			if matched > 0 && lastMatch == j-1 {
-				b := adj*2 + matchAdjacentBonus
+			if r.matched > 0 && r.lastMatch == j-1 {
+				b := r.adj*2 + matchAdjacentBonus
 				sc += b
-				adj += b
+				r.adj += b
 			}
-			if sc > best {
-				best, mi = sc, j
+			if sc > r.best {
+				r.best, r.mi = sc, j
 			}
 		}
-		if j+1 == n || (p+1 < m && pat[p+1] == low[j+1]) {
-			if mi > -1 {
-				if matched == 0 {
-					best += max(mi*matchLeadingPenalty, matchMaxLeadingPenalty)
-				}
-				total += best
-				if wantPos {
-					pos = append(pos, mi)
-				}
-				lastMatch = mi
-				matched++
-				best = -1
-				p++
-				if p == m {
-					// Only the last pattern character commits, and only at
-					// the end of the target: nothing is left to scan.
-					break
-				}
+		if (j+1 == n || (p+1 < m && pat[p+1] == low[j+1])) && r.commit() {
+			p++
+			if p == m {
+				// Only the last pattern character commits, and only at
+				// the end of the target: nothing is left to scan.
+				break
 			}
 		}
 		last = c
 	}
-	total += matched - n
-	return total, pos, matched == m
+	return r.total + r.matched - n, r.pos, r.matched == m
 }
 
 // matchIsSeparator reports whether c is one of matchSeparatorCharacters.
@@ -712,8 +738,8 @@ func matchScoreGeneric(s string, pat []rune, pos []int, wantPos bool) (int, []in
 	if k := strings.IndexByte(s, 0); k >= 0 {
 		s = s[:k]
 	}
-	total, p, best, mi, adj := 0, 0, -1, -1, 0
-	matched, lastMatch := 0, -1
+	r := newMatchRun(pos, wantPos)
+	p := 0
 	var last rune
 	lastIndex := 0
 	nextc, nextSize := utf8.DecodeRuneInString(s)
@@ -730,16 +756,16 @@ func matchScoreGeneric(s string, pat []rune, pos []int, wantPos bool) (int, []in
 			if j != 0 && strings.ContainsRune(matchSeparatorCharacters, last) {
 				sc += matchSeparatorBonus
 			}
-			if matched > 0 {
+			if r.matched > 0 {
 				b := 0
-				if lastMatch == lastIndex {
-					b = adj*2 + matchAdjacentBonus
+				if r.lastMatch == lastIndex {
+					b = r.adj*2 + matchAdjacentBonus
 				}
 				sc += b
-				adj += b
+				r.adj += b
 			}
-			if sc > best {
-				best, mi = sc, j
+			if sc > r.best {
+				r.best, r.mi = sc, j
 			}
 		}
 		var nextp rune
@@ -751,30 +777,17 @@ func matchScoreGeneric(s string, pat []rune, pos []int, wantPos bool) (int, []in
 		} else {
 			nextc, nextSize = 0, 0
 		}
-		if matchEqualFold(nextp, nextc) || nextc == 0 {
-			if mi > -1 {
-				if matched == 0 {
-					best += max(mi*matchLeadingPenalty, matchMaxLeadingPenalty)
-				}
-				total += best
-				if wantPos {
-					pos = append(pos, mi)
-				}
-				lastMatch = mi
-				matched++
-				best = -1
-				p++
-				if p == len(pat) {
-					break
-				}
+		if (matchEqualFold(nextp, nextc) || nextc == 0) && r.commit() {
+			p++
+			if p == len(pat) {
+				break
 			}
 		}
 		lastIndex = j
 		last = cand
 		j += size
 	}
-	total += matched - len(s)
-	return total, pos, matched == len(pat)
+	return r.total + r.matched - len(s), r.pos, r.matched == len(pat)
 }
 
 // matchEqualFold is sahilm/fuzzy's (and strings.EqualFold's) rune folding.
