@@ -282,8 +282,10 @@ func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
 	envrc, envrcData, envrcOK := p.doctorEnvrc(ctx, o.Direnv)
 	checks = append(checks, envrc)
 	if tomlOK {
-		checks = append(checks, p.doctorWatches(envrcData, envrcOK))
-		checks = append(checks, p.doctorGit(ctx, o.Runner))
+		// Both checks below are about the same files: list them once.
+		watched, watchErr := WatchFiles(p.TOMLPath, p.Root)
+		checks = append(checks, p.doctorWatches(watched, watchErr, envrcData, envrcOK))
+		checks = append(checks, p.doctorGit(ctx, o.Runner, p.flakeInputs(watched, watchErr)))
 	}
 	return checks
 }
@@ -382,18 +384,18 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 	return c, data, true
 }
 
-// doctorWatches checks that every file the shell is built from exists and
-// that the .envrc watches each before `use flake`.
-func (p *Project) doctorWatches(envrc []byte, haveEnvrc bool) Check {
+// doctorWatches checks that every file the shell is built from (files and
+// err from WatchFiles relative to the project root, where the .envrc is)
+// exists and that the .envrc watches each before `use flake`.
+func (p *Project) doctorWatches(files []string, err error, envrc []byte, haveEnvrc bool) Check {
 	c := Check{Name: "watches"}
-	files, err := WatchFiles(p.TOMLPath, filepath.Dir(p.EnvrcPath))
 	if err != nil {
 		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "correct the imports of "+filepath.Base(p.TOMLPath)
 		return c
 	}
 	var absent []string
 	for _, f := range files {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(p.EnvrcPath), filepath.FromSlash(f))); err != nil {
+		if _, err := os.Stat(filepath.Join(p.Root, filepath.FromSlash(f))); err != nil {
 			absent = append(absent, f)
 		}
 	}
@@ -422,8 +424,9 @@ func (p *Project) doctorWatches(envrc []byte, haveEnvrc bool) Check {
 	return c
 }
 
-// doctorGit checks that git tracks the files the flake is built from.
-func (p *Project) doctorGit(ctx context.Context, r Runner) Check {
+// doctorGit checks that git tracks the files the flake is built from
+// (inputs, see flakeInputs).
+func (p *Project) doctorGit(ctx context.Context, r Runner, inputs []string) Check {
 	c := Check{Name: "git"}
 	if !p.IsFlake {
 		c.State, c.Detail = CheckWarn, "not checked: no flake"
@@ -442,7 +445,7 @@ func (p *Project) doctorGit(ctx context.Context, r Runner) Check {
 		c.Detail = "not a git repository, so the flake sees every file"
 		return c
 	}
-	untracked, err := p.UntrackedFiles(ctx, r)
+	untracked, err := gitUntracked(ctx, r, inputs)
 	if err != nil {
 		c.State, c.Detail = CheckFail, err.Error()
 		return c
@@ -485,14 +488,25 @@ func (p *Project) UntrackedFiles(ctx context.Context, r Runner) ([]string, error
 	if err != nil {
 		return nil, err
 	}
+	return gitUntracked(ctx, r, p.flakeInputs(WatchFiles(p.TOMLPath, p.Root)))
+}
+
+// flakeInputs returns the absolute paths of flake.nix and of the files
+// WatchFiles(p.TOMLPath, p.Root) listed; when it failed (unreadable imports),
+// flake.nix and the devshell TOML itself.
+func (p *Project) flakeInputs(watched []string, watchErr error) []string {
 	files := []string{filepath.Join(p.Root, ScaffoldFlakeName)}
-	if rel, err := WatchFiles(p.TOMLPath, p.Root); err == nil {
-		for _, f := range rel {
-			files = append(files, filepath.Join(p.Root, filepath.FromSlash(f)))
-		}
-	} else {
-		files = append(files, p.TOMLPath) // unreadable imports: still check the file itself
+	if watchErr != nil {
+		return append(files, p.TOMLPath)
 	}
+	for _, f := range watched {
+		files = append(files, filepath.Join(p.Root, filepath.FromSlash(f)))
+	}
+	return files
+}
+
+// gitUntracked returns those of files that exist and that git does not track.
+func gitUntracked(ctx context.Context, r Runner, files []string) ([]string, error) {
 	var untracked []string
 	for _, f := range files {
 		if _, err := os.Stat(f); err != nil {

@@ -298,7 +298,17 @@ func TestProjectDoctor(t *testing.T) {
 	t.Run("all good", func(t *testing.T) {
 		p := doctorTestProject(t, good, all...)
 		scaffoldRun(t, p.Root, "direnv", "allow", p.EnvrcPath)
-		checks := p.Doctor(ctx, DoctorOptions{})
+		rec := &direnvTestRecorder{}
+		checks := p.Doctor(ctx, DoctorOptions{Runner: rec})
+		revParses := 0
+		for _, args := range rec.runs {
+			if slices.Contains(args, "rev-parse") {
+				revParses++
+			}
+		}
+		if revParses != 1 {
+			t.Errorf("git rev-parse ran %d times, want once: %q", revParses, rec.runs)
+		}
 		for _, c := range checks {
 			if c.State != CheckOK {
 				t.Errorf("%s", c)
