@@ -3,7 +3,6 @@ package nixsearch
 import (
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +14,8 @@ import (
 	"github.com/sahilm/fuzzy"
 )
 
-// benchReadDump reads a `nix search --json`-shaped .json.gz file (as named
-// by DEVSH_NIXPKGS_DUMP) into packages. It is a test-only reader for the
-// benchmarks, not the production parser.
+// benchReadDump reads a gzipped `nix search --json` dump (as named by
+// DEVSH_NIXPKGS_DUMP) with the production parser.
 func benchReadDump(path string) ([]Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -28,22 +26,9 @@ func benchReadDump(path string) ([]Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read dump %s: %w", path, err)
 	}
-	var raw map[string]struct {
-		Pname       string `json:"pname"`
-		Version     string `json:"version"`
-		Description string `json:"description"`
-	}
-	if err := json.NewDecoder(zr).Decode(&raw); err != nil {
+	pkgs, err := ParseSearchJSON(zr)
+	if err != nil {
 		return nil, fmt.Errorf("read dump %s: %w", path, err)
-	}
-	pkgs := make([]Package, 0, len(raw))
-	for key, v := range raw {
-		// "legacyPackages.<system>.<attr>" or "packages.<system>.<attr>"
-		parts := strings.SplitN(key, ".", 3)
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("read dump %s: unexpected key %q", path, key)
-		}
-		pkgs = append(pkgs, Package{Attr: parts[2], Pname: v.Pname, Version: v.Version, Description: v.Description})
 	}
 	return pkgs, nil
 }
@@ -86,68 +71,61 @@ func benchKeystrokes() []string {
 // benchVisibleRows is the result limit the TUI asks for: a screenful.
 const benchVisibleRows = 50
 
-// benchReportKeystrokes reports the median and worst per-keystroke time.
-func benchReportKeystrokes(b *testing.B, d []time.Duration) {
-	if len(d) == 0 {
+// benchReplayKeystrokes replays typing c…cargo-edit b.N times: each
+// iteration gets a fresh search function from session (one TUI session) and
+// calls it once per keystroke. It reports the median and the worst
+// per-keystroke time; ns/op is the whole sequence.
+func benchReplayKeystrokes(b *testing.B, session func() func(q string) error) {
+	keys := benchKeystrokes()
+	var per []time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		search := session()
+		for _, k := range keys {
+			t0 := time.Now()
+			if err := search(k); err != nil {
+				b.Fatal(err)
+			}
+			per = append(per, time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	if len(per) == 0 {
 		return
 	}
-	slices.Sort(d)
+	slices.Sort(per)
 	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
-	b.ReportMetric(ms(d[len(d)/2]), "ms/key-median")
-	b.ReportMetric(ms(d[len(d)-1]), "ms/key-max")
+	b.ReportMetric(ms(per[len(per)/2]), "ms/key-median")
+	b.ReportMetric(ms(per[len(per)-1]), "ms/key-max")
+}
+
+// benchTyping replays typing through one fresh Matcher per iteration, over
+// attribute paths or over descriptions.
+func benchTyping(b *testing.B, descriptions bool) {
+	for _, ds := range benchDatasets() {
+		b.Run(ds.name, func(b *testing.B) {
+			ix := NewIndex(ds.pkgs(b))
+			if descriptions {
+				ix.indexDescriptions() // built once per index, not per keystroke
+			}
+			benchReplayKeystrokes(b, func() func(string) error {
+				m := NewMatcher(ix, 0)
+				return func(q string) error {
+					_, err := m.Search(context.Background(), Query{Text: q, Descriptions: descriptions}, benchVisibleRows)
+					return err
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkTyping replays typing c…cargo-edit through one fresh Matcher per
 // iteration (as one TUI session would); ns/op is the whole sequence.
-func BenchmarkTyping(b *testing.B) {
-	for _, ds := range benchDatasets() {
-		b.Run(ds.name, func(b *testing.B) {
-			ix := NewIndex(ds.pkgs(b))
-			keys := benchKeystrokes()
-			var per []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				m := NewMatcher(ix, 0)
-				for _, k := range keys {
-					t0 := time.Now()
-					if _, err := m.Search(context.Background(), Query{Text: k}, benchVisibleRows); err != nil {
-						b.Fatal(err)
-					}
-					per = append(per, time.Since(t0))
-				}
-			}
-			b.StopTimer()
-			benchReportKeystrokes(b, per)
-		})
-	}
-}
+func BenchmarkTyping(b *testing.B) { benchTyping(b, false) }
 
 // BenchmarkTypingDescriptions is the same for description search.
-func BenchmarkTypingDescriptions(b *testing.B) {
-	for _, ds := range benchDatasets() {
-		b.Run(ds.name, func(b *testing.B) {
-			ix := NewIndex(ds.pkgs(b))
-			ix.indexDescriptions() // built once per index, not per keystroke
-			keys := benchKeystrokes()
-			var per []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				m := NewMatcher(ix, 0)
-				for _, k := range keys {
-					t0 := time.Now()
-					if _, err := m.Search(context.Background(), Query{Text: k, Descriptions: true}, benchVisibleRows); err != nil {
-						b.Fatal(err)
-					}
-					per = append(per, time.Since(t0))
-				}
-			}
-			b.StopTimer()
-			benchReportKeystrokes(b, per)
-		})
-	}
-}
+func BenchmarkTypingDescriptions(b *testing.B) { benchTyping(b, true) }
 
 // BenchmarkFuzzyFindBaseline is plain fuzzy.Find over all attribute names
 // per keystroke: the cost the Matcher is built to avoid.
@@ -159,19 +137,12 @@ func BenchmarkFuzzyFindBaseline(b *testing.B) {
 			for i, p := range pkgs {
 				names[i] = p.Attr
 			}
-			keys := benchKeystrokes()
-			var per []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				for _, k := range keys {
-					t0 := time.Now()
-					fuzzy.Find(k, names)
-					per = append(per, time.Since(t0))
+			benchReplayKeystrokes(b, func() func(string) error {
+				return func(q string) error {
+					fuzzy.Find(q, names)
+					return nil
 				}
-			}
-			b.StopTimer()
-			benchReportKeystrokes(b, per)
+			})
 		})
 	}
 }
