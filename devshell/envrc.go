@@ -94,14 +94,15 @@ func envrcWatchLine(files []string) string {
 		if strings.HasPrefix(f, "-") {
 			f = "./" + f // not an option
 		}
-		b.WriteString(envrcQuote(f))
+		b.WriteString(shellQuote(f))
 	}
 	return b.String()
 }
 
-// envrcQuote returns s as one bash word: unchanged when it has only characters
-// that bash never interprets in an argument, else single-quoted.
-func envrcQuote(s string) string {
+// shellQuote returns s as one bash word: unchanged when it has only characters
+// that bash never interprets in an argument, else single-quoted. It quotes
+// the names of watch_file lines and the paths in commands devsh suggests.
+func shellQuote(s string) string {
 	if s == "" {
 		return "''"
 	}

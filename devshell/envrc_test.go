@@ -317,7 +317,7 @@ func TestEnvrcNewEnvrc(t *testing.T) {
 	}
 }
 
-func TestEnvrcQuote(t *testing.T) {
+func TestShellQuote(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"devshell.toml", "devshell.toml"},
 		{"nix/a-b_c+d@e%f:g,h=i.nix", "nix/a-b_c+d@e%f:g,h=i.nix"},
@@ -331,13 +331,13 @@ func TestEnvrcQuote(t *testing.T) {
 		{"a\nb", "'a\nb'"},
 	}
 	for _, tc := range cases {
-		if got := envrcQuote(tc.in); got != tc.want {
-			t.Errorf("envrcQuote(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := shellQuote(tc.in); got != tc.want {
+			t.Errorf("shellQuote(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 		// Whatever the quoting, the lexer reads the original name back.
-		p := envrcParse([]byte("watch_file " + envrcQuote(tc.in) + "\n"))
+		p := envrcParse([]byte("watch_file " + shellQuote(tc.in) + "\n"))
 		if len(p.cmds) != 1 || len(p.cmds[0].words) != 2 || p.cmds[0].words[1].text != tc.in {
-			t.Errorf("envrcQuote(%q) does not read back: %+v", tc.in, p.cmds)
+			t.Errorf("shellQuote(%q) does not read back: %+v", tc.in, p.cmds)
 		}
 	}
 }
