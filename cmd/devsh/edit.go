@@ -128,22 +128,8 @@ func syncProject(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 	if err != nil {
 		return fmt.Errorf("sync .envrc: %w", err)
 	}
-	w := g.IO.ErrOut
-	switch {
-	case rep.Created:
-		fmt.Fprintf(w, "created .envrc watching %s\n", strings.Join(rep.Added, " "))
-	case len(rep.Added) > 0:
-		how := ""
-		if rep.Reallowed {
-			how = " (re-allowed: it was allowed before)"
-		}
-		fmt.Fprintf(w, ".envrc now watches %s%s\n", strings.Join(rep.Added, " "), how)
-	}
-	if rep.Reloaded {
-		fmt.Fprintln(w, "direnv reloaded")
-	}
-	for _, n := range rep.Notes {
-		fmt.Fprintln(w, n)
+	for _, line := range syncSummary(rep, false) {
+		fmt.Fprintln(g.IO.ErrOut, line)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"strings"
+
+	"github.com/devsh/devsh/devshell"
 	"github.com/spf13/cobra"
 )
 
@@ -30,4 +33,31 @@ was allowed before, and reload direnv.`,
 			return syncProject(cmd.Context(), o.G, proj, true)
 		},
 	}
+}
+
+// syncSummary is what rep says to the user, one message per step: the
+// .envrc created or the watches added, the reload, then devshell's notes;
+// none when the sync changed nothing. short is for the TUI's status line:
+// it leaves out what a created .envrc watches and why it was re-allowed.
+func syncSummary(rep devshell.SyncReport, short bool) []string {
+	var msgs []string
+	switch {
+	case rep.Created && short:
+		msgs = append(msgs, "created .envrc") // a note says how to approve it
+	case rep.Created:
+		msgs = append(msgs, "created .envrc watching "+strings.Join(rep.Added, " "))
+	case len(rep.Added) > 0:
+		s := ".envrc now watches " + strings.Join(rep.Added, " ")
+		switch {
+		case rep.Reallowed && short:
+			s += " (re-allowed)"
+		case rep.Reallowed:
+			s += " (re-allowed: it was allowed before)"
+		}
+		msgs = append(msgs, s)
+	}
+	if rep.Reloaded {
+		msgs = append(msgs, "direnv reloaded")
+	}
+	return append(msgs, rep.Notes...)
 }

@@ -161,21 +161,7 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var parts []string
-	switch {
-	case rep.Created:
-		parts = append(parts, "created .envrc") // the note says how to approve it
-	case len(rep.Added) > 0:
-		s := ".envrc now watches " + strings.Join(rep.Added, " ")
-		if rep.Reallowed {
-			s += " (re-allowed)"
-		}
-		parts = append(parts, s)
-	}
-	if rep.Reloaded {
-		parts = append(parts, "direnv reloaded")
-	}
-	parts = append(parts, rep.Notes...)
+	parts := syncSummary(rep, true)
 	if len(parts) == 0 {
 		return ".envrc up to date", nil
 	}
