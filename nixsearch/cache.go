@@ -171,39 +171,44 @@ func (c Cache) Store(meta CacheMeta, ix *Index) error {
 	if meta.Built.IsZero() {
 		meta.Built = c.now()
 	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
 	path := c.Path(meta.Key)
-	tmp, err := os.CreateTemp(c.Dir, cacheTempPrefix+"*")
-	if err != nil {
+	if err := cacheWriteFile(path, cacheTempPrefix, cacheEncode(meta, ix)); err != nil {
 		return fmt.Errorf("store index: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(cacheEncode(meta, ix)); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	ok = true
 	c.cacheTouch(path)
 	return nil
+}
+
+// cacheWriteFile replaces path with data atomically: it writes a temporary
+// file named tempPrefix* in path's directory (created when missing), with
+// mode 0644, syncs it and renames it over path, so a reader sees either the
+// old or the new content whole, also when two processes write at once.
+func cacheWriteFile(path, tempPrefix string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // Lock takes an exclusive flock(2) on key's ".lock" file, blocking until it

@@ -433,21 +433,7 @@ func nixWriteMemo(path string, m nixRefMemo) error {
 	if err != nil {
 		return fmt.Errorf("encode memo: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write memo: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".memo-*")
-	if err != nil {
-		return fmt.Errorf("write memo: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write memo: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := cacheWriteFile(path, ".memo-", data); err != nil {
 		return fmt.Errorf("write memo: %w", err)
 	}
 	return nil

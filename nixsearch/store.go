@@ -76,16 +76,7 @@ func (s Store) now() time.Time {
 // after its lock changes the previous index can be shown (marked stale)
 // while the new one is built.
 func (s Store) RememberProject(root, key string) error {
-	p := s.projectFile(root)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("remember project index: %w", err)
-	}
-	tmp := p + ".tmp" + fmt.Sprint(os.Getpid())
-	if err := os.WriteFile(tmp, []byte(key+"\n"), 0o644); err != nil {
-		return fmt.Errorf("remember project index: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		_ = os.Remove(tmp)
+	if err := cacheWriteFile(s.projectFile(root), ".tmp-project-", []byte(key+"\n")); err != nil {
 		return fmt.Errorf("remember project index: %w", err)
 	}
 	return nil
