@@ -257,7 +257,7 @@ func doctorTilde(path, home string) string {
 	if home == "" || home == "/" {
 		return path
 	}
-	if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := relBelow(home, path); ok {
 		return filepath.Join("~", rel)
 	}
 	return path
@@ -466,7 +466,7 @@ func (p *Project) doctorGit(ctx context.Context, r Runner, inputs []string) Chec
 
 // doctorRel shows path relative to the project root when it is below it.
 func (p *Project) doctorRel(path string) string {
-	if rel, err := filepath.Rel(p.Root, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := relBelow(p.Root, path); ok {
 		return filepath.ToSlash(rel)
 	}
 	return path

@@ -244,9 +244,17 @@ func relOrAbs(path string) string {
 	if err != nil {
 		return path
 	}
-	rel, err := filepath.Rel(wd, path)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return path
+	if rel, ok := relBelow(wd, path); ok {
+		return rel
 	}
-	return rel
+	return path
+}
+
+// relBelow returns path relative to base when it is base or below it.
+func relBelow(base, path string) (string, bool) {
+	rel, err := filepath.Rel(base, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return rel, true
 }

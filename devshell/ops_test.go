@@ -277,3 +277,23 @@ func TestOpsSyncWithoutDirenv(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 }
+
+func TestRelBelow(t *testing.T) {
+	tests := []struct {
+		base, path, want string
+		ok               bool
+	}{
+		{"/p", "/p/devshell.toml", "devshell.toml", true},
+		{"/p", "/p/nix/a.nix", filepath.Join("nix", "a.nix"), true},
+		{"/p", "/p", ".", true},
+		{"/p", "/p/..hidden", "..hidden", true},
+		{"/p", "/q/devshell.toml", "", false},
+		{"/p/sub", "/p", "", false},
+		{"/p", "rel", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := relBelow(tt.base, tt.path); got != tt.want || ok != tt.ok {
+			t.Errorf("relBelow(%q, %q) = %q, %v; want %q, %v", tt.base, tt.path, got, ok, tt.want, tt.ok)
+		}
+	}
+}
