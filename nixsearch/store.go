@@ -74,8 +74,12 @@ func (s Store) now() time.Time {
 
 // RememberProject records that the project at root searches key, so that
 // after its lock changes the previous index can be shown (marked stale)
-// while the new one is built.
+// while the new one is built. A key already recorded is not written again,
+// so a warm search only reads the small file.
 func (s Store) RememberProject(root, key string) error {
+	if s.LastProjectKey(root) == key {
+		return nil
+	}
 	if err := cacheWriteFile(s.projectFile(root), ".tmp-project-", []byte(key+"\n")); err != nil {
 		return fmt.Errorf("remember project index: %w", err)
 	}

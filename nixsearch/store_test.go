@@ -59,6 +59,19 @@ func TestStoreRememberProject(t *testing.T) {
 			t.Errorf("LastProjectKey after remembering %q = %q", key, got)
 		}
 	}
+	// Remembering the same key again leaves the file alone (a rewrite
+	// would rename a new file into place).
+	before, err := os.Stat(s.projectFile("/p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RememberProject("/p", "k2"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(s.projectFile("/p"))
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("remembering an unchanged key rewrote the file (%v)", err)
+	}
 	if err := s.RememberProject("/q", "k3"); err != nil {
 		t.Fatal(err)
 	}
