@@ -308,7 +308,7 @@ func (p *Project) doctorFlake() Check {
 	if !bytes.Contains(data, []byte(name)) {
 		c.State = CheckWarn
 		c.Detail = "flake.nix does not mention " + name
-		c.Fix = "make its dev shell pkgs.devshell.mkShell { imports = [ (pkgs.devshell.importTOML ./" + name + ") ]; }"
+		c.Fix = scaffoldFlakeImportHint(name)
 	}
 	return c
 }

@@ -292,6 +292,12 @@ func scaffoldCreate(path string, content []byte) (bool, error) {
 	return created, nil
 }
 
+// scaffoldFlakeImportHint tells how a flake.nix builds its dev shell from
+// the devshell TOML named name, for a flake that does not mention it.
+func scaffoldFlakeImportHint(name string) string {
+	return "make its dev shell pkgs.devshell.mkShell { imports = [ (pkgs.devshell.importTOML ./" + name + ") ]; }"
+}
+
 // scaffoldKeptNotes checks the kept files against the workflow: the flake
 // must import devshell.toml and the .envrc must watch it.
 func scaffoldKeptNotes(dir string, kept []string) []string {
@@ -301,7 +307,7 @@ func scaffoldKeptNotes(dir string, kept []string) []string {
 		case ScaffoldFlakeName:
 			data, err := os.ReadFile(filepath.Join(dir, name))
 			if err == nil && !bytes.Contains(data, []byte(ScaffoldTOMLName)) {
-				notes = append(notes, "the existing flake.nix does not mention devshell.toml: make its dev shell pkgs.devshell.mkShell { imports = [ (pkgs.devshell.importTOML ./devshell.toml) ]; }")
+				notes = append(notes, "the existing flake.nix does not mention devshell.toml: "+scaffoldFlakeImportHint(ScaffoldTOMLName))
 			}
 		case ScaffoldEnvrcName:
 			data, err := os.ReadFile(filepath.Join(dir, name))
