@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // Store ties the cache to nix: it loads the index of a Source from the
@@ -36,10 +35,7 @@ func (s Store) Load(src Source) (*Index, CacheMeta, error) {
 // nixpkgs at once: the second one waits and then loads what the first built
 // (unless refresh is set). Indexes unused for PruneAge are pruned afterwards.
 func (s Store) Build(ctx context.Context, src Source, refresh bool, progress func(evaluated int)) (*Index, CacheMeta, error) {
-	if err := os.MkdirAll(s.Cache.Dir, 0o755); err != nil {
-		return nil, CacheMeta{}, fmt.Errorf("create cache dir: %w", err)
-	}
-	unlock, err := s.Cache.Lock(src.Key)
+	unlock, err := s.Cache.Lock(src.Key) // creates the cache dir
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
@@ -56,20 +52,13 @@ func (s Store) Build(ctx context.Context, src Source, refresh bool, progress fun
 	ix := NewIndex(pkgs)
 	meta := CacheMeta{
 		Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System,
-		Built: s.now(), Count: ix.Len(),
+		Built: s.Cache.now(), Count: ix.Len(),
 	}
 	if err := s.Cache.Store(meta, ix); err != nil {
 		return nil, CacheMeta{}, err
 	}
 	_, _ = s.Cache.Prune(PruneAge, src.Key) // best effort: an old index left behind is harmless
 	return ix, meta, nil
-}
-
-func (s Store) now() time.Time {
-	if s.Cache.Now != nil {
-		return s.Cache.Now()
-	}
-	return time.Now()
 }
 
 // RememberProject records that the project at root searches key, so that

@@ -1,11 +1,13 @@
 package nixsearch
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestCacheWriteFile(t *testing.T) {
@@ -96,5 +98,58 @@ func TestStoreRememberProjectUnwritable(t *testing.T) {
 	}
 	if got := s.LastProjectKey("/p"); got != "" {
 		t.Errorf("LastProjectKey = %q, want \"\"", got)
+	}
+}
+
+// TestStoreBuild: real nix against the fixture nixpkgs. One nix run builds
+// and caches the index; a second Build and a Load reuse it; refresh runs
+// nix again.
+func TestStoreBuild(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	src := env.source("nixpkgs")
+	src.Key, src.Rev, src.NarHash = "fixture-key", "0123456789abcdef", "sha256-x"
+	cacheDir := filepath.Join(t.TempDir(), "cache") // Build creates it
+	built := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := Store{Nix: env.nix, Cache: Cache{Dir: cacheDir, Now: func() time.Time { return built }}}
+	ctx := context.Background()
+	// same compares metadata; a loaded Built is in the local time zone.
+	same := func(a, b CacheMeta) bool {
+		a.Built, b.Built = a.Built.UTC(), b.Built.UTC()
+		return a == b
+	}
+
+	if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
+		t.Fatalf("Load before Build = %v, want ErrCacheMiss", err)
+	}
+	ix, meta, err := s.Build(ctx, src, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := CacheMeta{Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System, Built: built, Count: ix.Len()}
+	if !same(meta, want) || ix.Len() == 0 {
+		t.Errorf("Build meta = %+v (%d packages), want %+v", meta, ix.Len(), want)
+	}
+	if _, ok := ix.Lookup("cargo-edit"); !ok {
+		t.Error("the built index lacks cargo-edit")
+	}
+	if _, meta2, err := s.Build(ctx, src, false, nil); err != nil || !same(meta2, want) || env.runner.count() != 1 {
+		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 1 run", meta2, err, env.runner.count(), want)
+	}
+	if ix2, meta2, err := s.Load(src); err != nil || !same(meta2, want) || ix2.Len() != ix.Len() {
+		t.Errorf("Load after Build = %+v, %v", meta2, err)
+	}
+	if _, _, err := s.Build(ctx, src, true, nil); err != nil || env.runner.count() != 2 {
+		t.Errorf("refresh Build: %v after %d nix runs, want 2", err, env.runner.count())
+	}
+
+	// A corrupt file is removed and reported as a miss.
+	if err := os.WriteFile(s.Cache.Path(src.Key), []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
+		t.Errorf("Load of a corrupt file = %v, want ErrCacheMiss", err)
+	}
+	if _, err := os.Stat(s.Cache.Path(src.Key)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the corrupt file is still there: %v", err)
 	}
 }
