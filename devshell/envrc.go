@@ -54,10 +54,7 @@ func SyncEnvrc(content []byte, files []string) (out []byte, added []string, err 
 		return content, nil, nil
 	}
 
-	eol := "\n"
-	if i := bytes.IndexByte(content, '\n'); i > 0 && content[i-1] == '\r' {
-		eol = "\r\n"
-	}
+	eol := fileEOL(content)
 	pos, indent, err := parsed.insertPoint(content, use)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sync .envrc: cannot add a watch_file line: %w", err)

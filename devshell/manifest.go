@@ -192,7 +192,7 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 	data = bytes.Clone(data)
 	var p unstable.Parser
 	p.Reset(data)
-	m := &Manifest{data: data, eol: tomlEOL(data), conflicts: map[string]tomlConflict{}}
+	m := &Manifest{data: data, eol: fileEOL(data), conflicts: map[string]tomlConflict{}}
 	w := tomlWalker{m: m, p: &p}
 	for p.NextExpression() {
 		if err := w.expression(p.Expression()); err != nil {
@@ -823,8 +823,9 @@ func tomlQuote(name string, literal bool) string {
 	return `"` + name + `"`
 }
 
-// tomlEOL returns the file's line ending: CRLF when its first line ends so.
-func tomlEOL(d []byte) string {
+// fileEOL returns the file's line ending: CRLF when its first line ends so.
+// The TOML, .envrc and .gitignore editors all add lines with it.
+func fileEOL(d []byte) string {
 	if i := bytes.IndexByte(d, '\n'); i > 0 && d[i-1] == '\r' {
 		return "\r\n"
 	}

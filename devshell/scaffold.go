@@ -137,10 +137,7 @@ func GitignoreWithDirenv(old []byte) ([]byte, bool) {
 			return old, false
 		}
 	}
-	eol := "\n"
-	if i := bytes.IndexByte(old, '\n'); i > 0 && old[i-1] == '\r' {
-		eol = "\r\n"
-	}
+	eol := fileEOL(old)
 	out := bytes.Clone(old)
 	if len(out) > 0 && out[len(out)-1] != '\n' {
 		out = append(out, eol...)
