@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
 // ParseSearchJSON reads the output of `nix search --json` from r and returns
-// its packages sorted by Attr. It streams: the object is decoded entry by
+// its packages sorted by Attr, in nix's order where attributes are equal. It streams: the object is decoded entry by
 // entry from r, so a 20 MB output is never held in memory a second time.
 // Attribute paths lose their "legacyPackages.<system>." or
 // "packages.<system>." prefix and descriptions are passed through
@@ -64,7 +64,10 @@ func ParseSearchJSON(r io.Reader) ([]Package, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("parse nix search output: unexpected data after the JSON object")
 	}
-	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Attr < pkgs[j].Attr })
+	// Stable: when packages.<system> and legacyPackages.<system> both have
+	// an attribute, the one nix printed first stays first, which is the one
+	// NewIndex keeps.
+	slices.SortStableFunc(pkgs, indexCompareAttr)
 	return pkgs, nil
 }
 

@@ -3,6 +3,7 @@ package nixsearch
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -105,6 +106,38 @@ func TestParseSearchJSONByteByByte(t *testing.T) {
 	want := []Package{{Attr: "a", Pname: "a", Version: "2", Description: "ay"}, {Attr: "b", Pname: "b", Version: "1", Description: "bee"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
+	}
+}
+
+// TestParseSearchJSONDuplicates: nix searches packages.<system> and then
+// legacyPackages.<system>, so an attribute in both comes twice; the sort
+// keeps nix's order for it (NewIndex then keeps the first). Enough
+// attributes, printed out of order, that the sort is not an insertion sort.
+func TestParseSearchJSONDuplicates(t *testing.T) {
+	const n = 200
+	var in strings.Builder
+	in.WriteString("{")
+	for _, set := range []string{"packages", "legacyPackages"} {
+		for i := n - 1; i >= 0; i-- {
+			fmt.Fprintf(&in, `"%s.x86_64-linux.a%03d":{"pname":"a","version":"1","description":"%s"},`, set, i, set)
+		}
+	}
+	pkgs, err := ParseSearchJSON(strings.NewReader(strings.TrimSuffix(in.String(), ",") + "}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) != 2*n {
+		t.Fatalf("parsed %d packages, want %d", len(pkgs), 2*n)
+	}
+	for i := 0; i < n; i++ {
+		attr := fmt.Sprintf("a%03d", i)
+		a, b := pkgs[2*i], pkgs[2*i+1]
+		if a.Attr != attr || b.Attr != attr || a.Description != "packages" || b.Description != "legacyPackages" {
+			t.Fatalf("packages %d and %d are %+v and %+v, want %s from packages then from legacyPackages", 2*i, 2*i+1, a, b, attr)
+		}
+	}
+	if p, _ := NewIndex(pkgs).Lookup("a042"); p.Description != "packages" {
+		t.Errorf("index keeps %+v, want the one from packages", p)
 	}
 }
 
