@@ -363,9 +363,10 @@ func (n Nix) nixResolveRef(ctx context.Context, ref, origin, cacheDir, system st
 	if err != nil {
 		return Source{}, err
 	}
+	// The stamp only serves the memo: without a cache dir, no tree walk.
 	stamp := ""
 	memoOK := cacheDir != ""
-	if localDir != "" {
+	if memoOK && localDir != "" {
 		if stamp, err = nixTreeStamp(localDir); err != nil {
 			// Without a stamp a memo could be stale: let nix decide (and
 			// report the problem if the path is unusable).
