@@ -73,9 +73,8 @@ const matchMemoSize = 16
 
 // matchMemo is the full match set of one completed query.
 type matchMemo struct {
-	desc  bool
-	words []matchWord
-	set   []int32
+	plan matchPlan
+	set  []int32
 }
 
 // NewMatcher returns a Matcher over ix using workers goroutines per search
@@ -537,7 +536,7 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	for c, n := range counts {
 		set = append(set, out[c*chunk:c*chunk+n]...)
 	}
-	m.matchRemember(matchMemo{desc: p.desc, words: p.words, set: set})
+	m.matchRemember(matchMemo{plan: p, set: set})
 
 	var best []matchCand
 	for k := range heaps {
@@ -569,7 +568,7 @@ func (m *Matcher) matchRecall(p matchPlan) []int32 {
 	defer m.mu.Unlock()
 	best := -1
 	for k := range m.memo {
-		if matchNarrows(matchPlan{desc: m.memo[k].desc, words: m.memo[k].words}, p) &&
+		if matchNarrows(m.memo[k].plan, p) &&
 			(best < 0 || len(m.memo[k].set) < len(m.memo[best].set)) {
 			best = k
 		}
@@ -587,8 +586,7 @@ func (m *Matcher) matchRemember(e matchMemo) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.memo = slices.DeleteFunc(m.memo, func(o matchMemo) bool {
-		return matchNarrows(matchPlan{desc: o.desc, words: o.words}, matchPlan{desc: e.desc, words: e.words}) &&
-			matchNarrows(matchPlan{desc: e.desc, words: e.words}, matchPlan{desc: o.desc, words: o.words})
+		return matchNarrows(o.plan, e.plan) && matchNarrows(e.plan, o.plan)
 	})
 	if len(m.memo) >= matchMemoSize {
 		m.memo = slices.Delete(m.memo, 0, len(m.memo)-matchMemoSize+1)
