@@ -39,19 +39,13 @@ type ExecRunner struct{}
 // escaped the group must not hold Run open forever.
 const runnerWaitDelay = 2 * time.Second
 
-// Run implements Runner.
-func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
-	if len(c.Args) == 0 {
-		return nil, nil, errors.New("run: empty command")
-	}
-	name := c.Args[0]
-	cmd := exec.CommandContext(ctx, name, c.Args[1:]...)
-	cmd.Dir = c.Dir
-	if len(c.Env) > 0 {
-		cmd.Env = append(os.Environ(), c.Env...)
-	}
-	// Own process group, so that cancelling kills the child and everything it
-	// started, not just the direct child.
+// GroupCommand returns an exec.Cmd running args[0] with args[1:] in its own
+// process group. When ctx ends, the whole group is killed, not just the
+// direct child, so nothing it started outlives a cancelled run; Wait then
+// waits at most runnerWaitDelay for the output pipes. The runners of both
+// devshell (direnv, git) and nixsearch (nix) start their programs with it.
+func GroupCommand(ctx context.Context, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// The negative pid addresses the whole group, whose id is the child's pid.
@@ -62,6 +56,20 @@ func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
 		return err
 	}
 	cmd.WaitDelay = runnerWaitDelay
+	return cmd
+}
+
+// Run implements Runner.
+func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
+	if len(c.Args) == 0 {
+		return nil, nil, errors.New("run: empty command")
+	}
+	name := c.Args[0]
+	cmd := GroupCommand(ctx, c.Args)
+	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr

@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/devsh/devsh/devshell"
 )
 
 // Command is one run of an external program. Args[0] is the program.
@@ -40,11 +40,6 @@ type Runner interface {
 // an error wrapping exec.ErrNotFound.
 type ExecRunner struct{}
 
-// runnerWaitDelay bounds how long Run waits, after the process group was
-// killed or the program exited, for its output pipes to close: a stray
-// descendant that left the group could otherwise hold them open forever.
-const runnerWaitDelay = 3 * time.Second
-
 // Run implements Runner.
 func (ExecRunner) Run(ctx context.Context, c Command) error {
 	if len(c.Args) == 0 {
@@ -58,7 +53,7 @@ func (ExecRunner) Run(ctx context.Context, c Command) error {
 			return fmt.Errorf("run %s: %w: %w", name, exec.ErrNotFound, err)
 		}
 	}
-	cmd := exec.CommandContext(ctx, name, c.Args[1:]...)
+	cmd := devshell.GroupCommand(ctx, c.Args)
 	if cmd.Err != nil {
 		return fmt.Errorf("run %s: %w", name, cmd.Err)
 	}
@@ -68,16 +63,6 @@ func (ExecRunner) Run(ctx context.Context, c Command) error {
 	}
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// Negative pid: signal the whole process group the child leads.
-		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if errors.Is(err, syscall.ESRCH) {
-			return os.ErrProcessDone
-		}
-		return err
-	}
-	cmd.WaitDelay = runnerWaitDelay
 	err := cmd.Run()
 	if err == nil {
 		return nil
