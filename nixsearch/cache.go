@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/devsh/devsh/devshell"
 )
 
 // ErrCacheMiss means no cached index exists for the key.
@@ -79,13 +81,16 @@ func DefaultCacheDir(getenv func(string) string) string {
 }
 
 // File names: "index-<readable key>-<hash of key>.bin" plus ".used" and
-// ".lock" siblings; temporary files start with cacheTempPrefix.
+// ".lock" siblings. Temporary files are devshell.WriteFileAtomic's
+// ".<name>.devsh-*.tmp": they start with cacheTempPrefix and end with
+// cacheTempSuffix.
 const (
 	cachePrefix     = "index-"
 	cacheSuffix     = ".bin"
 	cacheUsedSuffix = ".used"
 	cacheLockSuffix = ".lock"
-	cacheTempPrefix = ".tmp-index-"
+	cacheTempPrefix = "." + cachePrefix
+	cacheTempSuffix = ".tmp"
 	// cacheKeyChars bounds the readable part of a file name, far below the
 	// 255-byte name limit of common file systems.
 	cacheKeyChars = 64
@@ -172,43 +177,22 @@ func (c Cache) Store(meta CacheMeta, ix *Index) error {
 		meta.Built = c.now()
 	}
 	path := c.Path(meta.Key)
-	if err := cacheWriteFile(path, cacheTempPrefix, cacheEncode(meta, ix)); err != nil {
+	if err := cacheWriteFile(path, cacheEncode(meta, ix)); err != nil {
 		return fmt.Errorf("store index: %w", err)
 	}
 	c.cacheTouch(path)
 	return nil
 }
 
-// cacheWriteFile replaces path with data atomically: it writes a temporary
-// file named tempPrefix* in path's directory (created when missing), with
-// mode 0644, syncs it and renames it over path, so a reader sees either the
-// old or the new content whole, also when two processes write at once.
-func cacheWriteFile(path, tempPrefix string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// cacheWriteFile replaces path with data atomically with
+// devshell.WriteFileAtomic (temporary file beside it, fsync, rename), so a
+// reader sees either the old or the new content whole, also when two
+// processes write at once; path's directory is created when missing.
+func cacheWriteFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
+	return devshell.WriteFileAtomic(path, data)
 }
 
 // Lock takes an exclusive flock(2) on key's ".lock" file, blocking until it
@@ -258,7 +242,7 @@ func (c Cache) Prune(maxAge time.Duration, keep string) ([]string, error) {
 		name := e.Name()
 		path := filepath.Join(c.Dir, name)
 		switch {
-		case strings.HasPrefix(name, cacheTempPrefix):
+		case strings.HasPrefix(name, cacheTempPrefix) && strings.HasSuffix(name, cacheTempSuffix):
 			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > cacheTempAge {
 				if err := os.Remove(path); err == nil {
 					removed = append(removed, path)

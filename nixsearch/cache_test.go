@@ -384,12 +384,12 @@ func TestCachePrune(t *testing.T) {
 	}
 	unlock()
 	// A crash leftover.
-	tmp := filepath.Join(c.Dir, cacheTempPrefix+"123")
+	tmp := filepath.Join(c.Dir, cacheTempPrefix+"123"+cacheTempSuffix)
 	if err := os.WriteFile(tmp, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	age(tmp, 2*cacheTempAge)
-	freshTmp := filepath.Join(c.Dir, cacheTempPrefix+"456")
+	freshTmp := filepath.Join(c.Dir, cacheTempPrefix+"456"+cacheTempSuffix)
 	if err := os.WriteFile(freshTmp, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -434,7 +434,7 @@ func nixWriteMemo(path string, m nixRefMemo) error {
 	if err != nil {
 		return fmt.Errorf("encode memo: %w", err)
 	}
-	if err := cacheWriteFile(path, ".memo-", data); err != nil {
+	if err := cacheWriteFile(path, data); err != nil {
 		return fmt.Errorf("write memo: %w", err)
 	}
 	return nil

@@ -69,7 +69,7 @@ func (s Store) RememberProject(root, key string) error {
 	if s.LastProjectKey(root) == key {
 		return nil
 	}
-	if err := cacheWriteFile(s.projectFile(root), ".tmp-project-", []byte(key+"\n")); err != nil {
+	if err := cacheWriteFile(s.projectFile(root), []byte(key+"\n")); err != nil {
 		return fmt.Errorf("remember project index: %w", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ func TestCacheWriteFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b") // created on the way
 	path := filepath.Join(dir, "f")
 	for _, content := range []string{"one\n", "two\n"} {
-		if err := cacheWriteFile(path, ".tmp-test-", []byte(content)); err != nil {
+		if err := cacheWriteFile(path, []byte(content)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)
@@ -32,7 +32,7 @@ func TestCacheWriteFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := cacheWriteFile(target, ".tmp-test-", []byte("x")); err == nil {
+	if err := cacheWriteFile(target, []byte("x")); err == nil {
 		t.Error("writing over a directory succeeded")
 	}
 	entries, err := os.ReadDir(dir)
