@@ -257,7 +257,7 @@ func doctorTilde(path, home string) string {
 	if home == "" || home == "/" {
 		return path
 	}
-	if rel, ok := relBelow(home, path); ok {
+	if rel, ok := RelBelow(home, path); ok {
 		return filepath.Join("~", rel)
 	}
 	return path
@@ -372,7 +372,7 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 		}
 		return c, data, true
 	}
-	quoted := shellQuote(p.EnvrcPath)
+	quoted := ShellQuote(p.EnvrcPath)
 	switch approval {
 	case Allowed:
 		c.Detail = "allowed by direnv"
@@ -466,7 +466,7 @@ func (p *Project) doctorGit(ctx context.Context, r Runner, inputs []string) Chec
 
 // doctorRel shows path relative to the project root when it is below it.
 func (p *Project) doctorRel(path string) string {
-	if rel, ok := relBelow(p.Root, path); ok {
+	if rel, ok := RelBelow(p.Root, path); ok {
 		return filepath.ToSlash(rel)
 	}
 	return path
@@ -535,7 +535,7 @@ func GitAddCommand(paths []string) string {
 		if strings.HasPrefix(rel, "-") {
 			rel = "./" + rel
 		}
-		b.WriteString(shellQuote(rel))
+		b.WriteString(ShellQuote(rel))
 	}
 	return b.String()
 }

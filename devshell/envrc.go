@@ -91,15 +91,15 @@ func envrcWatchLine(files []string) string {
 		if strings.HasPrefix(f, "-") {
 			f = "./" + f // not an option
 		}
-		b.WriteString(shellQuote(f))
+		b.WriteString(ShellQuote(f))
 	}
 	return b.String()
 }
 
-// shellQuote returns s as one bash word: unchanged when it has only characters
+// ShellQuote returns s as one bash word: unchanged when it has only characters
 // that bash never interprets in an argument, else single-quoted. It quotes
 // the names of watch_file lines and the paths in commands devsh suggests.
-func shellQuote(s string) string {
+func ShellQuote(s string) string {
 	if s == "" {
 		return "''"
 	}

@@ -331,13 +331,13 @@ func TestShellQuote(t *testing.T) {
 		{"a\nb", "'a\nb'"},
 	}
 	for _, tc := range cases {
-		if got := shellQuote(tc.in); got != tc.want {
-			t.Errorf("shellQuote(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := ShellQuote(tc.in); got != tc.want {
+			t.Errorf("ShellQuote(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 		// Whatever the quoting, the lexer reads the original name back.
-		p := envrcParse([]byte("watch_file " + shellQuote(tc.in) + "\n"))
+		p := envrcParse([]byte("watch_file " + ShellQuote(tc.in) + "\n"))
 		if len(p.cmds) != 1 || len(p.cmds[0].words) != 2 || p.cmds[0].words[1].text != tc.in {
-			t.Errorf("shellQuote(%q) does not read back: %+v", tc.in, p.cmds)
+			t.Errorf("ShellQuote(%q) does not read back: %+v", tc.in, p.cmds)
 		}
 	}
 }

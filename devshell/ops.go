@@ -178,7 +178,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		}
 		rep.Created = true
 		rep.Added = files
-		rep.Notes = append(rep.Notes, "approve it with: direnv allow "+shellQuote(relOrAbs(p.EnvrcPath)))
+		rep.Notes = append(rep.Notes, "approve it with: direnv allow "+ShellQuote(relOrAbs(p.EnvrcPath)))
 		return rep, nil
 	} else if statErr != nil {
 		return rep, fmt.Errorf("sync .envrc: %w", statErr)
@@ -244,14 +244,15 @@ func relOrAbs(path string) string {
 	if err != nil {
 		return path
 	}
-	if rel, ok := relBelow(wd, path); ok {
+	if rel, ok := RelBelow(wd, path); ok {
 		return rel
 	}
 	return path
 }
 
-// relBelow returns path relative to base when it is base or below it.
-func relBelow(base, path string) (string, bool) {
+// RelBelow returns path relative to base when it is base or below it (a
+// name such as "..x" below base counts as below).
+func RelBelow(base, path string) (string, bool) {
 	rel, err := filepath.Rel(base, path)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", false

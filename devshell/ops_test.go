@@ -292,8 +292,8 @@ func TestRelBelow(t *testing.T) {
 		{"/p", "rel", "", false},
 	}
 	for _, tt := range tests {
-		if got, ok := relBelow(tt.base, tt.path); got != tt.want || ok != tt.ok {
-			t.Errorf("relBelow(%q, %q) = %q, %v; want %q, %v", tt.base, tt.path, got, ok, tt.want, tt.ok)
+		if got, ok := RelBelow(tt.base, tt.path); got != tt.want || ok != tt.ok {
+			t.Errorf("RelBelow(%q, %q) = %q, %v; want %q, %v", tt.base, tt.path, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -201,7 +201,7 @@ func dedupe(names []string) []string {
 
 // relName is path relative to root for display, slash separated.
 func relName(root, path string) string {
-	if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := devshell.RelBelow(root, path); ok {
 		return filepath.ToSlash(rel)
 	}
 	return path

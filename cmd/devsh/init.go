@@ -106,23 +106,10 @@ func initCd(g *GlobalOptions) string {
 	if g.Dir == "" {
 		return ""
 	}
-	return "cd " + initQuote(g.Dir) + " && "
+	return "cd " + devshell.ShellQuote(g.Dir) + " && "
 }
 
 // initFiles are the files a new project adds to git.
 func initFiles() []string {
 	return []string{devshell.ScaffoldFlakeName, devshell.ScaffoldTOMLName, devshell.ScaffoldEnvrcName, devshell.ScaffoldGitignoreName}
-}
-
-// initQuote quotes s for a POSIX shell when it holds anything but plain
-// path characters.
-func initQuote(s string) string {
-	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '_' || r == '-' || r == '+' || r == ':' || r == '@' || r == ',' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-	}) < 0
-	if plain {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
