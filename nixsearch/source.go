@@ -96,9 +96,11 @@ type ResolveOptions struct {
 	// ProjectRoot is the directory holding flake.nix (and flake.lock).
 	ProjectRoot string
 	// Override is a flake reference from --nixpkgs or DEVSH_NIXPKGS; it
-	// wins over flake.lock. Relative paths are relative to the working
-	// directory.
+	// wins over flake.lock. Relative paths are relative to Dir.
 	Override string
+	// Dir is the directory relative Override paths start from (devsh's
+	// -C); "" means the working directory.
+	Dir string
 	// OverrideOrigin labels Override in Source.Origin; "" means "--nixpkgs".
 	OverrideOrigin string
 	// CacheDir is where resolved references are remembered; "" disables
@@ -134,7 +136,7 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 		if origin == "" {
 			origin = "--nixpkgs"
 		}
-		return n.nixResolveRef(ctx, o.Override, origin, o.CacheDir, system)
+		return n.nixResolveRef(ctx, o.Override, o.Dir, origin, o.CacheDir, system)
 	}
 	if o.ProjectRoot != "" {
 		lockPath := filepath.Join(o.ProjectRoot, "flake.lock")
@@ -152,7 +154,7 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 			return Source{}, fmt.Errorf("read flake lock: %w", err)
 		}
 	}
-	return n.nixResolveRef(ctx, "nixpkgs", "registry", o.CacheDir, system)
+	return n.nixResolveRef(ctx, "nixpkgs", "", "registry", o.CacheDir, system)
 }
 
 // ParseFlakeLock finds the root input "nixpkgs" in a flake.lock and
@@ -357,9 +359,10 @@ func nixMemoFresh(m nixRefMemo, ref, stamp string, now time.Time) bool {
 }
 
 // nixResolveRef resolves a flake reference with `nix flake metadata`,
-// using and updating the memo in cacheDir.
-func (n Nix) nixResolveRef(ctx context.Context, ref, origin, cacheDir, system string) (Source, error) {
-	ref, localDir, err := nixNormalizeRef(ref)
+// using and updating the memo in cacheDir; a relative local ref starts at
+// base ("" for the working directory).
+func (n Nix) nixResolveRef(ctx context.Context, ref, base, origin, cacheDir, system string) (Source, error) {
+	ref, localDir, err := nixNormalizeRef(ref, base)
 	if err != nil {
 		return Source{}, err
 	}
@@ -441,24 +444,31 @@ func nixWriteMemo(path string, m nixRefMemo) error {
 }
 
 // nixNormalizeRef makes a local reference absolute (relative paths are
-// relative to the working directory, as for nix) and returns the local
+// relative to base, else the working directory) and returns the local
 // directory, or "" for a non-local reference. Local references are plain
-// paths ("/x", "./x", "."), "path:<p>" and "git+file://<p>".
-func nixNormalizeRef(ref string) (norm, dir string, err error) {
+// paths ("/x", "./x", "."), "path:<p>" and "git+file://<p>". A relative plain
+// path becomes a path: reference: nix would read it as git+file when it lies
+// in a git work tree (untracked files invisible), while devsh means the
+// directory as it is, which is also what its modification stamp checks.
+func nixNormalizeRef(ref, base string) (norm, dir string, err error) {
 	prefix, rest := "", ref
 	switch {
 	case strings.HasPrefix(ref, "path:"):
 		prefix, rest = "path:", ref[len("path:"):]
 	case strings.HasPrefix(ref, "git+file://"):
 		prefix, rest = "git+file://", ref[len("git+file://"):]
-	case ref == "." || ref == ".." || strings.HasPrefix(ref, "/") ||
-		strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../"):
+	case strings.HasPrefix(ref, "/"):
+	case ref == "." || ref == ".." || strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../"):
+		prefix = "path:"
 	default:
 		return ref, "", nil
 	}
 	p, query := rest, ""
 	if i := strings.IndexAny(rest, "?#"); i >= 0 {
 		p, query = rest[:i], rest[i:]
+	}
+	if base != "" && !filepath.IsAbs(p) {
+		p = filepath.Join(base, p)
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {

@@ -220,22 +220,26 @@ func TestNixNormalizeRef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ in, norm, dir string }{
-		{"nixpkgs", "nixpkgs", ""},
-		{"github:NixOS/nixpkgs/nixos-unstable", "github:NixOS/nixpkgs/nixos-unstable", ""},
-		{"https://example.com/nixexprs.tar.xz", "https://example.com/nixexprs.tar.xz", ""},
-		{"path:/abs/nixpkgs", "path:/abs/nixpkgs", "/abs/nixpkgs"},
-		{"path:/abs/nixpkgs/?narHash=x", "path:/abs/nixpkgs?narHash=x", "/abs/nixpkgs"},
-		{"path:./testdata/fixture/nixpkgs", "path:" + filepath.Join(wd, "testdata/fixture/nixpkgs"), filepath.Join(wd, "testdata/fixture/nixpkgs")},
-		{"./testdata", filepath.Join(wd, "testdata"), filepath.Join(wd, "testdata")},
-		{".", wd, wd},
-		{"/abs/x#frag", "/abs/x#frag", "/abs/x"},
-		{"git+file:///abs/repo?ref=main", "git+file:///abs/repo?ref=main", "/abs/repo"},
+	tests := []struct{ in, base, norm, dir string }{
+		{"nixpkgs", "", "nixpkgs", ""},
+		{"github:NixOS/nixpkgs/nixos-unstable", "", "github:NixOS/nixpkgs/nixos-unstable", ""},
+		{"https://example.com/nixexprs.tar.xz", "", "https://example.com/nixexprs.tar.xz", ""},
+		{"path:/abs/nixpkgs", "", "path:/abs/nixpkgs", "/abs/nixpkgs"},
+		{"path:/abs/nixpkgs/?narHash=x", "", "path:/abs/nixpkgs?narHash=x", "/abs/nixpkgs"},
+		{"path:./testdata/fixture/nixpkgs", "", "path:" + filepath.Join(wd, "testdata/fixture/nixpkgs"), filepath.Join(wd, "testdata/fixture/nixpkgs")},
+		{"./testdata", "", "path:" + filepath.Join(wd, "testdata"), filepath.Join(wd, "testdata")},
+		{".", "", "path:" + wd, wd},
+		{"/abs/x#frag", "", "/abs/x#frag", "/abs/x"},
+		{"git+file:///abs/repo?ref=main", "", "git+file:///abs/repo?ref=main", "/abs/repo"},
+		// Relative refs start at base (devsh's -C) when one is given.
+		{"path:./fakepkgs", "/base", "path:/base/fakepkgs", "/base/fakepkgs"},
+		{"../x?dir=y", "/base/p", "path:/base/x?dir=y", "/base/x"},
+		{"/abs/x", "/base", "/abs/x", "/abs/x"},
 	}
 	for _, tt := range tests {
-		norm, dir, err := nixNormalizeRef(tt.in)
+		norm, dir, err := nixNormalizeRef(tt.in, tt.base)
 		if err != nil || norm != tt.norm || dir != tt.dir {
-			t.Errorf("nixNormalizeRef(%q) = %q, %q, %v; want %q, %q", tt.in, norm, dir, err, tt.norm, tt.dir)
+			t.Errorf("nixNormalizeRef(%q, %q) = %q, %q, %v; want %q, %q", tt.in, tt.base, norm, dir, err, tt.norm, tt.dir)
 		}
 	}
 }

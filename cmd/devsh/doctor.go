@@ -71,7 +71,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 // missing index is a warning: search and the TUI build it on first use.
 func doctorIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) devshell.Check {
 	c := devshell.Check{Name: "index"}
-	if ref, _, _ := g.override(); ref == "" && proj.IsFlake {
+	if ref, _ := g.override(); ref == "" && proj.IsFlake {
 		// Without a lock the nixpkgs is not pinned yet, and resolving the
 		// registry's instead could go online for an index nobody needs.
 		if _, err := os.Stat(filepath.Join(proj.Root, "flake.lock")); errors.Is(err, fs.ErrNotExist) {

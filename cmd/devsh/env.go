@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/nixsearch"
@@ -61,42 +60,17 @@ func (g *GlobalOptions) store() nixsearch.Store {
 
 func (g *GlobalOptions) direnv() devshell.Direnv { return devshell.Direnv{} }
 
-// override is the --nixpkgs / DEVSH_NIXPKGS flake ref with its label; a
-// relative path ref is made absolute against the working directory (-C).
-func (g *GlobalOptions) override() (ref, origin string, err error) {
-	ref, origin = g.Nixpkgs, "--nixpkgs"
-	if ref == "" {
-		ref, origin = g.Getenv("DEVSH_NIXPKGS"), "DEVSH_NIXPKGS"
+// override is the --nixpkgs / DEVSH_NIXPKGS flake ref with its label ("" when
+// neither is set); nixsearch makes a relative path ref absolute against the
+// working directory (-C) passed as ResolveOptions.Dir.
+func (g *GlobalOptions) override() (ref, origin string) {
+	if g.Nixpkgs != "" {
+		return g.Nixpkgs, "--nixpkgs"
 	}
-	if ref == "" {
-		return "", "", nil
+	if ref := g.Getenv("DEVSH_NIXPKGS"); ref != "" {
+		return ref, "DEVSH_NIXPKGS"
 	}
-	wd, err := g.workDir()
-	if err != nil {
-		return "", "", err
-	}
-	return absFlakeRef(ref, wd), origin, nil
-}
-
-// absFlakeRef makes a relative path flake ref (./x, ../x, path:./x) absolute
-// against dir; other refs are returned as they are.
-func absFlakeRef(ref, dir string) string {
-	rest, scheme := ref, ""
-	if strings.HasPrefix(ref, "path:") {
-		rest, scheme = strings.TrimPrefix(ref, "path:"), "path:"
-	}
-	if strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") || rest == "." || rest == ".." {
-		path, query, _ := strings.Cut(rest, "?")
-		abs := filepath.Join(dir, path)
-		if query != "" {
-			abs += "?" + query
-		}
-		if scheme == "" {
-			scheme = "path:"
-		}
-		return scheme + abs
-	}
-	return ref
+	return "", ""
 }
 
 // source resolves the nixpkgs the project searches.
@@ -111,7 +85,8 @@ func (g *GlobalOptions) source(ctx context.Context, proj *devshell.Project) (nix
 // resolveSource resolves the project's nixpkgs (the override, else its
 // flake.lock, else the registry's) with n running whatever nix it needs.
 func (g *GlobalOptions) resolveSource(ctx context.Context, n nixsearch.Nix, proj *devshell.Project) (nixsearch.Source, error) {
-	ref, origin, err := g.override()
+	ref, origin := g.override()
+	wd, err := g.workDir()
 	if err != nil {
 		return nixsearch.Source{}, err
 	}
@@ -119,6 +94,7 @@ func (g *GlobalOptions) resolveSource(ctx context.Context, n nixsearch.Nix, proj
 		ProjectRoot:    proj.Root,
 		Override:       ref,
 		OverrideOrigin: origin,
+		Dir:            wd,
 		CacheDir:       g.cacheDir(),
 	})
 }
