@@ -300,8 +300,12 @@ func cacheRemoveFreeLock(path string) {
 //	magic "DEVSHIDX", version uint32
 //	meta: Key, Ref, Origin, Rev, NarHash, System as (uvarint length, bytes);
 //	      Built as varint Unix seconds and uvarint nanoseconds; uvarint Count
+//	meta missing: why the packages' meta is not known, "" when it is
+//	      (uvarint length, bytes)
 //	uvarint n (packages, = Count)
-//	4n uvarint lengths: Attr, Pname, Version, Description of each package
+//	7n uvarint lengths: Attr, Pname, Version, Description, MainProgram,
+//	      License, Homepage of each package
+//	n flag bytes: Unfree 1, Broken 2, Insecure 4, Unavailable 8
 //	uvarint blob length, blob: all those strings concatenated in that order
 //	CRC-32C (Castagnoli) of everything before, uint32
 //
@@ -309,8 +313,8 @@ func cacheRemoveFreeLock(path string) {
 const (
 	cacheMagic = "DEVSHIDX"
 	// cacheVersion changes with any format change; older files are then
-	// reported corrupt and rebuilt.
-	cacheVersion = 1
+	// reported corrupt and rebuilt. Version 2 added the packages' meta.
+	cacheVersion = 2
 )
 
 // cacheEncode serialises meta and ix.
@@ -326,12 +330,15 @@ func cacheEncode(meta CacheMeta, ix *Index) []byte {
 	b = binary.AppendVarint(b, meta.Built.Unix())
 	b = binary.AppendUvarint(b, uint64(meta.Built.Nanosecond()))
 	b = binary.AppendUvarint(b, uint64(meta.Count))
+	b = binary.AppendUvarint(b, uint64(len(ix.metaMissing)))
+	b = append(b, ix.metaMissing...)
 	b = binary.AppendUvarint(b, uint64(ix.Len()))
 	// The index keeps exactly the file's layout: lengths from its field
-	// offsets, then its data as the blob.
-	for k := 0; k < 4*ix.Len(); k++ {
+	// offsets, its flags, then its data as the blob.
+	for k := 0; k < indexFields*ix.Len(); k++ {
 		b = binary.AppendUvarint(b, uint64(ix.field[k+1]-ix.field[k]))
 	}
+	b = append(b, ix.flags[:ix.Len()]...)
 	b = binary.AppendUvarint(b, uint64(len(ix.data)))
 	b = append(b, ix.data...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
@@ -431,10 +438,11 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	}
 	meta.Built = time.Unix(sec, int64(nsec))
 	count := r.uvarint("count")
+	metaMissing := r.string("meta status")
 	n := r.uvarint("package count")
-	// Each package takes at least four length bytes: this bounds n by the
-	// input before anything is allocated for it.
-	if r.err == nil && (n != count || n > uint64(len(r.b))/4) {
+	// Each package takes at least indexFields length bytes and a flag
+	// byte: this bounds n by the input before anything is allocated for it.
+	if r.err == nil && (n != count || n > uint64(len(r.b))/(indexFields+1)) {
 		r.fail("package count")
 	}
 	if r.err != nil {
@@ -442,9 +450,9 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	}
 	meta.Count = int(count)
 	// The lengths become the index's field offsets directly.
-	field := make([]uint32, 4*n+1)
+	field := make([]uint32, indexFields*n+1)
 	var total uint64
-	for k := uint64(0); k < 4*n; k++ {
+	for k := uint64(0); k < indexFields*n; k++ {
 		l := r.uvarint("string length")
 		if r.err != nil {
 			break
@@ -455,6 +463,13 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 		}
 		total += l
 		field[k+1] = uint32(total)
+	}
+	flags := r.bytes(n, "flags")
+	for _, f := range flags {
+		if f&^packageFlagsMask != 0 {
+			r.fail("flags")
+			break
+		}
 	}
 	blobLen := r.uvarint("blob length")
 	if r.err == nil && blobLen != total {
@@ -476,11 +491,13 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	}
 	prev := ""
 	for i := 0; i < int(n); i++ {
-		a := all[field[4*i]:field[4*i+1]]
+		a := all[field[indexFields*i]:field[indexFields*i+1]]
 		if i > 0 && prev >= a {
 			return nil, CacheMeta{}, fmt.Errorf("%w: attributes not sorted and unique", ErrCacheCorrupt)
 		}
 		prev = a
 	}
-	return indexBuild(all, field, int(n)), meta, nil
+	ix := indexBuild(all, field, flags, int(n))
+	ix.metaMissing = metaMissing
+	return ix, meta, nil
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +43,10 @@ func cacheTestMeta() CacheMeta {
 // cacheTestIndex is a small index with awkward strings.
 func cacheTestIndex() *Index {
 	return NewIndex([]Package{
-		{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"},
+		{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line",
+			MainProgram: "cargo-add", License: "Apache-2.0, MIT", Homepage: "https://github.com/killercup/cargo-edit"},
+		{Attr: "steam", Pname: "steam", Version: "1.0", License: "unfree", Unfree: true, Unavailable: true},
+		{Attr: "oldssl", Pname: "openssl", Version: "1.0.2u", Broken: true, Insecure: true},
 		{Attr: "python313Packages.requests", Pname: "python3.13-requests", Version: "2.32.4", Description: "HTTP library for Python"},
 		{Attr: "Prelude-v20", Pname: "Prelude-v20.1.0", Version: "", Description: ""},
 		{Attr: "unicode", Pname: "unicode", Version: "1", Description: "Ünïcødé — \"quoted\"\nsecond line"},
@@ -105,8 +109,8 @@ func TestCacheStoreSetsBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Built.Equal(*now) || got.Count != 4 {
-		t.Errorf("built %v count %d, want %v and 4", got.Built, got.Count, *now)
+	if !got.Built.Equal(*now) || got.Count != 6 {
+		t.Errorf("built %v count %d, want %v and 6", got.Built, got.Count, *now)
 	}
 	if err := c.Store(CacheMeta{}, cacheTestIndex()); err == nil {
 		t.Error("Store with an empty key succeeded")
@@ -120,11 +124,11 @@ func TestCacheMiss(t *testing.T) {
 	}
 }
 
-// TestCacheGolden pins the format: the golden file is what version 1 writes,
+// TestCacheGolden pins the format: the golden file is what version 2 writes,
 // and it must keep loading.
 func TestCacheGolden(t *testing.T) {
-	golden := filepath.Join("testdata", "cache", "v1-small.bin")
-	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 4; return m }(), cacheTestIndex())
+	golden := filepath.Join("testdata", "cache", "v2-small.bin")
+	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 6; return m }(), cacheTestIndex())
 	if *cacheUpdate {
 		if err := os.WriteFile(golden, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -143,6 +147,48 @@ func TestCacheGolden(t *testing.T) {
 	}
 	if meta.Key != cacheTestMeta().Key || !slices.Equal(cachePackages(ix), cachePackages(cacheTestIndex())) {
 		t.Errorf("golden decodes to %+v / %v", meta, cachePackages(ix))
+	}
+}
+
+// TestCacheOldVersion: a version 1 file (written before the index held
+// meta) is reported corrupt, so Store.Load removes it and the caller
+// rebuilds; it is never read as a version 2 index without meta.
+func TestCacheOldVersion(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "cache", "v1-small.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cacheDecode(old); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 1, want 2") {
+		t.Fatalf("decoding a version 1 file: %v, want ErrCacheCorrupt naming the versions", err)
+	}
+	c, _ := cacheTestCache(t)
+	s := Store{Cache: c}
+	src := Source{Key: cacheTestMeta().Key}
+	cacheWriteRaw(t, c, src.Key, old)
+	if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
+		t.Fatalf("Store.Load of a version 1 file: %v, want ErrCacheMiss", err)
+	}
+	if _, err := os.Stat(c.Path(src.Key)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the version 1 file was not removed: %v", err)
+	}
+}
+
+// TestCacheMetaMissing: an index without meta says so after a round trip.
+func TestCacheMetaMissing(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	ix := NewIndex(genPackages(10)).WithMetaMissing("meta evaluation failed: boom")
+	if err := c.Store(cacheTestMeta(), ix); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := c.Load(cacheTestMeta().Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MetaMissing() != "meta evaluation failed: boom" {
+		t.Errorf("MetaMissing() = %q after a round trip", got.MetaMissing())
+	}
+	if NewIndex(nil).MetaMissing() != "" || cacheTestIndex().MetaMissing() != "" {
+		t.Error("NewIndex reports missing meta")
 	}
 }
 
@@ -200,10 +246,11 @@ func TestCacheFlippedBytes(t *testing.T) {
 func cacheRawIndex(pkgs []Package) *Index {
 	ix := &Index{n: len(pkgs)}
 	for _, p := range pkgs {
-		for _, s := range []string{p.Attr, p.Pname, p.Version, p.Description} {
+		for _, s := range packageStrings(&p) {
 			ix.field = append(ix.field, uint32(len(ix.data)))
 			ix.data += s
 		}
+		ix.flags = append(ix.flags, packageFlags(&p))
 	}
 	ix.field = append(ix.field, uint32(len(ix.data)))
 	return ix
@@ -246,6 +293,12 @@ func TestCacheStructuralChecks(t *testing.T) {
 		cacheWantCorrupt(t, c, meta.Key, name)
 	}
 
+	// An undefined flag bit.
+	bad := cacheRawIndex([]Package{{Attr: "a"}})
+	bad.flags[0] = 0x80
+	cacheWriteRaw(t, c, meta.Key, cacheEncode(meta, bad))
+	cacheWantCorrupt(t, c, meta.Key, "undefined flag")
+
 	// Huge counts must not allocate: a tiny file claiming 2^40 packages.
 	var b []byte
 	b = append(b, cacheMagic...)
@@ -258,6 +311,7 @@ func TestCacheStructuralChecks(t *testing.T) {
 	b = binary.AppendVarint(b, 0)
 	b = binary.AppendUvarint(b, 0)
 	b = binary.AppendUvarint(b, 1<<40)
+	b = binary.AppendUvarint(b, 0) // meta status ""
 	b = binary.AppendUvarint(b, 1<<40)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
 	cacheWriteRaw(t, c, meta.Key, b)
@@ -491,7 +545,7 @@ func FuzzCacheLoad(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add(cacheEncode(meta, NewIndex(nil)))
-	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v1-small.bin")); err == nil {
+	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v2-small.bin")); err == nil {
 		f.Add(golden)
 	}
 	f.Add([]byte(cacheMagic))
@@ -522,7 +576,7 @@ func FuzzCacheLoad(f *testing.F) {
 				t.Fatalf("built %v became %v", m.Built, m2.Built)
 			}
 			m.Built, m2.Built = time.Time{}, time.Time{}
-			if m != m2 || !slices.Equal(cachePackages(ix), cachePackages(ix2)) {
+			if m != m2 || !slices.Equal(cachePackages(ix), cachePackages(ix2)) || ix.MetaMissing() != ix2.MetaMissing() {
 				t.Fatal("round trip changed the index")
 			}
 			for i := 0; i < ix.Len(); i++ {

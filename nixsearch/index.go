@@ -15,14 +15,20 @@ import (
 // prefilter, and the package set ("python313Packages", …) it belongs to.
 // An Index is safe for concurrent use.
 type Index struct {
-	// data holds every package's strings in index order: Attr, Pname,
-	// Version, Description of package 0, then of package 1, and so on;
-	// field k of package i is data[field[4i+k]:field[4i+k+1]]. One
-	// pointer-free string and an offset table load fast from the cache and
-	// cost the garbage collector nothing to scan.
+	// data holds every package's strings in index order: the
+	// indexFields strings (Attr, Pname, Version, Description, MainProgram,
+	// License, Homepage) of package 0, then of package 1, and so on; field
+	// k of package i is data[field[F*i+k]:field[F*i+k+1]] with F =
+	// indexFields. One pointer-free string and an offset table load fast
+	// from the cache and cost the garbage collector nothing to scan.
 	data  string
 	field []uint32
 	n     int
+	// flags[i] holds package i's booleans (packageUnfree, …).
+	flags []uint8
+	// metaMissing says why the packages' meta fields are not (all) known,
+	// "" when the index holds their meta.
+	metaMissing string
 	// lower holds every Attr with ASCII letters lower-cased, concatenated;
 	// attribute i is lower[off[i]:off[i+1]].
 	lower []byte
@@ -62,8 +68,23 @@ type indexDesc struct {
 	off   []uint32
 }
 
+// The string fields of a package, in their order in Index.data.
+const (
+	fieldAttr = iota
+	fieldPname
+	fieldVersion
+	fieldDescription
+	fieldMainProgram
+	fieldLicense
+	fieldHomepage
+	// indexFields is the number of string fields per package.
+	indexFields
+)
+
 // NewIndex builds an Index from pkgs (which it does not modify). Packages are
 // sorted by Attr; of several packages with the same Attr the first is kept.
+// The index holds the packages' meta fields as given (MetaMissing is "";
+// see WithMetaMissing).
 // The strings are copied into the index, whose offsets are 32-bit: all of
 // them together must stay under 4 GiB (a real nixpkgs index is ~10 MB).
 func NewIndex(pkgs []Package) *Index {
@@ -83,32 +104,56 @@ func NewIndex(pkgs []Package) *Index {
 	}
 	total := 0
 	for i := range pkgs {
-		p := &pkgs[i]
-		total += len(p.Attr) + len(p.Pname) + len(p.Version) + len(p.Description)
+		for _, s := range packageStrings(&pkgs[i]) {
+			total += len(s)
+		}
 	}
 	var b strings.Builder
 	b.Grow(total)
-	field := make([]uint32, 0, 4*len(pkgs)+1)
+	field := make([]uint32, 0, indexFields*len(pkgs)+1)
+	flags := make([]uint8, 0, len(pkgs))
 	n := 0
 	for k, i := range perm {
 		p := &pkgs[i]
 		if k > 0 && p.Attr == pkgs[perm[k-1]].Attr {
 			continue
 		}
-		for _, s := range [4]string{p.Attr, p.Pname, p.Version, p.Description} {
+		for _, s := range packageStrings(p) {
 			field = append(field, uint32(b.Len()))
 			b.WriteString(s)
 		}
+		flags = append(flags, packageFlags(p))
 		n++
 	}
 	field = append(field, uint32(b.Len()))
-	return indexBuild(b.String(), field, n)
+	return indexBuild(b.String(), field, flags, n)
 }
 
+// packageStrings is p's string fields in index order.
+func packageStrings(p *Package) [indexFields]string {
+	return [indexFields]string{p.Attr, p.Pname, p.Version, p.Description, p.MainProgram, p.License, p.Homepage}
+}
+
+// WithMetaMissing returns a copy of ix (sharing its tables) that reports
+// reason from MetaMissing: the index build could not gather the packages'
+// meta, so their meta fields are empty rather than unset.
+func (ix *Index) WithMetaMissing(reason string) *Index {
+	c := *ix
+	c.metaMissing = reason
+	return &c
+}
+
+// MetaMissing is "" when the index holds its packages' meta (mainProgram,
+// licence, broken, …), else why not, e.g. "meta evaluation failed: …", for
+// the user (one line). Without meta, a caller that needs a package's meta
+// asks nix for it (Nix.Meta).
+func (ix *Index) MetaMissing() string { return ix.metaMissing }
+
 // indexBuild prepares the match targets of an index whose packages (laid
-// out as in Index.data and Index.field) are sorted with unique attributes.
-func indexBuild(data string, field []uint32, n int) *Index {
-	ix := &Index{data: data, field: field, n: n}
+// out as in Index.data, Index.field and Index.flags) are sorted with unique
+// attributes.
+func indexBuild(data string, field []uint32, flags []uint8, n int) *Index {
+	ix := &Index{data: data, field: field, flags: flags, n: n}
 	// Per-byte tables: lower-casing and the prefilter bit of the result.
 	var lowerTab [256]byte
 	var maskTab [256]uint64
@@ -225,22 +270,56 @@ func indexFamily(name string) string {
 // Len is the number of packages in the index.
 func (ix *Index) Len() int { return ix.n }
 
-// At returns the i-th package in attribute order.
+// At returns the i-th package in attribute order, with every field.
 func (ix *Index) At(i int) Package {
-	f := ix.field[4*i : 4*i+5]
+	f := ix.field[indexFields*i : indexFields*i+indexFields+1]
+	fl := ix.flags[i]
 	return Package{
-		Attr:        ix.data[f[0]:f[1]],
-		Pname:       ix.data[f[1]:f[2]],
-		Version:     ix.data[f[2]:f[3]],
-		Description: ix.data[f[3]:f[4]],
+		Attr:        ix.data[f[fieldAttr]:f[fieldAttr+1]],
+		Pname:       ix.data[f[fieldPname]:f[fieldPname+1]],
+		Version:     ix.data[f[fieldVersion]:f[fieldVersion+1]],
+		Description: ix.data[f[fieldDescription]:f[fieldDescription+1]],
+		MainProgram: ix.data[f[fieldMainProgram]:f[fieldMainProgram+1]],
+		License:     ix.data[f[fieldLicense]:f[fieldLicense+1]],
+		Homepage:    ix.data[f[fieldHomepage]:f[fieldHomepage+1]],
+		Unfree:      fl&packageUnfree != 0,
+		Broken:      fl&packageBroken != 0,
+		Insecure:    fl&packageInsecure != 0,
+		Unavailable: fl&packageUnavailable != 0,
 	}
 }
 
+// indexField is string field k (fieldAttr, …) of package i.
+func (ix *Index) indexField(i, k int) string {
+	j := indexFields*i + k
+	return ix.data[ix.field[j]:ix.field[j+1]]
+}
+
 // attr is the attribute path of package i.
-func (ix *Index) attr(i int) string { return ix.data[ix.field[4*i]:ix.field[4*i+1]] }
+func (ix *Index) attr(i int) string { return ix.indexField(i, fieldAttr) }
 
 // description is the description of package i.
-func (ix *Index) description(i int) string { return ix.data[ix.field[4*i+3]:ix.field[4*i+4]] }
+func (ix *Index) description(i int) string { return ix.indexField(i, fieldDescription) }
+
+// Attr is the attribute path of package i, without building a Package.
+func (ix *Index) Attr(i int) string { return ix.indexField(i, fieldAttr) }
+
+// MainProgram is meta.mainProgram of package i ("" when unset or unknown).
+func (ix *Index) MainProgram(i int) string { return ix.indexField(i, fieldMainProgram) }
+
+// Unfree reports whether package i has an unfree licence. It and Broken,
+// Insecure and Unavailable are false when the index holds no meta.
+func (ix *Index) Unfree(i int) bool { return ix.flags[i]&packageUnfree != 0 }
+
+// Broken is meta.broken of package i.
+func (ix *Index) Broken(i int) bool { return ix.flags[i]&packageBroken != 0 }
+
+// Insecure reports whether package i has known vulnerabilities.
+func (ix *Index) Insecure(i int) bool { return ix.flags[i]&packageInsecure != 0 }
+
+// Unavailable reports whether package i is not available on the index's
+// system.
+func (ix *Index) Unavailable(i int) bool { return ix.flags[i]&packageUnavailable != 0 }
 
 // Lookup finds the package with exactly this attribute path.
 func (ix *Index) Lookup(attr string) (Package, bool) {

@@ -136,3 +136,38 @@ func TestIndexSetVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexMetaFields: every meta field survives NewIndex (sorted, first of
+// equal attributes kept) and the per-field accessors agree with At.
+func TestIndexMetaFields(t *testing.T) {
+	pkgs := []Package{
+		{Attr: "ripgrep", Pname: "ripgrep", Version: "14.1.1", MainProgram: "rg", License: "MIT, Unlicense", Homepage: "https://github.com/BurntSushi/ripgrep"},
+		{Attr: "steam", License: "unfree", Unfree: true},
+		{Attr: "darwin-only", Unavailable: true},
+		{Attr: "old", Broken: true, Insecure: true},
+		{Attr: "ripgrep", MainProgram: "second copy, dropped"},
+	}
+	ix := NewIndex(pkgs)
+	if ix.Len() != 4 {
+		t.Fatalf("Len() = %d, want 4", ix.Len())
+	}
+	for _, want := range pkgs[:4] {
+		got, ok := ix.Lookup(want.Attr)
+		if !ok || got != want {
+			t.Errorf("Lookup(%q) = %+v, %v, want %+v", want.Attr, got, ok, want)
+		}
+	}
+	for i := range ix.Len() {
+		p := ix.At(i)
+		if ix.Attr(i) != p.Attr || ix.MainProgram(i) != p.MainProgram || ix.Unfree(i) != p.Unfree ||
+			ix.Broken(i) != p.Broken || ix.Insecure(i) != p.Insecure || ix.Unavailable(i) != p.Unavailable {
+			t.Errorf("accessors of %d disagree with At: %+v", i, p)
+		}
+	}
+	if ix.MetaMissing() != "" {
+		t.Errorf("MetaMissing() = %q", ix.MetaMissing())
+	}
+	if m := ix.WithMetaMissing("not gathered"); m.MetaMissing() != "not gathered" || ix.MetaMissing() != "" || m.At(0) != ix.At(0) {
+		t.Error("WithMetaMissing changed the original or lost the packages")
+	}
+}

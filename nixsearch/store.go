@@ -49,7 +49,8 @@ func (s Store) Build(ctx context.Context, src Source, refresh bool, progress fun
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
-	ix := NewIndex(pkgs)
+	// The meta evaluation is not part of the build yet.
+	ix := NewIndex(pkgs).WithMetaMissing("package meta not gathered")
 	meta := CacheMeta{
 		Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System,
 		Built: s.Cache.now(), Count: ix.Len(),
