@@ -15,9 +15,9 @@ import (
 // commands from text that merely mentions them, and to find line starts where
 // a new command can be inserted without changing the meaning of anything else.
 
-// envrcErrUnsafeEnd reports an .envrc whose end lies inside an unterminated
+// errEnvrcUnsafeEnd reports an .envrc whose end lies inside an unterminated
 // construct, so an appended line would not be a command of its own.
-var envrcErrUnsafeEnd = errors.New("the file ends inside an unterminated quote, here-document, case or line continuation")
+var errEnvrcUnsafeEnd = errors.New("the file ends inside an unterminated quote, here-document, case or line continuation")
 
 // SyncEnvrc is pure: given the .envrc bytes and the files that must be watched
 // (slash paths relative to the .envrc's directory), it returns the new bytes
@@ -281,7 +281,7 @@ func (p envrcParsed) firstUseFlake() int {
 func (p envrcParsed) insertPoint(src []byte, ui int) (int, string, error) {
 	if ui < 0 {
 		if !p.eofSafe {
-			return 0, "", envrcErrUnsafeEnd
+			return 0, "", errEnvrcUnsafeEnd
 		}
 		return len(src), "", nil
 	}

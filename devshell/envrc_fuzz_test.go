@@ -39,7 +39,7 @@ func FuzzSyncEnvrc(f *testing.F) {
 			return
 		}
 		if err != nil {
-			if !errors.Is(err, envrcErrUnsafeEnd) {
+			if !errors.Is(err, errEnvrcUnsafeEnd) {
 				t.Fatalf("SyncEnvrc(%q, %q): unexpected error %v", content, files, err)
 			}
 			return

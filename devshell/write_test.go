@@ -262,10 +262,22 @@ func TestWriteFSizeHelper(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process for TestWriteAtomicFileSizeLimit")
 	}
-	lim := syscall.Rlimit{Cur: writeTestFSizeLimit, Max: writeTestFSizeLimit}
+	// Only the soft limit is lowered, and it is raised again when the checks
+	// end: the test binary still writes its coverage profile on exit
+	// (go test -cover), which fails with EFBIG under the lowered limit.
+	var prev syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &prev); err != nil {
+		t.Fatalf("getrlimit: %v", err)
+	}
+	lim := syscall.Rlimit{Cur: writeTestFSizeLimit, Max: prev.Max}
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 		t.Fatalf("setrlimit: %v", err)
 	}
+	defer func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &prev); err != nil {
+			t.Errorf("restore setrlimit: %v", err)
+		}
+	}()
 	big := bytes.Repeat([]byte("x"), 16*writeTestFSizeLimit)
 	err := WriteFileAtomic(path, big)
 	if !errors.Is(err, syscall.EFBIG) {
