@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // Approval is direnv's approval state of an .envrc.
@@ -205,7 +207,7 @@ type EnvrcUpdate struct {
 	Allowed bool
 }
 
-// SafeEnvrcUpdate: read approval of envrcPath first, run Update(envrcPath,
+// SafeEnvrcUpdate: read approval of envrcPath first, run atomicfile.Update(envrcPath,
 // op), then re-allow ONLY if it was Allowed before and the content changed.
 // Never allow NotAllowed/Denied/unknown. Returns what happened, including
 // whether the file ends up allowed, so that callers need not ask direnv again.
@@ -229,7 +231,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	if err != nil {
 		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", envrcPath, err)
 	}
-	approved, approvedExists, err := readIfExists(abs)
+	approved, approvedExists, err := atomicfile.ReadFile(abs)
 	if err != nil {
 		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 	}
@@ -246,7 +248,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	if approval == Allowed {
 		// The approval is of the content read before the status unless the
 		// file changed while direnv was looking at it.
-		now, nowExists, err := readIfExists(abs)
+		now, nowExists, err := atomicfile.ReadFile(abs)
 		if err != nil {
 			return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
 		}
@@ -255,7 +257,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 		}
 	}
 
-	before, after, err := Update(abs, op)
+	before, after, err := atomicfile.Update(abs, op)
 	if err != nil {
 		return EnvrcUpdate{}, err
 	}
@@ -266,7 +268,7 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 		res.Allowed = wasAllowed // true only when unchanged: still the approved content
 		return res, nil
 	}
-	now, _, err := readIfExists(abs)
+	now, _, err := atomicfile.ReadFile(abs)
 	if err != nil {
 		return res, fmt.Errorf("update %s: %w", abs, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -380,7 +381,7 @@ func TestDirenvSafeUpdateAllowedStaysAllowed(t *testing.T) {
 
 		// Two allow runs: the setup and the re-allow.
 		direnvTestSafeUpdate(t, d, rec, envrc, direnvTestAppend, EnvrcUpdate{Changed: true, Reallowed: true, Allowed: true}, 2)
-		if got := writeTestMustRead(t, envrc); got != direnvTestEnvrc+"watch_file extra.toml\n" {
+		if got := direnvTestMustRead(t, envrc); got != direnvTestEnvrc+"watch_file extra.toml\n" {
 			t.Errorf(".envrc = %q", got)
 		}
 		direnvTestStatus(t, d, b, dir, envrc, Allowed)
@@ -427,11 +428,11 @@ func TestDirenvSafeUpdateUnchangedNoAllow(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
 		dir, envrc, d, rec := direnvTestSetup(t, b)
 		direnvTestRun(t, b, dir, "allow", envrc)
-		ino := writeTestInode(t, envrc)
+		ino := direnvTestInode(t, envrc)
 
 		unchanged := func(old []byte, _ bool) ([]byte, error) { return bytes.Clone(old), nil }
 		direnvTestSafeUpdate(t, d, rec, envrc, unchanged, EnvrcUpdate{Allowed: true}, 0)
-		if writeTestInode(t, envrc) != ino {
+		if direnvTestInode(t, envrc) != ino {
 			t.Error(".envrc was rewritten although unchanged")
 		}
 		direnvTestStatus(t, d, b, dir, envrc, Allowed)
@@ -483,7 +484,7 @@ func TestDirenvSafeUpdateConcurrentEditNotReallowed(t *testing.T) {
 			}
 			return direnvTestAppend(old, exists)
 		}, EnvrcUpdate{Changed: true}, 0)
-		if got, want := writeTestMustRead(t, envrc), direnvTestEnvrc+"export INJECTED=1\nwatch_file extra.toml\n"; got != want {
+		if got, want := direnvTestMustRead(t, envrc), direnvTestEnvrc+"export INJECTED=1\nwatch_file extra.toml\n"; got != want {
 			t.Errorf(".envrc = %q, want %q", got, want)
 		}
 		direnvTestStatus(t, d, b, dir, envrc, NotAllowed)
@@ -542,7 +543,7 @@ func TestDirenvReload(t *testing.T) {
 		if fi.ModTime().Equal(old) {
 			t.Error("Reload did not touch .envrc")
 		}
-		if got := writeTestMustRead(t, envrc); got != direnvTestEnvrc {
+		if got := direnvTestMustRead(t, envrc); got != direnvTestEnvrc {
 			t.Errorf("Reload changed .envrc content to %q", got)
 		}
 
@@ -639,4 +640,23 @@ func FuzzDirenvParseStatus(f *testing.F) {
 			t.Errorf("inconsistent result %+v", res)
 		}
 	})
+}
+
+func direnvTestMustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return string(b)
+}
+
+// direnvTestInode returns the inode number of path.
+func direnvTestInode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat: %v", err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
 }

@@ -1,4 +1,4 @@
 // Package devshell owns a numtide/devshell project on disk: finding it, the
 // format-preserving devshell.toml editor, the .envrc watch sync, running
-// direnv safely, and atomic writes.
+// direnv safely; its files are written through internal/atomicfile.
 package devshell

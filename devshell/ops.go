@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // EditKind is the operation Edit performs.
@@ -52,7 +54,7 @@ func (e *RefusedError) Error() string {
 }
 
 // Edit adds or removes names in the project's devshell TOML, format
-// preserving, written atomically (see Update: an edit made by someone else
+// preserving, written atomically (see atomicfile.Update: an edit made by someone else
 // meanwhile is kept and the operation applied on top). With dryRun nothing
 // is written. Invalid names, invalid TOML and, for a removal, names that are
 // not in a packages list are refused before anything is written.
@@ -94,12 +96,12 @@ func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, 
 	var err error
 	if dryRun {
 		var exists bool
-		if before, exists, err = readIfExists(p.TOMLPath); err != nil {
+		if before, exists, err = atomicfile.ReadFile(p.TOMLPath); err != nil {
 			return EditResult{}, fmt.Errorf("read %s: %w", p.TOMLPath, err)
 		}
 		after, err = apply(before, exists)
 	} else {
-		before, after, err = Update(p.TOMLPath, apply)
+		before, after, err = atomicfile.Update(p.TOMLPath, apply)
 	}
 	if err != nil {
 		return EditResult{Results: results}, err
@@ -115,7 +117,7 @@ func (p *Project) errNoManifest() error {
 // Packages reads the project's devshell TOML and returns its packages in
 // file order, and the packages [[commands]] entries bring in.
 func (p *Project) Packages() (pkgs []Entry, commands []string, err error) {
-	data, exists, err := readIfExists(p.TOMLPath)
+	data, exists, err := atomicfile.ReadFile(p.TOMLPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", p.TOMLPath, err)
 	}
@@ -166,7 +168,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 			rep.Notes = append(rep.Notes, "no .envrc and no flake.nix: .envrc left alone")
 			return rep, nil
 		}
-		_, _, err := Update(p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
+		_, _, err := atomicfile.Update(p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
 			if exists { // created meanwhile: sync it like any other
 				out, _, err := SyncEnvrc(old, files)
 				return out, err
@@ -198,7 +200,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 	if err != nil {
 		// Without direnv nobody can approve or load the file, so editing it
 		// cannot revoke anything.
-		before, after, err := Update(p.EnvrcPath, op)
+		before, after, err := atomicfile.Update(p.EnvrcPath, op)
 		if err != nil {
 			return rep, err
 		}

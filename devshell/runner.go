@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
-	"time"
+
+	"github.com/devsh/devsh/internal/procgroup"
 )
 
 // Command is one external program run.
@@ -29,35 +28,10 @@ type Runner interface {
 	Run(ctx context.Context, c Command) (stdout, stderr []byte, err error)
 }
 
-// ExecRunner is the default Runner: exec.CommandContext, the child in its own
+// ExecRunner is the default Runner: procgroup.Command: the child in its own
 // process group, the whole group killed on cancel, WaitDelay set. A missing
 // binary gives an error wrapping exec.ErrNotFound.
 type ExecRunner struct{}
-
-// runnerWaitDelay bounds how long Run waits for the child's output pipes
-// after the context is cancelled and the group killed: a grandchild that
-// escaped the group must not hold Run open forever.
-const runnerWaitDelay = 2 * time.Second
-
-// GroupCommand returns an exec.Cmd running args[0] with args[1:] in its own
-// process group. When ctx ends, the whole group is killed, not just the
-// direct child, so nothing it started outlives a cancelled run; Wait then
-// waits at most runnerWaitDelay for the output pipes. The runners of both
-// devshell (direnv, git) and nixsearch (nix) start their programs with it.
-func GroupCommand(ctx context.Context, args []string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// The negative pid addresses the whole group, whose id is the child's pid.
-		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if errors.Is(err, syscall.ESRCH) {
-			return os.ErrProcessDone
-		}
-		return err
-	}
-	cmd.WaitDelay = runnerWaitDelay
-	return cmd
-}
 
 // Run implements Runner.
 func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
@@ -65,7 +39,7 @@ func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
 		return nil, nil, errors.New("run: empty command")
 	}
 	name := c.Args[0]
-	cmd := GroupCommand(ctx, c.Args)
+	cmd := procgroup.Command(ctx, c.Args)
 	cmd.Dir = c.Dir
 	if len(c.Env) > 0 {
 		cmd.Env = append(os.Environ(), c.Env...)

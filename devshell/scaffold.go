@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // This file creates a new devshell project (`devsh init`): the flake, the
@@ -198,7 +200,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("init: %w", err)
 	}
-	before, after, err := Update(gitignore, func(old []byte, _ bool) ([]byte, error) {
+	before, after, err := atomicfile.Update(gitignore, func(old []byte, _ bool) ([]byte, error) {
 		out, _ := GitignoreWithDirenv(old)
 		return out, nil
 	})
@@ -276,7 +278,7 @@ func scaffoldCreate(path string, content []byte) (bool, error) {
 		return false, nil
 	}
 	created := false
-	_, _, err = Update(path, func(old []byte, exists bool) ([]byte, error) {
+	_, _, err = atomicfile.Update(path, func(old []byte, exists bool) ([]byte, error) {
 		created = !exists
 		if exists {
 			return old, nil

@@ -17,7 +17,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // ErrCacheMiss means no cached index exists for the key.
@@ -81,16 +81,13 @@ func DefaultCacheDir(getenv func(string) string) string {
 }
 
 // File names: "index-<readable key>-<hash of key>.bin" plus ".used" and
-// ".lock" siblings. Temporary files are devshell.WriteFileAtomic's
-// ".<name>.devsh-*.tmp": they start with cacheTempPrefix and end with
-// cacheTempSuffix.
+// ".lock" siblings. Temporary files are atomicfile's (atomicfile.IsTemp
+// recognises them); Prune removes those made for an index file.
 const (
 	cachePrefix     = "index-"
 	cacheSuffix     = ".bin"
 	cacheUsedSuffix = ".used"
 	cacheLockSuffix = ".lock"
-	cacheTempPrefix = "." + cachePrefix
-	cacheTempSuffix = ".tmp"
 	// cacheKeyChars bounds the readable part of a file name, far below the
 	// 255-byte name limit of common file systems.
 	cacheKeyChars = 64
@@ -185,14 +182,14 @@ func (c Cache) Store(meta CacheMeta, ix *Index) error {
 }
 
 // cacheWriteFile replaces path with data atomically with
-// devshell.WriteFileAtomic (temporary file beside it, fsync, rename), so a
+// atomicfile.WriteFile (temporary file beside it, fsync, rename), so a
 // reader sees either the old or the new content whole, also when two
 // processes write at once; path's directory is created when missing.
 func cacheWriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return devshell.WriteFileAtomic(path, data)
+	return atomicfile.WriteFile(path, data)
 }
 
 // Lock takes an exclusive flock(2) on key's ".lock" file, blocking until it
@@ -242,7 +239,7 @@ func (c Cache) Prune(maxAge time.Duration, keep string) ([]string, error) {
 		name := e.Name()
 		path := filepath.Join(c.Dir, name)
 		switch {
-		case strings.HasPrefix(name, cacheTempPrefix) && strings.HasSuffix(name, cacheTempSuffix):
+		case cacheIsTemp(name):
 			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > cacheTempAge {
 				if err := os.Remove(path); err == nil {
 					removed = append(removed, path)
@@ -277,6 +274,13 @@ func (c Cache) Prune(maxAge time.Duration, keep string) ([]string, error) {
 		return removed, fmt.Errorf("prune index cache: %w", errors.Join(errs...))
 	}
 	return removed, nil
+}
+
+// cacheIsTemp reports whether name is a temporary file of a write of an
+// index file.
+func cacheIsTemp(name string) bool {
+	base, ok := atomicfile.IsTemp(name)
+	return ok && strings.HasPrefix(base, cachePrefix) && strings.HasSuffix(base, cacheSuffix)
 }
 
 // cacheRemoveFreeLock deletes a lock file if no process holds it. (A process

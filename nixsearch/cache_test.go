@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // cacheUpdate rewrites the golden files under testdata/cache. (Named
@@ -359,7 +361,7 @@ func TestCacheConcurrentStore(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(c.Dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), cacheTempPrefix) {
+		if _, ok := atomicfile.IsTemp(e.Name()); ok {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}
@@ -438,12 +440,12 @@ func TestCachePrune(t *testing.T) {
 	}
 	unlock()
 	// A crash leftover.
-	tmp := filepath.Join(c.Dir, cacheTempPrefix+"123"+cacheTempSuffix)
+	tmp := filepath.Join(c.Dir, strings.Replace(atomicfile.TempPattern(filepath.Base(c.Path("x"))), "*", "123", 1))
 	if err := os.WriteFile(tmp, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	age(tmp, 2*cacheTempAge)
-	freshTmp := filepath.Join(c.Dir, cacheTempPrefix+"456"+cacheTempSuffix)
+	freshTmp := filepath.Join(c.Dir, strings.Replace(atomicfile.TempPattern(filepath.Base(c.Path("y"))), "*", "456", 1))
 	if err := os.WriteFile(freshTmp, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}

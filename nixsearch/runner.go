@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/procgroup"
 )
 
 // Command is one run of an external program. Args[0] is the program.
@@ -53,7 +53,7 @@ func (ExecRunner) Run(ctx context.Context, c Command) error {
 			return fmt.Errorf("run %s: %w: %w", name, exec.ErrNotFound, err)
 		}
 	}
-	cmd := devshell.GroupCommand(ctx, c.Args)
+	cmd := procgroup.Command(ctx, c.Args)
 	if cmd.Err != nil {
 		return fmt.Errorf("run %s: %w", name, cmd.Err)
 	}

@@ -1,4 +1,11 @@
-package devshell
+// Package atomicfile replaces files atomically and edits them without
+// losing anyone else's edit; both devshell (devshell.toml, .envrc,
+// .gitignore) and nixsearch (index cache files) write through it. Data flows
+// in as a path and new bytes (WriteFile) or an operation on the current
+// bytes (Update); out comes the replaced file, never a half-written one. Its
+// temporary files are named by TempPattern, so a cleaner recognises them with
+// IsTemp.
+package atomicfile
 
 import (
 	"bytes"
@@ -7,8 +14,33 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
+
+// TempInfix and TempSuffix frame the random part of a temporary file's
+// name: a write to dir/name goes through dir/.name<TempInfix>*<TempSuffix>.
+const (
+	TempInfix  = ".devsh-"
+	TempSuffix = ".tmp"
+)
+
+// TempPattern is the os.CreateTemp pattern of the temporary file used to
+// replace a file named base.
+func TempPattern(base string) string { return "." + base + TempInfix + "*" + TempSuffix }
+
+// IsTemp reports whether name (a base name) is a temporary file of this
+// package, and for which file name it was made.
+func IsTemp(name string) (base string, ok bool) {
+	if !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, TempSuffix) {
+		return "", false
+	}
+	i := strings.LastIndex(name, TempInfix)
+	if i < 2 {
+		return "", false
+	}
+	return name[1:i], true
+}
 
 // writeNewFileMode is the mode of a file WriteFileAtomic creates: the usual
 // mode of a hand-written, non-executable project file.
@@ -29,11 +61,11 @@ type writeConflictError struct{}
 
 func (writeConflictError) Error() string { return "file changed while being written" }
 
-// WriteFileAtomic replaces path (following a symlink to its target) with data:
+// WriteFile replaces path (following a symlink to its target) with data:
 // temp file in the same directory, fsync, keep the mode (0644 for a new file),
 // rename, fsync dir. A failure leaves the original and no temp file. The
 // file's owner is not carried over (the new file belongs to the writer).
-func WriteFileAtomic(path string, data []byte) error {
+func WriteFile(path string, data []byte) error {
 	target, err := writeResolve(path)
 	if err != nil {
 		return err
@@ -94,8 +126,8 @@ func Update(path string, op func(old []byte, exists bool) ([]byte, error)) (befo
 	return nil, nil, fmt.Errorf("update %s: changed by another writer on each of %d attempts", path, updateMaxAttempts)
 }
 
-// readIfExists reads path; a missing file is nil, false, nil.
-func readIfExists(path string) ([]byte, bool, error) {
+// ReadFile reads path; a missing file is nil, false, nil.
+func ReadFile(path string) ([]byte, bool, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -175,7 +207,7 @@ func writeKeptMode(fi fs.FileInfo) fs.FileMode {
 // the temp file is removed and target is untouched.
 func writeReplace(target string, data []byte, mode fs.FileMode, beforeRename func() error) (err error) {
 	dir, base := filepath.Split(target)
-	tmp, err := os.CreateTemp(dir, "."+base+".devsh-*.tmp")
+	tmp, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
 		return fmt.Errorf("write %s: create temp file: %w", target, err)
 	}

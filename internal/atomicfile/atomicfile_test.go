@@ -1,4 +1,4 @@
-package devshell
+package atomicfile
 
 import (
 	"bytes"
@@ -60,8 +60,8 @@ func TestWriteAtomicKeepsMode(t *testing.T) {
 				t.Fatal(err)
 			}
 			ino := writeTestInode(t, path)
-			if err := WriteFileAtomic(path, []byte("new\n")); err != nil {
-				t.Fatalf("WriteFileAtomic: %v", err)
+			if err := WriteFile(path, []byte("new\n")); err != nil {
+				t.Fatalf("WriteFile: %v", err)
 			}
 			if got := writeTestMustRead(t, path); got != "new\n" {
 				t.Errorf("content = %q, want %q", got, "new\n")
@@ -86,8 +86,8 @@ func TestWriteAtomicKeepsMode(t *testing.T) {
 func TestWriteAtomicNewFileMode(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, ".envrc")
-	if err := WriteFileAtomic(path, []byte("use flake\n")); err != nil {
-		t.Fatalf("WriteFileAtomic: %v", err)
+	if err := WriteFile(path, []byte("use flake\n")); err != nil {
+		t.Fatalf("WriteFile: %v", err)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -120,8 +120,8 @@ func TestWriteAtomicFollowsSymlink(t *testing.T) {
 	if err := os.Symlink(link2, link1); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(link1, []byte("new\n")); err != nil {
-		t.Fatalf("WriteFileAtomic: %v", err)
+	if err := WriteFile(link1, []byte("new\n")); err != nil {
+		t.Fatalf("WriteFile: %v", err)
 	}
 	for _, l := range []string{link1, link2} {
 		fi, err := os.Lstat(l)
@@ -153,8 +153,8 @@ func TestWriteAtomicDanglingSymlinkCreatesTarget(t *testing.T) {
 	if err := os.Symlink("shared.toml", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(link, []byte("x\n")); err != nil {
-		t.Fatalf("WriteFileAtomic: %v", err)
+	if err := WriteFile(link, []byte("x\n")); err != nil {
+		t.Fatalf("WriteFile: %v", err)
 	}
 	if got := writeTestMustRead(t, filepath.Join(dir, "shared.toml")); got != "x\n" {
 		t.Errorf("target content = %q", got)
@@ -173,8 +173,8 @@ func TestWriteAtomicSymlinkLoop(t *testing.T) {
 	if err := os.Symlink(a, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(a, []byte("x")); err == nil {
-		t.Fatal("WriteFileAtomic through a symlink loop: err = nil")
+	if err := WriteFile(a, []byte("x")); err == nil {
+		t.Fatal("WriteFile through a symlink loop: err = nil")
 	}
 }
 
@@ -186,7 +186,7 @@ func TestWriteAtomicParentIsFile(t *testing.T) {
 	if err := os.WriteFile(notDir, []byte("keep"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteFileAtomic(filepath.Join(notDir, "devshell.toml"), []byte("x"))
+	err := WriteFile(filepath.Join(notDir, "devshell.toml"), []byte("x"))
 	if !errors.Is(err, syscall.ENOTDIR) {
 		t.Fatalf("err = %v, want ENOTDIR", err)
 	}
@@ -226,8 +226,8 @@ func TestWriteAtomicImmutableDir(t *testing.T) {
 		}
 	})
 
-	if err := WriteFileAtomic(path, []byte("new\n")); err == nil {
-		t.Fatal("WriteFileAtomic into an immutable dir: err = nil")
+	if err := WriteFile(path, []byte("new\n")); err == nil {
+		t.Fatal("WriteFile into an immutable dir: err = nil")
 	}
 	if got := writeTestMustRead(t, path); got != "original\n" {
 		t.Errorf("original changed to %q", got)
@@ -279,9 +279,9 @@ func TestWriteFSizeHelper(t *testing.T) {
 		}
 	}()
 	big := bytes.Repeat([]byte("x"), 16*writeTestFSizeLimit)
-	err := WriteFileAtomic(path, big)
+	err := WriteFile(path, big)
 	if !errors.Is(err, syscall.EFBIG) {
-		t.Fatalf("WriteFileAtomic over the size limit: err = %v, want EFBIG", err)
+		t.Fatalf("WriteFile over the size limit: err = %v, want EFBIG", err)
 	}
 	_, _, err = Update(path, func(old []byte, _ bool) ([]byte, error) { return big, nil })
 	if !errors.Is(err, syscall.EFBIG) {
@@ -513,7 +513,36 @@ func TestUpdateFollowsSymlinkAndKeepsMode(t *testing.T) {
 
 func TestWriteAtomicRefusesDirectory(t *testing.T) {
 	dir := t.TempDir()
-	if err := WriteFileAtomic(dir, []byte("x")); err == nil {
-		t.Fatal("WriteFileAtomic onto a directory: err = nil")
+	if err := WriteFile(dir, []byte("x")); err == nil {
+		t.Fatal("WriteFile onto a directory: err = nil")
+	}
+}
+
+func TestIsTemp(t *testing.T) {
+	tests := []struct {
+		name, base string
+		ok         bool
+	}{
+		{".devshell.toml.devsh-123.tmp", "devshell.toml", true},
+		{".index-x-1.bin.devsh-9.tmp", "index-x-1.bin", true},
+		{"devshell.toml.devsh-123.tmp", "", false}, // not hidden
+		{".devshell.toml.devsh-123", "", false},    // no suffix
+		{".devshell.toml.tmp", "", false},          // no infix
+		{"..devsh-1.tmp", "", false},               // no base
+	}
+	for _, tt := range tests {
+		base, ok := IsTemp(tt.name)
+		if base != tt.base || ok != tt.ok {
+			t.Errorf("IsTemp(%q) = %q, %v, want %q, %v", tt.name, base, ok, tt.base, tt.ok)
+		}
+	}
+	// What CreateTemp makes from TempPattern is recognised.
+	f, err := os.CreateTemp(t.TempDir(), TempPattern(".envrc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if base, ok := IsTemp(filepath.Base(f.Name())); !ok || base != ".envrc" {
+		t.Errorf("IsTemp(%q) = %q, %v, want .envrc, true", filepath.Base(f.Name()), base, ok)
 	}
 }
