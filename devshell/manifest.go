@@ -490,6 +490,9 @@ func (m *Manifest) addToArray(a *tomlArray, name string) []tomlInsert {
 		}
 		return []tomlInsert{{at: last.end, text: sep + q}}
 	}
+	if a.commaFirst(d) {
+		return a.addCommaFirst(d, q, m.eol)
+	}
 	indent := a.elemIndent(d, n-1)
 	comma := a.commaAfter(last.tok)
 	anchor := last.end
@@ -519,6 +522,89 @@ func (m *Manifest) addToArray(a *tomlArray, name string) []tomlInsert {
 		return []tomlInsert{{at: anchor, text: m.eol + indent + q + ","}}
 	}
 	return []tomlInsert{{at: last.end, text: "," + m.eol + indent + q}}
+}
+
+// commaFirst reports whether a is written comma-first: on several lines,
+// at least two elements, each element after the first preceded on its own
+// line by its comma (nothing but blanks before the comma), and no comma after
+// the last element:
+//
+//	packages = [ "a"
+//	           , "b"
+//	           ]
+func (a *tomlArray) commaFirst(d []byte) bool {
+	if len(a.elems) < 2 || !a.multiline() || a.commaAfter(a.elems[len(a.elems)-1].tok) >= 0 {
+		return false
+	}
+	for _, e := range a.elems[1:] {
+		c := e.tok - 1
+		if c < 0 || a.toks[c].kind != tomlTokComma {
+			return false
+		}
+		if c == 0 || a.toks[c-1].kind != tomlTokNL {
+			return false // the comma does not start its line
+		}
+		if !tomlBlank(d[tomlLineStart(d, a.toks[c].start):a.toks[c].start]) {
+			return false
+		}
+	}
+	return true
+}
+
+// addCommaFirst returns the splice appending q to the comma-first array a:
+// a new line after the last element's, starting like that line (its
+// indentation and comma), e.g. `           , "d"`.
+func (a *tomlArray) addCommaFirst(d []byte, q, eol string) []tomlInsert {
+	last := a.elems[len(a.elems)-1]
+	prefix := string(d[tomlLineStart(d, last.start):last.start])
+	r := tomlSkipBlank(d, last.end)
+	if r < a.close && d[r] == '#' {
+		r = tomlSkipBlank(d, tomlCommentEnd(d, r))
+	}
+	if r < a.close && (d[r] == '\n' || d[r] == '\r') {
+		nlEnd := r + 1
+		if d[r] == '\r' {
+			nlEnd = r + 2
+		}
+		return []tomlInsert{{at: nlEnd, text: prefix + q + eol}}
+	}
+	// The closing bracket follows the last element on its line.
+	return []tomlInsert{{at: last.end, text: eol + prefix + q}}
+}
+
+// commaFirstRemovals returns the candidate deletions of element i of the
+// comma-first array a, tidiest first: an element after the first goes with
+// its leading comma and, when it stood alone, its line; the first element
+// goes with the next element's leading comma.
+func (a *tomlArray) commaFirstRemovals(d []byte, i, tailEnd int) [][]tomlInsert {
+	e := a.elems[i]
+	if i == 0 {
+		next := a.elems[1]
+		lead := a.toks[next.tok-1]
+		return [][]tomlInsert{
+			{{at: e.start, to: next.start}},
+			{{at: e.start, to: tailEnd}, {at: lead.start, to: next.start}},
+		}
+	}
+	lead := a.toks[e.tok-1]
+	ls := tomlLineStart(d, lead.start)
+	q := tomlSkipBlank(d, tailEnd)
+	var out [][]tomlInsert
+	switch {
+	case q < a.close && d[q] == '\n':
+		out = append(out, []tomlInsert{{at: ls, to: q + 1}})
+	case q+1 < a.close && d[q] == '\r' && d[q+1] == '\n':
+		out = append(out, []tomlInsert{{at: ls, to: q + 2}})
+	default: // the closing bracket is on this line: join it to the previous line
+		prevEOL := ls - 1
+		if prevEOL > a.open && d[prevEOL-1] == '\r' {
+			prevEOL--
+		}
+		if prevEOL > a.open {
+			out = append(out, []tomlInsert{{at: prevEOL, to: tailEnd}})
+		}
+	}
+	return append(out, []tomlInsert{{at: lead.start, to: tailEnd}})
 }
 
 // elemIndent returns the indentation for a new line holding an element like
@@ -606,6 +692,13 @@ func (a *tomlArray) removeRanges(d []byte, i int) []tomlInsert {
 		return tomlInsert{at: c.start, to: c.end}
 	}
 
+	if a.commaFirst(d) {
+		for _, r := range a.commaFirstRemovals(d, i, tailEnd) {
+			if a.validRemoval(d, r, k, ownComment) {
+				return r
+			}
+		}
+	}
 	var tidy []tomlInsert
 	q := tomlSkipBlank(d, tailEnd)
 	qNL := q < a.close && (d[q] == '\n' || d[q] == '\r')

@@ -146,6 +146,17 @@ func TestManifestGolden(t *testing.T) {
 		{"top_and_devshell_nopkgs.add", "top_and_devshell_nopkgs.toml", add, []string{"git"}, []Status{Added}},
 		{"duplicates.remove", "duplicates.toml", remove, []string{"jq"}, []Status{Removed}},
 		{"empty_multiline.add", "empty_multiline.toml", add, []string{"git"}, []Status{Added}},
+		{"comma_first.add", "comma_first.toml", add, []string{"d"}, []Status{Added}},
+		{"comma_first.remove-middle", "comma_first.toml", remove, []string{"yarn"}, []Status{Removed}},
+		{"comma_first.remove-first", "comma_first.toml", remove, []string{"nodejs"}, []Status{Removed}},
+		{"comma_first.remove-last", "comma_first.toml", remove, []string{"jq"}, []Status{Removed}},
+		{"comma_first.remove-all", "comma_first.toml", remove, []string{"yarn", "nodejs", "jq"}, []Status{Removed, Removed, Removed}},
+		{"comma_first_aligned.add", "comma_first_aligned.toml", add, []string{"d"}, []Status{Added}},
+		{"comma_first_aligned.remove-middle", "comma_first_aligned.toml", remove, []string{"gopls"}, []Status{Removed}},
+		{"comma_first_aligned.remove-first", "comma_first_aligned.toml", remove, []string{"go"}, []Status{Removed}},
+		{"comma_first_aligned.remove-last", "comma_first_aligned.toml", remove, []string{"delve"}, []Status{Removed}},
+		{"comma_first_crlf.add", "comma_first_crlf.toml", add, []string{"d"}, []Status{Added}},
+		{"comma_first_crlf.remove-middle", "comma_first_crlf.toml", remove, []string{"b"}, []Status{Removed}},
 		{"commands_inline.add", "commands_inline.toml", add, []string{"hub", "jq"}, []Status{ProvidedByCommand, Added}},
 	}
 	seen := map[string]bool{}
