@@ -35,22 +35,29 @@ func (r EditResult) Changed() bool { return string(r.Before) != string(r.After) 
 
 // RefusedError lists the names an operation refused; nothing was written.
 type RefusedError struct {
+	File    string   // the TOML's base name, e.g. "devshell.toml"
 	Results []Result // the refused names with their status
 }
 
+// Error says, per name, why it was refused, e.g. "jq is not in
+// devshell.toml; nothing changed".
 func (e *RefusedError) Error() string {
+	file := e.File
+	if file == "" {
+		file = "devshell.toml"
+	}
 	var parts []string
 	for _, r := range e.Results {
 		switch r.Status {
 		case NotPresent:
-			parts = append(parts, r.Name+" is not in the packages list")
+			parts = append(parts, r.Name+" is not in "+file)
 		case OnlyInCommand:
 			parts = append(parts, r.Name+" comes from a [[commands]] entry (edit that entry to remove it)")
 		default:
 			parts = append(parts, r.Name+": "+r.Status.String())
 		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "; ") + "; nothing changed"
 }
 
 // Edit adds or removes names in the project's devshell TOML, format
@@ -87,7 +94,7 @@ func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, 
 			}
 		}
 		if len(refused) > 0 {
-			return nil, &RefusedError{Results: refused}
+			return nil, &RefusedError{File: filepath.Base(p.TOMLPath), Results: refused}
 		}
 		return out, nil
 	}

@@ -350,7 +350,7 @@ func TestCLIRemoveNotPresent(t *testing.T) {
 	dir := cliProject(t, cliOneCargo)
 	r := cliRun(t, "-C", dir, "remove", "cargo", "jq")
 	r.cliWant(t, 1)
-	r.cliOneLineError(t, "jq is not in the packages list")
+	r.cliOneLineError(t, "devsh: jq is not in devshell.toml; nothing changed\n")
 	r.cliWantNoEdit(t, dir, cliOneCargo) // cargo stays too
 }
 
@@ -364,5 +364,5 @@ func TestCLIRemoveDryRun(t *testing.T) {
 	// A dry run of a refused removal fails like the real one.
 	r = cliRun(t, "-C", dir, "rm", "--dry-run", "fd")
 	r.cliWant(t, 1)
-	r.cliOneLineError(t, "fd is not in the packages list")
+	r.cliOneLineError(t, "devsh: fd is not in devshell.toml; nothing changed\n")
 }

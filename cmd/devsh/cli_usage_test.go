@@ -14,22 +14,30 @@ func TestCLIUsageErrors(t *testing.T) {
 		name string
 		args []string
 		want string
+		help string // the command whose --help the second line names
 	}{
-		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"add", "--frob", "jq"}, "unknown flag: --frob"},
-		{"unknown global flag", []string{"--frob", "add", "jq"}, "unknown flag: --frob"},
-		{"unknown shorthand", []string{"list", "-z"}, "unknown shorthand flag"},
-		{"add without args", []string{"add"}, "requires at least 1 arg"},
-		{"add --no-verify without args", []string{"add", "--no-verify"}, "requires at least 1 arg"},
-		{"remove without args", []string{"remove"}, "requires at least 1 arg"},
-		{"rm without args", []string{"rm"}, "requires at least 1 arg"},
-		{"search without query", []string{"search"}, "requires at least 1 arg"},
-		{"list takes no args", []string{"list", "jq"}, "unknown command"},
-		{"index takes no args", []string{"index", "now"}, "unknown command"},
-		{"negative limit", []string{"search", "--limit", "-1", "cargo"}, "--limit"},
-		{"bad limit", []string{"search", "--limit", "many", "cargo"}, "invalid argument"},
-		{"flag without value", []string{"add", "jq", "--file"}, "flag needs an argument"},
-		{"-C not a directory", []string{"-C", missing, "add", "jq"}, "not a directory"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"; the commands are listed by devsh --help`, "devsh"},
+		{"mistyped command", []string{"ad", "jq"}, `unknown command "ad" (did you mean add?)`, "devsh"},
+		{"mistyped remove", []string{"remov", "jq"}, `unknown command "remov" (did you mean remove?)`, "devsh"},
+		{"unknown flag", []string{"add", "--frob", "jq"}, "unknown flag: --frob", "devsh add"},
+		{"unknown global flag", []string{"--frob", "add", "jq"}, "unknown flag: --frob", "devsh"},
+		{"unknown shorthand", []string{"list", "-z"}, "unknown shorthand flag", "devsh list"},
+		{"add without args", []string{"add"}, "name at least one package, e.g. devsh add cargo-edit", "devsh add"},
+		{"install without args", []string{"install"}, "name at least one package, e.g. devsh add cargo-edit", "devsh add"},
+		{"add --no-verify without args", []string{"add", "--no-verify"}, "name at least one package, e.g. devsh add cargo-edit", "devsh add"},
+		{"remove without args", []string{"remove"}, "name at least one package to remove, e.g. devsh remove cargo-edit", "devsh remove"},
+		{"rm without args", []string{"rm"}, "name at least one package to remove", "devsh remove"},
+		{"uninstall without args", []string{"uninstall"}, "name at least one package to remove", "devsh remove"},
+		{"search without query", []string{"search"}, "give a search query, e.g. devsh search cargo", "devsh search"},
+		{"list takes no args", []string{"list", "extra"}, `devsh list takes no arguments, got "extra" (usage: devsh list [flags])`, "devsh list"},
+		{"index takes no args", []string{"index", "now"}, `devsh index takes no arguments, got "now"`, "devsh index"},
+		{"negative limit", []string{"search", "--limit", "-1", "cargo"}, "--limit wants 0 (all) or more, got -1", "devsh search"},
+		{"bad limit", []string{"search", "--limit", "abc", "cargo"}, `--limit wants a number, got "abc"`, "devsh search"},
+		{"bad bool", []string{"add", "--no-verify=maybe", "jq"}, `--no-verify is on or off`, "devsh add"},
+		{"flag without value", []string{"add", "jq", "--file"}, "flag needs an argument", "devsh add"},
+		{"completion without shell", []string{"completion"}, "name one shell: bash, zsh or fish", "devsh completion"},
+		{"completion of an unknown shell", []string{"completion", "tcsh"}, `name one shell: bash, zsh or fish, e.g. devsh completion bash (got "tcsh")`, "devsh completion"},
+		{"-C not a directory", []string{"-C", missing, "add", "jq"}, "not a directory", "devsh"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -40,7 +48,7 @@ func TestCLIUsageErrors(t *testing.T) {
 			r := cliRun(t, args...)
 			r.cliWant(t, 2)
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-			if len(lines) != 2 || !strings.HasPrefix(lines[0], "devsh: ") || lines[1] != "Run 'devsh --help' for usage." {
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "devsh: ") || lines[1] != "Run '"+c.help+" --help' for usage." {
 				t.Errorf("stderr = %q, want the error and the --help hint", r.stderr)
 			}
 			if !strings.Contains(r.stderr, c.want) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -33,12 +34,13 @@ without running nix; remove completes the packages in devshell.toml.
   zsh:   source <(devsh completion zsh)         # in ~/.zshrc, after compinit
   fish:  devsh completion fish | source         # in ~/.config/fish/config.fish`,
 		ValidArgs: []string{"bash", "zsh", "fish"},
-		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
-			if err := cobra.ExactArgs(1)(cmd, args); err != nil {
-				return err
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 || !slices.Contains(cmd.ValidArgs, args[0]) {
+				return &ExitError{Code: exitUsage, Help: cmd.CommandPath(),
+					Err: fmt.Errorf("name one shell: bash, zsh or fish, e.g. devsh completion bash (got %q)", strings.Join(args, " "))}
 			}
-			return cobra.OnlyValidArgs(cmd, args)
-		}),
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root, out := cmd.Root(), g.IO.Out
 			switch args[0] {

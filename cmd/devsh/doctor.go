@@ -30,7 +30,7 @@ and for your own nix develop; direnv, its version and its shell hook; the flake 
 devshell.toml; the .envrc, approved by direnv and watching every file the shell is
 built from; those files tracked by git; the package index for this project's
 nixpkgs. Exits 1 when a check fails.`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDoctor(cmd.Context(), o)
 		},

@@ -29,7 +29,8 @@ func newAddCmd(g *GlobalOptions) *cobra.Command {
 		Long: `Add packages (nixpkgs attribute paths such as cargo-edit or python3Packages.black)
 to devshell.toml, keeping every other byte of the file. Names are checked against
 the project's nixpkgs first: the cached index when it has them, else one nix eval.`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Aliases: []string{"install"},
+		Args:    needArgs("name at least one package, e.g. devsh add cargo-edit"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			return runEdit(cmd.Context(), o)
@@ -45,9 +46,9 @@ func newRemoveCmd(g *GlobalOptions) *cobra.Command {
 	o := &EditOptions{G: g, Kind: devshell.EditRemove}
 	cmd := &cobra.Command{
 		Use:     "remove PKG...",
-		Aliases: []string{"rm"},
+		Aliases: []string{"rm", "uninstall"},
 		Short:   "Remove packages from devshell.toml",
-		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		Args:    needArgs("name at least one package to remove, e.g. devsh remove cargo-edit"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			return runEdit(cmd.Context(), o)
@@ -56,16 +57,6 @@ func newRemoveCmd(g *GlobalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the change as a diff and write nothing")
 	return cmd
-}
-
-// usageArgs makes cobra's argument check a usage error (exit 2).
-func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return &ExitError{Code: exitUsage, Err: fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
-		}
-		return nil
-	}
 }
 
 // runEdit adds or removes packages: check the names, edit the TOML

@@ -27,7 +27,7 @@ func newIndexCmd(g *GlobalOptions) *cobra.Command {
 		Long: `Evaluate the project's nixpkgs once with nix search and keep the result in the
 cache, so that every later search is instant and offline. Prints the package count,
 the nixpkgs searched and the cache key.`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIndex(cmd.Context(), o)
 		},

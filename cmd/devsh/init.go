@@ -26,7 +26,7 @@ the directory with no packages yet, an .envrc that watches devshell.toml before
 'use flake', and .direnv in .gitignore. Existing files are never overwritten.
 In a git repository the new files are staged with 'git add --intent-to-add', so
 the flake can see them. direnv allow is left to you.`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInit(cmd.Context(), o)
 		},

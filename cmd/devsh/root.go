@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes of DESIGN.md's command-line contract.
@@ -22,6 +24,9 @@ const (
 type ExitError struct {
 	Code int
 	Err  error
+	// Help is the command whose --help a usage error points to ("devsh add");
+	// "" points to devsh --help.
+	Help string
 }
 
 func (e *ExitError) Error() string {
@@ -84,9 +89,61 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	}
 	fmt.Fprintf(errOut, "devsh: %s\n", oneLine(err.Error()))
 	if code == exitUsage {
-		fmt.Fprintln(errOut, "Run 'devsh --help' for usage.")
+		help := "devsh"
+		if ee != nil && ee.Help != "" {
+			help = ee.Help
+		}
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", help)
 	}
 	return code
+}
+
+// noArgs is the argument check of a command that takes none: a stray word is
+// a usage error naming it (and, at the top level, the command it may have
+// meant: devsh ad → did you mean add?).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if !cmd.HasParent() {
+		msg := fmt.Sprintf("unknown command %q", args[0])
+		if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+			msg += " (did you mean " + strings.Join(sug, " or ") + "?)"
+		} else {
+			msg += "; the commands are listed by devsh --help"
+		}
+		return &ExitError{Code: exitUsage, Err: errors.New(msg)}
+	}
+	return &ExitError{Code: exitUsage, Help: cmd.CommandPath(),
+		Err: fmt.Errorf("%s takes no arguments, got %q (usage: %s)", cmd.CommandPath(), strings.Join(args, " "), cmd.UseLine())}
+}
+
+// needArgs is the argument check of a command that needs at least one
+// argument: without one, the usage error is want (e.g. "name at least one
+// package, e.g. devsh add cargo-edit").
+func needArgs(want string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return &ExitError{Code: exitUsage, Help: cmd.CommandPath(), Err: errors.New(want)}
+		}
+		return nil
+	}
+}
+
+// flagError turns pflag's parse errors into devsh's words: a number flag
+// given something else says it wants a number.
+func flagError(cmd *cobra.Command, err error) error {
+	var iv *pflag.InvalidValueError
+	if errors.As(err, &iv) && iv.GetFlag() != nil {
+		f := iv.GetFlag()
+		switch f.Value.Type() {
+		case "int", "int64", "uint", "uint64":
+			err = fmt.Errorf("--%s wants a number, got %q", f.Name, iv.GetValue())
+		case "bool":
+			err = fmt.Errorf("--%s is on or off: use --%s or --%s=false, got %q", f.Name, f.Name, f.Name, iv.GetValue())
+		}
+	}
+	return &ExitError{Code: exitUsage, Help: cmd.CommandPath(), Err: err}
 }
 
 // isCobraUsage recognises the errors cobra returns for unknown commands and
@@ -122,7 +179,8 @@ watching the files the shell is built from, and reloads direnv.
 Run devsh with no arguments in a terminal for the interactive search.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
+		Version:       versionLine(debug.ReadBuildInfo()),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTUI(cmd, g)
 		},
@@ -130,9 +188,8 @@ Run devsh with no arguments in a terminal for the interactive search.`,
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &ExitError{Code: exitUsage, Err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	pf := root.PersistentFlags()

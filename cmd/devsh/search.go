@@ -41,7 +41,7 @@ func newSearchCmd(g *GlobalOptions) *cobra.Command {
 		Long: `Fuzzy-search the attribute paths of the project's nixpkgs, best match first.
 Several words must all match. The index is built once per nixpkgs (one nix search)
 and answered from the cache afterwards.`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: needArgs("give a search query, e.g. devsh search cargo"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Words = args
 			return runSearch(cmd.Context(), o)
@@ -55,7 +55,7 @@ and answered from the cache afterwards.`,
 
 func runSearch(ctx context.Context, o *SearchOptions) error {
 	if o.Limit < 0 {
-		return usageError("--limit must be 0 or more")
+		return &ExitError{Code: exitUsage, Help: "devsh search", Err: fmt.Errorf("--limit wants 0 (all) or more, got %d", o.Limit)}
 	}
 	proj, err := o.G.project()
 	if err != nil {

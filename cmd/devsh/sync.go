@@ -20,7 +20,7 @@ func newSyncCmd(g *GlobalOptions) *cobra.Command {
 		Long: `Add watch_file lines to .envrc for devshell.toml and every local file it imports
 (before 'use flake', where nix-direnv honours them), re-allow the .envrc only if it
 was allowed before, and reload direnv.`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.G.NoDirenv {
 				return usageError("sync --no-direnv has nothing to do")
