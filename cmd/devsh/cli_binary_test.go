@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -133,4 +134,34 @@ func TestCLIBinaryUsageExit(t *testing.T) {
 		t.Errorf("uninstall: exit %d, stdout %q", code, out)
 	}
 	cliWantTOML(t, dir, cliOneCargo)
+}
+
+// TestCLIBinaryWriteErrorNamesTheFile makes the write of devshell.toml fail
+// for real (a file-size limit the shell sets, which fails the temp file's
+// write with EFBIG, for root too) and checks the one-line error names
+// devshell.toml, never the temp file, and that nothing is left behind.
+func TestCLIBinaryWriteErrorNamesTheFile(t *testing.T) {
+	_, bin := cliBinaryPath(t)
+	sh := cliRequireTool(t, "sh")
+	toml := "# " + strings.Repeat("padding ", 2048) + "\n" + cliOneCargo // 16 KiB, over the limit
+	dir := cliProject(t, toml)
+	before := cliDirEntries(t, dir)
+	// ulimit -f counts 512- or 1024-byte blocks depending on the shell: 4 is
+	// under 16 KiB either way. Go ignores SIGXFSZ, so the write gets EFBIG.
+	cmd := exec.Command(sh, "-c", `ulimit -f 4 && exec "$0" "$@"`, bin, "-C", dir, "--no-direnv", "add", "--no-verify", "jq")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
+		t.Fatalf("add under a file-size limit: %v, stdout %q, stderr %q; want exit 1", err, out.String(), errOut.String())
+	}
+	want := "devsh: write " + filepath.Join(dir, "devshell.toml") + ": file too large\n"
+	if errOut.String() != want || out.String() != "" {
+		t.Errorf("stdout %q, stderr %q; want stderr %q", out.String(), errOut.String(), want)
+	}
+	cliWantTOML(t, dir, toml)
+	if after := cliDirEntries(t, dir); !slices.Equal(after, before) {
+		t.Errorf("directory %v after the failed write, want %v (no temp file left)", after, before)
+	}
 }

@@ -209,7 +209,7 @@ func writeReplace(target string, data []byte, mode fs.FileMode, beforeRename fun
 	dir, base := filepath.Split(target)
 	tmp, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
-		return fmt.Errorf("write %s: create temp file: %w", target, err)
+		return fmt.Errorf("write %s: create temp file: %w", target, withoutTempName(err))
 	}
 	tmpName := tmp.Name()
 	renamed := false
@@ -217,22 +217,22 @@ func writeReplace(target string, data []byte, mode fs.FileMode, beforeRename fun
 		if !renamed {
 			_ = tmp.Close()
 			if rmErr := os.Remove(tmpName); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) && err != nil {
-				err = fmt.Errorf("%w (and removing temp file: %v)", err, rmErr)
+				err = fmt.Errorf("%w (and removing temp file: %v)", err, withoutTempName(rmErr))
 			}
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
+		return fmt.Errorf("write %s: %w", target, withoutTempName(err))
 	}
 	// Chmod on the open file is not subject to the umask, so the mode is exact.
 	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("write %s: set mode: %w", target, err)
+		return fmt.Errorf("write %s: set mode: %w", target, withoutTempName(err))
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: fsync: %w", target, err)
+		return fmt.Errorf("write %s: fsync: %w", target, withoutTempName(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: close: %w", target, err)
+		return fmt.Errorf("write %s: close: %w", target, withoutTempName(err))
 	}
 	if beforeRename != nil {
 		if err := beforeRename(); err != nil {
@@ -243,13 +243,28 @@ func writeReplace(target string, data []byte, mode fs.FileMode, beforeRename fun
 		}
 	}
 	if err := os.Rename(tmpName, target); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
+		return fmt.Errorf("write %s: %w", target, withoutTempName(err))
 	}
 	renamed = true
 	if err := writeSyncDir(dir); err != nil {
 		return fmt.Errorf("write %s: file replaced, but fsync of its directory failed: %w", target, err)
 	}
 	return nil
+}
+
+// withoutTempName drops the temp file's path from err, an *fs.PathError or
+// *os.LinkError naming it, keeping the cause (errors.Is still sees the
+// errno): the user knows only the file being written, which the caller names.
+func withoutTempName(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // writeSyncDir fsyncs a directory so a rename in it is durable.

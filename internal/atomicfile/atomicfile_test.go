@@ -283,6 +283,9 @@ func TestWriteFSizeHelper(t *testing.T) {
 	if !errors.Is(err, syscall.EFBIG) {
 		t.Fatalf("WriteFile over the size limit: err = %v, want EFBIG", err)
 	}
+	if want := "write " + path + ": file too large"; err.Error() != want {
+		t.Errorf("WriteFile over the size limit: err = %q, want %q (no temp file name)", err, want)
+	}
 	_, _, err = Update(path, func(old []byte, _ bool) ([]byte, error) { return big, nil })
 	if !errors.Is(err, syscall.EFBIG) {
 		t.Fatalf("Update over the size limit: err = %v, want EFBIG", err)
