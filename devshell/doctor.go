@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/devsh/devsh/devshell/envrc"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -279,8 +281,8 @@ func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
 	checks = append(checks, p.doctorFlake())
 	toml, tomlOK := p.doctorTOML()
 	checks = append(checks, toml)
-	envrc, envrcData, envrcOK := p.doctorEnvrc(ctx, o.Direnv)
-	checks = append(checks, envrc)
+	envrcCheck, envrcData, envrcOK := p.doctorEnvrc(ctx, o.Direnv)
+	checks = append(checks, envrcCheck)
 	if tomlOK {
 		// Both checks below are about the same files: list them once.
 		watched, watchErr := WatchFiles(p.TOMLPath, p.Root)
@@ -372,7 +374,7 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 		}
 		return c, data, true
 	}
-	quoted := ShellQuote(p.EnvrcPath)
+	quoted := envrc.Quote(p.EnvrcPath)
 	switch approval {
 	case Allowed:
 		c.Detail = "allowed by direnv"
@@ -387,7 +389,7 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 // doctorWatches checks that every file the shell is built from (files and
 // err from WatchFiles relative to the project root, where the .envrc is)
 // exists and that the .envrc watches each before `use flake`.
-func (p *Project) doctorWatches(files []string, err error, envrc []byte, haveEnvrc bool) Check {
+func (p *Project) doctorWatches(files []string, err error, envrcData []byte, haveEnvrc bool) Check {
 	c := Check{Name: "watches"}
 	if err != nil {
 		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "correct the imports of "+filepath.Base(p.TOMLPath)
@@ -409,7 +411,7 @@ func (p *Project) doctorWatches(files []string, err error, envrc []byte, haveEnv
 		c.State, c.Detail, c.Fix = CheckFail, "no .envrc to watch "+strings.Join(files, " "), "devsh sync"
 		return c
 	}
-	_, missing, err := SyncEnvrc(envrc, files)
+	_, missing, err := envrc.Sync(envrcData, files)
 	if err != nil {
 		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "add watch_file "+strings.Join(files, " ")+" before 'use flake' by hand"
 		return c
@@ -535,7 +537,7 @@ func GitAddCommand(paths []string) string {
 		if strings.HasPrefix(rel, "-") {
 			rel = "./" + rel
 		}
-		b.WriteString(ShellQuote(rel))
+		b.WriteString(envrc.Quote(rel))
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/devsh/devsh/devshell/internal/textfile"
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
@@ -192,7 +193,7 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 	data = bytes.Clone(data)
 	var p unstable.Parser
 	p.Reset(data)
-	m := &Manifest{data: data, eol: fileEOL(data), conflicts: map[string]tomlConflict{}}
+	m := &Manifest{data: data, eol: textfile.EOL(data), conflicts: map[string]tomlConflict{}}
 	w := tomlWalker{m: m, p: &p}
 	for p.NextExpression() {
 		if err := w.expression(p.Expression()); err != nil {
@@ -234,7 +235,7 @@ func tomlParserError(path string, data []byte, err error) error {
 // tomlPosition returns the 1-based line and byte column of offset.
 func tomlPosition(data []byte, offset int) (line, col int) {
 	line = 1 + bytes.Count(data[:offset], []byte{'\n'})
-	return line, offset - tomlLineStart(data, offset) + 1
+	return line, offset - textfile.LineStart(data, offset) + 1
 }
 
 // Packages returns the package strings of `[devshell] packages` and top-level
@@ -447,7 +448,7 @@ func (m *Manifest) createList(name string) []tomlInsert {
 	case d[len(d)-1] != '\n':
 		return []tomlInsert{{at: len(d), text: m.eol + m.eol + block}}
 	}
-	last := d[tomlLineStart(d, len(d)-1) : len(d)-1]
+	last := d[textfile.LineStart(d, len(d)-1) : len(d)-1]
 	if tomlBlank(bytes.TrimSuffix(last, []byte{'\r'})) {
 		return []tomlInsert{{at: len(d), text: block + m.eol}}
 	}
@@ -473,11 +474,11 @@ func (m *Manifest) addToArray(a *tomlArray, name string) []tomlInsert {
 		}
 		indent := a.keyIndent + "  "
 		for _, t := range a.toks {
-			if t.kind == tomlTokComment && tomlBlank(d[tomlLineStart(d, t.start):t.start]) {
-				indent = string(d[tomlLineStart(d, t.start):t.start])
+			if t.kind == tomlTokComment && tomlBlank(d[textfile.LineStart(d, t.start):t.start]) {
+				indent = string(d[textfile.LineStart(d, t.start):t.start])
 			}
 		}
-		return []tomlInsert{{at: tomlLineStart(d, a.close), text: indent + q + m.eol}}
+		return []tomlInsert{{at: textfile.LineStart(d, a.close), text: indent + q + m.eol}}
 	}
 	last := a.elems[n-1]
 	if !multiline {
@@ -611,7 +612,7 @@ func (a *tomlArray) commaFirstRemovals(d []byte, i, tailEnd int) [][]tomlInsert 
 // element i: its line's leading whitespace, or, when it sits on the line of
 // the opening bracket, whitespace reaching the first element on that line.
 func (a *tomlArray) elemIndent(d []byte, i int) string {
-	ls := tomlLineStart(d, a.elems[i].start)
+	ls := textfile.LineStart(d, a.elems[i].start)
 	if a.open < ls {
 		return tomlLeadingBlank(d, ls)
 	}
@@ -713,7 +714,7 @@ func (a *tomlArray) removeRanges(d []byte, i int) []tomlInsert {
 			tidy = []tomlInsert{{at: p.end, to: e.end}}
 		}
 	} else {
-		ls := tomlLineStart(d, e.start)
+		ls := textfile.LineStart(d, e.start)
 		wsBefore := ls > a.open && tomlBlank(d[ls:e.start])
 		switch {
 		case wsBefore && qNL:
@@ -783,7 +784,7 @@ func (a *tomlArray) dropBlankedLines(d []byte, ranges []tomlInsert) []tomlInsert
 	out := slices.Clone(ranges)
 	done := map[int]bool{}
 	for _, r := range ranges {
-		ls := tomlLineStart(d, r.at)
+		ls := textfile.LineStart(d, r.at)
 		if ls <= a.open || done[ls] {
 			continue
 		}
@@ -916,19 +917,7 @@ func tomlQuote(name string, literal bool) string {
 	return `"` + name + `"`
 }
 
-// fileEOL returns the file's line ending: CRLF when its first line ends so.
 // The TOML, .envrc and .gitignore editors all add lines with it.
-func fileEOL(d []byte) string {
-	if i := bytes.IndexByte(d, '\n'); i > 0 && d[i-1] == '\r' {
-		return "\r\n"
-	}
-	return "\n"
-}
-
-// tomlLineStart returns the offset of the start of the line holding pos.
-func tomlLineStart(d []byte, pos int) int {
-	return bytes.LastIndexByte(d[:pos], '\n') + 1
-}
 
 // tomlBlank reports whether b holds only spaces and tabs.
 func tomlBlank(b []byte) bool {
@@ -956,7 +945,7 @@ func tomlIndentLike(prefix []byte) string {
 
 // tomlLeadingBlank returns the indentation of the line holding pos.
 func tomlLeadingBlank(d []byte, pos int) string {
-	ls := tomlLineStart(d, pos)
+	ls := textfile.LineStart(d, pos)
 	i := ls
 	for i < len(d) && (d[i] == ' ' || d[i] == '\t') {
 		i++

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
 )
 
@@ -177,17 +178,17 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		}
 		_, _, err := atomicfile.Update(p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
 			if exists { // created meanwhile: sync it like any other
-				out, _, err := SyncEnvrc(old, files)
+				out, _, err := envrc.Sync(old, files)
 				return out, err
 			}
-			return NewEnvrc(files), nil
+			return envrc.New(files), nil
 		})
 		if err != nil {
 			return rep, err
 		}
 		rep.Created = true
 		rep.Added = files
-		rep.Notes = append(rep.Notes, "approve it with: direnv allow "+ShellQuote(relOrAbs(p.EnvrcPath)))
+		rep.Notes = append(rep.Notes, "approve it with: direnv allow "+envrc.Quote(relOrAbs(p.EnvrcPath)))
 		return rep, nil
 	} else if statErr != nil {
 		return rep, fmt.Errorf("sync .envrc: %w", statErr)
@@ -198,7 +199,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		if !exists {
 			return nil, nil // removed meanwhile: leave it removed
 		}
-		out, a, err := SyncEnvrc(old, files)
+		out, a, err := envrc.Sync(old, files)
 		added = a
 		return out, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/devsh/devsh/devshell/envrc"
+	"github.com/devsh/devsh/devshell/internal/textfile"
 	"github.com/devsh/devsh/internal/atomicfile"
 )
 
@@ -81,7 +83,7 @@ func ScaffoldFiles(name string) []ScaffoldFile {
 	return []ScaffoldFile{
 		{Name: ScaffoldFlakeName, Content: []byte(ScaffoldFlake)},
 		{Name: ScaffoldTOMLName, Content: ScaffoldTOML(name)},
-		{Name: ScaffoldEnvrcName, Content: NewEnvrc([]string{ScaffoldTOMLName})},
+		{Name: ScaffoldEnvrcName, Content: envrc.New([]string{ScaffoldTOMLName})},
 	}
 }
 
@@ -139,7 +141,7 @@ func GitignoreWithDirenv(old []byte) ([]byte, bool) {
 			return old, false
 		}
 	}
-	eol := fileEOL(old)
+	eol := textfile.EOL(old)
 	out := bytes.Clone(old)
 	if len(out) > 0 && out[len(out)-1] != '\n' {
 		out = append(out, eol...)
@@ -313,7 +315,7 @@ func scaffoldKeptNotes(dir string, kept []string) []string {
 			if err != nil {
 				continue
 			}
-			if _, missing, err := SyncEnvrc(data, []string{ScaffoldTOMLName}); err == nil && len(missing) > 0 {
+			if _, missing, err := envrc.Sync(data, []string{ScaffoldTOMLName}); err == nil && len(missing) > 0 {
 				notes = append(notes, "the existing .envrc does not watch devshell.toml before 'use flake': run devsh sync")
 			}
 		}

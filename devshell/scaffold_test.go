@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -198,7 +199,7 @@ func TestScaffoldFilesFitTheWorkflow(t *testing.T) {
 		t.Errorf("adding cargo to the generated file gave:\n%s", out)
 	}
 
-	if out, added, err := SyncEnvrc(byName[".envrc"], []string{"devshell.toml"}); err != nil || len(added) > 0 || !bytes.Equal(out, byName[".envrc"]) {
+	if out, added, err := envrc.Sync(byName[".envrc"], []string{"devshell.toml"}); err != nil || len(added) > 0 || !bytes.Equal(out, byName[".envrc"]) {
 		t.Errorf("generated .envrc is not in sync: added %v, err %v", added, err)
 	}
 	if !bytes.HasPrefix(byName[".envrc"], []byte("watch_file devshell.toml\n")) {

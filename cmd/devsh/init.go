@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/spf13/cobra"
 )
 
@@ -106,7 +107,7 @@ func initCd(g *GlobalOptions) string {
 	if g.Dir == "" {
 		return ""
 	}
-	return "cd " + devshell.ShellQuote(g.Dir) + " && "
+	return "cd " + envrc.Quote(g.Dir) + " && "
 }
 
 // initFiles are the files a new project adds to git.

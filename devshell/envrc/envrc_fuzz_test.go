@@ -1,4 +1,4 @@
-package devshell
+package envrc
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// FuzzSyncEnvrc checks, for any .envrc and file names, that SyncEnvrc only
+// FuzzSyncEnvrc checks, for any .envrc and file names, that Sync only
 // inserts one watch_file line at a line start (keeping every original byte in
 // order), reports what it added, and that a second sync is a no-op.
 func FuzzSyncEnvrc(f *testing.F) {
-	for _, tc := range envrcCases {
+	for _, tc := range goldenCases {
 		f.Add([]byte(tc.in), tc.files[0], tc.files[len(tc.files)-1])
 	}
 	for _, s := range []string{
@@ -30,17 +30,17 @@ func FuzzSyncEnvrc(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, content []byte, file1, file2 string) {
 		files := []string{file1, file2}
-		out, added, err := SyncEnvrc(content, files)
+		out, added, err := Sync(content, files)
 		invalid := slices.ContainsFunc(files, func(f string) bool { return f == "" || strings.IndexByte(f, 0) >= 0 })
 		if invalid {
 			if err == nil {
-				t.Fatalf("SyncEnvrc accepted the file names %q", files)
+				t.Fatalf("Sync accepted the file names %q", files)
 			}
 			return
 		}
 		if err != nil {
-			if !errors.Is(err, errEnvrcUnsafeEnd) {
-				t.Fatalf("SyncEnvrc(%q, %q): unexpected error %v", content, files, err)
+			if !errors.Is(err, errUnsafeEnd) {
+				t.Fatalf("Sync(%q, %q): unexpected error %v", content, files, err)
 			}
 			return
 		}
@@ -49,7 +49,7 @@ func FuzzSyncEnvrc(f *testing.F) {
 				t.Fatalf("added %q is not one of %q", a, files)
 			}
 		}
-		envrcCheckInsertion(t, content, out, len(added) > 0)
-		envrcCheckIdempotent(t, out, files)
+		checkInsertion(t, content, out, len(added) > 0)
+		checkIdempotent(t, out, files)
 	})
 }

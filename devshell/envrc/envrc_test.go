@@ -1,4 +1,4 @@
-package devshell
+package envrc
 
 import (
 	"bytes"
@@ -16,23 +16,12 @@ import (
 	"testing"
 )
 
-// envrcUpdateRegistered registers the package's -update flag unless another
-// test file of the package already did; envrcUpdating reads it.
-var envrcUpdateRegistered = func() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata")
-	}
-	return true
-}()
+// update rewrites the golden files in testdata/golden (go test -update).
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-func envrcUpdating() bool {
-	f := flag.Lookup("update")
-	return envrcUpdateRegistered && f != nil && f.Value.String() == "true"
-}
-
-// envrcCases are the SyncEnvrc golden cases: in is the .envrc, the expected
-// output is testdata/envrc/<name>.golden, added the files it must report.
-var envrcCases = []struct {
+// goldenCases are the Sync golden cases: in is the .envrc, the expected
+// output is testdata/golden/<name>.golden, added the files it must report.
+var goldenCases = []struct {
 	name  string
 	in    string
 	files []string
@@ -170,17 +159,17 @@ var envrcCases = []struct {
 }
 
 func TestEnvrcSyncGolden(t *testing.T) {
-	for _, tc := range envrcCases {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, added, err := SyncEnvrc([]byte(tc.in), tc.files)
+			out, added, err := Sync([]byte(tc.in), tc.files)
 			if err != nil {
-				t.Fatalf("SyncEnvrc: %v", err)
+				t.Fatalf("Sync: %v", err)
 			}
 			if !slices.Equal(added, tc.added) {
 				t.Errorf("added = %q, want %q", added, tc.added)
 			}
-			golden := filepath.Join("testdata", "envrc", tc.name+".golden")
-			if envrcUpdating() {
+			golden := filepath.Join("testdata", "golden", tc.name+".golden")
+			if *update {
 				if err := os.WriteFile(golden, out, 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -195,20 +184,20 @@ func TestEnvrcSyncGolden(t *testing.T) {
 			if len(tc.added) == 0 && !bytes.Equal(out, []byte(tc.in)) {
 				t.Errorf("nothing added but content changed: %q", out)
 			}
-			envrcCheckInsertion(t, []byte(tc.in), out, len(added) > 0)
-			envrcCheckIdempotent(t, out, tc.files)
+			checkInsertion(t, []byte(tc.in), out, len(added) > 0)
+			checkIdempotent(t, out, tc.files)
 		})
 	}
 }
 
-// envrcInsertedLine is what SyncEnvrc may insert: an optional line ending
+// insertedLine is what Sync may insert: an optional line ending
 // (only when appending to a file without one), indentation, one watch_file
 // command, and its line ending.
-var envrcInsertedLine = regexp.MustCompile(`^(\r?\n)?[ \t]*watch_file [^\n]*(\n[^\n]*)*?\r?\n$`)
+var insertedLine = regexp.MustCompile(`^(\r?\n)?[ \t]*watch_file [^\n]*(\n[^\n]*)*?\r?\n$`)
 
-// envrcCheckInsertion checks that out is in with exactly one watch_file line
+// checkInsertion checks that out is in with exactly one watch_file line
 // inserted at a line start (or nothing, when changed is false).
-func envrcCheckInsertion(t testing.TB, in, out []byte, changed bool) {
+func checkInsertion(t testing.TB, in, out []byte, changed bool) {
 	t.Helper()
 	if !changed {
 		if !bytes.Equal(in, out) {
@@ -228,7 +217,7 @@ func envrcCheckInsertion(t testing.TB, in, out []byte, changed bool) {
 			continue
 		}
 		ins := out[pos : pos+n]
-		if !envrcInsertedLine.Match(ins) {
+		if !insertedLine.Match(ins) {
 			continue
 		}
 		leadingEOL := ins[0] == '\n' || ins[0] == '\r'
@@ -250,15 +239,15 @@ func envrcCheckInsertion(t testing.TB, in, out []byte, changed bool) {
 	t.Fatalf("output is not the input plus one watch_file line:\n in: %q\nout: %q", in, out)
 }
 
-// envrcCheckIdempotent checks that syncing the output again changes nothing.
-func envrcCheckIdempotent(t testing.TB, out []byte, files []string) {
+// checkIdempotent checks that syncing the output again changes nothing.
+func checkIdempotent(t testing.TB, out []byte, files []string) {
 	t.Helper()
-	again, added, err := SyncEnvrc(out, files)
+	again, added, err := Sync(out, files)
 	if err != nil {
-		t.Fatalf("second SyncEnvrc: %v", err)
+		t.Fatalf("second Sync: %v", err)
 	}
 	if len(added) != 0 || !bytes.Equal(again, out) {
-		t.Fatalf("second SyncEnvrc is not a no-op: added %q\nfirst:  %q\nsecond: %q", added, out, again)
+		t.Fatalf("second Sync is not a no-op: added %q\nfirst:  %q\nsecond: %q", added, out, again)
 	}
 }
 
@@ -280,9 +269,9 @@ func TestEnvrcSyncErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, added, err := SyncEnvrc([]byte(tc.in), tc.files)
+			out, added, err := Sync([]byte(tc.in), tc.files)
 			if err == nil {
-				t.Fatalf("SyncEnvrc(%q) = %q, %q; want an error", tc.in, out, added)
+				t.Fatalf("Sync(%q) = %q, %q; want an error", tc.in, out, added)
 			}
 			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %q: want one line containing %q", err, tc.want)
@@ -291,10 +280,10 @@ func TestEnvrcSyncErrors(t *testing.T) {
 	}
 	// An unterminated construct after the use flake line does not matter:
 	// the watch goes before it.
-	out, added, err := SyncEnvrc([]byte("use flake\necho \"oops\n"), []string{"devshell.toml"})
+	out, added, err := Sync([]byte("use flake\necho \"oops\n"), []string{"devshell.toml"})
 	if err != nil || !slices.Equal(added, []string{"devshell.toml"}) ||
 		string(out) != "watch_file devshell.toml\nuse flake\necho \"oops\n" {
-		t.Fatalf("SyncEnvrc = %q, %q, %v", out, added, err)
+		t.Fatalf("Sync = %q, %q, %v", out, added, err)
 	}
 }
 
@@ -308,12 +297,12 @@ func TestEnvrcNewEnvrc(t *testing.T) {
 		{nil, "use flake\n"},
 	}
 	for _, tc := range cases {
-		got := NewEnvrc(tc.files)
+		got := New(tc.files)
 		if string(got) != tc.want {
-			t.Errorf("NewEnvrc(%q) = %q, want %q", tc.files, got, tc.want)
+			t.Errorf("New(%q) = %q, want %q", tc.files, got, tc.want)
 		}
 		// A new .envrc already watches everything it names.
-		envrcCheckIdempotent(t, got, tc.files)
+		checkIdempotent(t, got, tc.files)
 	}
 }
 
@@ -331,18 +320,18 @@ func TestShellQuote(t *testing.T) {
 		{"a\nb", "'a\nb'"},
 	}
 	for _, tc := range cases {
-		if got := ShellQuote(tc.in); got != tc.want {
-			t.Errorf("ShellQuote(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Quote(tc.in); got != tc.want {
+			t.Errorf("Quote(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 		// Whatever the quoting, the lexer reads the original name back.
-		p := envrcParse([]byte("watch_file " + ShellQuote(tc.in) + "\n"))
+		p := parse([]byte("watch_file " + Quote(tc.in) + "\n"))
 		if len(p.cmds) != 1 || len(p.cmds[0].words) != 2 || p.cmds[0].words[1].text != tc.in {
-			t.Errorf("ShellQuote(%q) does not read back: %+v", tc.in, p.cmds)
+			t.Errorf("Quote(%q) does not read back: %+v", tc.in, p.cmds)
 		}
 	}
 }
 
-// envrcDirenvRC is the user-level direnvrc of the direnv cross-check. It is a
+// direnvRC is the user-level direnvrc of the direnv cross-check. It is a
 // stand-in on purpose: the cases call `use flake`, `use nix`, `layout python`
 // and `has nix`, which would build shells or depend on the machine; only the
 // watch commands (direnv's own stdlib) are under test. has claims nix so the
@@ -351,9 +340,9 @@ func TestShellQuote(t *testing.T) {
 // nix-direnv's use_flake decides whether its cached environment is stale by
 // comparing the files in DIRENV_WATCHES at the time it runs, so only watches
 // declared before it matter. The stand-in records DIRENV_WATCHES at its first
-// call in envrcDirenvAtUseFlake, which the test reads as what nix-direnv sees.
-const envrcDirenvRC = `use_flake() {
-  [ -n "${` + envrcDirenvAtUseFlake + `+x}" ] || export ` + envrcDirenvAtUseFlake + `="${DIRENV_WATCHES-}"
+// call in direnvAtUseFlake, which the test reads as what nix-direnv sees.
+const direnvRC = `use_flake() {
+  [ -n "${` + direnvAtUseFlake + `+x}" ] || export ` + direnvAtUseFlake + `="${DIRENV_WATCHES-}"
 }
 use_nix() { :; }
 layout_python() { :; }
@@ -362,16 +351,16 @@ has() { [ "$1" = nix ] || type "$1" >/dev/null 2>&1; }
 nix_direnv_watch_file() { watch_file "$@"; }
 `
 
-// envrcDirenvAtUseFlake names the variable in which envrcDirenvRC's use_flake
+// direnvAtUseFlake names the variable in which direnvRC's use_flake
 // keeps the watches declared before its first call.
-const envrcDirenvAtUseFlake = "DEVSH_TEST_WATCHES_AT_USE_FLAKE"
+const direnvAtUseFlake = "DEVSH_TEST_WATCHES_AT_USE_FLAKE"
 
-// envrcDirenvExceptions lists where real direnv knowingly disagrees with the
+// direnvExceptions lists where real direnv knowingly disagrees with the
 // coverage model. after: files covered by the model that direnv does not
 // watch after the sync; before: files the model adds that direnv already
 // watched; noUseFlake: the model finds a `use flake` command but direnv never
 // calls the stand-in use_flake.
-var envrcDirenvExceptions = map[string]struct {
+var direnvExceptions = map[string]struct {
 	after, before []string
 	noUseFlake    bool
 }{
@@ -407,9 +396,9 @@ func TestEnvrcAgreesWithDirenv(t *testing.T) {
 	if err != nil {
 		t.Fatalf("direnv is required for this test (CI installs it): %v", err)
 	}
-	for _, tc := range envrcCases {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			exc := envrcDirenvExceptions[tc.name]
+			exc := direnvExceptions[tc.name]
 			root := t.TempDir()
 			project := filepath.Join(root, "project")
 			for _, f := range tc.files {
@@ -424,20 +413,20 @@ func TestEnvrcAgreesWithDirenv(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			out, _, err := SyncEnvrc([]byte(tc.in), tc.files)
+			out, _, err := Sync([]byte(tc.in), tc.files)
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := envrcDirenvWatches(t, direnv, root, project, []byte(tc.in))
-			after := envrcDirenvWatches(t, direnv, root, project, out)
+			before := direnvWatches(t, direnv, root, project, []byte(tc.in))
+			after := direnvWatches(t, direnv, root, project, out)
 			// The model and direnv must agree on whether use_flake runs, or
 			// the checks below would compare the wrong watch sets.
 			for _, run := range []struct {
 				name    string
 				content []byte
-				w       envrcDirenvResult
+				w       direnvResult
 			}{{"before", []byte(tc.in), before}, {"after", out, after}} {
-				modelUse := envrcParse(run.content).firstUseFlake() >= 0
+				modelUse := parse(run.content).firstUseFlake() >= 0
 				if want := modelUse && !exc.noUseFlake; (run.w.atUseFlake != nil) != want {
 					t.Errorf("%s the sync: direnv called use_flake: %v, expected %v", run.name, run.w.atUseFlake != nil, want)
 				}
@@ -462,34 +451,34 @@ func TestEnvrcAgreesWithDirenv(t *testing.T) {
 	}
 }
 
-// envrcDirenvResult is what direnv watches after loading an .envrc: all its
+// direnvResult is what direnv watches after loading an .envrc: all its
 // watches, and those declared before the first use_flake call (nil when
 // use_flake was not called).
-type envrcDirenvResult struct {
+type direnvResult struct {
 	all        map[string]bool
 	atUseFlake map[string]bool
 }
 
 // seen returns the watches nix-direnv's use_flake acts on: those declared
 // before it when it runs, else all.
-func (r envrcDirenvResult) seen() map[string]bool {
+func (r direnvResult) seen() map[string]bool {
 	if r.atUseFlake != nil {
 		return r.atUseFlake
 	}
 	return r.all
 }
 
-// envrcDirenvWatches writes content as project/.envrc, allows it, and
+// direnvWatches writes content as project/.envrc, allows it, and
 // returns the paths direnv watches after loading it, with HOME and the XDG
 // directories isolated under root.
-func envrcDirenvWatches(t *testing.T, direnv, root, project string, content []byte) envrcDirenvResult {
+func direnvWatches(t *testing.T, direnv, root, project string, content []byte) direnvResult {
 	t.Helper()
 	home := filepath.Join(root, "home")
 	config := filepath.Join(home, ".config")
 	if err := os.MkdirAll(filepath.Join(config, "direnv"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(config, "direnv", "direnvrc"), []byte(envrcDirenvRC), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(config, "direnv", "direnvrc"), []byte(direnvRC), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(project, 0o755); err != nil {
@@ -521,10 +510,10 @@ func envrcDirenvWatches(t *testing.T, direnv, root, project string, content []by
 	run("allow", project)
 	// One JSON array of all watches, then one of the watches at use_flake
 	// when it ran.
-	script := `"$0" show_dump "$DIRENV_WATCHES" && if [ -n "${` + envrcDirenvAtUseFlake + `+x}" ]; then "$0" show_dump "$` + envrcDirenvAtUseFlake + `"; fi`
+	script := `"$0" show_dump "$DIRENV_WATCHES" && if [ -n "${` + direnvAtUseFlake + `+x}" ]; then "$0" show_dump "$` + direnvAtUseFlake + `"; fi`
 	dump := run("exec", project, "sh", "-c", script, direnv)
 	dec := json.NewDecoder(bytes.NewReader(dump))
-	var res envrcDirenvResult
+	var res direnvResult
 	for i := 0; ; i++ {
 		var watches []struct{ Path string }
 		err := dec.Decode(&watches)
