@@ -545,7 +545,7 @@ func (a *tomlArray) commaFirst(d []byte) bool {
 		if c == 0 || a.toks[c-1].kind != tomlTokNL {
 			return false // the comma does not start its line
 		}
-		if !tomlBlank(d[tomlLineStart(d, a.toks[c].start):a.toks[c].start]) {
+		if !tomlBlank(d[textfile.LineStart(d, a.toks[c].start):a.toks[c].start]) {
 			return false
 		}
 	}
@@ -557,7 +557,7 @@ func (a *tomlArray) commaFirst(d []byte) bool {
 // indentation and comma), e.g. `           , "d"`.
 func (a *tomlArray) addCommaFirst(d []byte, q, eol string) []tomlInsert {
 	last := a.elems[len(a.elems)-1]
-	prefix := string(d[tomlLineStart(d, last.start):last.start])
+	prefix := string(d[textfile.LineStart(d, last.start):last.start])
 	r := tomlSkipBlank(d, last.end)
 	if r < a.close && d[r] == '#' {
 		r = tomlSkipBlank(d, tomlCommentEnd(d, r))
@@ -588,7 +588,7 @@ func (a *tomlArray) commaFirstRemovals(d []byte, i, tailEnd int) [][]tomlInsert 
 		}
 	}
 	lead := a.toks[e.tok-1]
-	ls := tomlLineStart(d, lead.start)
+	ls := textfile.LineStart(d, lead.start)
 	q := tomlSkipBlank(d, tailEnd)
 	var out [][]tomlInsert
 	switch {
