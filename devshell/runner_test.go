@@ -1,7 +1,6 @@
 package devshell
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 func TestRunnerExecOutputAndExitStatus(t *testing.T) {
@@ -70,7 +71,7 @@ func TestRunnerExecCancelKillsGroup(t *testing.T) {
 	}()
 
 	pgid := runnerTestWaitPID(t, pidFile, done)
-	if n := len(runnerTestGroupMembers(t, pgid)); n < 2 {
+	if n := len(proctest.GroupMembers(t, pgid)); n < 2 {
 		t.Fatalf("before cancel: %d live processes in group %d, want >= 2 (sh and sleeps)", n, pgid)
 	}
 	cancel()
@@ -80,40 +81,9 @@ func TestRunnerExecCancelKillsGroup(t *testing.T) {
 	// SIGKILL is delivered asynchronously to the orphaned grandchild, so a
 	// member may still be listed for a moment; it must then have SIGKILL
 	// pending. A survivor without it is an orphan the runner left behind.
-	if survivors := runnerTestSurvivors(t, pgid); len(survivors) > 0 {
+	if survivors := proctest.Survivors(t, pgid); len(survivors) > 0 {
 		t.Fatalf("processes of group %d alive after cancel with no SIGKILL pending: %v", pgid, survivors)
 	}
-}
-
-// runnerTestSurvivors lists the live members of group pgid that have no
-// SIGKILL pending (read from /proc/PID/status SigPnd and ShdPnd).
-func runnerTestSurvivors(t *testing.T, pgid int) []int {
-	t.Helper()
-	var out []int
-	for _, pid := range runnerTestGroupMembers(t, pgid) {
-		status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		killPending := false
-		for _, line := range strings.Split(string(status), "\n") {
-			key, val, ok := strings.Cut(line, ":")
-			if !ok || (key != "SigPnd" && key != "ShdPnd") {
-				continue
-			}
-			mask, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64)
-			if err != nil {
-				t.Fatalf("/proc/%d/status %s: %v", pid, key, err)
-			}
-			if mask&(1<<(9-1)) != 0 { // bit n-1 stands for signal n; SIGKILL is 9
-				killPending = true
-			}
-		}
-		if !killPending {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // runnerTestWaitPID waits until the child wrote its pid to path.
@@ -135,42 +105,6 @@ func runnerTestWaitPID(t *testing.T, path string, done <-chan error) int {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// runnerTestGroupMembers lists the pids of live (non-zombie) processes whose
-// process group is pgid, read from /proc.
-func runnerTestGroupMembers(t *testing.T, pgid int) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatalf("read /proc: %v", err)
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may contain
-		// spaces and parentheses, so split after the last ')'.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) < 3 {
-			continue
-		}
-		state, pgrp := fields[0], fields[2]
-		if pgrp == strconv.Itoa(pgid) && state != "Z" && state != "X" {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func TestRunnerStderrTail(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // nixCountingRunner wraps a real Runner and records every argv it runs. It
@@ -353,8 +355,8 @@ func TestNixSearchCancelKillsNix(t *testing.T) {
 	pkgs, err := env.nix.Search(ctx, env.source("slow"), func(n int) {
 		once.Do(func() {
 			progressed = n > 0
-			if len(nixLiveProcesses(t, marker)) != 1 {
-				t.Errorf("want exactly one nix running at the first progress line, found %v", nixLiveProcesses(t, marker))
+			if len(proctest.Live(t, marker)) != 1 {
+				t.Errorf("want exactly one nix running at the first progress line, found %v", proctest.Live(t, marker))
 			}
 			cancel()
 		})
@@ -365,7 +367,7 @@ func TestNixSearchCancelKillsNix(t *testing.T) {
 	if !progressed {
 		t.Error("no progress before the cancel")
 	}
-	nixAwaitNoProcess(t, marker)
+	proctest.AwaitNone(t, marker)
 }
 
 func TestNixVerify(t *testing.T) {

@@ -8,11 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // nixRequireTool fails the test when a program the test runs for real is
@@ -22,54 +23,6 @@ func nixRequireTool(t *testing.T, name string) {
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s is not on PATH (.ci/run installs it): %v", name, err)
 	}
-}
-
-// nixLiveProcesses returns the pids of running (not zombie) processes
-// whose command line contains marker.
-func nixLiveProcesses(t *testing.T, marker string) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatalf("read /proc: %v", err)
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
-			continue // gone meanwhile, or not ours
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The state follows the parenthesised command name: "pid (comm) S ...".
-		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// nixAwaitNoProcess fails unless no live process carries marker. SIGKILL
-// is delivered asynchronously to processes that are not our children, so
-// it waits for them to die (bounded, to fail instead of hanging); this
-// measures nothing.
-func nixAwaitNoProcess(t *testing.T, marker string) {
-	t.Helper()
-	const attempts = 500 // × 10 ms: far beyond the time a killed process takes to exit
-	var pids []int
-	for range attempts {
-		if pids = nixLiveProcesses(t, marker); len(pids) == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("processes with marker %q still running: %v", marker, pids)
 }
 
 func TestExecRunnerStreamsAndExitCode(t *testing.T) {
@@ -161,13 +114,13 @@ func TestExecRunnerCancelKillsProcessGroup(t *testing.T) {
 	case err := <-errc:
 		t.Fatalf("command ended before it started its child: %v", err)
 	}
-	if len(nixLiveProcesses(t, marker)) < 2 {
-		t.Fatalf("expected the shell and its grandchild running, found %v", nixLiveProcesses(t, marker))
+	if len(proctest.Live(t, marker)) < 2 {
+		t.Fatalf("expected the shell and its grandchild running, found %v", proctest.Live(t, marker))
 	}
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run error = %v, want context.Canceled", err)
 	}
-	nixAwaitNoProcess(t, marker)
+	proctest.AwaitNone(t, marker)
 }

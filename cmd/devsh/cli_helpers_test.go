@@ -9,11 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // The command-line tests (and those of init, doctor, completion, the
@@ -369,51 +367,4 @@ func cliDecodeSearch(t *testing.T, stdout string) []searchItem {
 		t.Fatalf("search --json: %v", err)
 	}
 	return items
-}
-
-// cliLiveProcesses returns the pids of running (not zombie) processes whose
-// command line contains marker.
-func cliLiveProcesses(t *testing.T, marker string) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatalf("read /proc: %v", err)
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
-			continue // gone meanwhile, or not ours
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The state follows the parenthesised command name: "pid (comm) S ...".
-		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// cliAwaitNoProcess fails unless no live process carries marker. SIGKILL
-// reaches a process group asynchronously, so it polls (bounded, to fail
-// rather than hang); it measures nothing.
-func cliAwaitNoProcess(t *testing.T, marker string) {
-	t.Helper()
-	const attempts = 500 // × 10 ms: far beyond the time a killed process takes to exit
-	var pids []int
-	for range attempts {
-		if pids = cliLiveProcesses(t, marker); len(pids) == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("processes with %q in their command line still running: %v", marker, pids)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // cliIndexFields parses `devsh index` output ("name  value" lines).
@@ -153,7 +155,7 @@ func TestCLIIndexInterrupted(t *testing.T) {
 	if !progressed {
 		t.Fatalf("no progress line; stderr %q", errOut.String())
 	}
-	if pids := cliLiveProcesses(t, slow); len(pids) == 0 {
+	if pids := proctest.Live(t, slow); len(pids) == 0 {
 		t.Errorf("no nix process carries %q while indexing: the no-orphan check below would prove nothing", slow)
 	}
 	cancel()
@@ -168,7 +170,7 @@ func TestCLIIndexInterrupted(t *testing.T) {
 	if out.String() != "" {
 		t.Errorf("stdout = %q, want nothing", out.String())
 	}
-	cliAwaitNoProcess(t, slow)
+	proctest.AwaitNone(t, slow)
 	entries, err := os.ReadDir(cliCacheDir())
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)

@@ -1,0 +1,192 @@
+// Package proctest reads Linux's /proc for the tests that check that no
+// program devsh started outlives it: the processes whose command line holds
+// a marker, the members of a process group, and which of them still run
+// without a SIGKILL pending. It is imported by tests only.
+package proctest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// awaitAttempts × awaitStep bounds AwaitNone: far beyond the time a killed
+// process takes to exit, so a survivor fails the test instead of hanging it.
+const (
+	awaitAttempts = 500
+	awaitStep     = 10 * time.Millisecond
+)
+
+// stat is what /proc/PID/stat says of one process.
+type stat struct {
+	state string
+	pgrp  int
+}
+
+// readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may
+// contain spaces and parentheses, so the fields are split after the last ')'.
+func readStat(pid int) (stat, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return stat{}, false // exited meanwhile
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return stat{}, false
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) < 3 {
+		return stat{}, false
+	}
+	pgrp, err := strconv.Atoi(fields[2])
+	if err != nil {
+		return stat{}, false
+	}
+	return stat{state: fields[0], pgrp: pgrp}, true
+}
+
+// live reports whether a process in state s still runs (is not a zombie).
+func (s stat) live() bool { return s.state != "Z" && s.state != "X" }
+
+// pids lists the numeric entries of /proc other than this process.
+func pids() ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("read /proc: %w", err)
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out, nil
+}
+
+// live returns the pids of running (not zombie) processes, other than this
+// one, whose command line contains marker.
+func live(marker string) ([]int, error) {
+	all, err := pids()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, pid := range all {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
+			continue // gone meanwhile, or not ours
+		}
+		if s, ok := readStat(pid); ok && s.live() {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// groupMembers returns the pids of running (not zombie) processes whose
+// process group is pgid.
+func groupMembers(pgid int) ([]int, error) {
+	all, err := pids()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, pid := range all {
+		if s, ok := readStat(pid); ok && s.pgrp == pgid && s.live() {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// survivors returns the members of group pgid that have no SIGKILL pending
+// (read from /proc/PID/status SigPnd and ShdPnd).
+func survivors(pgid int) ([]int, error) {
+	members, err := groupMembers(pgid)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, pid := range members {
+		status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		killPending := false
+		for _, line := range strings.Split(string(status), "\n") {
+			key, val, ok := strings.Cut(line, ":")
+			if !ok || (key != "SigPnd" && key != "ShdPnd") {
+				continue
+			}
+			mask, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64)
+			if err != nil {
+				return nil, fmt.Errorf("/proc/%d/status %s: %w", pid, key, err)
+			}
+			if mask&(1<<(9-1)) != 0 { // bit n-1 stands for signal n; SIGKILL is 9
+				killPending = true
+			}
+		}
+		if !killPending {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// AwaitNone fails t unless, within a bounded wait, no live process carries
+// marker in its command line. SIGKILL reaches processes that are not our
+// children asynchronously, so it polls; it measures nothing.
+func AwaitNone(t testing.TB, marker string) {
+	t.Helper()
+	var left []int
+	for range awaitAttempts {
+		var err error
+		if left, err = live(marker); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			return
+		}
+		time.Sleep(awaitStep)
+	}
+	t.Fatalf("processes with %q in their command line still running: %v", marker, left)
+}
+
+// must fails t on err and returns pids.
+func must(t testing.TB, pids []int, err error) []int {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pids
+}
+
+// Live returns the pids of running (not zombie) processes, other than this
+// one, whose command line contains marker; reading /proc failing fails t.
+func Live(t testing.TB, marker string) []int {
+	t.Helper()
+	pids, err := live(marker)
+	return must(t, pids, err)
+}
+
+// GroupMembers returns the pids of running (not zombie) processes whose
+// process group is pgid.
+func GroupMembers(t testing.TB, pgid int) []int {
+	t.Helper()
+	pids, err := groupMembers(pgid)
+	return must(t, pids, err)
+}
+
+// Survivors returns the members of group pgid that have no SIGKILL pending.
+func Survivors(t testing.TB, pgid int) []int {
+	t.Helper()
+	pids, err := survivors(pgid)
+	return must(t, pids, err)
+}
