@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit codes of DESIGN.md's command-line contract.
+// Exit codes of devsh's command-line contract (the README's Usage section).
 const (
 	exitOK          = 0
 	exitError       = 1
