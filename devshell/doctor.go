@@ -319,7 +319,7 @@ func (p *Project) doctorFlake() Check {
 // when the checks that read it cannot run.
 func (p *Project) doctorTOML() (Check, bool) {
 	c := Check{Name: filepath.Base(p.TOMLPath)}
-	pkgs, cmds, err := p.Packages()
+	m, err := p.ReadManifest()
 	switch {
 	case errors.Is(err, ErrNoManifest):
 		c.State, c.Detail, c.Fix = CheckFail, "missing ("+p.TOMLPath+")", "devsh init"
@@ -328,9 +328,12 @@ func (p *Project) doctorTOML() (Check, bool) {
 		c.State, c.Detail, c.Fix = CheckFail, err.Error(), "correct the TOML at that position"
 		return c, false
 	}
-	c.Detail = doctorCount(len(pkgs), "package")
-	if len(cmds) > 0 {
+	c.Detail = doctorCount(len(m.Packages()), "package")
+	if cmds := m.CommandPackages(); len(cmds) > 0 {
 		c.Detail += fmt.Sprintf(", %d more from [[commands]]", len(cmds))
+	}
+	if from := m.PackagesFrom(); len(from) > 0 {
+		c.Detail += ", the build inputs of " + strings.Join(from, ", ") + " (packagesFrom)"
 	}
 	return c, true
 }

@@ -113,6 +113,7 @@ type Manifest struct {
 	lists    []*tomlArray // packages arrays in file order
 	commands []string
 	imports  []string
+	from     []string // [devshell] packagesFrom, read only
 
 	dsHeader  *tomlInsertPoint // [devshell] header: where a packages key goes
 	dsDotted  *tomlInsertPoint // root `devshell.x = ...` keys: where devshell.packages goes
@@ -255,6 +256,26 @@ func (m *Manifest) Packages() []Entry {
 // CommandPackages returns the `package = "x"` values of [[commands]] entries.
 func (m *Manifest) CommandPackages() []string { return slices.Clone(m.commands) }
 
+// PackagesFrom returns the strings of `[devshell] packagesFrom` (any
+// spelling): packages whose build inputs devshell adds to the shell. devsh
+// lists them and never edits them.
+func (m *Manifest) PackagesFrom() []string { return slices.Clone(m.from) }
+
+// ShapeError reports a packages key that is not an array, e.g.
+// `packages = "jq"`, as "path:line:col: packages is a string, not an array
+// ..."; nil when both packages lists (where present) are arrays. devshell
+// itself would reject such a file, and a reader would otherwise see no
+// packages at all.
+func (m *Manifest) ShapeError(path string) error {
+	for _, key := range []string{tomlConflictDsPkgs, tomlConflictTopPkgs} {
+		if c, ok := m.conflicts[key]; ok {
+			line, col := tomlPosition(m.data, c.offset)
+			return fmt.Errorf("%s:%d:%d: %s of package names: write it as a list, e.g. packages = [\"jq\"]", path, line, col, c.msg)
+		}
+	}
+	return nil
+}
+
 // Imports returns the strings of the top-level `imports` array, as written.
 func (m *Manifest) Imports() []string { return slices.Clone(m.imports) }
 
@@ -293,6 +314,9 @@ func RemovePackages(path string, data []byte, names []string) ([]byte, []Result,
 		if !m.hasPackage(name) {
 			if slices.Contains(m.commands, name) {
 				return m, OnlyInCommand, nil
+			}
+			if err := m.ShapeError(path); err != nil {
+				return nil, 0, err
 			}
 			return m, NotPresent, nil
 		}
@@ -1209,6 +1233,14 @@ func (w *tomlWalker) keyValue(path []string, kv *unstable.Node) error {
 			}
 		}
 		w.m.dsInline = in
+	case slices.Equal(full, []string{"devshell", "packagesFrom"}) && v.Kind == unstable.Array:
+		it := v.Children()
+		for it.Next() {
+			if c := it.Node(); c.Kind == unstable.String {
+				w.m.from = append(w.m.from, string(c.Data))
+			}
+		}
+		return nil
 	case slices.Equal(full, []string{"imports"}) && v.Kind == unstable.Array:
 		it := v.Children()
 		for it.Next() {

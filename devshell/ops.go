@@ -125,18 +125,31 @@ func (p *Project) errNoManifest() error {
 // Packages reads the project's devshell TOML and returns its packages in
 // file order, and the packages [[commands]] entries bring in.
 func (p *Project) Packages() (pkgs []Entry, commands []string, err error) {
-	data, exists, err := atomicfile.ReadFile(p.TOMLPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", p.TOMLPath, err)
-	}
-	if !exists {
-		return nil, nil, p.errNoManifest()
-	}
-	m, err := ParseManifest(p.TOMLPath, data)
+	m, err := p.ReadManifest()
 	if err != nil {
 		return nil, nil, err
 	}
 	return m.Packages(), m.CommandPackages(), nil
+}
+
+// ReadManifest reads and parses the project's devshell TOML. A packages key
+// that is not a list is an error naming its line (see Manifest.ShapeError).
+func (p *Project) ReadManifest() (*Manifest, error) {
+	data, exists, err := atomicfile.ReadFile(p.TOMLPath)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p.TOMLPath, err)
+	}
+	if !exists {
+		return nil, p.errNoManifest()
+	}
+	m, err := ParseManifest(p.TOMLPath, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.ShapeError(p.TOMLPath); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // SyncOptions configure Sync.

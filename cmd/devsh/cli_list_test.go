@@ -8,13 +8,15 @@ import (
 
 func TestCLIList(t *testing.T) {
 	// Top-level packages (back-compat) come before [devshell] in this file;
-	// [[commands]] packages are not list entries.
-	const toml = "packages = [\"hello\"]\n\n[devshell]\nname = \"x\"\npackages = [\n  \"python3Packages.requests\", # http\n  \"cargo\",\n]\n\n[[commands]]\npackage = \"jq\"\n"
+	// the packages of [[commands]] and packagesFrom follow, marked. (Until
+	// issue 11, [[commands]] packages were not listed at all.)
+	const toml = "packages = [\"hello\"]\n\n[devshell]\nname = \"x\"\npackages = [\n  \"python3Packages.requests\", # http\n  \"cargo\",\n]\npackagesFrom = [\"rustc\"]\n\n[[commands]]\npackage = \"jq\"\n\n[[commands]]\nname = \"fmt\"\npackage = \"nixpkgs-fmt\"\n"
 	dir := cliProject(t, toml)
 
 	r := cliRun(t, "-C", dir, "list")
 	r.cliWant(t, 0)
-	if want := "hello\npython3Packages.requests\ncargo\n"; r.stdout != want {
+	want := "hello\npython3Packages.requests\ncargo\njq           [[commands]]\nnixpkgs-fmt  [[commands]]\nrustc        packagesFrom (its build inputs)\n"
+	if r.stdout != want {
 		t.Errorf("list stdout = %q, want %q", r.stdout, want)
 	}
 	if r.stderr != "" {
@@ -23,22 +25,49 @@ func TestCLIList(t *testing.T) {
 
 	r = cliRun(t, "-C", dir, "list", "--json")
 	r.cliWant(t, 0)
+	r.cliWantOut(t, `[{"attr":"hello","table":""},{"attr":"python3Packages.requests","table":"devshell"},{"attr":"cargo","table":"devshell"},`+
+		`{"attr":"jq","table":"commands"},{"attr":"nixpkgs-fmt","table":"commands"},{"attr":"rustc","table":"devshell","key":"packagesFrom"}]`+"\n")
 	var raw []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
-		t.Fatalf("list --json is not a JSON array of objects: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil || len(raw) != 6 {
+		t.Fatalf("list --json is not a JSON array of six objects: %v\n%s", err, r.stdout)
 	}
-	want := []map[string]any{
-		{"attr": "hello", "table": ""},
-		{"attr": "python3Packages.requests", "table": "devshell"},
-		{"attr": "cargo", "table": "devshell"},
+}
+
+// TestCLIListPackagesFromSpellings: packagesFrom is read in each spelling of
+// [devshell] (table, dotted key, inline table), and never edited.
+func TestCLIListPackagesFromSpellings(t *testing.T) {
+	for _, toml := range []string{
+		"[devshell]\npackagesFrom = [\"openssl\", \"zlib\"]\n",
+		"devshell.packagesFrom = [\"openssl\", \"zlib\"]\n",
+		"devshell = { packagesFrom = [\"openssl\", \"zlib\"] }\n",
+	} {
+		dir := cliProject(t, toml)
+		r := cliRun(t, "-C", dir, "list", "--json")
+		r.cliWant(t, 0)
+		r.cliWantOut(t, `[{"attr":"openssl","table":"devshell","key":"packagesFrom"},{"attr":"zlib","table":"devshell","key":"packagesFrom"}]`+"\n")
+		// remove edits only the packages lists: a packagesFrom entry is not one.
+		r = cliRun(t, "-C", dir, "--no-direnv", "remove", "openssl")
+		r.cliWant(t, 1)
+		r.cliOneLineError(t, "openssl is not in devshell.toml; nothing changed")
+		cliWantTOML(t, dir, toml)
 	}
-	if len(raw) != len(want) {
-		t.Fatalf("list --json = %s, want %v", r.stdout, want)
-	}
-	for i := range want {
-		if len(raw[i]) != 2 || raw[i]["attr"] != want[i]["attr"] || raw[i]["table"] != want[i]["table"] {
-			t.Errorf("list --json[%d] = %v, want %v", i, raw[i], want[i])
+}
+
+// TestCLIListNotAList: a packages key that is not a list is an error naming
+// its line, for list, remove and add alike, not an empty list with exit 0.
+func TestCLIListNotAList(t *testing.T) {
+	for _, c := range []struct{ toml, want string }{
+		{"[devshell]\nname = \"x\"\npackages = \"jq\"\n", "devshell.toml:3:1: devshell.packages is a string, not an array of package names: write it as a list, e.g. packages = [\"jq\"]"},
+		{"name = \"x\"\npackages = \"jq\"\n", "devshell.toml:2:1: packages is a string, not an array of package names: write it as a list, e.g. packages = [\"jq\"]"},
+	} {
+		dir := cliProject(t, c.toml)
+		for _, args := range [][]string{{"list"}, {"list", "--json"}, {"remove", "jq"}} {
+			r := cliRun(t, append([]string{"-C", dir, "--no-direnv"}, args...)...)
+			r.cliWant(t, 1)
+			r.cliOneLineError(t, c.want)
+			r.cliWantOut(t, "")
 		}
+		cliWantTOML(t, dir, c.toml)
 	}
 }
 
