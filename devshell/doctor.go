@@ -169,7 +169,9 @@ func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, rea
 	c := Check{Name: "direnv"}
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
-		c.State, c.Detail, c.Fix = CheckFail, "not found", "install direnv (https://direnv.net), then hook it into your shell"
+		// direnv is optional: devsh edits and syncs .envrc without it.
+		c.State, c.Detail = CheckWarn, "not found (optional: devsh still keeps .envrc in sync, but nothing loads the shell on cd)"
+		c.Fix = "install direnv (https://direnv.net) and hook it into your shell, or enter the shell with nix develop"
 		return []Check{c}
 	case err != nil:
 		c.State, c.Detail, c.Fix = CheckFail, "direnv version failed: "+doctorTail(doctorRun{stdout, stderr, err}), "repair the direnv installation"
@@ -353,6 +355,10 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 	data, err := os.ReadFile(p.EnvrcPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		c.State, c.Detail, c.Fix = CheckFail, "missing ("+p.EnvrcPath+")", "devsh sync (writes watch_file devshell.toml and use flake)"
+		if !p.IsFlake {
+			// devsh sync leaves .envrc alone without a flake to use.
+			c.Fix = "devsh init (writes flake.nix and .envrc)"
+		}
 		return c, nil, false
 	}
 	if err != nil {
@@ -412,6 +418,9 @@ func (p *Project) doctorWatches(files []string, err error, envrcData []byte, hav
 	}
 	if !haveEnvrc {
 		c.State, c.Detail, c.Fix = CheckFail, "no .envrc to watch "+strings.Join(files, " "), "devsh sync"
+		if !p.IsFlake {
+			c.Fix = "devsh init" // sync writes no .envrc without a flake
+		}
 		return c
 	}
 	_, missing, err := envrc.Sync(envrcData, files)

@@ -153,7 +153,9 @@ func TestDoctorToolsMissing(t *testing.T) {
 		t.Errorf("DoctorNix without nix = %+v", checks)
 	}
 	checks = DoctorDirenv(context.Background(), Direnv{}, func(string) string { return "" }, os.ReadFile)
-	if len(checks) != 1 || checks[0].State != CheckFail || checks[0].Detail != "not found" {
+	// direnv is optional (README: "direnv is optional"): a warning, not a failure.
+	if len(checks) != 1 || checks[0].State != CheckWarn || !strings.HasPrefix(checks[0].Detail, "not found (optional") ||
+		checks[0].String() != "! direnv: not found (optional: devsh still keeps .envrc in sync, but nothing loads the shell on cd); fix: install direnv (https://direnv.net) and hook it into your shell, or enter the shell with nix develop" {
 		t.Errorf("DoctorDirenv without direnv = %+v", checks)
 	}
 }
@@ -317,6 +319,9 @@ func TestProjectDoctor(t *testing.T) {
 		if got := doctorByName(t, checks, "devshell.toml").Detail; got != "1 package" {
 			t.Errorf("devshell.toml detail %q", got)
 		}
+		if c := doctorByName(t, checks, ".envrc"); c.State != CheckOK {
+			t.Errorf(".envrc check = %+v", c)
+		}
 		if got := doctorByName(t, checks, "watches").Detail; got != "the .envrc watches devshell.toml nix/tools.toml" {
 			t.Errorf("watches detail %q", got)
 		}
@@ -385,6 +390,28 @@ func TestProjectDoctor(t *testing.T) {
 		}
 	})
 
+	t.Run("packagesFrom and commands", func(t *testing.T) {
+		files := doctorWith(good, "devshell.toml", "imports = [\"nix/tools.toml\"]\n[devshell]\npackages = [\"cargo\"]\npackagesFrom = [\"openssl\", \"zlib\"]\n")
+		p := doctorTestProject(t, files, all...)
+		c := doctorByName(t, p.Doctor(ctx, DoctorOptions{}), "devshell.toml")
+		if c.State != CheckOK || c.Detail != "1 package, the build inputs of openssl, zlib (packagesFrom)" {
+			t.Errorf("devshell.toml check = %+v", c)
+		}
+		files = doctorWith(good, "devshell.toml", "[devshell]\npackages = [\"cargo\"]\n[[commands]]\npackage = \"jq\"\n")
+		p = doctorTestProject(t, files, all...)
+		if c := doctorByName(t, p.Doctor(ctx, DoctorOptions{}), "devshell.toml"); c.Detail != "1 package, 1 more from [[commands]]" {
+			t.Errorf("devshell.toml check = %+v", c)
+		}
+	})
+
+	t.Run("packages not a list", func(t *testing.T) {
+		p := doctorTestProject(t, doctorWith(good, "devshell.toml", "[devshell]\npackages = \"jq\"\n"), all...)
+		c := doctorByName(t, p.Doctor(ctx, DoctorOptions{}), "devshell.toml")
+		if c.State != CheckFail || !strings.HasPrefix(c.Detail, p.TOMLPath+":2:1: devshell.packages is a string, not an array") {
+			t.Errorf("devshell.toml check = %+v", c)
+		}
+	})
+
 	t.Run("invalid toml", func(t *testing.T) {
 		p := doctorTestProject(t, doctorWith(good, "devshell.toml", "[devshell\n"), all...)
 		c := doctorByName(t, p.Doctor(ctx, DoctorOptions{}), "devshell.toml")
@@ -406,6 +433,10 @@ func TestProjectDoctor(t *testing.T) {
 		checks := p.Doctor(ctx, DoctorOptions{})
 		if c := doctorByName(t, checks, "flake"); c.State != CheckFail || c.Fix != "devsh init" {
 			t.Errorf("flake check = %+v", c)
+		}
+		// devsh sync would leave .envrc alone here: init is the fix.
+		if c := doctorByName(t, checks, ".envrc"); c.State != CheckFail || c.Fix != "devsh init (writes flake.nix and .envrc)" {
+			t.Errorf(".envrc check without a flake = %+v", c)
 		}
 		if untracked, err := p.UntrackedFiles(ctx, nil); err != nil || untracked != nil {
 			t.Errorf("UntrackedFiles without a flake = %q, %v; want none", untracked, err)

@@ -178,3 +178,48 @@ func TestDoctorFreshInit(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorWithoutDirenv: direnv is optional, so a healthy project without
+// it passes doctor (exit 0) with warnings, never ✗ (issue 11: it was ✗).
+func TestDoctorWithoutDirenv(t *testing.T) {
+	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{
+		"devshell.toml": "[devshell]\npackages = [\"cargo\"]\n",
+		".envrc":        "watch_file devshell.toml\nuse flake\n",
+	})
+	cliEnableFlakes(t)
+	cliRun(t, "-C", dir, "index").cliWant(t, exitOK)
+	cliPathOnly(t, "nix", "git")
+	r := cliRun(t, "-C", dir, "doctor")
+	r.cliWant(t, exitOK)
+	for _, want := range []string{
+		"! direnv: not found (optional: devsh still keeps .envrc in sync, but nothing loads the shell on cd); fix: install direnv (https://direnv.net) and hook it into your shell, or enter the shell with nix develop\n",
+		"! .envrc: approval not checked: direnv not found",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "✗") || strings.Contains(r.stdout, "direnv hook") {
+		t.Errorf("doctor without direnv: want no ✗ and no hook check:\n%s", r.stdout)
+	}
+}
+
+// TestDoctorNoFlake: without flake.nix, every fix doctor names is devsh init
+// (devsh sync leaves .envrc alone when there is no flake to use).
+func TestDoctorNoFlake(t *testing.T) {
+	cliEnv(t)
+	dir := t.TempDir()
+	cliExec(t, dir, "git", "init", "-q")
+	cliWrite(t, filepath.Join(dir, "devshell.toml"), "[devshell]\npackages = [\"cargo\"]\n")
+	r := cliRun(t, "-C", dir, "doctor")
+	r.cliWant(t, exitError)
+	lines := doctorLines(t, r.stdout)
+	for _, n := range []string{"flake", ".envrc"} {
+		if !strings.HasPrefix(lines[n], "✗ ") || !strings.Contains(lines[n], "; fix: devsh init") {
+			t.Errorf("%s line = %q, want ✗ with fix devsh init", n, lines[n])
+		}
+	}
+	if strings.Contains(r.stdout, "devsh sync") {
+		t.Errorf("doctor without a flake names devsh sync:\n%s", r.stdout)
+	}
+}
