@@ -162,11 +162,16 @@ type InitReport struct {
 	GitMissing bool
 	// Staged lists the created files added to git with --intent-to-add.
 	Staged []string
+	// StagedKept lists kept files the flake needs (flake.nix,
+	// devshell.toml) that git did not track and Init added with
+	// --intent-to-add, so the flake can see them.
+	StagedKept []string
 	// Ignored lists created files git ignores (say a global .envrc
 	// ignore); they are not staged.
 	Ignored []string
 	// Untracked lists kept files the flake needs (flake.nix, devshell.toml)
-	// that git does not track, so the flake cannot see them.
+	// that git does not track and that Init could not add because git
+	// ignores them, so the flake cannot see them.
 	Untracked []string
 	// Notes are one-line remarks about kept files that do not fit the
 	// workflow (a flake.nix that does not import devshell.toml, an .envrc
@@ -232,26 +237,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 	if root == "" {
 		return rep, nil
 	}
-	if len(rep.Created) > 0 {
-		ignored, err := scaffoldIgnored(ctx, r, abs, rep.Created)
-		if err != nil {
-			return rep, err
-		}
-		var stage []string
-		for _, name := range rep.Created {
-			if slices.Contains(ignored, name) {
-				rep.Ignored = append(rep.Ignored, name)
-			} else {
-				stage = append(stage, name)
-			}
-		}
-		if len(stage) > 0 {
-			if err := GitIntentToAdd(ctx, r, abs, stage); err != nil {
-				return rep, err
-			}
-			rep.Staged = stage
-		}
-	}
+	var needed []string // kept files the flake reads that git does not track
 	for _, name := range rep.Kept {
 		if name != ScaffoldFlakeName && name != ScaffoldTOMLName {
 			continue
@@ -261,7 +247,37 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 			return rep, err
 		}
 		if !tracked {
+			needed = append(needed, name)
+		}
+	}
+	candidates := append(slices.Clone(rep.Created), needed...)
+	if len(candidates) == 0 {
+		return rep, nil
+	}
+	ignored, err := scaffoldIgnored(ctx, r, abs, candidates)
+	if err != nil {
+		return rep, err
+	}
+	var stage []string
+	for _, name := range candidates {
+		created := slices.Contains(rep.Created, name)
+		switch {
+		case slices.Contains(ignored, name) && created:
+			rep.Ignored = append(rep.Ignored, name)
+		case slices.Contains(ignored, name):
 			rep.Untracked = append(rep.Untracked, name)
+		case created:
+			stage = append(stage, name)
+			rep.Staged = append(rep.Staged, name)
+		default:
+			stage = append(stage, name)
+			rep.StagedKept = append(rep.StagedKept, name)
+		}
+	}
+	if len(stage) > 0 {
+		if err := GitIntentToAdd(ctx, r, abs, stage); err != nil {
+			rep.Staged, rep.StagedKept = nil, nil
+			return rep, err
 		}
 	}
 	return rep, nil

@@ -359,8 +359,13 @@ func TestInitKeepsExisting(t *testing.T) {
 	if want := []string{"flake.nix", "devshell.toml", ".envrc"}; !slices.Equal(rep.Kept, want) {
 		t.Errorf("Kept = %q, want %q", rep.Kept, want)
 	}
-	if want := []string{"devshell.toml"}; !slices.Equal(rep.Untracked, want) {
-		t.Errorf("Untracked = %q, want %q", rep.Untracked, want)
+	// The kept, untracked devshell.toml is what the flake reads: Init adds
+	// it with --intent-to-add (until issue 11 it was only reported).
+	if want := []string{"devshell.toml"}; !slices.Equal(rep.StagedKept, want) || len(rep.Untracked) != 0 {
+		t.Errorf("StagedKept = %q, Untracked = %q; want %q staged", rep.StagedKept, rep.Untracked, want)
+	}
+	if tracked, err := GitTracked(context.Background(), nil, filepath.Join(dir, "devshell.toml")); err != nil || !tracked {
+		t.Errorf("devshell.toml tracked after Init = %v, %v; want intent-to-add", tracked, err)
 	}
 	if len(rep.Notes) != 2 || !strings.Contains(rep.Notes[0], "flake.nix does not mention devshell.toml") || !strings.Contains(rep.Notes[1], "devsh sync") {
 		t.Errorf("Notes = %q, want the flake and the .envrc noted", rep.Notes)
@@ -453,5 +458,33 @@ func TestInitWithoutGit(t *testing.T) {
 	}
 	if !rep.GitMissing || len(rep.Created) != 4 || len(rep.Staged) != 0 {
 		t.Errorf("Init without git = %+v, want four files created and GitMissing", rep)
+	}
+}
+
+// TestInitIgnoredKeptTOML: a kept devshell.toml that git ignores cannot be
+// added (git refuses ignored paths); it is reported as Untracked, the
+// created files are still added.
+func TestInitIgnoredKeptTOML(t *testing.T) {
+	scaffoldRequire(t, "git")
+	scaffoldGitEnv(t)
+	dir := t.TempDir()
+	scaffoldGit(t, dir, "init", "-q")
+	excludes := filepath.Join(t.TempDir(), "ignore")
+	if err := os.WriteFile(excludes, []byte("devshell.toml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scaffoldGit(t, dir, "config", "core.excludesFile", excludes)
+	if err := os.WriteFile(filepath.Join(dir, "devshell.toml"), []byte("[devshell]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Init(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"devshell.toml"}; !slices.Equal(rep.Untracked, want) || len(rep.StagedKept) != 0 {
+		t.Errorf("Untracked = %q, StagedKept = %q; want %q untracked", rep.Untracked, rep.StagedKept, want)
+	}
+	if want := []string{"flake.nix", ".envrc", ".gitignore"}; !slices.Equal(rep.Staged, want) {
+		t.Errorf("Staged = %q, want %q", rep.Staged, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
@@ -64,13 +65,20 @@ func initReport(ios *IOStreams, rep devshell.InitReport) {
 	for _, f := range rep.Kept {
 		fmt.Fprintln(ios.Out, "kept "+f+" (already there)")
 	}
-	if len(rep.Staged) > 0 {
-		fmt.Fprintln(ios.Out, "staged "+strings.Join(rep.Staged, " ")+" (git add --intent-to-add)")
+	if added := append(slices.Clone(rep.Staged), rep.StagedKept...); len(added) > 0 {
+		fmt.Fprintln(ios.Out, "added to git with --intent-to-add: "+strings.Join(added, " "))
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(ios.ErrOut, n)
 	}
+	if len(rep.Staged)+len(rep.StagedKept) > 0 {
+		fmt.Fprintln(ios.ErrOut, initIntentToAddNote)
+	}
 }
+
+// initIntentToAddNote explains, once, why git status shows the files init
+// added as not staged: intent-to-add records a path without its content.
+const initIntentToAddNote = `git status lists them as new files "not staged for commit": that is --intent-to-add, which is enough for the flake to see them; git add them when you commit`
 
 // initNextSteps tells what is left to do: git when the flake cannot see its
 // files, then direnv allow (printed, never run: approving is the user's

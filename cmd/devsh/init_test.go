@@ -21,7 +21,7 @@ func TestInitFreshGitRepo(t *testing.T) {
 	r := cliRun(t, "-C", dir, "init")
 	r.cliWant(t, exitOK)
 	wantOut := "created flake.nix\ncreated devshell.toml\ncreated .envrc\ncreated .gitignore\n" +
-		"staged flake.nix devshell.toml .envrc .gitignore (git add --intent-to-add)\n"
+		"added to git with --intent-to-add: flake.nix devshell.toml .envrc .gitignore\n"
 	if r.stdout != wantOut {
 		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, wantOut)
 	}
@@ -98,14 +98,22 @@ func TestInitKeepsAndReports(t *testing.T) {
 
 	r := cliRun(t, "-C", dir, "init")
 	r.cliWant(t, exitOK)
-	for _, want := range []string{"created flake.nix\n", "created .envrc\n", "added .direnv to .gitignore\n", "kept devshell.toml (already there)\n", "staged flake.nix .envrc (git add --intent-to-add)\n"} {
+	for _, want := range []string{"created flake.nix\n", "created .envrc\n", "added .direnv to .gitignore\n", "kept devshell.toml (already there)\n",
+		// The kept devshell.toml was not tracked, so the flake could not see
+		// it: init adds it too (issue 11; it used to print the git command).
+		"added to git with --intent-to-add: flake.nix .envrc devshell.toml\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	// The kept devshell.toml is not tracked: the flake could not see it.
-	if want := "the flake cannot see files git does not track; run: git add --intent-to-add " + filepath.Join(dir, "devshell.toml"); !strings.Contains(r.stderr, want) {
-		t.Errorf("stderr %q lacks %q", r.stderr, want)
+	if strings.Count(r.stderr, "--intent-to-add") != 1 || !strings.Contains(r.stderr, initIntentToAddNote+"\n") || strings.Contains(r.stderr, "cannot see") {
+		t.Errorf("stderr %q: want the intent-to-add note once and no git advice", r.stderr)
+	}
+	status := string(cliExec(t, dir, "git", "status", "--porcelain"))
+	for _, f := range []string{"flake.nix", ".envrc", "devshell.toml"} {
+		if !strings.Contains(status, " A "+f+"\n") {
+			t.Errorf("git status --porcelain = %q, want %s intent-to-add (\" A\")", status, f)
+		}
 	}
 	files := cliSnapshot(t, dir)
 	if files["devshell.toml"] != "[devshell]\npackages = [\"go\"]\n" || files[".gitignore"] != "result\n.direnv\n" {
