@@ -85,6 +85,14 @@ func Find(dir, file string) (*Project, error) {
 	return p, nil
 }
 
+// TOMLOutside reports whether the TOML (a --file) lies outside Root: a
+// flake cannot read a file outside its own tree, so .envrc watches and git
+// tracking do not apply to it.
+func (p *Project) TOMLOutside() bool {
+	_, below := RelBelow(p.Root, p.TOMLPath)
+	return !below
+}
+
 // projectExists reports whether path exists (any kind of file); errors other
 // than "does not exist" are returned.
 func projectExists(path string) (bool, error) {

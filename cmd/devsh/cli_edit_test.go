@@ -366,3 +366,44 @@ func TestCLIRemoveDryRun(t *testing.T) {
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "devsh: fd is not in devshell.toml; nothing changed\n")
 }
+
+// TestCLIFileOutsideProject: --file naming a TOML outside the project is
+// edited, but the project's .envrc gets no watch for it and no git advice
+// is given, and devsh says why (a flake cannot read files outside its tree).
+func TestCLIFileOutsideProject(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	envrc := filepath.Join(dir, ".envrc")
+	const envrcBefore = "watch_file devshell.toml\nuse flake\n"
+	cliWrite(t, envrc, envrcBefore)
+	other := filepath.Join(t.TempDir(), "shared.toml")
+	cliWrite(t, other, "[devshell]\npackages = [\"go\"]\n")
+	note := "note: " + other + " is outside the project " + dir + ": its flake cannot read it, so .envrc and git were left alone\n"
+
+	r := cliRun(t, "-C", dir, "--file", other, "add", "--no-verify", "jq")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ jq added\n")
+	if r.stderr != note {
+		t.Errorf("stderr = %q, want only %q", r.stderr, note)
+	}
+	if got := cliRead(t, other); got != "[devshell]\npackages = [\"go\", \"jq\"]\n" {
+		t.Errorf("%s = %q", other, got)
+	}
+	r = cliRun(t, "-C", dir, "--file", other, "sync")
+	r.cliWant(t, 0)
+	if r.stderr != note || r.stdout != "" {
+		t.Errorf("sync --file outside: stdout %q, stderr %q; want only %q", r.stdout, r.stderr, note)
+	}
+	if got := cliRead(t, envrc); got != envrcBefore {
+		t.Errorf(".envrc = %q, want it untouched", got)
+	}
+	cliWantTOML(t, dir, cliOneCargo)
+
+	// A --file inside the project is watched as before.
+	cliWrite(t, filepath.Join(dir, "shells", "dev.toml"), "[devshell]\npackages = [\"go\"]\n")
+	cliExec(t, dir, "git", "add", "-A")
+	r = cliRun(t, "-C", dir, "--file", "shells/dev.toml", "add", "--no-verify", "jq")
+	r.cliWant(t, 0)
+	if strings.Contains(r.stderr, "outside") || !strings.Contains(cliRead(t, envrc), "shells/dev.toml") {
+		t.Errorf("--file inside the project: stderr %q, .envrc %q; want it watched", r.stderr, cliRead(t, envrc))
+	}
+}

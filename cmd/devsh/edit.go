@@ -90,11 +90,21 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	for _, r := range res.Results {
 		fmt.Fprintln(ios.Out, resultLine(r))
 	}
+	if proj.TOMLOutside() {
+		fmt.Fprintln(ios.ErrOut, outsideNote(proj))
+		return nil
+	}
 	warnUntracked(ctx, o.G, proj)
 	if o.G.NoDirenv {
 		return nil
 	}
 	return syncProject(ctx, o.G, proj, res.Changed())
+}
+
+// outsideNote says why a --file outside the project gets no .envrc watch
+// and no git advice.
+func outsideNote(proj *devshell.Project) string {
+	return fmt.Sprintf("note: %s is outside the project %s: its flake cannot read it, so .envrc and git were left alone", proj.TOMLPath, proj.Root)
 }
 
 // resultLine is the one line printed for what happened to one name.

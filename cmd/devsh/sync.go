@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
@@ -28,6 +29,10 @@ was allowed before, and reload direnv.`,
 			proj, err := o.G.project()
 			if err != nil {
 				return err
+			}
+			if proj.TOMLOutside() {
+				fmt.Fprintln(o.G.IO.ErrOut, outsideNote(proj))
+				return nil
 			}
 			warnUntracked(cmd.Context(), o.G, proj)
 			return syncProject(cmd.Context(), o.G, proj, true)
