@@ -406,15 +406,7 @@ func TestInitKeepsDanglingSymlink(t *testing.T) {
 // TestInitIgnoredFileNotStaged: a created file git ignores (here .envrc,
 // as many people ignore it globally) is reported, the others are staged.
 func TestInitIgnoredFileNotStaged(t *testing.T) {
-	scaffoldRequire(t, "git")
-	scaffoldGitEnv(t)
-	dir := t.TempDir()
-	scaffoldGit(t, dir, "init", "-q")
-	excludes := filepath.Join(t.TempDir(), "ignore")
-	if err := os.WriteFile(excludes, []byte(".envrc\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	scaffoldGit(t, dir, "config", "core.excludesFile", excludes)
+	dir := scaffoldRepoIgnoring(t, ".envrc")
 
 	rep, err := Init(context.Background(), dir, nil)
 	if err != nil {
@@ -465,15 +457,7 @@ func TestInitWithoutGit(t *testing.T) {
 // added (git refuses ignored paths); it is reported as Untracked, the
 // created files are still added.
 func TestInitIgnoredKeptTOML(t *testing.T) {
-	scaffoldRequire(t, "git")
-	scaffoldGitEnv(t)
-	dir := t.TempDir()
-	scaffoldGit(t, dir, "init", "-q")
-	excludes := filepath.Join(t.TempDir(), "ignore")
-	if err := os.WriteFile(excludes, []byte("devshell.toml\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	scaffoldGit(t, dir, "config", "core.excludesFile", excludes)
+	dir := scaffoldRepoIgnoring(t, "devshell.toml")
 	if err := os.WriteFile(filepath.Join(dir, "devshell.toml"), []byte("[devshell]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -487,4 +471,20 @@ func TestInitIgnoredKeptTOML(t *testing.T) {
 	if want := []string{"flake.nix", ".envrc", ".gitignore"}; !slices.Equal(rep.Staged, want) {
 		t.Errorf("Staged = %q, want %q", rep.Staged, want)
 	}
+}
+
+// scaffoldRepoIgnoring creates a git repository whose excludes file (as a
+// global ignore would) ignores pattern, and returns its directory.
+func scaffoldRepoIgnoring(t *testing.T, pattern string) string {
+	t.Helper()
+	scaffoldRequire(t, "git")
+	scaffoldGitEnv(t)
+	dir := t.TempDir()
+	scaffoldGit(t, dir, "init", "-q")
+	excludes := filepath.Join(t.TempDir(), "ignore")
+	if err := os.WriteFile(excludes, []byte(pattern+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scaffoldGit(t, dir, "config", "core.excludesFile", excludes)
+	return dir
 }
