@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // IOStreams is where a command reads and writes; tests inject buffers.
@@ -28,9 +30,9 @@ func SystemIO() *IOStreams {
 	}
 }
 
-// isTerminal reports whether f is a character device, which is how a
-// terminal looks from here (no dependency needed for that).
+// isTerminal reports whether f is a terminal. A character device is not
+// enough: /dev/null is one too, and `devsh > /dev/null` must not start an
+// invisible TUI.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
