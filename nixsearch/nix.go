@@ -384,6 +384,10 @@ const nixProgressInterval = 100 * time.Millisecond
 // `evaluating 'legacyPackages.x86_64-linux.hello'...`.
 const nixProgressPrefix = "evaluating '"
 
+// nixTraceProgressPrefix starts the same line printed with builtins.trace
+// by an index shard's meta walk (nixShardMetaBody).
+const nixTraceProgressPrefix = "trace: " + nixProgressPrefix
+
 // nixStderr is the io.Writer nix's stderr is streamed into. It splits
 // lines, counts progress lines and keeps the last other lines. Writes come
 // from one goroutine at a time (the runner's copier).
@@ -422,7 +426,7 @@ func nixAppendCapped(dst, p []byte) []byte {
 }
 
 func (w *nixStderr) line(b []byte) {
-	if bytes.HasPrefix(b, []byte(nixProgressPrefix)) {
+	if bytes.HasPrefix(b, []byte(nixProgressPrefix)) || bytes.HasPrefix(b, []byte(nixTraceProgressPrefix)) {
 		w.evaluated++
 		if w.onEval != nil && (w.reported == 0 || time.Since(w.lastReport) >= nixProgressInterval) {
 			w.report()

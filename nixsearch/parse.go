@@ -18,26 +18,40 @@ import (
 // SanitizeText. An empty object gives an empty, non-nil slice; empty,
 // truncated or trailing input is an error.
 func ParseSearchJSON(r io.Reader) ([]Package, error) {
+	pkgs := []Package{}
+	if err := parseSearchEntries(r, func(_ string, p Package) { pkgs = append(pkgs, p) }); err != nil {
+		return nil, err
+	}
+	// Stable: when packages.<system> and legacyPackages.<system> both have
+	// an attribute, the one nix printed first stays first, which is the one
+	// NewIndex keeps.
+	slices.SortStableFunc(pkgs, indexCompareAttr)
+	return pkgs, nil
+}
+
+// parseSearchEntries decodes `nix search --json` output from r, calling add
+// with each entry's key and package (Attr without the key's prefix,
+// description sanitised) in nix's order.
+func parseSearchEntries(r io.Reader, add func(key string, p Package)) error {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("parse nix search output: empty output")
+		return errors.New("parse nix search output: empty output")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse nix search output: %w", err)
+		return fmt.Errorf("parse nix search output: %w", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("parse nix search output: expected a JSON object, got %v", tok)
+		return fmt.Errorf("parse nix search output: expected a JSON object, got %v", tok)
 	}
-	pkgs := []Package{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("parse nix search output: %w", nixParseEOF(err))
+			return fmt.Errorf("parse nix search output: %w", nixParseEOF(err))
 		}
 		key, ok := tok.(string)
 		if !ok {
-			return nil, fmt.Errorf("parse nix search output: expected a key, got %v", tok)
+			return fmt.Errorf("parse nix search output: expected a key, got %v", tok)
 		}
 		var entry struct {
 			Pname       string `json:"pname"`
@@ -45,13 +59,13 @@ func ParseSearchJSON(r io.Reader) ([]Package, error) {
 			Description string `json:"description"`
 		}
 		if err := dec.Decode(&entry); err != nil {
-			return nil, fmt.Errorf("parse nix search output: entry %q: %w", key, nixParseEOF(err))
+			return fmt.Errorf("parse nix search output: entry %q: %w", key, nixParseEOF(err))
 		}
 		attr := nixAttrFromKey(key)
 		if attr == "" {
-			return nil, fmt.Errorf("parse nix search output: empty attribute path in key %q", key)
+			return fmt.Errorf("parse nix search output: empty attribute path in key %q", key)
 		}
-		pkgs = append(pkgs, Package{
+		add(key, Package{
 			Attr:        attr,
 			Pname:       entry.Pname,
 			Version:     entry.Version,
@@ -59,16 +73,12 @@ func ParseSearchJSON(r io.Reader) ([]Package, error) {
 		})
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, fmt.Errorf("parse nix search output: %w", nixParseEOF(err))
+		return fmt.Errorf("parse nix search output: %w", nixParseEOF(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("parse nix search output: unexpected data after the JSON object")
+		return errors.New("parse nix search output: unexpected data after the JSON object")
 	}
-	// Stable: when packages.<system> and legacyPackages.<system> both have
-	// an attribute, the one nix printed first stays first, which is the one
-	// NewIndex keeps.
-	slices.SortStableFunc(pkgs, indexCompareAttr)
-	return pkgs, nil
+	return nil
 }
 
 // nixParseEOF turns a bare io.EOF inside the object into a clearer error:

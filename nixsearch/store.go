@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Store ties the cache to nix: it loads the index of a Source from the
@@ -30,27 +31,69 @@ func (s Store) Load(src Source) (*Index, CacheMeta, error) {
 	return ix, meta, err
 }
 
-// Build evaluates src with `nix search` and stores the index. It holds the
-// cache's lock for src.Key, so two devsh processes never evaluate the same
-// nixpkgs at once: the second one waits and then loads what the first built
-// (unless refresh is set). Indexes unused for PruneAge are pruned afterwards.
-func (s Store) Build(ctx context.Context, src Source, refresh bool, progress func(evaluated int)) (*Index, CacheMeta, error) {
+// BuildOptions tune Store.Build.
+type BuildOptions struct {
+	// Refresh rebuilds even when the cache holds the index.
+	Refresh bool
+	// Procs is the number of concurrent nix processes; 0 means
+	// BuildProcs(), 1 evaluates the whole package set in one process.
+	Procs int
+	// Hint is an earlier index of a similar nixpkgs (e.g. the project's
+	// previous lock) or nil: its sizes balance the shards and its Len is
+	// the expected package count.
+	Hint *Index
+	// Progress, when set, is called with the build's progress, from other
+	// goroutines but never concurrently, about every 100 ms per running
+	// nix; it must return quickly.
+	Progress func(BuildProgress)
+	// Partial, when set, is called (like Progress) with an index of the
+	// shards finished so far, each time a shard but the last finishes, so
+	// a user can search while the rest builds. A partial index is never
+	// cached; its MetaMissing says it is partial.
+	Partial func(*Index)
+}
+
+// BuildProgress is the state of an index build.
+type BuildProgress struct {
+	// Evaluated is the number of attributes nix has evaluated, summed over
+	// all shards.
+	Evaluated int
+	// Indexed is the number of packages of the shards finished.
+	Indexed int
+	// Expected estimates the final package count (0 when unknown).
+	Expected int
+	// Shards and ShardsDone count the shards.
+	Shards, ShardsDone int
+}
+
+// Build evaluates src and stores the index. The package set is split into
+// shards (see planShards), evaluated by opts.Procs concurrent nix processes,
+// each shard by one `nix eval` that walks the set as nix search does and
+// gathers each package's meta; a shard whose meta walk fails is searched
+// with `nix search` instead, and the index says what meta is missing. A
+// shard that fails altogether fails the build with its error, and the
+// other nix processes are killed; so does ctx ending. Nothing partial is
+// cached.
+//
+// Build holds the cache's lock for src.Key, so two devsh processes never
+// evaluate the same nixpkgs at once: the second one waits and then loads
+// what the first built (unless opts.Refresh is set). Indexes unused for
+// PruneAge are pruned afterwards.
+func (s Store) Build(ctx context.Context, src Source, opts BuildOptions) (*Index, CacheMeta, error) {
 	unlock, err := s.Cache.Lock(src.Key) // creates the cache dir
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
 	defer unlock()
-	if !refresh {
+	if !opts.Refresh {
 		if ix, meta, err := s.Load(src); err == nil {
 			return ix, meta, nil
 		}
 	}
-	pkgs, err := s.Nix.Search(ctx, src, progress)
+	ix, err := s.Nix.BuildIndex(ctx, src, opts)
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
-	// The meta evaluation is not part of the build yet.
-	ix := NewIndex(pkgs).WithMetaMissing("package meta not gathered")
 	meta := CacheMeta{
 		Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System,
 		Built: s.Cache.now(), Count: ix.Len(),
@@ -60,6 +103,142 @@ func (s Store) Build(ctx context.Context, src Source, refresh bool, progress fun
 	}
 	_, _ = s.Cache.Prune(PruneAge, src.Key) // best effort: an old index left behind is harmless
 	return ix, meta, nil
+}
+
+// BuildIndex evaluates src's package set in shards (see Store.Build, which
+// also caches the result) and returns the whole index.
+func (n Nix) BuildIndex(ctx context.Context, src Source, opts BuildOptions) (*Index, error) {
+	if src.Ref == "" || src.System == "" {
+		return nil, errors.New("build the package index: source needs a flake reference and a system")
+	}
+	procs := opts.Procs
+	if procs <= 0 {
+		procs = BuildProcs()
+	}
+	shards := planShards(procs, opts.Hint)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	b := &indexBuilder{
+		opts:      opts,
+		results:   make([]*shardResult, len(shards)),
+		evaluated: make([]int, len(shards)),
+	}
+	b.progress.Shards = len(shards)
+	if opts.Hint != nil {
+		b.progress.Expected = opts.Hint.Len()
+	}
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for k := range shards {
+			select {
+			case next <- k:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range min(procs, len(shards)) {
+		wg.Go(func() {
+			for k := range next {
+				res, err := n.nixEvalShard(ctx, src, shards[k], func(e int) { b.shardProgress(k, e) })
+				if err != nil {
+					b.fail(err)
+					cancel()
+					return
+				}
+				b.shardDone(k, &res)
+			}
+		})
+	}
+	wg.Wait()
+	if b.err != nil {
+		return nil, b.err
+	}
+	if b.progress.Indexed == 0 {
+		return nil, fmt.Errorf("build the package index: %s has no packages for %s (neither legacyPackages.%s nor packages.%s)", src.Ref, src.System, src.System, src.System)
+	}
+	return b.index(true), nil
+}
+
+// indexBuilder collects the shards of one BuildIndex.
+type indexBuilder struct {
+	opts BuildOptions
+
+	mu        sync.Mutex
+	err       error
+	results   []*shardResult // by shard, nil until done
+	evaluated []int          // per shard
+	progress  BuildProgress
+}
+
+// fail records the first error; the shards it cancels report theirs too.
+func (b *indexBuilder) fail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil || (errors.Is(b.err, context.Canceled) && !errors.Is(err, context.Canceled)) {
+		b.err = err
+	}
+}
+
+func (b *indexBuilder) shardProgress(k, evaluated int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.progress.Evaluated += evaluated - b.evaluated[k]
+	b.evaluated[k] = evaluated
+	if b.opts.Progress != nil && b.err == nil {
+		b.opts.Progress(b.progress)
+	}
+}
+
+func (b *indexBuilder) shardDone(k int, res *shardResult) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return
+	}
+	b.results[k] = res
+	b.progress.Indexed += res.len()
+	b.progress.ShardsDone++
+	if b.opts.Progress != nil {
+		b.opts.Progress(b.progress)
+	}
+	if b.opts.Partial != nil && b.progress.ShardsDone < b.progress.Shards {
+		b.opts.Partial(b.index(false))
+	}
+}
+
+// index builds the index of the shards done. The packages of
+// packages.<system> go after all of legacyPackages.<system>, so that where
+// both have an attribute, legacyPackages' is kept (as nix ≥ 2.12 lists it
+// first). b.mu is held, or all shards are done.
+func (b *indexBuilder) index(final bool) *Index {
+	var pkgs, fromPackages []Package
+	var missing []string
+	metaMissing := 0
+	for _, r := range b.results {
+		if r == nil {
+			continue
+		}
+		pkgs = append(pkgs, r.legacy...)
+		fromPackages = append(fromPackages, r.packages...)
+		if r.metaErr != nil {
+			metaMissing += r.len()
+			missing = append(missing, r.metaErr.Error())
+		}
+	}
+	pkgs = append(pkgs, fromPackages...)
+	ix := NewIndex(pkgs)
+	switch {
+	case !final:
+		reason := fmt.Sprintf("partial index: %d of %d shards", b.progress.ShardsDone, b.progress.Shards)
+		ix = ix.WithMetaMissing(reason)
+	case len(missing) > 0:
+		ix = ix.WithMetaMissing(fmt.Sprintf("meta of %d of %d packages not gathered: %s", metaMissing, len(pkgs), missing[0]))
+	}
+	return ix
 }
 
 // RememberProject records that the project at root searches key, so that

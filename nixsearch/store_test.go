@@ -121,7 +121,7 @@ func TestStoreBuild(t *testing.T) {
 	if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
 		t.Fatalf("Load before Build = %v, want ErrCacheMiss", err)
 	}
-	ix, meta, err := s.Build(ctx, src, false, nil)
+	ix, meta, err := s.Build(ctx, src, BuildOptions{Procs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +132,13 @@ func TestStoreBuild(t *testing.T) {
 	if _, ok := ix.Lookup("cargo-edit"); !ok {
 		t.Error("the built index lacks cargo-edit")
 	}
-	if _, meta2, err := s.Build(ctx, src, false, nil); err != nil || !same(meta2, want) || env.runner.count() != 1 {
+	if _, meta2, err := s.Build(ctx, src, BuildOptions{Procs: 1}); err != nil || !same(meta2, want) || env.runner.count() != 1 {
 		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 1 run", meta2, err, env.runner.count(), want)
 	}
 	if ix2, meta2, err := s.Load(src); err != nil || !same(meta2, want) || ix2.Len() != ix.Len() {
 		t.Errorf("Load after Build = %+v, %v", meta2, err)
 	}
-	if _, _, err := s.Build(ctx, src, true, nil); err != nil || env.runner.count() != 2 {
+	if _, _, err := s.Build(ctx, src, BuildOptions{Procs: 1, Refresh: true}); err != nil || env.runner.count() != 2 {
 		t.Errorf("refresh Build: %v after %d nix runs, want 2", err, env.runner.count())
 	}
 

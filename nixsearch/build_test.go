@@ -1,0 +1,481 @@
+package nixsearch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// buildPackages lists an index's packages.
+func buildPackages(ix *Index) []Package {
+	out := make([]Package, ix.Len())
+	for i := range out {
+		out[i] = ix.At(i)
+	}
+	return out
+}
+
+// buildSearchFields keeps what nix search prints of each package.
+func buildSearchFields(pkgs []Package) []Package {
+	out := make([]Package, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = Package{Attr: p.Attr, Pname: p.Pname, Version: p.Version, Description: p.Description}
+	}
+	return out
+}
+
+// buildWriteFlake writes a flake at dir whose legacyPackages.<system> holds
+// pkgs (nested attributes as sets with recurseForDerivations) as fake
+// derivations: name pname-version, meta.description, and, from the
+// package, mainProgram, license (spdxId; "unfree" gets free = false),
+// broken, knownVulnerabilities and platforms (none of this system's when
+// Unavailable). extra is Nix code added to the top-level set.
+func buildWriteFlake(t testing.TB, dir string, pkgs []Package, extra string) {
+	t.Helper()
+	type node struct {
+		kids map[string]*node
+		pkg  *Package
+	}
+	root := &node{kids: map[string]*node{}}
+	for i := range pkgs {
+		n := root
+		for _, seg := range strings.Split(pkgs[i].Attr, ".") {
+			if n.kids[seg] == nil {
+				n.kids[seg] = &node{kids: map[string]*node{}}
+			}
+			n = n.kids[seg]
+		}
+		n.pkg = &pkgs[i]
+	}
+	var b strings.Builder
+	b.WriteString(`{
+  outputs = { self }:
+    let
+      pkgsFor = system:
+        let
+          mk = name: description: meta: derivation { inherit system name; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; }
+            // { meta = { inherit description; } // meta; };
+        in {
+`)
+	var write func(n *node, depth int)
+	write = func(n *node, depth int) {
+		names := make([]string, 0, len(n.kids))
+		for k := range n.kids {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			c := n.kids[k]
+			b.WriteString(strings.Repeat(" ", depth))
+			b.WriteString(nixStringLiteral(k))
+			b.WriteString(" = ")
+			if p := c.pkg; p != nil {
+				name := p.Pname
+				if p.Version != "" {
+					name += "-" + p.Version
+				}
+				var meta []string
+				if p.MainProgram != "" {
+					meta = append(meta, "mainProgram = "+nixStringLiteral(p.MainProgram)+";")
+				}
+				if p.License != "" {
+					free := "true"
+					if p.Unfree {
+						free = "false"
+					}
+					meta = append(meta, "license = { spdxId = "+nixStringLiteral(p.License)+"; free = "+free+"; };")
+				}
+				if p.Homepage != "" {
+					meta = append(meta, "homepage = "+nixStringLiteral(p.Homepage)+";")
+				}
+				if p.Broken {
+					meta = append(meta, "broken = true;")
+				}
+				if p.Insecure {
+					meta = append(meta, `knownVulnerabilities = [ "CVE" ];`)
+				}
+				if p.Unavailable {
+					meta = append(meta, `platforms = [ "no-such-system" ];`)
+				}
+				fmt.Fprintf(&b, "mk %s %s { %s };\n", nixStringLiteral(name), nixStringLiteral(p.Description), strings.Join(meta, " "))
+				continue
+			}
+			b.WriteString("{ recurseForDerivations = true;\n")
+			write(c, depth+1)
+			b.WriteString(strings.Repeat(" ", depth) + "};\n")
+		}
+	}
+	write(root, 10)
+	b.WriteString(extra)
+	b.WriteString(`        };
+    in {
+      legacyPackages.x86_64-linux = pkgsFor "x86_64-linux";
+      legacyPackages.aarch64-linux = pkgsFor "aarch64-linux";
+    };
+}
+`)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flake.nix"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildGenPackages is n generated packages with meta: every third has a
+// main program, every fourth a licence (every 40th unfree), a few are
+// broken, insecure or unavailable here.
+func buildGenPackages(n int) []Package {
+	pkgs := genPackages(n)
+	for i := range pkgs {
+		p := &pkgs[i]
+		if i%3 == 0 {
+			p.MainProgram = p.Attr[strings.LastIndexByte(p.Attr, '.')+1:]
+		}
+		if i%4 == 0 {
+			p.License = "MIT"
+			if i%40 == 0 {
+				p.License, p.Unfree = "unfree", true
+			}
+		}
+		if i%7 == 0 {
+			p.Homepage = "https://example.org/" + p.Attr
+		}
+		p.Broken = i%97 == 0
+		p.Insecure = i%89 == 0
+		p.Unavailable = i%83 == 0
+	}
+	return pkgs
+}
+
+// buildExtraAttrs are top-level attributes nix search must skip or keep:
+// an alias that throws, an assertion, a set without
+// recurseForDerivations, a non-derivation value, a derivation whose
+// description is not a string (skipped), and one whose meta throws
+// (skipped: nix search reads meta.description).
+const buildExtraAttrs = `
+          zz-removed = throw "removed";
+          zz-assert = assert system == "none"; mk "zz-assert-1" "" { };
+          zz-hidden = { inner = mk "inner-1" "" { }; };
+          zz-value = 42;
+          zz-baddesc = (mk "zz-baddesc-1" "" { }) // { meta.description = 1; };
+          zz-throwmeta = (mk "zz-throwmeta-1" "" { }) // { meta = throw "no meta"; };
+          zz-throwlicense = mk "zz-throwlicense-1.0" "kept" { license = throw "no licence"; mainProgram = "tl"; };
+`
+
+// TestBuildIndexMatchesNixSearch: on the fixture nixpkgs and on a
+// generated flake of 3,000 packages in nested sets, the index build
+// (unsharded and in 2, 3 and 5 processes) lists exactly what one plain
+// `nix search` lists, and all builds are identical, meta included.
+func TestBuildIndexMatchesNixSearch(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	gen := buildGenPackages(3000)
+	buildWriteFlake(t, filepath.Join(env.dir, "gen"), gen, buildExtraAttrs)
+	ctx := context.Background()
+	for _, fixture := range []string{"nixpkgs", "gen"} {
+		src := env.source(fixture)
+		plain, err := env.nix.Search(ctx, src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unsharded []Package
+		for _, procs := range []int{1, 2, 3, 5} {
+			ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs})
+			if err != nil {
+				t.Fatalf("%s, %d procs: %v", fixture, procs, err)
+			}
+			got := buildPackages(ix)
+			if !slices.Equal(buildSearchFields(got), plain) {
+				t.Errorf("%s, %d procs: %d packages differ from nix search's %d", fixture, procs, len(got), len(plain))
+				buildDiff(t, buildSearchFields(got), plain)
+			}
+			if ix.MetaMissing() != "" {
+				t.Errorf("%s, %d procs: MetaMissing() = %q", fixture, procs, ix.MetaMissing())
+			}
+			if procs == 1 {
+				unsharded = got
+			} else if !slices.Equal(got, unsharded) {
+				t.Errorf("%s: the build in %d processes differs from the unsharded one", fixture, procs)
+				buildDiff(t, got, unsharded)
+			}
+		}
+		if fixture == "gen" {
+			// The generated meta survives (the extra attributes aside).
+			ix := NewIndex(unsharded)
+			for _, want := range gen {
+				if got, ok := ix.Lookup(want.Attr); !ok || got != want {
+					t.Errorf("%s = %+v, want %+v", want.Attr, got, want)
+					break
+				}
+			}
+			if p, _ := ix.Lookup("zz-throwlicense"); p.Description != "kept" || p.MainProgram != "tl" || p.License != "" {
+				t.Errorf("a licence that throws: %+v, want the package with an empty licence", p)
+			}
+		}
+	}
+}
+
+func buildDiff(t *testing.T, got, want []Package) {
+	t.Helper()
+	g, w := map[string]Package{}, map[string]Package{}
+	for _, p := range got {
+		g[p.Attr] = p
+	}
+	for _, p := range want {
+		w[p.Attr] = p
+	}
+	n := 0
+	for a, p := range w {
+		if q, ok := g[a]; !ok || q != p {
+			if n++; n <= 5 {
+				t.Logf("  %s: got %+v, want %+v", a, q, p)
+			}
+		}
+	}
+	for a, p := range g {
+		if _, ok := w[a]; !ok {
+			if n++; n <= 10 {
+				t.Logf("  extra %s: %+v", a, p)
+			}
+		}
+	}
+}
+
+// TestBuildIndexFixtureMeta: the meta of the fixture nixpkgs, as the index
+// holds it.
+func TestBuildIndexFixtureMeta(t *testing.T) {
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	ix, err := env.nix.BuildIndex(context.Background(), env.source("nixpkgs"), BuildOptions{Procs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []Package{
+		{Attr: "ripgrep", MainProgram: "rg", License: "MIT"},
+		{Attr: "cargo-edit", MainProgram: "cargo-add", License: "Apache-2.0, MIT", Homepage: "https://github.com/killercup/cargo-edit"},
+		{Attr: "flyctl", MainProgram: "flyctl", License: "Apache-2.0", Homepage: "https://fly.io/"},
+		{Attr: "terraform", MainProgram: "terraform", License: "BUSL-1.1", Unfree: true},
+		{Attr: "fd", Broken: true},
+		{Attr: "openssl", Insecure: true},
+		{Attr: "tmux", Unavailable: true},    // meta.platforms: darwin only
+		{Attr: "kubectl", Unavailable: true}, // meta.badPlatforms: linux
+		{Attr: "python3Packages.black", MainProgram: "black", License: "MIT"}, // an alias set
+		{Attr: "gopls"},
+	} {
+		p, ok := ix.Lookup(want.Attr)
+		p.Pname, p.Version, p.Description = "", "", ""
+		if !ok || p != want {
+			t.Errorf("%s = %+v, want %+v", want.Attr, p, want)
+		}
+	}
+}
+
+// TestBuildIndexMetaFallback: a package whose meta fails with an error
+// builtins.tryEval cannot catch (a type error) breaks the meta walk of its
+// shard; that shard is searched with nix search instead, so the index
+// still has every package, and says that meta is missing for some.
+func TestBuildIndexMetaFallback(t *testing.T) {
+	env := newNixTestEnv(t, nil, nil)
+	buildWriteFlake(t, filepath.Join(env.dir, "gen"), buildGenPackages(200),
+		`          zz-typeerror = mk "zz-typeerror-1.0" "meta with a type error" { mainProgram = 1 + "x"; };
+`)
+	src := env.source("gen")
+	ctx := context.Background()
+	plain, err := env.nix.Search(ctx, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, procs := range []int{1, 3} {
+		ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(buildSearchFields(buildPackages(ix)), plain) {
+			t.Errorf("%d procs: the fallback lists other packages than nix search", procs)
+		}
+		if m := ix.MetaMissing(); !strings.Contains(m, "meta of ") || !strings.Contains(m, "not gathered") || strings.Contains(m, "\n") {
+			t.Errorf("%d procs: MetaMissing() = %q, want one line saying meta is missing", procs, m)
+		}
+		if _, ok := ix.Lookup("zz-typeerror"); !ok {
+			t.Errorf("%d procs: zz-typeerror missing", procs)
+		}
+	}
+}
+
+// TestBuildIndexFailingShard: a shard that fails (an error under
+// packages.<system>, which nix search does not skip) fails the build with
+// nix's message, and Store.Build caches nothing.
+func TestBuildIndexFailingShard(t *testing.T) {
+	env := newNixTestEnv(t, []string{"evalerror"}, nil)
+	src := env.source("evalerror")
+	src.Key = "k"
+	s := Store{Nix: env.nix, Cache: Cache{Dir: t.TempDir()}}
+	for _, procs := range []int{1, 3} {
+		_, _, err := s.Build(context.Background(), src, BuildOptions{Procs: procs})
+		var nixErr *NixError
+		// (The one-line summary of a nix ≥ 2.13 error is the stderr
+		// parser's job; the shard's error must carry nix's message.)
+		if !errors.As(err, &nixErr) || !strings.Contains(nixErr.Stderr, "gamma fails to evaluate") {
+			t.Fatalf("%d procs: err = %v, want nix's error naming gamma", procs, err)
+		}
+		if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
+			t.Errorf("%d procs: after a failed build Load = %v, want ErrCacheMiss", procs, err)
+		}
+	}
+}
+
+// TestBuildIndexNoPackages: a flake with neither set is an error.
+func TestBuildIndexNoPackages(t *testing.T) {
+	env := newNixTestEnv(t, nil, nil)
+	dir := filepath.Join(env.dir, "empty")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flake.nix"), []byte("{ outputs = { self }: { }; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := env.nix.BuildIndex(context.Background(), env.source("empty"), BuildOptions{Procs: 2})
+	if err == nil || !strings.Contains(err.Error(), "has no packages") {
+		t.Errorf("err = %v, want 'has no packages'", err)
+	}
+}
+
+// TestBuildIndexCancelKillsEveryNix: cancelling a sharded build of the
+// slow fixture once every process reported progress ends all of them.
+func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
+	env := newNixTestEnv(t, []string{"slow"}, nil)
+	marker := env.registry
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	var running int
+	_, err := env.nix.BuildIndex(ctx, env.source("slow"), BuildOptions{Procs: 3, Progress: func(p BuildProgress) {
+		if p.Evaluated < 3000 {
+			return
+		}
+		once.Do(func() {
+			running = len(nixLiveProcesses(t, marker))
+			cancel()
+		})
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if running != 3 {
+		t.Errorf("%d nix processes ran at once, want 3", running)
+	}
+	nixAwaitNoProcess(t, marker)
+}
+
+// TestBuildIndexProgressAndPartial: progress sums every shard's count and
+// grows; each finished shard but the last yields a partial index that
+// holds the packages of the shards done, and says it is partial.
+func TestBuildIndexProgressAndPartial(t *testing.T) {
+	env := newNixTestEnv(t, nil, nil)
+	buildWriteFlake(t, filepath.Join(env.dir, "gen"), buildGenPackages(2000), "")
+	var progress []BuildProgress
+	var partial []*Index
+	ix, err := env.nix.BuildIndex(context.Background(), env.source("gen"), BuildOptions{
+		Procs:    2,
+		Progress: func(p BuildProgress) { progress = append(progress, p) },
+		Partial:  func(ix *Index) { partial = append(partial, ix) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := progress[len(progress)-1]
+	if last.ShardsDone != last.Shards || last.Shards != len(planShards(2, nil)) || last.Indexed != ix.Len() || last.Evaluated < ix.Len() {
+		t.Errorf("last progress %+v, index of %d", last, ix.Len())
+	}
+	for i := 1; i < len(progress); i++ {
+		if progress[i].Evaluated < progress[i-1].Evaluated || progress[i].Indexed < progress[i-1].Indexed {
+			t.Fatalf("progress went back: %+v then %+v", progress[i-1], progress[i])
+		}
+	}
+	if len(partial) != last.Shards-1 {
+		t.Fatalf("%d partial indexes for %d shards", len(partial), last.Shards)
+	}
+	for k, p := range partial {
+		if k > 0 && p.Len() < partial[k-1].Len() || p.Len() >= ix.Len() || p.Len() == 0 {
+			t.Errorf("partial index %d has %d packages (final %d)", k, p.Len(), ix.Len())
+		}
+		if !strings.Contains(p.MetaMissing(), "partial") {
+			t.Errorf("partial index %d: MetaMissing() = %q", k, p.MetaMissing())
+		}
+		for i := range p.Len() {
+			if q, ok := ix.Lookup(p.Attr(i)); !ok || q != p.At(i) {
+				t.Fatalf("partial index %d holds %+v, not in the final index", k, p.At(i))
+			}
+		}
+	}
+}
+
+// TestPlanShards: every big set is in exactly one shard, every hash bucket
+// in exactly one, packages.<system> in one, and the shards are balanced.
+func TestPlanShards(t *testing.T) {
+	hint := NewIndex(genPackages(genCount))
+	for _, tc := range []struct {
+		procs int
+		hint  *Index
+	}{{1, nil}, {2, nil}, {4, nil}, {2, hint}, {8, hint}} {
+		shards := planShards(tc.procs, tc.hint)
+		if tc.procs == 1 {
+			if len(shards) != 1 || !shards[0].All || !shards[0].Packages {
+				t.Errorf("1 proc: %+v, want one shard of everything", shards)
+			}
+			continue
+		}
+		if len(shards) != nixShardsPerProc*tc.procs {
+			t.Errorf("%d procs: %d shards", tc.procs, len(shards))
+		}
+		names := map[string]int{}
+		buckets := map[int]int{}
+		pkgs, total, heaviest := 0, 0, 0
+		for k, s := range shards {
+			if s.All {
+				t.Errorf("%d procs: a sharded plan has an All shard", tc.procs)
+			}
+			for _, n := range s.Names {
+				names[n]++
+			}
+			for _, b := range s.Buckets {
+				buckets[b]++
+				if s.Of != nixShardBucketsPerShard*len(shards) {
+					t.Errorf("shard %d: buckets of %d", k, s.Of)
+				}
+			}
+			if s.Packages {
+				pkgs++
+			}
+			total += s.weight
+			heaviest = max(heaviest, s.weight)
+			if k > 0 && s.weight > shards[k-1].weight {
+				t.Errorf("%d procs: shards not largest first", tc.procs)
+			}
+		}
+		big, _ := nixShardSizes(tc.hint)
+		for n := range big {
+			if names[n] != 1 {
+				t.Errorf("%d procs: %s in %d shards", tc.procs, n, names[n])
+			}
+		}
+		for b := range nixShardBucketsPerShard * len(shards) {
+			if buckets[b] != 1 {
+				t.Errorf("%d procs: bucket %d in %d shards", tc.procs, b, buckets[b])
+			}
+		}
+		if pkgs != 1 {
+			t.Errorf("%d procs: packages.<system> in %d shards", tc.procs, pkgs)
+		}
+		// Balanced up to the biggest single set.
+		if limit := max(total/len(shards)*5/4, big["rPackages"]); heaviest > limit {
+			t.Errorf("%d procs: heaviest shard %d of total %d", tc.procs, heaviest, total)
+		}
+	}
+}

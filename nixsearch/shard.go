@@ -1,0 +1,485 @@
+package nixsearch
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A shard is one part of the package set that one nix process evaluates:
+// either the whole set, or some named top-level attributes (the big nested
+// sets, rPackages, haskellPackages, …), or the top-level attributes whose
+// name hashes into some of nixShardBuckets buckets, minus the named ones.
+// Nothing about the package set has to be evaluated to plan the shards: the
+// names of the big sets come from an earlier index of a similar nixpkgs, or
+// from nixShardBigSets. The sizes only balance the shards; a wrong guess
+// makes a build slower, never different.
+type shard struct {
+	// All selects every attribute of legacyPackages.<system>; Names and
+	// Buckets are then unused.
+	All bool `json:"all"`
+	// Names are top-level attributes evaluated by this shard.
+	Names []string `json:"names"`
+	// Buckets are the hash buckets (of Of) this shard evaluates, excluding
+	// the attributes in Exclude (which other shards evaluate by name).
+	Buckets []int    `json:"buckets"`
+	Of      int      `json:"of"`
+	Exclude []string `json:"exclude"`
+	// Packages adds the flake's packages.<system> (all of it: nix search
+	// does not recurse there, and it is small).
+	Packages bool `json:"packages"`
+	// weight estimates the packages the shard holds (for the order in which
+	// shards start: largest first).
+	weight int
+}
+
+// nixShardBigSets are the nested sets of a 2025 nixpkgs (x86_64-linux) with
+// more than 1,000 searchable packages and their sizes, used to plan the
+// first build of a nixpkgs when no earlier index tells the sizes. Each is a
+// shard item of its own, so that two of them never land by chance in one
+// hash bucket.
+var nixShardBigSets = map[string]int{
+	"rPackages": 30_758, "haskellPackages": 18_621, "python312Packages": 9_944,
+	"python313Packages": 9_707, "emacsPackages": 6_428, "sbclPackages": 4_712,
+	"texlivePackages": 4_647, "vimPlugins": 2_176, "typstPackages": 2_089,
+	"perl538Packages": 1_912, "perl540Packages": 1_907, "linuxKernel": 1_897,
+	"ocamlPackages": 1_068,
+}
+
+// nixShardBigSetMin is the size from which a nested set of an earlier index
+// is planned as an item of its own; smaller sets go into the hash buckets.
+const nixShardBigSetMin = 1000
+
+// nixShardTopLevel estimates the top-level attributes outside the big sets
+// when no earlier index tells (a 2025 nixpkgs has ~22k top-level packages
+// and ~12k in smaller sets).
+const nixShardTopLevel = 34_000
+
+// nixShardsPerProc is how many shards each nix process evaluates: more
+// than one, so the first shards finish (and their results show) early and
+// a slow shard is balanced by the others; few, because every shard pays for
+// loading nixpkgs once.
+const nixShardsPerProc = 2
+
+// nixShardBucketsPerShard is how many hash buckets the top level is cut
+// into per shard: fine enough to fill up shards evenly.
+const nixShardBucketsPerShard = 4
+
+// nixProcMemory is the memory budget of one nix process: evaluating all of
+// nixpkgs takes 1–2 GiB, a shard less. BuildProcs allows as many processes
+// as cores, but no more than half the available memory holds.
+const nixProcMemory = 1536 << 20
+
+// BuildProcs is the default number of concurrent nix processes of an
+// index build: one per core, capped by the memory budget (half of
+// MemAvailable in /proc/meminfo, nixProcMemory per process), at least one.
+func BuildProcs() int {
+	procs := runtime.NumCPU()
+	if avail, ok := nixMemAvailable(); ok {
+		procs = min(procs, int(avail/2/nixProcMemory))
+	}
+	return max(procs, 1)
+}
+
+// nixMemAvailable reads MemAvailable from /proc/meminfo, in bytes.
+func nixMemAvailable() (uint64, bool) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		return kb << 10, err == nil
+	}
+	return 0, false
+}
+
+// planShards splits the package set for procs concurrent processes. With
+// one process it is one shard of everything. Otherwise the big nested sets
+// (from hint's sizes when hint is set, else nixShardBigSets) and the hash
+// buckets of the rest of legacyPackages.<system> are packed into
+// nixShardsPerProc×procs shards, largest item first into the lightest
+// shard; the last of them, the lightest, also takes packages.<system>.
+// Shards come out largest first.
+func planShards(procs int, hint *Index) []shard {
+	if procs <= 1 {
+		return []shard{{All: true, Packages: true, weight: 1}}
+	}
+	big, rest := nixShardSizes(hint)
+	n := nixShardsPerProc * procs
+	buckets := nixShardBucketsPerShard * n
+	type item struct {
+		name   string // a big set, or "" for bucket
+		bucket int
+		weight int
+	}
+	var items []item
+	names := make([]string, 0, len(big))
+	for name, w := range big {
+		items = append(items, item{name: name, weight: w})
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for b := range buckets {
+		items = append(items, item{bucket: b, weight: max(rest/buckets, 1)})
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		if c := cmp.Compare(b.weight, a.weight); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.bucket, b.bucket)
+	})
+	shards := make([]shard, n)
+	for _, it := range items {
+		k := 0
+		for j := range shards {
+			if shards[j].weight < shards[k].weight {
+				k = j
+			}
+		}
+		s := &shards[k]
+		if it.name != "" {
+			s.Names = append(s.Names, it.name)
+		} else {
+			s.Buckets = append(s.Buckets, it.bucket)
+		}
+		s.weight += it.weight
+	}
+	out := shards[:0]
+	for _, s := range shards {
+		if len(s.Names) == 0 && len(s.Buckets) == 0 {
+			continue
+		}
+		slices.Sort(s.Names)
+		if len(s.Buckets) > 0 {
+			s.Of = buckets
+			s.Exclude = names
+		}
+		out = append(out, s)
+	}
+	slices.SortStableFunc(out, func(a, b shard) int { return cmp.Compare(b.weight, a.weight) })
+	out[len(out)-1].Packages = true
+	return out
+}
+
+// nixShardSizes estimates the big nested sets' sizes and the number of the
+// other packages: from hint's packages when given, else from the table.
+func nixShardSizes(hint *Index) (big map[string]int, rest int) {
+	if hint == nil || hint.Len() == 0 {
+		return nixShardBigSets, nixShardTopLevel
+	}
+	count := map[string]int{}
+	for i := range hint.Len() {
+		if s := hint.set[i]; s >= 0 {
+			count[hint.sets[s].name]++
+		} else {
+			rest++
+		}
+	}
+	big = map[string]int{}
+	for name, c := range count {
+		if c >= nixShardBigSetMin {
+			big[name] = c
+		} else {
+			rest += c
+		}
+	}
+	return big, rest
+}
+
+// nixShardLib is the Nix code every shard expression starts with: the
+// flake, the selected attribute names of the shard's set, and helpers.
+// REF, SYS and SHARD are replaced by Nix string literals.
+const nixShardLib = `
+  flake = builtins.getFlake REF;
+  sys = SYS;
+  shard = builtins.fromJSON SHARD;
+  has = s: builtins.hasAttr s flake && builtins.hasAttr sys flake.${s};
+  set = if has "legacyPackages" then flake.legacyPackages.${sys} else { };
+  pkgsSet = if shard.packages && has "packages" then flake.packages.${sys} else { };
+  digits = "0123456789abcdef";
+  hex = builtins.listToAttrs (builtins.genList (i: {
+    name = builtins.substring (i / 16) 1 digits + builtins.substring (i - i / 16 * 16) 1 digits;
+    value = i;
+  }) 256);
+  bucketOf = n:
+    let h = builtins.hashString "sha256" n;
+        x = hex.${builtins.substring 0 2 h} * 256 + hex.${builtins.substring 2 2 h};
+    in x - x / shard.of * shard.of;
+  inBuckets = builtins.listToAttrs (map (b: { name = toString b; value = true; }) shard.buckets);
+  excluded = builtins.listToAttrs (map (n: { name = n; value = true; }) shard.exclude);
+  names =
+    if shard.all then builtins.attrNames set
+    else builtins.filter (n: builtins.hasAttr n set) shard.names
+      ++ (if shard.buckets == [ ] then [ ] else
+        builtins.filter (n: !(builtins.hasAttr n excluded) && builtins.hasAttr (toString (bucketOf n)) inBuckets)
+          (builtins.attrNames set));
+`
+
+// nixShardExpr fills in nixShardLib's placeholders and wraps body.
+func nixShardExpr(src Source, sh shard, body string) string {
+	// The Nix code reads every field: lists must be [ ], not null.
+	for _, l := range []*[]string{&sh.Names, &sh.Exclude} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if sh.Buckets == nil {
+		sh.Buckets = []int{}
+	}
+	js, _ := json.Marshal(sh) // a struct of strings and ints cannot fail
+	lib := strings.NewReplacer(
+		"REF", nixStringLiteral(src.Ref),
+		"SYS", nixStringLiteral(src.System),
+		"SHARD", nixStringLiteral(string(js)),
+	).Replace(nixShardLib)
+	return "let\n" + lib + body
+}
+
+// nixShardSearchBody is the `nix search --expr` fallback of a shard: the
+// selected attributes under <set>.<system>, so that nix search applies its
+// own rules (recursion into legacyPackages sets with recurseForDerivations,
+// errors there skipped, errors under packages fatal) and prints its keys.
+const nixShardSearchBody = `in
+  (if names == [ ] then { } else {
+    legacyPackages.${sys} = builtins.listToAttrs (map (n: { name = n; value = set.${n}; }) names);
+  }) // (if pkgsSet == { } then { } else { packages.${sys} = pkgsSet; })`
+
+// nixShardMetaBody is the `nix eval --json` of a shard: nix search's walk
+// written in Nix, returning per package [key pname version description
+// mainProgram license homepage flags]. It follows nix search (2.8 to 2.35):
+// a derivation is an attribute set with type "derivation"; pname and
+// version are builtins.parseDrvName of its name; description is
+// meta.description ("" without one, the package is skipped when it is not a
+// string); under legacyPackages a set is entered when recurseForDerivations
+// is true and an attribute that fails (throw, assert) is skipped; under
+// packages nothing is entered and a failure fails the evaluation. Errors
+// builtins.tryEval cannot catch (a type error in a package) fail the
+// evaluation, and the shard is searched again with nix search, without
+// meta. Each visited attribute prints "trace: evaluating '<key>'..." on
+// stderr, the progress nix search prints without the trace prefix.
+//
+// Meta fields that fail to evaluate are empty: licences are spdxId, else
+// shortName, else fullName, joined with ", "; unfree when any licence has
+// free = false (as nixpkgs' check-meta); insecure when knownVulnerabilities
+// is not empty; unavailable when lib.meta.availableOn (when the set has lib
+// and stdenv.hostPlatform) says so, else when meta.platforms lists systems
+// but not this one or meta.badPlatforms lists it.
+const nixShardMetaBody = `
+  keyOf = top: path: top + "." + sys + "." + builtins.concatStringsSep "." path;
+  progress = key: builtins.trace ("evaluating '" + key + "'...");
+  isDrv = v: builtins.isAttrs v && (v.type or null) == "derivation";
+  str = v: if builtins.isString v then v else "";
+  text = x:
+    if builtins.isString x then x
+    else if builtins.isList x then builtins.concatStringsSep ", " (builtins.filter (s: s != "") (map text x))
+    else if builtins.isAttrs x then str (x.spdxId or x.shortName or x.fullName or "")
+    else "";
+  first = x: if builtins.isList x then (if x == [ ] then "" else first (builtins.head x)) else str x;
+  try = d: f: let r = builtins.tryEval (let v = f null; in builtins.deepSeq v v); in if r.success then r.value else d;
+  toList = x: if builtins.isList x then x else [ x ];
+  libAvail = try null (_:
+    let l = set.lib or flake.lib or null; h = set.stdenv.hostPlatform or null;
+    in if l != null && h != null && l ? meta.availableOn then (l.meta.availableOn h) else null);
+  # Without nixpkgs' lib, only system strings are understood; a platform
+  # pattern counts as matching in meta.platforms and not in badPlatforms.
+  platformMatch = bad: p: if builtins.isString p then p == sys else !bad;
+  simpleAvail = m:
+    (!(m ? platforms) || builtins.any (platformMatch false) (toList m.platforms))
+    && !(builtins.any (platformMatch true) (toList (m.badPlatforms or [ ])));
+  entry = key: v:
+    let
+      n = if v ? name && builtins.isString v.name then builtins.parseDrvName v.name else throw "no name";
+      m = if builtins.isAttrs (v.meta or null) then v.meta else { };
+      d = if m ? description then m.description else "";
+      flag = bit: b: if b then bit else 0;
+    in
+    if !(builtins.isString d) then throw "description is not a string" else [
+      key n.name n.version d
+      (try "" (_: str (m.mainProgram or "")))
+      (try "" (_: text (m.license or [ ])))
+      (try "" (_: first (m.homepage or "")))
+      (flag 1 (try false (_: builtins.any (l: !(l.free or true)) (toList (m.license or [ ]))))
+        + flag 2 (try false (_: (m.broken or false) == true))
+        + flag 4 (try false (_: (m.knownVulnerabilities or [ ]) != [ ]))
+        + flag 8 (try false (_: !(if libAvail != null then libAvail v else simpleAvail m))))
+    ];
+  visitLegacy = path: v:
+    let
+      key = keyOf "legacyPackages" path;
+      kind = builtins.tryEval (progress key (
+        if isDrv v then 1
+        else if builtins.isAttrs v && (v.recurseForDerivations or false) == true then 2
+        else 0));
+      e = builtins.tryEval (let x = entry key v; in builtins.deepSeq x x);
+      children = builtins.tryEval (builtins.attrNames v);
+    in
+    if !kind.success then [ ]
+    else if kind.value == 1 then (if e.success then [ e.value ] else [ ])
+    else if kind.value == 2 then
+      (if children.success then builtins.concatMap (c: visitLegacy (path ++ [ c ]) v.${c}) children.value else [ ])
+    else [ ];
+  visitPackages = path: v:
+    let key = keyOf "packages" path;
+    in progress key (if isDrv v then [ (let x = entry key v; in builtins.deepSeq x x) ] else [ ]);
+in
+  builtins.concatMap (n: visitLegacy [ n ] set.${n}) names
+  ++ builtins.concatMap (n: visitPackages [ n ] pkgsSet.${n}) (builtins.attrNames pkgsSet)`
+
+// nixShardArgs is the argv of a shard's evaluation: `nix eval --json
+// --expr` of its meta walk, or with search set, `nix search --expr … ''
+// ^ --json`. --impure is added when src.Ref is not locked (getFlake
+// refuses an unlocked reference in pure mode).
+func (n Nix) nixShardArgs(src Source, sh shard, search bool) []string {
+	var args []string
+	if search {
+		args = append(n.nixBase("search"), "--expr", nixShardExpr(src, sh, nixShardSearchBody), "", nixSearchRegex, "--json")
+	} else {
+		args = append(n.nixBase("eval"), "--json", "--expr", nixShardExpr(src, sh, nixShardMetaBody))
+	}
+	if !strings.Contains(src.Ref, "narHash=") {
+		args = append(args, "--impure")
+	}
+	return args
+}
+
+// shardResult is what one shard's evaluation yields.
+type shardResult struct {
+	// legacy and packages are the packages found under
+	// legacyPackages.<system> and packages.<system>.
+	legacy, packages []Package
+	// metaErr is set when the meta walk failed and the packages come from
+	// nix search, without meta.
+	metaErr error
+}
+
+// add files p under the set its nix key names.
+func (r *shardResult) add(key string, p Package) {
+	if strings.HasPrefix(key, "packages.") {
+		r.packages = append(r.packages, p)
+	} else {
+		r.legacy = append(r.legacy, p)
+	}
+}
+
+// len is the number of packages found.
+func (r *shardResult) len() int { return len(r.legacy) + len(r.packages) }
+
+// nixEvalShard evaluates one shard: the meta walk, and when that fails
+// (other than by ctx ending), nix search of the same shard. progress is
+// called with the attributes evaluated so far in this shard (the count
+// restarts for the fallback).
+func (n Nix) nixEvalShard(ctx context.Context, src Source, sh shard, progress func(int)) (shardResult, error) {
+	var res shardResult
+	err := n.nixRunParsed(ctx, n.nixShardArgs(src, sh, false), progress, func(r io.Reader) error {
+		if err := parseShardJSON(r, res.add); err != nil {
+			return fmt.Errorf("nix eval of the package meta: %w", err)
+		}
+		return nil
+	})
+	if err == nil || ctx.Err() != nil {
+		return res, err
+	}
+	fallback := shardResult{metaErr: err}
+	err = n.nixRunParsed(ctx, n.nixShardArgs(src, sh, true), progress, func(r io.Reader) error {
+		return parseSearchEntries(r, fallback.add)
+	})
+	return fallback, err
+}
+
+// nixRunParsed runs nix with its stdout parsed by parse while nix writes
+// it. A failed run is reported before a parse error (which it often
+// causes).
+func (n Nix) nixRunParsed(ctx context.Context, args []string, progress func(int), parse func(io.Reader) error) error {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := parse(pr)
+		// Keep reading so nix is never blocked writing to a reader that
+		// stopped; its exit status decides the outcome.
+		_, _ = io.Copy(io.Discard, pr)
+		done <- err
+	}()
+	runErr := n.nixRun(ctx, args, pw, progress)
+	pw.Close() // EOF for the parser
+	parseErr := <-done
+	if runErr != nil {
+		return runErr
+	}
+	return parseErr
+}
+
+// parseShardJSON reads the meta walk's JSON list of
+// [key pname version description mainProgram license homepage flags]
+// entries, streaming, and calls add with each key and package.
+func parseShardJSON(r io.Reader, add func(key string, p Package)) error {
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty output")
+		}
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("expected a JSON list, got %v", tok)
+	}
+	for dec.More() {
+		var e [8]json.RawMessage
+		if err := dec.Decode(&e); err != nil {
+			return nixParseEOF(err)
+		}
+		var s [7]string
+		for k := range s {
+			if err := json.Unmarshal(e[k], &s[k]); err != nil {
+				return fmt.Errorf("entry field %d: %w", k, err)
+			}
+		}
+		var flags uint8
+		if err := json.Unmarshal(e[7], &flags); err != nil || flags&^packageFlagsMask != 0 {
+			return fmt.Errorf("entry %q: bad flags %s", s[0], e[7])
+		}
+		attr := nixAttrFromKey(s[0])
+		if attr == "" {
+			return fmt.Errorf("empty attribute path in key %q", s[0])
+		}
+		add(s[0], Package{
+			Attr:        attr,
+			Pname:       s[1],
+			Version:     s[2],
+			Description: SanitizeText(s[3]),
+			MainProgram: SanitizeText(s[4]),
+			License:     SanitizeText(s[5]),
+			Homepage:    SanitizeText(s[6]),
+			Unfree:      flags&packageUnfree != 0,
+			Broken:      flags&packageBroken != 0,
+			Insecure:    flags&packageInsecure != 0,
+			Unavailable: flags&packageUnavailable != 0,
+		})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nixParseEOF(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON list")
+	}
+	return nil
+}
