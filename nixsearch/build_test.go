@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // buildPackages lists an index's packages.
@@ -263,8 +265,8 @@ func TestBuildIndexFixtureMeta(t *testing.T) {
 		{Attr: "terraform", MainProgram: "terraform", License: "BUSL-1.1", Unfree: true},
 		{Attr: "fd", Broken: true},
 		{Attr: "openssl", Insecure: true},
-		{Attr: "tmux", Unavailable: true},    // meta.platforms: darwin only
-		{Attr: "kubectl", Unavailable: true}, // meta.badPlatforms: linux
+		{Attr: "tmux", Unavailable: true},                                     // meta.platforms: darwin only
+		{Attr: "kubectl", Unavailable: true},                                  // meta.badPlatforms: linux
 		{Attr: "python3Packages.black", MainProgram: "black", License: "MIT"}, // an alias set
 		{Attr: "gopls"},
 	} {
@@ -360,7 +362,7 @@ func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
 			return
 		}
 		once.Do(func() {
-			running = len(nixLiveProcesses(t, marker))
+			running = len(proctest.Live(t, marker))
 			cancel()
 		})
 	}})
@@ -370,7 +372,7 @@ func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
 	if running != 3 {
 		t.Errorf("%d nix processes ran at once, want 3", running)
 	}
-	nixAwaitNoProcess(t, marker)
+	proctest.AwaitNone(t, marker)
 }
 
 // TestBuildIndexProgressAndPartial: progress sums every shard's count and

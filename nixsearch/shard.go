@@ -345,7 +345,7 @@ in
   ++ builtins.concatMap (n: visitPackages [ n ] pkgsSet.${n}) (builtins.attrNames pkgsSet)`
 
 // nixShardArgs is the argv of a shard's evaluation: `nix eval --json
-// --expr` of its meta walk, or with search set, `nix search --expr … ''
+// --expr` of its meta walk, or with search set, `nix search --expr … ”
 // ^ --json`. --impure is added when src.Ref is not locked (getFlake
 // refuses an unlocked reference in pure mode).
 func (n Nix) nixShardArgs(src Source, sh shard, search bool) []string {

@@ -355,7 +355,7 @@ func cliDecodeSearch(t *testing.T, stdout string) []searchItem {
 	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
 		t.Fatalf("search --json output is not a JSON array of objects: %v\n%s", err, stdout)
 	}
-	want := []string{"attr", "description", "installed", "pname", "version"}
+	want := []string{"attr", "broken", "description", "homepage", "insecure", "installed", "license", "mainProgram", "pname", "unavailable", "unfree", "version"}
 	for i, obj := range raw {
 		keys := slices.Sorted(maps.Keys(obj))
 		if !slices.Equal(keys, want) {

@@ -38,7 +38,9 @@ func TestCLISearchBuildsIndexThenWorksWithoutNix(t *testing.T) {
 			t.Errorf("%s installed = %v, want %v", it.Attr, it.Installed, wantInstalled)
 		}
 		if it.Attr == "cargo-edit" {
-			want := searchItem{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line"}
+			// The meta comes from the index (the build's nix eval).
+			want := searchItem{Attr: "cargo-edit", Pname: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies from the command line",
+				MainProgram: "cargo-add", License: "Apache-2.0, MIT", Homepage: "https://github.com/killercup/cargo-edit"}
 			if it != want {
 				t.Errorf("cargo-edit = %+v, want %+v", it, want)
 			}

@@ -51,6 +51,11 @@ func runIndex(ctx context.Context, o *IndexOptions) error {
 	fmt.Fprintf(w, "system    %s\n", src.System)
 	fmt.Fprintf(w, "key       %s\n", src.Key)
 	fmt.Fprintf(w, "built     %s\n", meta.Built.Local().Format(time.DateTime))
+	if m := ix.MetaMissing(); m != "" {
+		fmt.Fprintf(w, "meta      missing (%s); devsh index --refresh retries\n", m)
+	} else {
+		fmt.Fprintf(w, "meta      mainProgram, licence, homepage, broken, insecure, available\n")
+	}
 	fmt.Fprintf(w, "cache     %s\n", o.G.store().Cache.Path(src.Key))
 	return nil
 }
@@ -74,7 +79,11 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 		}
 	}
 	p := newProgress(g.IO.ErrOut, g.IO.ErrTTY, sourceLabel(src))
-	ix, meta, err := store.Build(ctx, src, refresh, p.update)
+	ix, meta, err := store.Build(ctx, src, nixsearch.BuildOptions{
+		Refresh:  refresh,
+		Hint:     previousIndex(store, proj.Root, src.Key),
+		Progress: p.update,
+	})
 	p.done(err)
 	if err != nil {
 		return nil, meta, src, nixMissing(err, "build the package index")
@@ -118,9 +127,9 @@ func newProgress(w io.Writer, tty bool, label string) *progress {
 	return &progress{w: w, tty: tty, label: label, start: time.Now()}
 }
 
-// update reports n evaluated attributes. Without a terminal it prints one
+// update reports the build's progress. Without a terminal it prints one
 // line when nix has started (nothing at all when nix could not run).
-func (p *progress) update(n int) {
+func (p *progress) update(bp nixsearch.BuildProgress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.tty {
@@ -132,7 +141,8 @@ func (p *progress) update(n int) {
 	}
 	if now := time.Now(); now.Sub(p.last) >= progressEvery {
 		p.last = now
-		fmt.Fprintf(p.w, "\r\033[Kindexing %s: %d attributes evaluated, %s", p.label, n, now.Sub(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "\r\033[Kindexing %s: %d attributes evaluated, %d of %d parts done, %s",
+			p.label, bp.Evaluated, bp.ShardsDone, bp.Shards, now.Sub(p.start).Round(time.Second))
 	}
 }
 

@@ -28,6 +28,15 @@ type searchItem struct {
 	Version     string `json:"version"`
 	Description string `json:"description"`
 	Installed   bool   `json:"installed"`
+	// The package's meta, from the index ("" and false when the index
+	// holds none; see `devsh index`).
+	MainProgram string `json:"mainProgram"`
+	License     string `json:"license"`
+	Homepage    string `json:"homepage"`
+	Unfree      bool   `json:"unfree"`
+	Broken      bool   `json:"broken"`
+	Insecure    bool   `json:"insecure"`
+	Unavailable bool   `json:"unavailable"`
 }
 
 // defaultSearchLimit is a screenful of results.
@@ -47,7 +56,7 @@ and answered from the cache afterwards.`,
 			return runSearch(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, `print a JSON array of {"attr","pname","version","description","installed"}`)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, `print a JSON array of {"attr","pname","version","description","installed","mainProgram","license","homepage","unfree","broken","insecure","unavailable"}`)
 	cmd.Flags().IntVar(&o.Limit, "limit", defaultSearchLimit, "show at most `N` results (0: all)")
 	cmd.Flags().BoolVarP(&o.Descriptions, "description", "d", false, "search descriptions (words, case-insensitive) instead of names")
 	return cmd
@@ -82,6 +91,8 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 			Attr: p.Attr, Pname: p.Pname, Version: p.Version,
 			Description: nixsearch.SanitizeText(p.Description),
 			Installed:   installed[p.Attr],
+			MainProgram: p.MainProgram, License: p.License, Homepage: p.Homepage,
+			Unfree: p.Unfree, Broken: p.Broken, Insecure: p.Insecure, Unavailable: p.Unavailable,
 		})
 	}
 	if o.JSON {

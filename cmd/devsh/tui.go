@@ -199,7 +199,15 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(evaluated int
 	refresh := b.current
 	b.mu.Unlock()
 	store := b.g.store()
-	ix, _, err := store.Build(ctx, b.src, refresh, progress)
+	ix, _, err := store.Build(ctx, b.src, nixsearch.BuildOptions{
+		Refresh: refresh,
+		Hint:    previousIndex(store, b.proj.Root, b.src.Key),
+		Progress: func(p nixsearch.BuildProgress) {
+			if progress != nil {
+				progress(p.Evaluated)
+			}
+		},
+	})
 	if err != nil {
 		return tui.IndexInfo{}, b.nixErr(err)
 	}
@@ -236,6 +244,16 @@ func (b *tuiBackend) Search(ctx context.Context, query string, limit int) (tui.R
 func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
 	if b.srcErr != nil {
 		return tui.Meta{}, b.nixErr(b.srcErr)
+	}
+	// The index holds the meta of its packages (one evaluation for all);
+	// nix is asked only when it does not.
+	b.mu.Lock()
+	ix := b.ix
+	b.mu.Unlock()
+	if ix != nil && ix.MetaMissing() == "" {
+		if p, ok := ix.Lookup(attr); ok {
+			return tui.Meta{Homepage: p.Homepage, License: p.License, MainProgram: p.MainProgram}, nil
+		}
 	}
 	m, err := b.g.nix().Meta(ctx, b.src, attr)
 	if err != nil {

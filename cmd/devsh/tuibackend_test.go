@@ -304,6 +304,24 @@ func TestTUIBackendMeta(t *testing.T) {
 	if _, err := b.Meta(ctx, "no-such-package"); err == nil || errors.Is(err, tui.ErrNixMissing) {
 		t.Errorf("Meta(no-such-package) error = %v, want one saying there is no such attribute", err)
 	}
+	// With an index, the meta comes from it: a source nix cannot evaluate
+	// shows that no nix runs.
+	if _, err := b.BuildIndex(ctx, nil); err != nil {
+		t.Fatalf("BuildIndex: %v", err)
+	}
+	b.src.Ref = "path:" + filepath.Join(t.TempDir(), "missing")
+	for _, tt := range tests {
+		if strings.HasPrefix(tt.attr, "nodePackages.") {
+			continue // not in the index: only nix knows it
+		}
+		got, err := b.Meta(ctx, tt.attr)
+		if err != nil || got != tt.want {
+			t.Errorf("from the index, Meta(%s) = %+v, %v; want %+v", tt.attr, got, err, tt.want)
+		}
+	}
+	if _, err := b.Meta(ctx, "nodePackages.prettier"); err == nil {
+		t.Error("Meta of a package the index lacks did not ask nix (which cannot evaluate the broken source)")
+	}
 }
 
 // TestTUIBackendStale: after the lock changes, the index the project used
