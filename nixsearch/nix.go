@@ -185,6 +185,18 @@ let
 in map isDrv paths`
 }
 
+// nixMetaTextExpr defines the Nix functions that turn meta values into
+// strings: str (a string or ""), text (a licence or list of licences:
+// spdxId, else shortName, else fullName, joined with ", ") and first (the
+// first of a list, e.g. of homepages).
+const nixMetaTextExpr = `str = v: if builtins.isString v then v else "";
+  text = x:
+    if builtins.isString x then x
+    else if builtins.isList x then builtins.concatStringsSep ", " (builtins.filter (s: s != "") (map text x))
+    else if builtins.isAttrs x then str (x.spdxId or x.shortName or x.fullName or "")
+    else "";
+  first = x: if builtins.isList x then (if x == [ ] then "" else first (builtins.head x)) else str x;`
+
 // nixMetaExpr is the function Meta applies to the package set: it returns
 // { found; homepage; license; mainProgram; } as strings, each computed
 // under builtins.tryEval. Licenses are spdxId, else shortName, else
@@ -196,13 +208,7 @@ let
   ` + nixLookupExpr + `
   l = lookup pkgs path;
   found = builtins.tryEval (l.found && builtins.isAttrs l.value);
-  str = v: if builtins.isString v then v else "";
-  text = x:
-    if builtins.isString x then x
-    else if builtins.isList x then builtins.concatStringsSep ", " (builtins.filter (s: s != "") (map text x))
-    else if builtins.isAttrs x then str (x.spdxId or x.shortName or x.fullName or "")
-    else "";
-  first = x: if builtins.isList x then (if x == [ ] then "" else first (builtins.head x)) else str x;
+  ` + nixMetaTextExpr + `
   field = f: let r = builtins.tryEval (f (l.value.meta or { })); in if r.success then r.value else "";
 in
   if found.success && found.value then {

@@ -287,13 +287,7 @@ const nixShardMetaBody = `
   keyOf = top: path: top + "." + sys + "." + builtins.concatStringsSep "." path;
   progress = key: builtins.trace ("evaluating '" + key + "'...");
   isDrv = v: builtins.isAttrs v && (v.type or null) == "derivation";
-  str = v: if builtins.isString v then v else "";
-  text = x:
-    if builtins.isString x then x
-    else if builtins.isList x then builtins.concatStringsSep ", " (builtins.filter (s: s != "") (map text x))
-    else if builtins.isAttrs x then str (x.spdxId or x.shortName or x.fullName or "")
-    else "";
-  first = x: if builtins.isList x then (if x == [ ] then "" else first (builtins.head x)) else str x;
+  ` + nixMetaTextExpr + `
   try = d: f: let r = builtins.tryEval (let v = f null; in builtins.deepSeq v v); in if r.success then r.value else d;
   toList = x: if builtins.isList x then x else [ x ];
   libAvail = try null (_:
