@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/lipgloss"
 )
 
 // cliCargoAttrs returns the fixture's attributes that "cargo" matches, sorted.
@@ -139,5 +142,81 @@ func TestCLISearchSanitizesDescriptions(t *testing.T) {
 	r.cliWant(t, 0)
 	if strings.ContainsAny(r.stdout, "\x1b\x07") || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("text output %q: want one line, no control characters", r.stdout)
+	}
+}
+
+// TestPrintSearchWidth: on a terminal each row is cut to its width with the
+// name whole and the description cut; piped, rows are whole; names are
+// aligned over the first screenful only, so --limit 0 does not pad every row
+// to the longest name of all.
+func TestPrintSearchWidth(t *testing.T) {
+	long := strings.Repeat("a very long description ", 8)
+	items := []searchItem{
+		{Attr: "cargo", Version: "1.89.0", Description: long, Installed: true},
+		{Attr: "cargo-edit", Version: "0.13.7", Description: "Utility for managing cargo dependencies 日本語"},
+	}
+	for range searchPadRows - len(items) {
+		items = append(items, searchItem{Attr: "x", Version: "1"})
+	}
+	tail := searchItem{Attr: "python313Packages.a-name-longer-than-any-in-the-first-screenful", Version: "2.0", Description: "d"}
+	items = append(items, tail)
+
+	print := func(ios IOStreams) []string {
+		var out, errOut strings.Builder
+		ios.Out, ios.ErrOut = &out, &errOut
+		printSearch(&ios, items, len(items))
+		return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	}
+	tty := print(IOStreams{OutTTY: true, OutWidth: 40})
+	want := []string{
+		"✓ cargo       1.89.0  a very long descr…",
+		"  cargo-edit  0.13.7  Utility for manag…",
+	}
+	if !slices.Equal(tty[:2], want) {
+		t.Errorf("terminal rows =\n%q\nwant\n%q", tty[:2], want)
+	}
+	if got := tty[len(tty)-1]; got != "  python313Packages.a-name-longer-than-…" {
+		t.Errorf("a name wider than the terminal = %q, want it cut at 40 columns", got)
+	}
+	for _, l := range tty {
+		if w := lipgloss.Width(l); w > 40 {
+			t.Errorf("row %q is %d columns wide, want ≤ 40", l, w)
+		}
+	}
+	// Wide characters count two columns.
+	if got := print(IOStreams{OutTTY: true, OutWidth: 62})[1]; got != "  cargo-edit  0.13.7  Utility for managing cargo dependencies…" {
+		t.Errorf("row with wide characters at 62 columns = %q", got)
+	}
+	if got := print(IOStreams{OutTTY: true, OutWidth: 65})[1]; got != "  cargo-edit  0.13.7  Utility for managing cargo dependencies 日…" || lipgloss.Width(got) != 65 {
+		t.Errorf("row with wide characters at 65 columns = %q (%d columns)", got, lipgloss.Width(got))
+	}
+
+	piped := print(IOStreams{})
+	if want := "✓ cargo       1.89.0  " + strings.TrimRight(long, " "); piped[0] != want {
+		t.Errorf("piped row = %q, want the whole row %q", piped[0], want)
+	}
+	// The versions stay aligned with the screenful's; only the name is longer.
+	if want := "  " + tail.Attr + "  2.0     d"; piped[len(piped)-1] != want {
+		t.Errorf("piped last row = %q, want %q (not cut)", piped[len(piped)-1], want)
+	}
+	if piped[2] != "  x           1" {
+		t.Errorf("short row = %q, want the names padded to the first screenful's longest (cargo-edit)", piped[2])
+	}
+}
+
+// TestCLISearchTerminalWidth runs search as on an 50-column terminal and
+// piped: the rows of the first are cut to 50 columns, the second's are whole.
+func TestCLISearchTerminalWidth(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	r := cliRunIO(t, context.Background(), &IOStreams{OutTTY: true, OutWidth: 50}, "-C", dir, "search", "cargo-edit")
+	r.cliWant(t, 0)
+	if first := strings.SplitN(r.stdout, "\n", 2)[0]; first != "  cargo-edit            0.13.7  Utility for manag…" {
+		t.Errorf("first row on a 50-column terminal = %q", first)
+	}
+	r = cliRun(t, "-C", dir, "search", "cargo-edit")
+	r.cliWant(t, 0)
+	if first := strings.SplitN(r.stdout, "\n", 2)[0]; first != "  cargo-edit            0.13.7  Utility for managing cargo dependencies from the command line" {
+		t.Errorf("first row piped = %q", first)
 	}
 }

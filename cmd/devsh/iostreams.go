@@ -16,18 +16,31 @@ type IOStreams struct {
 	InTTY, OutTTY bool
 	// ErrTTY says whether stderr is a terminal (colour and progress lines).
 	ErrTTY bool
+	// OutWidth is the width of the stdout terminal in columns; 0 when it is
+	// not a terminal or does not say.
+	OutWidth int
 }
 
 // SystemIO returns the process's own streams.
 func SystemIO() *IOStreams {
 	return &IOStreams{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		ErrOut: os.Stderr,
-		InTTY:  isTerminal(os.Stdin),
-		OutTTY: isTerminal(os.Stdout),
-		ErrTTY: isTerminal(os.Stderr),
+		In:       os.Stdin,
+		Out:      os.Stdout,
+		ErrOut:   os.Stderr,
+		InTTY:    isTerminal(os.Stdin),
+		OutTTY:   isTerminal(os.Stdout),
+		ErrTTY:   isTerminal(os.Stderr),
+		OutWidth: terminalWidth(os.Stdout),
 	}
+}
+
+// terminalWidth is f's terminal width in columns, 0 when f is not a terminal.
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // isTerminal reports whether f is a terminal. A character device is not

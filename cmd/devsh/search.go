@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
@@ -125,28 +126,64 @@ func installedSet(proj *devshell.Project) map[string]bool {
 	return set
 }
 
-// descWidth bounds the description column of text output.
-const descWidth = 72
+// searchPadRows is how many rows the name and version columns are aligned
+// over: a screenful. With --limit 0 the columns are not padded to the longest
+// name of all (which can be 80 characters); a longer name further down just
+// pushes its own row's version right.
+const searchPadRows = defaultSearchLimit
 
+// searchFallbackWidth is the width of a terminal that does not say (80
+// columns, the VT100's).
+const searchFallbackWidth = 80
+
+// printSearch prints one row per package: mark, name, version, description.
+// On a terminal each row is cut to its width, description first (the names
+// and versions come first in the row); piped, rows are whole.
 func printSearch(ios *IOStreams, items []searchItem, total int) {
 	aw, vw := 0, 0
-	for _, it := range items {
+	for _, it := range items[:min(len(items), searchPadRows)] {
 		aw = max(aw, utf8.RuneCountInString(it.Attr))
 		vw = max(vw, utf8.RuneCountInString(it.Version))
+	}
+	width := 0
+	if ios.OutTTY {
+		width = ios.OutWidth
+		if width <= 0 {
+			width = searchFallbackWidth
+		}
 	}
 	for _, it := range items {
 		mark := " "
 		if it.Installed {
 			mark = "✓"
 		}
-		desc := it.Description
-		if ios.OutTTY && utf8.RuneCountInString(desc) > descWidth {
-			desc = string([]rune(desc)[:descWidth-1]) + "…"
+		line := fmt.Sprintf("%s %-*s  %-*s  %s", mark, aw, it.Attr, vw, it.Version, it.Description)
+		line = strings.TrimRight(line, " ")
+		if width > 0 {
+			line = cutToWidth(line, width)
 		}
-		line := fmt.Sprintf("%s %-*s  %-*s  %s", mark, aw, it.Attr, vw, it.Version, desc)
-		fmt.Fprintln(ios.Out, strings.TrimRight(line, " "))
+		fmt.Fprintln(ios.Out, line)
 	}
 	if total > len(items) {
 		fmt.Fprintf(ios.ErrOut, "%d of %d matches shown (--limit)\n", len(items), total)
 	}
+}
+
+// cutToWidth cuts s to at most width terminal columns, ending in "…" when
+// it cut (wide characters count two columns).
+func cutToWidth(s string, width int) string {
+	if lipgloss.Width(s) <= width {
+		return s
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		w := lipgloss.Width(string(r))
+		if used+w > width-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += w
+	}
+	return strings.TrimRight(b.String(), " ") + "…"
 }
