@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,15 +39,62 @@ type NixError struct {
 	Args []string
 	// ExitCode is nix's exit status (-1 when it was killed by a signal).
 	ExitCode int
-	// Stderr is the tail of nix's stderr (the last nixStderrTailLines lines,
-	// progress lines left out), control characters stripped.
+	// Message is nix's error in one line: the raw_msg of its last error
+	// event (the message without the trace), else the last "error:" line of
+	// its stderr, else its last line.
+	Message string
+	// Stderr is nix's whole error text (the last error event as nix prints
+	// it: the trace, the code excerpt), else the tail of its stderr (the last
+	// nixStderrTailLines lines, progress left out); escapes, CR and other
+	// control characters stripped.
 	Stderr string
 }
 
-// Error returns one line: the nix command, its status and nix's first
-// error line (or the last line of its stderr).
+// Error returns one line: the nix command, its status, nix's message and,
+// when the message is one devsh recognises, what to do about it.
 func (e *NixError) Error() string {
-	return fmt.Sprintf("%s failed (exit status %d): %s", nixCommandName(e.Args), e.ExitCode, nixErrorSummary(e.Stderr))
+	msg := e.Message
+	if msg == "" {
+		msg = nixErrorSummary(e.Stderr)
+	}
+	s := fmt.Sprintf("%s failed (exit status %d): %s", nixCommandName(e.Args), e.ExitCode, msg)
+	if hint := nixErrorHint(nixCommandName(e.Args), msg+"\n"+e.Stderr); hint != "" {
+		s += " (" + hint + ")"
+	}
+	return s
+}
+
+// nixErrorHint names the cause of a nix failure and its fix, from nix's
+// message (the same words on nix 2.8 to 2.35, Lix and Determinate), or ""
+// when the message is not one devsh knows.
+func nixErrorHint(cmd, text string) string {
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(text, s) {
+				return true
+			}
+		}
+		return false
+	}
+	const fetchHint = "nix could not fetch that source (offline?): run `nix flake lock` once while online so nix keeps it in its store, or pass --nixpkgs with a local nixpkgs"
+	switch {
+	case has("unrecognised flag", "unrecognized flag", "is not a recognised command", "unknown flag"):
+		return "this nix is too old for flakes: install nix 2.4 or later"
+	case has("in the flake registries"):
+		return "no such flake in the flake registry: add a nixpkgs input to flake.nix and run `nix flake lock`, or pass --nixpkgs with a flake reference"
+	case has("unable to download", "resolve host", "Failed to open archive", "Failed to connect",
+		"Connection refused", "Timeout was reached", "SSL connect error", "unable to fetch", "failed to fetch"):
+		return fetchHint
+	case has("does not provide attribute"):
+		return "that flake has no such attribute for this system: check the name, or pass --nixpkgs with a nixpkgs flake"
+	case cmd == "nix flake metadata" || has("while fetching"):
+		// A missing path ("getting status of" on 2.8, "does not exist"
+		// later), a git or tarball input nix cannot read.
+		return fetchHint
+	case cmd == "nix search" || cmd == "nix eval":
+		return "an evaluation error in that flake: fix it, or pass --nixpkgs with another nixpkgs"
+	}
+	return ""
 }
 
 // nixCommandName returns "nix <subcommand>" for an argv built by Nix, e.g.
@@ -70,24 +118,6 @@ func nixCommandName(args []string) string {
 	return strings.Join(words, " ")
 }
 
-// nixErrorSummary picks the line of a stderr tail that says what went
-// wrong: the first "error:" line without that prefix, else the last
-// non-empty line.
-func nixErrorSummary(stderr string) string {
-	lines := strings.Split(stderr, "\n")
-	for _, l := range lines {
-		if msg, ok := strings.CutPrefix(strings.TrimSpace(l), "error:"); ok {
-			return strings.TrimSpace(msg)
-		}
-	}
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return l
-		}
-	}
-	return "no error output"
-}
-
 // nixBase returns the argv prefix for a subcommand: the program, the
 // experimental features, the subcommand words, then ExtraArgs.
 func (n Nix) nixBase(sub ...string) []string {
@@ -97,16 +127,27 @@ func (n Nix) nixBase(sub ...string) []string {
 	}
 	args := []string{bin, "--extra-experimental-features", nixFeatures}
 	args = append(args, sub...)
+	args = append(args, "--log-format", nixLogFormat)
 	return append(args, n.ExtraArgs...)
 }
 
+// nixSystemArgs pins the evaluation to system: --system chooses the
+// packages.<system> / legacyPackages.<system> nix reads, and eval-system
+// (Lix; CppNix ≥ 2.14 too) would otherwise win over it on Lix when a
+// user's nix.conf sets it. A nix that does not know eval-system (≤ 2.13)
+// only warns.
+func nixSystemArgs(system string) []string {
+	return []string{"--system", system, "--option", "eval-system", system}
+}
+
 // SearchArgs is the argv of `nix search --system <system> <ref> ^ --json`
-// for src (the --system is left out when src.System is ""): nix searches
-// packages.<system> and legacyPackages.<system> of that system only.
+// for src (the --system and eval-system are left out when src.System is
+// ""): nix searches packages.<system> and legacyPackages.<system> of that
+// system only.
 func (n Nix) SearchArgs(src Source) []string {
 	args := n.nixBase("search")
 	if src.System != "" {
-		args = append(args, "--system", src.System)
+		args = append(args, nixSystemArgs(src.System)...)
 	}
 	return append(args, src.Ref, nixSearchRegex, "--json")
 }
@@ -128,6 +169,14 @@ func (n Nix) EvalArgs(src Source, set string, names []string) []string {
 // path of <ref>#<set>.<system>.
 func (n Nix) MetaArgs(src Source, set, attr string) []string {
 	return append(n.nixBase("eval"), "--json", nixInstallable(src, set), "--apply", nixMetaExpr(attr))
+}
+
+// nixSystemLabel is system, or "<system>" when it is "" (nix's own).
+func nixSystemLabel(system string) string {
+	if system == "" {
+		return "<system>"
+	}
+	return system
 }
 
 // nixInstallable is "<ref>#<set>.<system>".
@@ -219,14 +268,28 @@ in
   } else { found = false; }`
 }
 
+// ErrNoPackages is returned (wrapped) by Search when nix found no package
+// at all: a flake with neither legacyPackages.<system> nor
+// packages.<system> (nix ≤ 2.12 prints {} and exits 0 for it), or the wrong
+// system. It is an error so that an empty index is never cached.
+var ErrNoPackages = errors.New("no packages found")
+
 // Search runs `nix search <src.Ref> ^ --json` for src.System and returns every package,
-// sorted by Attr. Stdout is parsed while nix writes it and stderr is read
-// at the same time; progress (may be nil) is called, from another
-// goroutine but never concurrently, with the number of attributes nix has
-// evaluated so far, at most every nixProgressInterval plus once at the end;
-// it must return quickly (nix waits while its stderr is not read).
-// A non-zero exit is a *NixError even when stdout held valid JSON. When ctx
-// ends, nix is killed and ctx's error is returned (wrapped).
+// sorted by Attr (see ParseSearchJSON). Stdout is parsed while nix writes it
+// and stderr is read at the same time, as --log-format internal-json events.
+//
+// progress (may be nil) is called, from another goroutine but never
+// concurrently, with the number of attributes nix has reported evaluating
+// so far (its `evaluating '…'` activities): at most every
+// nixProgressInterval, at least every nixProgressHeartbeat while nix runs
+// (with an unchanged count when nothing new came), and once at the end. It
+// must return quickly (nix waits while its stderr is not read). A count of
+// 0 means no count: nix has not reported an attribute yet, and some never
+// do (Determinate Nix ≥ 3.11) — show the elapsed time then, not a bar.
+//
+// A non-zero exit is a *NixError even when stdout held valid JSON; no
+// package at all is ErrNoPackages. When ctx ends, nix is killed and ctx's
+// error is returned (wrapped).
 func (n Nix) Search(ctx context.Context, src Source, progress func(evaluated int)) ([]Package, error) {
 	if src.Ref == "" {
 		return nil, errors.New("nix search: no nixpkgs flake reference")
@@ -254,6 +317,9 @@ func (n Nix) Search(ctx context.Context, src Source, progress func(evaluated int
 	}
 	if res.err != nil {
 		return nil, fmt.Errorf("nix search %s: %w", src.Ref, res.err)
+	}
+	if len(res.pkgs) == 0 {
+		return nil, fmt.Errorf("nix search %s: %w for %s: that flake has neither legacyPackages.%s nor packages.%s; pass --nixpkgs with a nixpkgs flake", src.Ref, ErrNoPackages, nixSystemLabel(src.System), nixSystemLabel(src.System), nixSystemLabel(src.System))
 	}
 	return res.pkgs, nil
 }
@@ -351,15 +417,38 @@ func nixMissingAttr(stderr, attr string) bool {
 }
 
 // nixRun runs one nix argv with stdout going to stdout and stderr read by
-// a nixStderr (progress counting, tail). It maps a non-zero exit to
-// *NixError and a cancelled run to ctx's error.
+// a nixStderr (progress counting, error events, tail), NO_COLOR set. It maps
+// a non-zero exit to *NixError and a cancelled run to ctx's error. While
+// nix runs, onEval (when not nil) is also called every
+// nixProgressHeartbeat without new progress.
 func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval func(int)) error {
 	runner := n.Runner
 	if runner == nil {
 		runner = ExecRunner{}
 	}
-	stderr := &nixStderr{onEval: onEval}
-	err := runner.Run(ctx, Command{Args: args, Stdout: stdout, Stderr: stderr})
+	// The first heartbeat comes nixProgressHeartbeat after the start.
+	stderr := &nixStderr{onEval: onEval, lastReport: time.Now()}
+	stop := make(chan struct{})
+	beats := sync.WaitGroup{}
+	if onEval != nil {
+		beats.Add(1)
+		go func() {
+			defer beats.Done()
+			tick := time.NewTicker(nixProgressHeartbeat / 4)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case now := <-tick.C:
+					stderr.heartbeat(now)
+				}
+			}
+		}()
+	}
+	err := runner.Run(ctx, Command{Args: args, Env: nixEnv(), Stdout: stdout, Stderr: stderr})
+	close(stop)
+	beats.Wait()
 	stderr.finish()
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", nixCommandName(args), ctxErr)
@@ -369,112 +458,8 @@ func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval
 	}
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) {
-		return &NixError{Args: args, ExitCode: coded.ExitCode(), Stderr: stderr.tail()}
+		msg, text := stderr.failure()
+		return &NixError{Args: args, ExitCode: coded.ExitCode(), Message: msg, Stderr: text}
 	}
 	return fmt.Errorf("%s: %w", nixCommandName(args), err)
-}
-
-// nixStderrTailLines is how many stderr lines a NixError keeps: enough for
-// nix's error message and its code excerpt, small enough to print.
-const nixStderrTailLines = 20
-
-// nixStderrMaxLine caps one kept stderr line, so a pathological line
-// (a huge value in a trace) cannot grow memory without bound.
-const nixStderrMaxLine = 4096
-
-// nixProgressInterval throttles progress callbacks: nix prints one line per
-// attribute (over 100k for nixpkgs), far more than a progress bar can show.
-const nixProgressInterval = 100 * time.Millisecond
-
-// nixProgressPrefix starts nix's per-attribute progress line on stderr,
-// `evaluating 'legacyPackages.x86_64-linux.hello'...`.
-const nixProgressPrefix = "evaluating '"
-
-// nixTraceProgressPrefix starts the same line printed with builtins.trace
-// by an index shard's meta walk (nixShardMetaBody).
-const nixTraceProgressPrefix = "trace: " + nixProgressPrefix
-
-// nixStderr is the io.Writer nix's stderr is streamed into. It splits
-// lines, counts progress lines and keeps the last other lines. Writes come
-// from one goroutine at a time (the runner's copier).
-type nixStderr struct {
-	onEval     func(int)
-	evaluated  int
-	reported   int
-	lastReport time.Time
-	partial    []byte
-	lines      []string // ring buffer of kept lines
-	next       int      // index in lines of the oldest line once full
-}
-
-// Write implements io.Writer; it never fails.
-func (w *nixStderr) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			w.partial = nixAppendCapped(w.partial, p)
-			break
-		}
-		w.partial = nixAppendCapped(w.partial, p[:i])
-		w.line(w.partial)
-		w.partial = w.partial[:0]
-		p = p[i+1:]
-	}
-	return n, nil
-}
-
-func nixAppendCapped(dst, p []byte) []byte {
-	if room := nixStderrMaxLine - len(dst); len(p) > room {
-		p = p[:max(room, 0)]
-	}
-	return append(dst, p...)
-}
-
-func (w *nixStderr) line(b []byte) {
-	if bytes.HasPrefix(b, []byte(nixProgressPrefix)) || bytes.HasPrefix(b, []byte(nixTraceProgressPrefix)) {
-		w.evaluated++
-		if w.onEval != nil && (w.reported == 0 || time.Since(w.lastReport) >= nixProgressInterval) {
-			w.report()
-		}
-		return
-	}
-	s := nixSanitize(string(b), false)
-	if len(w.lines) < nixStderrTailLines {
-		w.lines = append(w.lines, s)
-		return
-	}
-	w.lines[w.next] = s
-	w.next = (w.next + 1) % nixStderrTailLines
-}
-
-func (w *nixStderr) report() {
-	w.reported = w.evaluated
-	w.lastReport = time.Now()
-	w.onEval(w.evaluated)
-}
-
-// finish handles a last line without a newline and reports the final
-// progress count.
-func (w *nixStderr) finish() {
-	if len(w.partial) > 0 {
-		w.line(w.partial)
-		w.partial = nil
-	}
-	if w.onEval != nil && w.evaluated != w.reported {
-		w.report()
-	}
-}
-
-// tail returns the kept lines, oldest first, without blank lines at either
-// end.
-func (w *nixStderr) tail() string {
-	ordered := append(append([]string{}, w.lines[w.next:]...), w.lines[:w.next]...)
-	for len(ordered) > 0 && ordered[0] == "" {
-		ordered = ordered[1:]
-	}
-	for len(ordered) > 0 && ordered[len(ordered)-1] == "" {
-		ordered = ordered[:len(ordered)-1]
-	}
-	return strings.Join(ordered, "\n")
 }

@@ -1,6 +1,7 @@
 package nixsearch
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,8 @@ import (
 )
 
 // ParseSearchJSON reads the output of `nix search --json` from r and returns
-// its packages sorted by Attr, in nix's order where attributes are equal. It streams: the object is decoded entry by
+// its packages sorted by Attr; where attributes are equal, the one from
+// legacyPackages first (nixSetRank). It streams: the object is decoded entry by
 // entry from r, so a 20 MB output is never held in memory a second time.
 // Attribute paths lose their "legacyPackages.<system>." or
 // "packages.<system>." prefix and descriptions are passed through
@@ -19,14 +21,51 @@ import (
 // truncated or trailing input is an error.
 func ParseSearchJSON(r io.Reader) ([]Package, error) {
 	pkgs := []Package{}
-	if err := parseSearchEntries(r, func(_ string, p Package) { pkgs = append(pkgs, p) }); err != nil {
+	var ranks []uint8 // nixSetRank of each package's key
+	if err := parseSearchEntries(r, func(key string, p Package) {
+		pkgs = append(pkgs, p)
+		ranks = append(ranks, nixSetRank(key))
+	}); err != nil {
 		return nil, err
 	}
-	// Stable: when packages.<system> and legacyPackages.<system> both have
-	// an attribute, the one nix printed first stays first, which is the one
-	// NewIndex keeps.
-	slices.SortStableFunc(pkgs, indexCompareAttr)
-	return pkgs, nil
+	return nixSortPreferred(pkgs, ranks), nil
+}
+
+// nixSetRank orders the package sets of one attribute path: when
+// legacyPackages.<system> and packages.<system> both have it, the one from
+// legacyPackages comes first (and is the one NewIndex keeps) — by rule, not
+// by nix's print order, which differs between versions (2.8 streams
+// packages first; from 2.12 the keys are sorted, legacyPackages first).
+// legacyPackages is nixpkgs' full set; a flake's packages.<system> is a
+// curated subset that devshell's `packages` does not read.
+func nixSetRank(key string) uint8 {
+	switch {
+	case strings.HasPrefix(key, "legacyPackages."):
+		return 0
+	case strings.HasPrefix(key, "packages."):
+		return 1
+	}
+	return 2
+}
+
+// nixSortPreferred sorts pkgs by Attr, equal attributes by rank (then in
+// nix's order).
+func nixSortPreferred(pkgs []Package, ranks []uint8) []Package {
+	perm := make([]int, len(pkgs))
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(a, b int) int {
+		if c := indexCompareAttr(pkgs[a], pkgs[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ranks[a], ranks[b])
+	})
+	sorted := make([]Package, len(pkgs))
+	for i, j := range perm {
+		sorted[i] = pkgs[j]
+	}
+	return sorted
 }
 
 // parseSearchEntries decodes `nix search --json` output from r, calling add

@@ -109,35 +109,40 @@ func TestParseSearchJSONByteByByte(t *testing.T) {
 	}
 }
 
-// TestParseSearchJSONDuplicates: nix searches packages.<system> and then
-// legacyPackages.<system>, so an attribute in both comes twice; the sort
-// keeps nix's order for it (NewIndex then keeps the first). Enough
-// attributes, printed out of order, that the sort is not an insertion sort.
+// TestParseSearchJSONDuplicates: nix searches packages.<system> and
+// legacyPackages.<system>, so an attribute in both comes twice. Whatever
+// order nix prints them in (2.8 streams packages first; from 2.12 the keys
+// are sorted, legacyPackages first), the one from legacyPackages comes
+// first and is the one NewIndex keeps (issue 9 changed this from "the one
+// nix printed first"). Enough attributes, printed out of order, that the
+// sort is not an insertion sort.
 func TestParseSearchJSONDuplicates(t *testing.T) {
 	const n = 200
-	var in strings.Builder
-	in.WriteString("{")
-	for _, set := range []string{"packages", "legacyPackages"} {
-		for i := n - 1; i >= 0; i-- {
-			fmt.Fprintf(&in, `"%s.x86_64-linux.a%03d":{"pname":"a","version":"1","description":"%s"},`, set, i, set)
+	for _, order := range [][]string{{"packages", "legacyPackages"}, {"legacyPackages", "packages"}} {
+		var in strings.Builder
+		in.WriteString("{")
+		for _, set := range order {
+			for i := n - 1; i >= 0; i-- {
+				fmt.Fprintf(&in, `"%s.x86_64-linux.a%03d":{"pname":"a","version":"1","description":"%s"},`, set, i, set)
+			}
 		}
-	}
-	pkgs, err := ParseSearchJSON(strings.NewReader(strings.TrimSuffix(in.String(), ",") + "}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkgs) != 2*n {
-		t.Fatalf("parsed %d packages, want %d", len(pkgs), 2*n)
-	}
-	for i := 0; i < n; i++ {
-		attr := fmt.Sprintf("a%03d", i)
-		a, b := pkgs[2*i], pkgs[2*i+1]
-		if a.Attr != attr || b.Attr != attr || a.Description != "packages" || b.Description != "legacyPackages" {
-			t.Fatalf("packages %d and %d are %+v and %+v, want %s from packages then from legacyPackages", 2*i, 2*i+1, a, b, attr)
+		pkgs, err := ParseSearchJSON(strings.NewReader(strings.TrimSuffix(in.String(), ",") + "}"))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if p, _ := NewIndex(pkgs).Lookup("a042"); p.Description != "packages" {
-		t.Errorf("index keeps %+v, want the one from packages", p)
+		if len(pkgs) != 2*n {
+			t.Fatalf("%v: parsed %d packages, want %d", order, len(pkgs), 2*n)
+		}
+		for i := 0; i < n; i++ {
+			attr := fmt.Sprintf("a%03d", i)
+			a, b := pkgs[2*i], pkgs[2*i+1]
+			if a.Attr != attr || b.Attr != attr || a.Description != "legacyPackages" || b.Description != "packages" {
+				t.Fatalf("%v: packages %d and %d are %+v and %+v, want %s from legacyPackages then from packages", order, 2*i, 2*i+1, a, b, attr)
+			}
+		}
+		if p, _ := NewIndex(pkgs).Lookup("a042"); p.Description != "legacyPackages" {
+			t.Errorf("%v: index keeps %+v, want the one from legacyPackages", order, p)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -122,7 +123,8 @@ const nixRefMemoDir = "nixpkgs-refs"
 
 // ResolveSource finds the nixpkgs to search. An override wins; else the
 // root input "nixpkgs" of ProjectRoot/flake.lock (read directly, no nix
-// run); else the registry's "nixpkgs". Overrides and the registry are
+// run when the lock pins a narHash or a rev; else one `nix flake metadata`
+// of the locked reference); else the registry's "nixpkgs". Overrides and the registry are
 // resolved with `nix flake metadata --json`, remembered in CacheDir: a
 // local path until a file under it changes (newest modification time and
 // entry count), anything else for nixRemoteRefTTL.
@@ -147,6 +149,12 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 			if err != nil {
 				return Source{}, fmt.Errorf("%s: %w", lockPath, err)
 			}
+			if ok && src.Key == "" {
+				// No narHash and no rev to key on (a relative path locked by
+				// nix ≥ 2.26, a Determinate lazy lock): one `nix flake
+				// metadata`, remembered like an override's.
+				return n.nixResolveRef(ctx, src.Ref, o.ProjectRoot, "flake.lock", o.CacheDir, system)
+			}
 			if ok {
 				return src, nil
 			}
@@ -159,10 +167,17 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 
 // ParseFlakeLock finds the root input "nixpkgs" in a flake.lock and
 // returns it as a Source for system, with Origin "flake.lock" and a locked
-// Ref built from the node's "locked" attributes. ok is false when the root
-// has no "nixpkgs" input. It supports github, gitlab, sourcehut, path, git
-// and tarball inputs; other types are an error naming the type (use
-// --nixpkgs then). Relative paths are left relative.
+// Ref built from the node's "locked" attributes (every one carried, see
+// nixLockedRef). ok is false when the root has no "nixpkgs" input. It
+// supports github, gitlab, sourcehut, path, git, hg, tarball and file
+// inputs; other types are an error naming the type (use --nixpkgs then).
+// Relative paths are left relative.
+//
+// Key is the narHash's; a node without narHash (nix ≥ 2.26 writes none for
+// a relative path input, Determinate's lazy-locks none at all) is keyed on
+// its locked Ref when the node has a rev (the rev is the content), else Key
+// is "" and only `nix flake metadata` can tell the content (ResolveSource
+// runs it).
 func ParseFlakeLock(data []byte, system string) (Source, bool, error) {
 	return nixParseFlakeLock(data, system, "")
 }
@@ -179,6 +194,10 @@ type nixLockNode struct {
 	// `follows` path of input names from the root (a JSON array).
 	Inputs map[string]json.RawMessage `json:"inputs"`
 	Locked map[string]any             `json:"locked"`
+	// Parent is, for a relative path input (nix ≥ 2.26), the input path from
+	// the root of the flake its path is relative to ([] = the root flake);
+	// nil when absent.
+	Parent []string `json:"parent"`
 }
 
 // nixLockMaxDepth bounds `follows` resolution, which a malformed lock could
@@ -206,22 +225,63 @@ func nixParseFlakeLock(data []byte, system, root string) (Source, bool, error) {
 	if err != nil || !ok {
 		return Source{}, false, err
 	}
-	node := lock.Nodes[name]
-	if node.Locked == nil {
-		return Source{}, false, fmt.Errorf("parse flake lock: input nixpkgs (node %q) is not locked", name)
-	}
-	ref, rev, narHash, err := nixLockedRef(node.Locked, root)
+	ref, rev, narHash, err := nixLockNodeRef(lock, rootName, name, root, 0)
 	if err != nil {
 		return Source{}, false, fmt.Errorf("parse flake lock: input nixpkgs (node %q): %w", name, err)
 	}
-	return Source{
-		Ref:     ref,
-		Origin:  "flake.lock",
-		Rev:     rev,
-		NarHash: narHash,
-		System:  system,
-		Key:     nixSourceKey(narHash, system),
-	}, true, nil
+	src := Source{Ref: ref, Origin: "flake.lock", Rev: rev, NarHash: narHash, System: system}
+	switch {
+	case narHash != "":
+		src.Key = nixSourceKey(narHash, system)
+	case rev != "":
+		src.Key = nixSourceKey("ref:"+ref, system)
+	}
+	return src, true, nil
+}
+
+// nixLockNodeRef is nixLockedRef for node name of lock, a relative path
+// resolved against the directory its "parent" says: root ("" keeps it
+// relative) for the root flake, else the (path) input it names.
+func nixLockNodeRef(lock nixLockFile, rootName, name, root string, depth int) (ref, rev, narHash string, err error) {
+	if depth > nixLockMaxDepth {
+		return "", "", "", errors.New("parent chain too deep or cyclic")
+	}
+	node := lock.Nodes[name]
+	if node.Locked == nil {
+		return "", "", "", errors.New("is not locked")
+	}
+	base := root
+	if p, _ := node.Locked["path"].(string); node.Locked["type"] == "path" && !filepath.IsAbs(p) && len(node.Parent) > 0 {
+		// Relative to another input's source: only a path input's is
+		// known without nix.
+		parent := rootName
+		for _, step := range node.Parent {
+			next, ok, err := nixLockInput(lock, rootName, parent, step, depth+1)
+			if err != nil {
+				return "", "", "", err
+			}
+			if !ok {
+				return "", "", "", fmt.Errorf("parent input %q does not exist", strings.Join(node.Parent, "/"))
+			}
+			parent = next
+		}
+		pref, _, _, err := nixLockNodeRef(lock, rootName, parent, root, depth+1)
+		if err != nil {
+			return "", "", "", fmt.Errorf("parent input %q: %w", strings.Join(node.Parent, "/"), err)
+		}
+		dir, ok := strings.CutPrefix(pref, "path:")
+		if !ok {
+			return "", "", "", fmt.Errorf("path %q is relative to input %q, which is not a local path (pass --nixpkgs with a flake reference)", p, strings.Join(node.Parent, "/"))
+		}
+		if i := strings.IndexByte(dir, '?'); i >= 0 {
+			dir = dir[:i]
+		}
+		base = dir
+		if base == "" {
+			base = "."
+		}
+	}
+	return nixLockedRef(node.Locked, base)
 }
 
 // nixLockInput returns the node that input of node nodeName refers to.
@@ -264,74 +324,141 @@ func nixLockInput(lock nixLockFile, rootName, nodeName, input string, depth int)
 	return cur, true, nil
 }
 
+// nixLockAttrsSkipped are locked attributes not carried into a ref:
+// lastModified and revCount are informational (nix recomputes them from
+// the rev; nix 2.8 refuses them in github URLs and passes unknown git URL
+// parameters on to git).
+var nixLockAttrsSkipped = map[string]bool{"type": true, "lastModified": true, "revCount": true}
+
 // nixLockedRef builds a locked flake reference from a lock node's
-// "locked" attributes and returns it with the rev and narHash.
-func nixLockedRef(locked map[string]any, root string) (ref, rev, narHash string, err error) {
+// "locked" attributes and returns it with the rev and narHash (either may
+// be ""). The location attributes (owner, repo, rev of github-like inputs,
+// path, url) make the reference; every other attribute is carried as a
+// query parameter (narHash, ref, dir, host, submodules, shallow, lfs,
+// exportIgnore, allRefs, verifyCommit, …; true booleans as 1, false ones
+// left out as nix's default), except nixLockAttrsSkipped and nix's
+// internal "__" ones. A tarball or file URL keeps only narHash and name: nix
+// would download any other parameter as part of the URL. A relative path
+// is joined to base when base is not "".
+func nixLockedRef(locked map[string]any, base string) (ref, rev, narHash string, err error) {
 	str := func(k string) string {
 		s, _ := locked[k].(string)
 		return s
 	}
 	typ := str("type")
 	narHash = str("narHash")
-	if narHash == "" {
-		return "", "", "", fmt.Errorf("%s input has no narHash", typ)
-	}
 	rev = str("rev")
-	q := url.Values{}
-	q.Set("narHash", narHash)
+	used := map[string]bool{}
+	use := func(keys ...string) {
+		for _, k := range keys {
+			used[k] = true
+		}
+	}
 	switch typ {
 	case "github", "gitlab", "sourcehut":
 		owner, repo := str("owner"), str("repo")
 		if owner == "" || repo == "" || rev == "" {
 			return "", "", "", fmt.Errorf("%s input lacks owner, repo or rev", typ)
 		}
-		if host := str("host"); host != "" {
-			q.Set("host", host)
-		}
+		// The rev is in the path; a ref beside it is an error for nix.
+		use("owner", "repo", "rev", "ref")
 		ref = typ + ":" + owner + "/" + repo + "/" + rev
 	case "path":
 		p := str("path")
 		if p == "" {
 			return "", "", "", errors.New("path input has no path")
 		}
-		if root != "" && !filepath.IsAbs(p) {
-			p = filepath.Join(root, p)
-		}
-		ref = "path:" + p
-	case "git":
-		u := str("url")
-		if u == "" || rev == "" {
-			return "", "", "", errors.New("git input lacks url or rev")
-		}
-		if !strings.HasPrefix(u, "git://") && !strings.HasPrefix(u, "git+") {
-			u = "git+" + u
-		}
-		q.Set("rev", rev)
-		if r := str("ref"); r != "" {
-			q.Set("ref", r)
-		}
-		for _, flag := range []string{"submodules", "shallow"} {
-			if b, _ := locked[flag].(bool); b {
-				q.Set(flag, "1")
+		if base != "" && !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+			if !filepath.IsAbs(p) && p != "." && !strings.HasPrefix(p, "..") {
+				p = "./" + p // still relative, and reads so
 			}
 		}
+		use("path")
+		ref = "path:" + p
+	case "git", "hg":
+		u := str("url")
+		if u == "" || rev == "" {
+			return "", "", "", fmt.Errorf("%s input lacks url or rev", typ)
+		}
+		if !strings.HasPrefix(u, typ+"+") && !(typ == "git" && strings.HasPrefix(u, "git://")) {
+			u = typ + "+" + u
+		}
+		use("url")
 		ref = u
-	case "tarball":
-		ref = str("url")
-		if ref == "" {
-			return "", "", "", errors.New("tarball input has no url")
+	case "tarball", "file":
+		u := str("url")
+		if u == "" {
+			return "", "", "", fmt.Errorf("%s input has no url", typ)
+		}
+		ref = nixFetchURL(typ, u)
+		for k := range locked {
+			if k != "narHash" && k != "name" {
+				use(k)
+			}
 		}
 	default:
 		return "", "", "", fmt.Errorf("unsupported input type %q (pass --nixpkgs with a flake reference)", typ)
 	}
-	if dir := str("dir"); dir != "" {
-		q.Set("dir", dir)
+	q := url.Values{}
+	for k, v := range locked {
+		if used[k] || nixLockAttrsSkipped[k] || strings.HasPrefix(k, "__") {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			q.Set(k, v)
+		case bool:
+			if v {
+				q.Set(k, "1")
+			}
+		case float64:
+			q.Set(k, strconv.FormatFloat(v, 'f', -1, 64))
+		case nil:
+		default:
+			// Lists and sets (publicKeys): nix reads them as JSON.
+			data, err := json.Marshal(v)
+			if err != nil {
+				return "", "", "", fmt.Errorf("locked attribute %s: %w", k, err)
+			}
+			q.Set(k, string(data))
+		}
+	}
+	if len(q) == 0 {
+		return ref, rev, narHash, nil
 	}
 	sep := "?"
 	if strings.Contains(ref, "?") {
 		sep = "&"
 	}
 	return ref + sep + q.Encode(), rev, narHash, nil
+}
+
+// nixArchiveSuffixes are the URL endings nix (every version) takes for a
+// tarball without a "tarball+" prefix.
+var nixArchiveSuffixes = []string{".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst"}
+
+// nixFetchURL is the flake reference of a locked tarball or file URL: a
+// file is always "file+<url>"; a tarball URL with an archive ending is
+// itself (understood by every nix), other tarball URLs (a flakehub or
+// channel redirect) get "tarball+", which nix understands from 2.12.
+func nixFetchURL(typ, u string) string {
+	if strings.HasPrefix(u, typ+"+") {
+		return u
+	}
+	if typ == "file" {
+		return "file+" + u
+	}
+	p := u
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	for _, suf := range nixArchiveSuffixes {
+		if strings.HasSuffix(p, suf) {
+			return u
+		}
+	}
+	return "tarball+" + u
 }
 
 // nixRefMemo is one remembered `nix flake metadata` result.

@@ -1,6 +1,7 @@
 package nixsearch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,9 @@ func TestParseFlakeLock(t *testing.T) {
 	const sys = "x86_64-linux"
 	src := func(ref, rev, narHash string) Source {
 		return Source{Ref: ref, Origin: "flake.lock", Rev: rev, NarHash: narHash, System: sys, Key: nixSourceKey(narHash, sys)}
+	}
+	lazy := func(ref, rev string) Source {
+		return Source{Ref: ref, Origin: "flake.lock", Rev: rev, System: sys, Key: nixSourceKey("ref:"+ref, sys)}
 	}
 	const (
 		unstableRev  = "870493f9a8cb0b074ae5b411b2f232015db19a65"
@@ -54,10 +58,31 @@ func TestParseFlakeLock(t *testing.T) {
 			"gitlab:mirrors/nixpkgs/"+unstableRev+"?host=gitlab.example.com&"+unstableQ, unstableRev, unstableHash)},
 		{file: "no-nixpkgs.lock", wantOK: false},
 		{file: "no-inputs.lock", wantOK: false},
-		{file: "mercurial.lock", wantErr: `unsupported input type "hg"`},
+		{file: "mercurial.lock", wantOK: true, want: src("hg+https://hg.example.com/nixpkgs?"+unstableQ+"&rev="+unstableRev, unstableRev, unstableHash)},
+		// Written by nix 2.26 for `inputs.nixpkgs.url = "path:./fakepkgs"`
+		// (captured from nixsearch's own test project): no narHash, a parent.
+		{file: "relative-parent.lock", wantOK: true, want: Source{Ref: "path:./fakepkgs", Origin: "flake.lock", System: sys}},
+		// A relative path inside a relative path input (written from the
+		// nix 2.26 lock format: parent names the input it is relative to).
+		{file: "nested-relative.lock", wantOK: true, want: Source{Ref: "path:./vendor/pkgs", Origin: "flake.lock", System: sys}},
+		{file: "relative-in-github.lock", wantErr: `relative to input "upstream", which is not a local path`},
+		// Every locked attribute but lastModified/revCount is carried;
+		// false booleans are nix's default and left out.
+		{file: "git-attrs.lock", wantOK: true, want: src(
+			"git+ssh://git@example.com/nixpkgs.git?allRefs=1&dir=pkgs&exportIgnore=1&lfs=1&"+unstableQ+"&ref=main&rev="+unstableRev+"&submodules=1&verifyCommit=1",
+			unstableRev, unstableHash)},
+		// Determinate Nix's lazy-locks: no narHash. With a rev the locked ref
+		// is the key; without one only nix can tell the content (Key "").
+		{file: "lazy-github.lock", wantOK: true, want: lazy("github:NixOS/nixpkgs/"+unstableRev, unstableRev)},
+		{file: "lazy-git.lock", wantOK: true, want: lazy("git+https://github.com/NixOS/nixpkgs?ref=refs%2Fheads%2Fnixos-unstable&rev="+unstableRev, unstableRev)},
+		{file: "lazy-tarball.lock", wantOK: true, want: lazy("https://api.flakehub.com/f/pinned/NixOS/nixpkgs/0.1.871234%2Brev-870493f9a8cb0b074ae5b411b2f232015db19a65/01997c3e-0000-7000-8000-000000000000/source.tar.gz", unstableRev)},
+		{file: "lazy-path.lock", wantOK: true, want: Source{Ref: "path:/home/user/src/nixpkgs", Origin: "flake.lock", System: sys}},
+		// A tarball URL without an archive ending needs tarball+ (nix ≥ 2.12).
+		{file: "tarball-redirect.lock", wantOK: true, want: src("tarball+https://channels.nixos.org/nixos-unstable/nixexprs?"+unstableQ, "", unstableHash)},
+		{file: "file.lock", wantOK: true, want: src("file+https://example.com/nixpkgs/default.nix?"+unstableQ, "", unstableHash)},
+		{file: "unsupported.lock", wantErr: `unsupported input type "s3"`},
 		{file: "cyclic.lock", wantErr: "too deep or cyclic"},
 		{file: "follows-missing.lock", wantErr: `follows "devshell/nixpkgs", which does not exist`},
-		{file: "no-narhash.lock", wantErr: "no narHash"},
 		{file: "version4.lock", wantErr: "unsupported version 4"},
 	}
 	for _, tt := range tests {
@@ -350,10 +375,29 @@ func nixLockedNarHash(t *testing.T, n Nix, ref string) string {
 // nixLockProject runs the real `nix flake lock` in a project directory.
 func nixLockProject(t *testing.T, n Nix, project string) {
 	t.Helper()
-	args := append(n.nixBase("flake", "lock"), "path:"+project)
-	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+	if out, err := nixTryLock(n, project); err != nil {
 		t.Fatalf("nix flake lock %s: %v\n%s", project, err, out)
 	}
+}
+
+// nixTryLock runs `nix flake lock path:<project>` with n's options, plain
+// log format (its output is only shown to a reader).
+func nixTryLock(n Nix, project string) ([]byte, error) {
+	args := append([]string{"nix", "--extra-experimental-features", nixFeatures, "flake", "lock"}, n.ExtraArgs...)
+	args = append(args, "path:"+project)
+	return exec.Command(args[0], args[1:]...).CombinedOutput()
+}
+
+// nixBrokenTarballCache reports whether out is the failure of the nix
+// 2.26.3 build in ../shared/tools to fetch any tarball: built against
+// Debian's libgit2 1.5, it writes its tarball cache with git_mempack_dump
+// instead of libgit2 1.9's git_mempack_write_thin_pack (see that folder's
+// build.sh), and the objects it unpacked are then missing. That is a defect
+// of that build, not of nix 2.26 nor of devsh; nix 2.8 and 2.24 fetch the
+// same tarball.
+func nixBrokenTarballCache(out []byte) bool {
+	return bytes.Contains(out, []byte("into the Git cache")) && bytes.Contains(out, []byte("getting Git object")) &&
+		bytes.Contains(out, []byte("object not found"))
 }
 
 func TestResolveSourceFromFlakeLock(t *testing.T) {
@@ -434,7 +478,14 @@ func TestResolveSourceGitAndTarballInputs(t *testing.T) {
 			if err := os.CopyFS(project, os.DirFS(filepath.Join(env.dir, "project"))); err != nil {
 				t.Fatal(err)
 			}
-			nixLockProject(t, n, project)
+			if out, err := nixTryLock(n, project); err != nil {
+				if tt.kind == "tarball" && nixBrokenTarballCache(out) {
+					// Loud, and only for this one known defect of a nix build
+					// (its git cache), never for a missing tool.
+					t.Skipf("this nix cannot fetch tarballs at all (its tarball cache is broken, see nixBrokenTarballCache):\n%s", out)
+				}
+				t.Fatalf("nix flake lock %s: %v\n%s", project, err, out)
+			}
 			src, err := n.ResolveSource(context.Background(), ResolveOptions{ProjectRoot: project})
 			if err != nil {
 				t.Fatal(err)
@@ -639,8 +690,20 @@ func FuzzParseFlakeLock(f *testing.F) {
 			}
 			return
 		}
-		if src.Ref == "" || src.NarHash == "" || src.Key != nixSourceKey(src.NarHash, "x86_64-linux") || src.Origin != "flake.lock" {
+		if src.Ref == "" || src.Origin != "flake.lock" {
 			t.Errorf("incomplete source %+v", src)
+		}
+		// The key: the narHash's, else the locked ref's when it names a
+		// rev, else none (ResolveSource asks nix).
+		wantKey := ""
+		switch {
+		case src.NarHash != "":
+			wantKey = nixSourceKey(src.NarHash, "x86_64-linux")
+		case src.Rev != "":
+			wantKey = nixSourceKey("ref:"+src.Ref, "x86_64-linux")
+		}
+		if src.Key != wantKey {
+			t.Errorf("source %+v: key %q, want %q", src, src.Key, wantKey)
 		}
 	})
 }

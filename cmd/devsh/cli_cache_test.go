@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,8 +29,8 @@ func cacheAddFakePackage(t *testing.T, dir string) {
 		t.Fatalf("%s has no line %q to insert %s before: the fixture changed", flake, anchor, cacheNewTool)
 	}
 	line := `          ` + cacheNewTool + ` = mk { pname = "` + cacheNewTool + `"; version = "0.1.0"; description = "A package added after the first lock"; };` + "\n"
-	cliWrite(t, flake, strings.Replace(src, anchor, line+anchor, 1))
 	before := cacheNarHash(t, dir)
+	cliWrite(t, flake, strings.Replace(src, anchor, line+anchor, 1))
 	cliExec(t, dir, "git", "add", "-A")
 	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "lock", "--update-input", "nixpkgs")
 	if after := cacheNarHash(t, dir); after == before {
@@ -37,12 +38,14 @@ func cacheAddFakePackage(t *testing.T, dir string) {
 	}
 }
 
-// cacheNarHash is the narHash flake.lock pins for the project's nixpkgs.
+// cacheNarHash is the narHash of the project's locked nixpkgs: flake.lock's
+// (nix ≤ 2.25), else what `nix flake metadata` says of the locked relative
+// path (nix ≥ 2.26 locks it without a narHash); no memo is kept.
 func cacheNarHash(t *testing.T, dir string) string {
 	t.Helper()
-	src, ok, err := nixsearch.ParseFlakeLock([]byte(cliRead(t, filepath.Join(dir, "flake.lock"))), nixsearch.CurrentSystem())
-	if err != nil || !ok || src.NarHash == "" {
-		t.Fatalf("flake.lock: nixpkgs source %+v, ok %v, err %v; want one with a narHash", src, ok, err)
+	src, err := nixsearch.Nix{}.ResolveSource(context.Background(), nixsearch.ResolveOptions{ProjectRoot: dir})
+	if err != nil || src.Origin != "flake.lock" || src.NarHash == "" {
+		t.Fatalf("flake.lock: nixpkgs source %+v, err %v; want one with a narHash", src, err)
 	}
 	return src.NarHash
 }

@@ -169,10 +169,20 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 }
 
 func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
+	store := b.g.store()
+	if errors.Is(b.srcErr, exec.ErrNotFound) {
+		// Without nix the nixpkgs cannot be told when flake.lock pins no
+		// narHash (nix ≥ 2.26 locks a relative path so): show the index the
+		// project used before, else none; BuildIndex says nix is missing.
+		if ix := previousIndex(store, b.proj.Root, ""); ix != nil {
+			b.setIndex(ix, false)
+			return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
+		}
+		return tui.IndexInfo{Missing: true}, nil
+	}
 	if b.srcErr != nil {
 		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
 	}
-	store := b.g.store()
 	ix, _, err := store.Load(b.src)
 	if err == nil {
 		_ = store.RememberProject(b.proj.Root, b.src.Key)

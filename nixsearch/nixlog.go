@@ -1,0 +1,333 @@
+package nixsearch
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+)
+
+// nixLogFormat is given to every nix run whose stderr devsh reads
+// (--log-format): nix then writes each log message and activity as one
+// `@nix {…}` JSON line, the same on every version from 2.8 on, Lix and
+// Determinate Nix included, whatever the user's nix.conf says (Lix ≥ 2.95
+// reads log-format from it). Plain stderr is not stable: from 2.13 an error
+// with a trace starts with a bare "error:" line, and the per-attribute
+// "evaluating '…'" line is lvlTalkative on NixOS master and gone in
+// Determinate ≥ 3.11, while the JSON logger emits every activity start at
+// any verbosity.
+const nixLogFormat = "internal-json"
+
+// nixEnv is added to the environment of every nix run: Lix ≥ 2.91 colours
+// a pipe when FORCE_COLOR or CLICOLOR_FORCE is set, and NO_COLOR wins over
+// both. Escapes are stripped from everything read anyway (nix 2.8–2.26
+// colour the "msg" of error events regardless).
+func nixEnv() []string { return []string{"NO_COLOR=1"} }
+
+// nixStderrTailLines is how many stderr lines a NixError keeps: enough for
+// nix's error message and its code excerpt, small enough to print.
+const nixStderrTailLines = 20
+
+// nixStderrMaxLine caps one kept stderr line, so a pathological line
+// (a huge value in a trace) cannot grow memory without bound. An `@nix`
+// event longer than this is not parsed (it is kept, cut, as a plain line).
+const nixStderrMaxLine = 64 << 10
+
+// nixProgressInterval throttles progress callbacks: nix reports one
+// activity per attribute (over 100k for nixpkgs), far more than a progress
+// bar can show.
+const nixProgressInterval = 100 * time.Millisecond
+
+// nixProgressHeartbeat is the longest gap between two progress callbacks
+// while nix runs, even when nix reports nothing: a display without its own
+// clock still moves its elapsed time (Determinate Nix ≥ 3.11 reports no
+// attribute at all).
+const nixProgressHeartbeat = time.Second
+
+// nixProgressPrefix starts the text of nix's per-attribute activity, and of
+// its plain progress line, `evaluating 'legacyPackages.x86_64-linux.hello'`.
+const nixProgressPrefix = "evaluating '"
+
+// nixTraceProgressPrefix starts the same line printed with builtins.trace
+// by an index shard's meta walk (nixShardMetaBody); with internal-json it
+// is the text of a msg event (at lvlError on every version).
+const nixTraceProgressPrefix = "trace: " + nixProgressPrefix
+
+// nixEventPrefix starts a JSON log line of --log-format internal-json.
+const nixEventPrefix = "@nix "
+
+// nixLvlError is nix's Verbosity lvlError, the level of error messages
+// (warnings are lvlWarn, 1, from nix 2.9 on; 2.8 logs them at 0 too).
+const nixLvlError = 0
+
+// nixMaxErrorEvents bounds the error events a run keeps; the last one is
+// the error nix exits with.
+const nixMaxErrorEvents = 4
+
+// nixEvent is one `@nix` line: the fields devsh reads.
+type nixEvent struct {
+	Action string `json:"action"`
+	Level  *int   `json:"level"`
+	Text   string `json:"text"`
+	Msg    string `json:"msg"`
+	RawMsg string `json:"raw_msg"`
+}
+
+// nixLogError is one error event: Text is the whole message as nix would
+// print it (trace, code excerpt; escapes stripped, one line per line),
+// Message its one-line description.
+type nixLogError struct {
+	Text    string
+	Message string
+}
+
+// nixStderr is the io.Writer nix's stderr is streamed into. It splits
+// lines, parses `@nix` events (and plain lines, for a nix that ignores
+// --log-format), counts evaluated attributes, keeps nix's error events and
+// the last other lines. Writes come from one goroutine at a time (the
+// runner's copier); heartbeat may run concurrently, so the counters and the
+// callback are guarded by mu.
+type nixStderr struct {
+	onEval func(int)
+
+	mu         sync.Mutex
+	evaluated  int
+	reported   int
+	lastReport time.Time
+
+	partial []byte
+	errors  []nixLogError
+	lines   []string // ring buffer of kept lines
+	next    int      // index in lines of the oldest line once full
+}
+
+// Write implements io.Writer; it never fails.
+func (w *nixStderr) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			w.partial = nixAppendCapped(w.partial, p)
+			break
+		}
+		w.partial = nixAppendCapped(w.partial, p[:i])
+		w.line(w.partial)
+		w.partial = w.partial[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func nixAppendCapped(dst, p []byte) []byte {
+	if room := nixStderrMaxLine - len(dst); len(p) > room {
+		p = p[:max(room, 0)]
+	}
+	return append(dst, p...)
+}
+
+// line handles one stderr line, escapes and CR already in it.
+func (w *nixStderr) line(b []byte) {
+	s := nixStripTerminal(string(b))
+	if rest, ok := strings.CutPrefix(s, nixEventPrefix); ok {
+		var ev nixEvent
+		if json.Unmarshal([]byte(rest), &ev) == nil {
+			w.event(ev)
+			return
+		}
+	}
+	if strings.HasPrefix(s, nixProgressPrefix) || strings.HasPrefix(s, nixTraceProgressPrefix) {
+		w.evaluatedOne()
+		return
+	}
+	w.keep(nixSanitize(s, false))
+}
+
+// event handles one parsed `@nix` event.
+func (w *nixStderr) event(ev nixEvent) {
+	switch ev.Action {
+	case "start":
+		if strings.HasPrefix(ev.Text, nixProgressPrefix) {
+			w.evaluatedOne()
+		}
+	case "msg":
+		text := nixCleanText(ev.Msg)
+		if strings.HasPrefix(text, nixTraceProgressPrefix) {
+			w.evaluatedOne()
+			return
+		}
+		if nixIsErrorEvent(ev, text) {
+			if len(w.errors) == nixMaxErrorEvents {
+				w.errors = w.errors[1:]
+			}
+			w.errors = append(w.errors, nixLogError{Text: text, Message: nixEventMessage(ev.RawMsg, text)})
+			return
+		}
+		for _, l := range strings.Split(text, "\n") {
+			w.keep(l)
+		}
+	}
+}
+
+// nixIsErrorEvent reports whether a msg event is an error: at lvlError,
+// and carrying raw_msg (as nix's errors do; 2.8's warnings carry none) or
+// starting with "error:".
+func nixIsErrorEvent(ev nixEvent, text string) bool {
+	if ev.Level == nil || *ev.Level != nixLvlError {
+		return false
+	}
+	if strings.HasPrefix(text, "warning:") || strings.HasPrefix(text, "trace:") {
+		return false
+	}
+	return ev.RawMsg != "" || strings.HasPrefix(text, "error:")
+}
+
+// nixEventMessage is the one-line description of an error event: its
+// raw_msg, else the summary of its text.
+func nixEventMessage(raw, text string) string {
+	if m := SanitizeText(raw); m != "" {
+		return m
+	}
+	return nixErrorSummary(text)
+}
+
+// nixCleanText strips escapes and CR from a multi-line message and makes
+// each line printable, keeping its indentation; blank lines at either end
+// are dropped.
+func nixCleanText(s string) string {
+	lines := strings.Split(nixStripTerminal(s), "\n")
+	for i, l := range lines {
+		lines[i] = nixSanitize(l, false)
+	}
+	return strings.Join(nixTrimBlank(lines), "\n")
+}
+
+// nixTrimBlank drops empty lines at both ends.
+func nixTrimBlank(lines []string) []string {
+	for len(lines) > 0 && lines[0] == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// nixStripTerminal removes ANSI escape sequences and carriage returns (and
+// what a CR would overwrite on a terminal: the text before the last CR in
+// a line) from s, leaving everything else as it is.
+func nixStripTerminal(s string) string {
+	if !strings.ContainsAny(s, "\x1b\r\u009b") {
+		return s
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		body, nl := strings.CutSuffix(line, "\n")
+		body = strings.TrimRight(body, "\r")
+		if i := strings.LastIndexByte(body, '\r'); i >= 0 {
+			body = body[i+1:]
+		}
+		for i := 0; i < len(body); {
+			switch {
+			case body[i] == 0x1b:
+				i = nixSkipEscape(body, i+1)
+			case strings.HasPrefix(body[i:], "\u009b"):
+				i = nixSkipCSI(body, i+len("\u009b"))
+			default:
+				b.WriteByte(body[i])
+				i++
+			}
+		}
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func (w *nixStderr) keep(s string) {
+	if len(w.lines) < nixStderrTailLines {
+		w.lines = append(w.lines, s)
+		return
+	}
+	w.lines[w.next] = s
+	w.next = (w.next + 1) % nixStderrTailLines
+}
+
+func (w *nixStderr) evaluatedOne() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.evaluated++
+	if w.onEval != nil && (w.reported == 0 || time.Since(w.lastReport) >= nixProgressInterval) {
+		w.report()
+	}
+}
+
+// report calls onEval with the count; w.mu is held.
+func (w *nixStderr) report() {
+	w.reported = w.evaluated
+	w.lastReport = time.Now()
+	w.onEval(w.evaluated)
+}
+
+// heartbeat reports the current count when nothing was reported for
+// nixProgressHeartbeat.
+func (w *nixStderr) heartbeat(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.onEval != nil && now.Sub(w.lastReport) >= nixProgressHeartbeat {
+		w.report()
+	}
+}
+
+// finish handles a last line without a newline and reports the final
+// progress count.
+func (w *nixStderr) finish() {
+	if len(w.partial) > 0 {
+		w.line(w.partial)
+		w.partial = nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.onEval != nil && w.evaluated != w.reported {
+		w.report()
+	}
+}
+
+// tail returns the kept lines, oldest first, without blank lines at either
+// end.
+func (w *nixStderr) tail() string {
+	ordered := append(append([]string{}, w.lines[w.next:]...), w.lines[:w.next]...)
+	return strings.Join(nixTrimBlank(ordered), "\n")
+}
+
+// failure returns what a NixError shows: nix's last error event (its
+// description and whole text), else the summary and tail of the plain
+// lines.
+func (w *nixStderr) failure() (message, text string) {
+	if len(w.errors) > 0 {
+		last := w.errors[len(w.errors)-1]
+		return last.Message, last.Text
+	}
+	tail := w.tail()
+	return nixErrorSummary(tail), tail
+}
+
+// nixErrorSummary picks the line of nix's error text that says what went
+// wrong: the last "error:" line that has text after the prefix (from nix
+// 2.13 an error with a trace starts with a bare "error:" and ends with
+// "error: <message>"), else the last non-empty line.
+func nixErrorSummary(stderr string) string {
+	lines := strings.Split(stderr, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if msg, ok := strings.CutPrefix(strings.TrimSpace(lines[i]), "error:"); ok && strings.TrimSpace(msg) != "" {
+			return SanitizeText(msg)
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := SanitizeText(lines[i]); l != "" {
+			return l
+		}
+	}
+	return "no error output"
+}
