@@ -196,12 +196,25 @@ func cacheWriteFile(path string, data []byte) error {
 // is free, so only one process (or goroutine) builds that index at a time.
 // The lock is released by unlock or when the process exits.
 func (c Cache) Lock(key string) (unlock func(), err error) {
+	return c.LockWaiting(key, nil)
+}
+
+// LockWaiting is Lock that calls waiting (when not nil), before it blocks,
+// when another process holds the lock.
+func (c Cache) LockWaiting(key string, waiting func()) (unlock func(), err error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock index: %w", err)
 	}
 	f, err := os.OpenFile(cacheSibling(c.Path(key), cacheLockSuffix), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock index: %w", err)
+	}
+	if waiting != nil {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+			return cacheUnlock(f), nil
+		} else if errors.Is(err, syscall.EWOULDBLOCK) {
+			waiting()
+		}
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
@@ -213,10 +226,15 @@ func (c Cache) Lock(key string) (unlock func(), err error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("lock index %s: %w", f.Name(), err)
 	}
+	return cacheUnlock(f), nil
+}
+
+// cacheUnlock returns the function releasing the lock held on f.
+func cacheUnlock(f *os.File) func() {
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		_ = f.Close()
-	}, nil
+	}
 }
 
 // Prune removes the indexes not used for maxAge (by their last-used stamp,

@@ -695,3 +695,30 @@ func TestCacheHelperProcess(t *testing.T) {
 		unlock()
 	}
 }
+
+// TestCacheLockWaiting: waiting is called only when another holder has the
+// lock, before LockWaiting blocks for it.
+func TestCacheLockWaiting(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	calls := 0
+	unlock, err := c.LockWaiting("k", func() { calls++ })
+	if err != nil || calls != 0 {
+		t.Fatalf("free lock: err %v, waiting called %d times; want 0", err, calls)
+	}
+	waiting := make(chan struct{})
+	acquired := make(chan func())
+	go func() {
+		u, err := c.LockWaiting("k", func() { close(waiting) })
+		if err != nil {
+			t.Error(err)
+			close(acquired)
+			return
+		}
+		acquired <- u
+	}()
+	<-waiting // called while the lock is still held here
+	unlock()
+	if u := <-acquired; u != nil {
+		u()
+	}
+}

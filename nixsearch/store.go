@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Store ties the cache to nix: it loads the index of a Source from the
@@ -51,6 +52,13 @@ type BuildOptions struct {
 	// a user can search while the rest builds. A partial index is never
 	// cached; its MetaMissing says it is partial.
 	Partial func(*Index)
+	// Waiting, when set, is called when another process holds the lock of
+	// this index, before Build waits for it.
+	Waiting func()
+	// Waited, when set, is called with the time Build waited for another
+	// process building the same index, when Build then loaded that index
+	// instead of building its own.
+	Waited func(time.Duration)
 }
 
 // BuildProgress is the state of an index build.
@@ -80,13 +88,22 @@ type BuildProgress struct {
 // what the first built (unless opts.Refresh is set). Indexes unused for
 // PruneAge are pruned afterwards.
 func (s Store) Build(ctx context.Context, src Source, opts BuildOptions) (*Index, CacheMeta, error) {
-	unlock, err := s.Cache.Lock(src.Key) // creates the cache dir
+	var waitStart time.Time
+	unlock, err := s.Cache.LockWaiting(src.Key, func() {
+		waitStart = time.Now()
+		if opts.Waiting != nil {
+			opts.Waiting()
+		}
+	}) // creates the cache dir
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
 	defer unlock()
 	if !opts.Refresh {
 		if ix, meta, err := s.Load(src); err == nil {
+			if !waitStart.IsZero() && opts.Waited != nil {
+				opts.Waited(time.Since(waitStart))
+			}
 			return ix, meta, nil
 		}
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devsh/devsh/nixsearch"
 )
@@ -191,5 +193,58 @@ func TestCLICacheLockChangeReindexes(t *testing.T) {
 	slices.Sort(want)
 	if files := cacheFiles(t); !slices.Equal(files, want) {
 		t.Errorf("index files %v, want the old one (recent, not pruned) and the new one: %v", files, want)
+	}
+}
+
+// TestCLIIndexWaitsForAnother: while another process holds the index's lock
+// (this test, standing in for a second devsh building the same nixpkgs),
+// devsh index says it waits, then loads what the other built and says how
+// long it waited, not "indexed … in". nix is off PATH meanwhile: the
+// waiting devsh evaluates nothing itself.
+func TestCLIIndexWaitsForAnother(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRun(t, "-C", dir, "index")
+	r.cliWant(t, 0)
+	_, key, ok := strings.Cut(r.stdout, "\nkey       ")
+	key, _, _ = strings.Cut(key, "\n")
+	if !ok || key == "" {
+		t.Fatalf("devsh index printed no key:\n%s", r.stdout)
+	}
+	cache := nixsearch.Cache{Dir: cliCacheDir()}
+	built := cliRead(t, cache.Path(key))
+	unlock, err := cache.Lock(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if err := os.Remove(cache.Path(key)); err != nil {
+		t.Fatal(err)
+	}
+	cliPathOnly(t)
+
+	var out, errOut cliBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(context.Background(), []string{"-C", dir, "index"}, &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, os.Getenv)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(errOut.String(), "waiting for another devsh indexing") {
+		if time.Now().After(deadline) {
+			t.Fatalf("devsh index did not say it waits; stderr so far %q", errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The other devsh finishes: its index lands, then it unlocks.
+	cliWrite(t, cache.Path(key), built)
+	unlock()
+	if c := <-code; c != 0 {
+		t.Fatalf("devsh index exit %d, stderr %q", c, errOut.String())
+	}
+	re := regexp.MustCompile(`^waiting for another devsh indexing nixpkgs \S+ \(flake\.lock\)\nwaited [0-9]+\.[0-9] s for another devsh indexing nixpkgs \S+ \(flake\.lock\)\n$`)
+	if !re.MatchString(errOut.String()) {
+		t.Errorf("stderr = %q, want the wait and how long it took", errOut.String())
+	}
+	if !strings.Contains(out.String(), "key       "+key+"\n") {
+		t.Errorf("stdout = %q, want the index of key %s", out.String(), key)
 	}
 }

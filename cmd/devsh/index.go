@@ -83,6 +83,8 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 		Refresh:  refresh,
 		Hint:     previousIndex(store, proj.Root, src.Key),
 		Progress: p.update,
+		Waiting:  p.waiting,
+		Waited:   p.waited,
 	})
 	p.done(err)
 	if err != nil {
@@ -118,6 +120,9 @@ type progress struct {
 	last  time.Time
 	// started is set once the first progress line was printed.
 	started bool
+	// waitedFor is how long the build waited for another devsh that built
+	// the index instead (0: it built it itself).
+	waitedFor time.Duration
 }
 
 // progressEvery throttles terminal updates to a rate the eye can follow.
@@ -146,13 +151,36 @@ func (p *progress) update(bp nixsearch.BuildProgress) {
 	}
 }
 
+// waiting says that another devsh holds the index's lock: it is building
+// the same index, and this one waits for it.
+func (p *progress) waiting() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[Kwaiting for another devsh indexing %s", p.label)
+		return
+	}
+	fmt.Fprintf(p.w, "waiting for another devsh indexing %s\n", p.label)
+}
+
+// waited records that the wait ended with the other devsh's index loaded.
+func (p *progress) waited(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waitedFor = d
+}
+
 func (p *progress) done(err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case p.waitedFor > 0:
+		fmt.Fprintf(p.w, "waited %.1f s for another devsh indexing %s\n", p.waitedFor.Seconds(), p.label)
+	default:
 		fmt.Fprintf(p.w, "indexed %s in %s\n", p.label, time.Since(p.start).Round(100*time.Millisecond))
 	}
 }
