@@ -135,7 +135,11 @@ func buildWriteFlake(t testing.TB, dir string, pkgs []Package, extra string) {
 // main program, every fourth a licence (every 40th unfree), a few are
 // broken, insecure or unavailable here.
 func buildGenPackages(n int) []Package {
-	pkgs := genPackages(n)
+	return buildDecorate(genPackages(n))
+}
+
+// buildDecorate gives pkgs the meta buildGenPackages describes.
+func buildDecorate(pkgs []Package) []Package {
 	for i := range pkgs {
 		p := &pkgs[i]
 		if i%3 == 0 {

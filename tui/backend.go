@@ -26,9 +26,10 @@ type Backend interface {
 	// error: it is reported as IndexInfo.Missing.
 	OpenIndex(ctx context.Context) (IndexInfo, error)
 	// BuildIndex evaluates nixpkgs and replaces the index; progress is called
-	// with the number of attributes evaluated so far, from any goroutine, and
-	// never after BuildIndex returns.
-	BuildIndex(ctx context.Context, progress func(evaluated int)) (IndexInfo, error)
+	// with the build's progress, from any goroutine, and never after
+	// BuildIndex returns. While it runs, Search may already answer from
+	// the part built so far (BuildProgress.Indexed > 0).
+	BuildIndex(ctx context.Context, progress func(BuildProgress)) (IndexInfo, error)
 	// Search returns the best limit matches for query, best first, and the
 	// number of all matches. An empty query matches every package; its rows
 	// are the first limit packages in index order.
@@ -105,6 +106,18 @@ type IndexInfo struct {
 	Stale bool
 	// Missing is true when there is no index at all.
 	Missing bool
+}
+
+// BuildProgress is the state of an index build.
+type BuildProgress struct {
+	// Evaluated is the number of attributes nix has evaluated so far.
+	Evaluated int
+	// Indexed is the number of packages Search already answers from while
+	// the rest is built; 0 when it answers from no index or from the
+	// complete (maybe stale) one it had.
+	Indexed int
+	// Expected estimates the final package count (0: unknown).
+	Expected int
 }
 
 // Results is the answer to one search.

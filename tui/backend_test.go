@@ -158,13 +158,13 @@ func (b *memBackend) OpenIndex(ctx context.Context) (IndexInfo, error) {
 	return b.info, b.openErr
 }
 
-func (b *memBackend) BuildIndex(ctx context.Context, progress func(int)) (IndexInfo, error) {
+func (b *memBackend) BuildIndex(ctx context.Context, progress func(BuildProgress)) (IndexInfo, error) {
 	b.mu.Lock()
 	steps, to, err := b.buildSteps, b.buildTo, b.buildErr
 	b.log("build")
 	b.mu.Unlock()
 	for _, n := range steps {
-		progress(n)
+		progress(BuildProgress{Evaluated: n})
 	}
 	if b.buildGate != nil {
 		select {

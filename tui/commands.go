@@ -57,11 +57,11 @@ func buildCmd(ctx context.Context, b Backend, pipe *progressPipe, seq int, clock
 // build has ended.
 func listenProgressCmd(pipe *progressPipe, seq int, clock func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		n, ok := pipe.next()
+		p, ok := pipe.next()
 		if !ok {
 			return nil
 		}
-		return buildProgressMsg{seq: seq, evaluated: n, at: clock()}
+		return buildProgressMsg{seq: seq, evaluated: p.Evaluated, indexed: p.Indexed, expected: p.Expected, at: clock()}
 	}
 }
 

@@ -61,11 +61,14 @@ type opDoneMsg struct {
 	err    error
 }
 
-// buildProgressMsg reports the evaluated attribute count of the index build
-// numbered seq.
+// buildProgressMsg reports the progress of the index build numbered seq:
+// the evaluated attributes, the packages already searchable, the expected
+// package count.
 type buildProgressMsg struct {
 	seq       int
 	evaluated int
+	indexed   int
+	expected  int
 	at        time.Time
 }
 

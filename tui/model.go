@@ -183,8 +183,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.index.evaluated = msg.evaluated
+		m.index.expected = msg.expected
 		m.index.now = msg.at
-		return m, listenProgressCmd(m.index.pipe, msg.seq, m.clock)
+		listen := listenProgressCmd(m.index.pipe, msg.seq, m.clock)
+		if msg.indexed > 0 && msg.indexed != m.index.indexed && (m.index.info.Missing || m.index.partial) {
+			// More of the index is searchable: search it again.
+			m.index.indexed = msg.indexed
+			m.index.partial = true
+			m.index.info = IndexInfo{Count: msg.indexed}
+			m = m.layout()
+			m, search := m.querySet()
+			return m, tea.Batch(listen, search)
+		}
+		return m, listen
 	case buildTickMsg:
 		if !m.index.current(msg.seq) {
 			return m, nil
@@ -367,7 +378,7 @@ func (m Model) startBuild() (Model, tea.Cmd) {
 	}
 	m.index.seq++
 	m.index.building = true
-	m.index.evaluated = 0
+	m.index.evaluated, m.index.indexed, m.index.expected = 0, 0, 0
 	m.index.start = m.clock()
 	m.index.now = m.index.start
 	m.index.pipe = newProgressPipe()
@@ -400,9 +411,16 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 	if m.index.cancel != nil {
 		m.index.cancel()
 	}
+	wasPartial := m.index.partial
+	m.index.partial, m.index.indexed = false, 0
 	if msg.err != nil {
 		m.index.err = msg.err
 		m.status = statusError(indexErrorText(msg.err))
+		if wasPartial {
+			// The backend dropped the part it had built.
+			m.index.info = IndexInfo{Missing: true}
+			m.results = m.results.SetResults(Results{Query: m.input.Value()})
+		}
 		if errors.Is(msg.err, ErrNixMissing) && !m.index.searchable() {
 			m.detail.disabled = true
 		}

@@ -376,6 +376,62 @@ func TestIndexProgressMessages(t *testing.T) {
 	}
 }
 
+// TestIndexPartialResults: while the first index builds, each progress
+// report with more searchable packages searches the query again and the
+// progress line says how many of the expected are indexed; a failed build
+// drops the partial results.
+func TestIndexPartialResults(t *testing.T) {
+	b := newMemBackend(nil)
+	b.info = IndexInfo{Missing: true}
+	h := newLoadingHarness(t, b)
+	ctx := context.Background()
+	_ = h.update(load(ctx, b))
+	_ = h.update(keyMsg("c"))
+	seq, start := h.m.index.seq, h.m.index.start
+	h.m.index.pipe.close() // the re-armed listener returns at once
+
+	b.setIndex(testPackages()[:10]) // what the backend searches now
+	got := searchMsgOf(t, h.update(buildProgressMsg{seq: seq, evaluated: 900, indexed: 10, expected: 26, at: start.Add(3 * time.Second)}))
+	if got.res.Query != "c" || !h.m.index.searchable() {
+		t.Fatalf("partial index: searched %q, searchable %v", got.res.Query, h.m.index.searchable())
+	}
+	h.send(got)
+	if v := h.m.View(); !strings.Contains(v, "10 of ~26 indexed · 0:03") {
+		t.Fatalf("progress line does not count the indexed packages:\n%s", v)
+	}
+	// The same count again searches nothing new.
+	for _, msg := range cmdMsgs(h.update(buildProgressMsg{seq: seq, evaluated: 950, indexed: 10, expected: 26, at: start})) {
+		if _, ok := msg.(searchResultMsg); ok {
+			t.Fatal("an unchanged partial index was searched again")
+		}
+	}
+	h.update(buildDoneMsg{seq: seq, err: errors.New("nix search failed"), at: start.Add(5 * time.Second)})
+	if h.m.index.searchable() || len(h.m.results.res.Rows) != 0 {
+		t.Fatalf("after a failed build the partial results stay: searchable %v, %d rows", h.m.index.searchable(), len(h.m.results.res.Rows))
+	}
+}
+
+// TestIndexPartialKeepsStale: with a stale index shown, progress does not
+// replace it.
+func TestIndexPartialKeepsStale(t *testing.T) {
+	b := newMemBackend(nil)
+	b.info = IndexInfo{Count: 26, Stale: true}
+	h := newLoadingHarness(t, b)
+	_ = h.update(load(context.Background(), b))
+	if !h.m.index.building {
+		t.Fatal("a stale index starts no build")
+	}
+	h.m.index.pipe.close()
+	for _, msg := range cmdMsgs(h.update(buildProgressMsg{seq: h.m.index.seq, evaluated: 9, indexed: 3, at: h.m.index.start})) {
+		if _, ok := msg.(searchResultMsg); ok {
+			t.Fatal("progress over a stale index searched")
+		}
+	}
+	if h.m.index.info.Count != 26 || !h.m.index.info.Stale {
+		t.Errorf("index info %+v, want the stale one", h.m.index.info)
+	}
+}
+
 func TestProgressReachesModelThroughPipe(t *testing.T) {
 	b := newMemBackend(nil)
 	b.buildSteps = []int{100}
@@ -400,19 +456,19 @@ func TestProgressReachesModelThroughPipe(t *testing.T) {
 
 func TestProgressPipe(t *testing.T) {
 	p := newProgressPipe()
-	p.report(5)
-	if n, ok := p.next(); n != 5 || !ok {
-		t.Fatalf("next = %d, %v", n, ok)
+	p.report(BuildProgress{Evaluated: 5})
+	if n, ok := p.next(); n.Evaluated != 5 || !ok {
+		t.Fatalf("next = %+v, %v", n, ok)
 	}
-	p.report(6)
-	p.report(7) // only the latest is kept
-	if n, ok := p.next(); n != 7 || !ok {
-		t.Fatalf("next = %d, %v", n, ok)
+	p.report(BuildProgress{Evaluated: 6})
+	p.report(BuildProgress{Evaluated: 7, Indexed: 3}) // only the latest is kept
+	if n, ok := p.next(); n != (BuildProgress{Evaluated: 7, Indexed: 3}) || !ok {
+		t.Fatalf("next = %+v, %v", n, ok)
 	}
 	p.close()
-	p.report(8) // after close: ignored, no panic
-	if n, ok := p.next(); n != 7 || ok {
-		t.Fatalf("after close next = %d, %v", n, ok)
+	p.report(BuildProgress{Evaluated: 8}) // after close: ignored, no panic
+	if n, ok := p.next(); n.Evaluated != 7 || ok {
+		t.Fatalf("after close next = %+v, %v", n, ok)
 	}
 	if _, ok := p.next(); ok { // still closed, does not block
 		t.Fatal("closed pipe reported progress")

@@ -27,6 +27,11 @@ type indexModel struct {
 	building  bool
 	seq       int // numbers builds; messages of an older build are dropped
 	evaluated int
+	// indexed is the package count of the part of the index searchable
+	// while the build runs; partial says info describes that part.
+	indexed  int
+	expected int
+	partial  bool
 	start     time.Time
 	now       time.Time
 	pipe      *progressPipe
@@ -50,7 +55,7 @@ func (ix indexModel) current(seq int) bool {
 // no history, and the backend never blocks on a slow screen.
 type progressPipe struct {
 	mu     sync.Mutex
-	latest int
+	latest BuildProgress
 	closed bool
 	notify chan struct{}
 }
@@ -60,14 +65,14 @@ func newProgressPipe() *progressPipe {
 	return &progressPipe{notify: make(chan struct{}, 1)}
 }
 
-// report records the evaluated count; safe from any goroutine.
-func (p *progressPipe) report(evaluated int) {
+// report records the progress; safe from any goroutine.
+func (p *progressPipe) report(progress BuildProgress) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return
 	}
-	p.latest = evaluated
+	p.latest = progress
 	p.mu.Unlock()
 	p.wake()
 }
@@ -88,8 +93,8 @@ func (p *progressPipe) wake() {
 	}
 }
 
-// next waits for a new count; ok is false once the pipe is closed.
-func (p *progressPipe) next() (evaluated int, ok bool) {
+// next waits for new progress; ok is false once the pipe is closed.
+func (p *progressPipe) next() (progress BuildProgress, ok bool) {
 	<-p.notify
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -105,13 +110,21 @@ func (p *progressPipe) next() (evaluated int, ok bool) {
 const progressBarWidth = 30
 
 // progressView renders the build progress line: a bar, the evaluated
-// attribute count and the elapsed time.
+// attribute count, or once part of the index is searchable "41,000 of
+// ~120,000 indexed", and the elapsed time.
 func progressView(st Styles, ix indexModel, w int) string {
 	expected := indexExpectedCount
-	if ix.info.Count > 0 {
+	switch {
+	case ix.expected > 0:
+		expected = ix.expected
+	case ix.info.Count > 0 && !ix.partial:
 		expected = ix.info.Count
 	}
-	frac := float64(ix.evaluated) / float64(expected)
+	done := ix.evaluated
+	if ix.indexed > 0 {
+		done = ix.indexed
+	}
+	frac := float64(done) / float64(expected)
 	// The count is an estimate: never show a full bar before the end.
 	frac = min(frac, 0.99)
 	elapsed := ix.now.Sub(ix.start)
@@ -120,6 +133,9 @@ func progressView(st Styles, ix indexModel, w int) string {
 	}
 	label := " indexing nixpkgs "
 	info := fmt.Sprintf(" %s evaluated · %s", tuiThousands(ix.evaluated), statusDuration(elapsed))
+	if ix.indexed > 0 {
+		info = fmt.Sprintf(" %s of ~%s indexed · %s", tuiThousands(ix.indexed), tuiThousands(expected), statusDuration(elapsed))
+	}
 	barW := min(progressBarWidth, w-len(label)-tuiWidth(info))
 	if barW < 5 {
 		return tuiFit(label+info, w)

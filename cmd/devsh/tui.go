@@ -59,6 +59,7 @@ type tuiBackend struct {
 	ix          *nixsearch.Index
 	matcher     *nixsearch.Matcher
 	current     bool // ix is the index of src (not a stale one)
+	partial     bool // ix is the part of src's index built so far
 	tomlChanged bool
 
 	warnOnce sync.Once
@@ -186,7 +187,7 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	ix, _, err := store.Load(b.src)
 	if err == nil {
 		_ = store.RememberProject(b.proj.Root, b.src.Key)
-		b.setIndex(ix, true)
+		b.setIndex(ix, true, false)
 		return tui.IndexInfo{Count: ix.Len()}, nil
 	}
 	if !errors.Is(err, nixsearch.ErrCacheMiss) {
@@ -195,13 +196,17 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	// The project's lock changed: show the index it used before, marked
 	// stale, while the new one is built.
 	if ix := previousIndex(store, b.proj.Root, b.src.Key); ix != nil {
-		b.setIndex(ix, false)
+		b.setIndex(ix, false, false)
 		return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
 	}
 	return tui.IndexInfo{Missing: true}, nil
 }
 
-func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(evaluated int)) (tui.IndexInfo, error) {
+// BuildIndex builds the index in shards. When there is no index to search
+// meanwhile (none at all, or only the part built so far), each finished
+// shard's partial index is searched until the next one lands; a stale
+// index stays until the end.
+func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProgress)) (tui.IndexInfo, error) {
 	if b.srcErr != nil {
 		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
 	}
@@ -209,27 +214,42 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(evaluated int
 	refresh := b.current
 	b.mu.Unlock()
 	store := b.g.store()
+	indexed := 0 // the package count of the partial index shown
 	ix, _, err := store.Build(ctx, b.src, nixsearch.BuildOptions{
 		Refresh: refresh,
 		Hint:    previousIndex(store, b.proj.Root, b.src.Key),
+		Partial: func(part *nixsearch.Index) {
+			b.mu.Lock()
+			show := b.ix == nil || b.partial
+			b.mu.Unlock()
+			if show {
+				b.setIndex(part, false, true)
+				indexed = part.Len()
+			}
+		},
 		Progress: func(p nixsearch.BuildProgress) {
 			if progress != nil {
-				progress(p.Evaluated)
+				progress(tui.BuildProgress{Evaluated: p.Evaluated, Indexed: indexed, Expected: p.Expected})
 			}
 		},
 	})
 	if err != nil {
+		b.mu.Lock()
+		if b.partial {
+			b.ix, b.matcher, b.partial = nil, nil, false
+		}
+		b.mu.Unlock()
 		return tui.IndexInfo{}, b.nixErr(err)
 	}
 	_ = store.RememberProject(b.proj.Root, b.src.Key)
-	b.setIndex(ix, true)
+	b.setIndex(ix, true, false)
 	return tui.IndexInfo{Count: ix.Len()}, nil
 }
 
-func (b *tuiBackend) setIndex(ix *nixsearch.Index, current bool) {
+func (b *tuiBackend) setIndex(ix *nixsearch.Index, current, partial bool) {
 	m := nixsearch.NewMatcher(ix, 0)
 	b.mu.Lock()
-	b.ix, b.matcher, b.current = ix, m, current
+	b.ix, b.matcher, b.current, b.partial = ix, m, current, partial
 	b.mu.Unlock()
 }
 

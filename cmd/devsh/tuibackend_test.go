@@ -59,10 +59,10 @@ type tuibProgress struct {
 	calls []int
 }
 
-func (p *tuibProgress) report(n int) {
+func (p *tuibProgress) report(bp tui.BuildProgress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.calls = append(p.calls, n)
+	p.calls = append(p.calls, bp.Evaluated)
 }
 
 func (p *tuibProgress) get() []int {

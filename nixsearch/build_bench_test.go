@@ -1,0 +1,83 @@
+package nixsearch
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkIndexBuild measures, in one run, a cold index build of a flake
+// as large as nixpkgs' search output (the real dump's 129,815 names when
+// DEVSH_NIXPKGS_DUMP is set, else the generated 130k), with meta on every
+// package as buildDecorate gives it: one plain `nix search <ref> ^ --json`
+// (what devsh did before, and the baseline of the targets), then the
+// sharded build with 1, 2 and 4 nix processes. Each iteration starts with
+// an empty nix cache (no eval cache). first-s is the time until the first
+// shard's results are searchable.
+//
+//	go test ./nixsearch -run '^$' -bench BenchmarkIndexBuild -benchtime 1x
+func BenchmarkIndexBuild(b *testing.B) {
+	nixRequireTool(b, "nix")
+	pkgs := genPackages(genCount)
+	if path := os.Getenv("DEVSH_NIXPKGS_DUMP"); path != "" {
+		var err error
+		if pkgs, err = benchReadDump(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := filepath.Join(b.TempDir(), "big")
+	buildWriteFlake(b, dir, buildDecorate(pkgs), "")
+	n := Nix{}
+	b.Setenv("XDG_CACHE_HOME", b.TempDir())
+	// A locked source, as devsh resolves it (pure evaluation).
+	var out strings.Builder
+	if err := n.nixRun(context.Background(), n.MetadataArgs("path:"+dir), &out, nil); err != nil {
+		b.Fatal(err)
+	}
+	m, err := nixParseMetadata([]byte(out.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := Source{Ref: m.URL, System: CurrentSystem()}
+	cold := func(b *testing.B) { b.Setenv("XDG_CACHE_HOME", b.TempDir()) }
+
+	b.Run("nix-search", func(b *testing.B) {
+		for range b.N {
+			cold(b)
+			got, err := n.Search(context.Background(), src, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(len(got)), "packages")
+		}
+	})
+	for _, procs := range []int{1, 2, 4} {
+		b.Run("procs="+string(rune('0'+procs)), func(b *testing.B) {
+			var first time.Duration
+			for range b.N {
+				cold(b)
+				start := time.Now()
+				first = 0
+				ix, err := n.BuildIndex(context.Background(), src, BuildOptions{Procs: procs, Partial: func(*Index) {
+					if first == 0 {
+						first = time.Since(start)
+					}
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if first == 0 {
+					first = time.Since(start)
+				}
+				if ix.MetaMissing() != "" {
+					b.Fatalf("meta missing: %s", ix.MetaMissing())
+				}
+				b.ReportMetric(float64(ix.Len()), "packages")
+			}
+			b.ReportMetric(first.Seconds(), "first-s")
+		})
+	}
+}
