@@ -176,7 +176,7 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 		// narHash (nix ≥ 2.26 locks a relative path so): show the index the
 		// project used before, else none; BuildIndex says nix is missing.
 		if ix := previousIndex(store, b.proj.Root, ""); ix != nil {
-			b.setIndex(ix, false)
+			b.setIndex(ix, false, false)
 			return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
 		}
 		return tui.IndexInfo{Missing: true}, nil
