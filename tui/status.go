@@ -32,10 +32,10 @@ type indexModel struct {
 	indexed  int
 	expected int
 	partial  bool
-	start     time.Time
-	now       time.Time
-	pipe      *progressPipe
-	cancel    context.CancelFunc
+	start    time.Time
+	now      time.Time
+	pipe     *progressPipe
+	cancel   context.CancelFunc
 }
 
 // searchable reports whether searches can run: an index (maybe stale) is
