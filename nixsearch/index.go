@@ -48,6 +48,11 @@ type Index struct {
 	// desc holds lower-cased descriptions, built on first use (description
 	// search is rarer than attribute search, and loading must stay fast).
 	desc *indexDesc
+	// aliases maps an alias set nix search does not list to the listed set
+	// it aliases (python3Packages → python313Packages); see WithAliasSets.
+	aliases map[string]string
+	// rank is the ranking's view of the index, built on first search.
+	rank *rankInfo
 }
 
 // indexSet is one package set: the first segment of nested attributes.
@@ -177,6 +182,7 @@ func indexBuild(data string, field []uint32, flags []uint8, n int) *Index {
 	ix.generic = make([]bool, n)
 	ix.set = make([]int32, n)
 	ix.desc = &indexDesc{}
+	ix.rank = &rankInfo{}
 	pos := 0
 	for i := range n {
 		attr := ix.attr(i)

@@ -13,6 +13,8 @@ import (
 )
 
 // Query is one search: whitespace-separated words, all of which must match.
+// Matching is smart-case: a word with an upper-case letter matches case
+// for case, any other word ignores case.
 type Query struct {
 	// Text is what the user typed.
 	Text string
@@ -28,9 +30,17 @@ type Match struct {
 	// Score is the fuzzy score (sahilm/fuzzy's rules, summed over words),
 	// or, for a description search, the substring score.
 	Score int
-	// Positions are the byte offsets in Attr of the matched characters,
+	// Positions are the byte offsets in Name of the matched characters,
 	// ascending, for highlighting.
 	Positions []int
+	// Name is the attribute path to show and to add: the package's Attr,
+	// or, when the query named an alias set, the path under that alias
+	// ("python3Packages.requests" for python313Packages.requests).
+	Name string
+	// Why says why the row matched when it is not by its name: the main
+	// program the query named ("rg" for ripgrep), or, for a version query
+	// without that exact version, "newer: 3.13.7". Empty otherwise.
+	Why string
 }
 
 // Result is the answer to a Query.
@@ -97,6 +107,9 @@ type matchWord struct {
 	ascii bool
 	runes []rune
 	mask  uint64
+	// cased: the word has an upper-case letter, so it matches case for
+	// case (smart case).
+	cased bool
 }
 
 // matchPlan is a prepared query.
@@ -105,6 +118,11 @@ type matchPlan struct {
 	words []matchWord
 	// ascii: every word takes the ASCII fast path.
 	ascii bool
+	// cased: some word is cased.
+	cased bool
+	// joined is the words joined by '-' (lower-cased unless cased), for
+	// the exact tiers of a several-word query ("rust analyzer").
+	joined []byte
 }
 
 // matchPrepare splits a query into words and prepares them for matching.
@@ -112,7 +130,7 @@ func matchPrepare(q Query) matchPlan {
 	fields := strings.Fields(q.Text)
 	p := matchPlan{desc: q.Descriptions, words: make([]matchWord, len(fields)), ascii: true}
 	for i, f := range fields {
-		w := matchWord{raw: f, ascii: true}
+		w := matchWord{raw: f, ascii: true, cased: matchHasUpper(f)}
 		for k := 0; k < len(f); k++ {
 			if f[k] >= 0x80 || f[k] == 0 {
 				w.ascii = false
@@ -134,8 +152,40 @@ func matchPrepare(q Query) matchPlan {
 		}
 		p.words[i] = w
 		p.ascii = p.ascii && w.ascii
+		p.cased = p.cased || w.cased
+	}
+	if !q.Descriptions && len(fields) > 0 {
+		j := strings.Join(fields, "-")
+		if p.cased {
+			p.joined = []byte(j)
+		} else {
+			p.joined = indexAppendLower(nil, j)
+		}
 	}
 	return p
+}
+
+// matchHasUpper reports whether s has an upper-case letter.
+func matchHasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchCasedSubsequence reports whether pat occurs in s as a subsequence,
+// rune by rune, case for case.
+func matchCasedSubsequence(s, pat string) bool {
+	for _, c := range pat {
+		k := strings.IndexRune(s, c)
+		if k < 0 {
+			return false
+		}
+		s = s[k+utf8.RuneLen(c):]
+	}
+	return true
 }
 
 // matchNarrows reports whether every match of plan p is also a match of the
@@ -149,6 +199,13 @@ func matchNarrows(old, p matchPlan) bool {
 	}
 	for i, o := range old.words {
 		w := p.words[i]
+		if o.cased {
+			// A cased word matches a subset of what its lower-case form
+			// matches; only a cased word implying it narrows it.
+			if !w.cased || !(p.desc && strings.Contains(w.raw, o.raw) || !p.desc && matchCasedSubsequence(w.raw, o.raw)) {
+				return false
+			}
+		}
 		switch {
 		case p.desc:
 			if !bytes.Contains(w.low, o.low) {
@@ -198,24 +255,28 @@ func matchFirst(s, pat []byte) (int, bool) {
 type matchCand struct {
 	idx   int32
 	score int32
-	// tier: 0 exact attribute, 1 exact last segment, 2 prefix of the
-	// attribute or of its last segment, 3 anything else.
-	tier uint8
+	// key is the ranking before the score (rankKey: tier, distance, set,
+	// variant); post breaks score ties (nested after top level, variants
+	// last) where the key does not hold them (fuzzy matches).
+	key  uint64
+	post uint8
 }
 
-// matchBetter is the ranking: tier; among exact last segments, the set
-// preference (Index.indexSetCompare); score; shorter path; attribute order.
+// tier is the candidate's ranking tier.
+func (c matchCand) tier() uint8 { return uint8(c.key >> 60) }
+
+// matchBetter is the ranking: key (tier, then distance, set and variant
+// where the tier orders by them); score; post; shorter path; attribute
+// order.
 func (ix *Index) matchBetter(a, b matchCand) bool {
-	if a.tier != b.tier {
-		return a.tier < b.tier
-	}
-	if a.tier == 1 {
-		if c := ix.indexSetCompare(int(a.idx), int(b.idx)); c != 0 {
-			return c < 0
-		}
+	if a.key != b.key {
+		return a.key < b.key
 	}
 	if a.score != b.score {
 		return a.score > b.score
+	}
+	if a.post != b.post {
+		return a.post < b.post
 	}
 	la := ix.off[a.idx+1] - ix.off[a.idx]
 	lb := ix.off[b.idx+1] - ix.off[b.idx]
@@ -225,24 +286,42 @@ func (ix *Index) matchBetter(a, b matchCand) bool {
 	return a.idx < b.idx
 }
 
-// matchTier classifies attribute i against the first word (exact tiers only
-// for one-word queries).
-func (ix *Index) matchTier(i int, p *matchPlan) uint8 {
-	w := p.words[0].low
+// matchRank ranks attribute i, a fuzzy match of the plan, before its
+// score: the whole query (words joined by '-') equal to the attribute or
+// to its last segment, else the first word a prefix of either, else fuzzy.
+func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post uint8) {
 	attr := ix.indexLower(i)
+	w := p.words[0].low
+	if p.cased {
+		attr = []byte(ix.attr(i))
+		w = []byte(p.words[0].raw)
+	}
 	last := attr[ix.seg[i]:]
-	if len(p.words) == 1 {
-		if bytes.Equal(attr, w) {
-			return 0
+	set := ix.set[i]
+	if bytes.Equal(attr, p.joined) {
+		return rankKey(tierExact, 0, 0, r.variant[i]), 0
+	}
+	if set >= 0 && bytes.Equal(last, p.joined) {
+		tier := tierExactSet
+		if r.defaultSet[set] {
+			tier = tierDefault
 		}
-		if bytes.Equal(last, w) {
-			return 1
-		}
+		return rankKey(tier, 0, r.setKey[set], r.variant[i]), 0
 	}
 	if bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w) {
-		return 2
+		nested := uint32(0)
+		if set >= 0 {
+			nested = 1
+		}
+		return rankKey(tierPrefix, 0, nested, r.variant[i]), 0
 	}
-	return 3
+	if set >= 0 {
+		post = 2
+	}
+	if r.variant[i] {
+		post++
+	}
+	return rankKey(tierFuzzy, 0, 0, false), post
 }
 
 // matchCheck decides whether package i matches the plan. For ASCII fuzzy
@@ -263,7 +342,7 @@ func (ix *Index) matchCheck(i int, p *matchPlan, desc *indexDesc) (ok, scored bo
 	}
 	if ix.generic[i] || !p.ascii {
 		score, ok = ix.matchFuzzy(i, p)
-		return ok, true, score, score
+		return ok && ix.matchCased(i, p), true, score, score
 	}
 	low := ix.indexLower(i)
 	for k := range p.words {
@@ -274,7 +353,25 @@ func (ix *Index) matchCheck(i int, p *matchPlan, desc *indexDesc) (ok, scored bo
 		}
 		bound += matchBound(len(w), first, len(low))
 	}
+	if !ix.matchCased(i, p) {
+		return false, false, 0, 0
+	}
 	return true, false, 0, bound
+}
+
+// matchCased checks the plan's cased words against attribute i case for
+// case (smart case); the case-insensitive match has already passed.
+func (ix *Index) matchCased(i int, p *matchPlan) bool {
+	if !p.cased {
+		return true
+	}
+	attr := ix.attr(i)
+	for k := range p.words {
+		if w := &p.words[k]; w.cased && !matchCasedSubsequence(attr, w.raw) {
+			return false
+		}
+	}
+	return true
 }
 
 // matchBound is an upper bound of sahilm/fuzzy's score for an m-byte word
@@ -342,8 +439,14 @@ func (ix *Index) matchDesc(i int, p *matchPlan, desc *indexDesc) (int, bool) {
 	score := 0
 	for k := range p.words {
 		w := p.words[k].low
-		a := bytes.Index(attr, w)
-		t := bytes.Index(text, w)
+		var a, t int
+		if p.words[k].cased {
+			a = strings.Index(ix.attr(i), p.words[k].raw)
+			t = strings.Index(ix.description(i), p.words[k].raw)
+		} else {
+			a = bytes.Index(attr, w)
+			t = bytes.Index(text, w)
+		}
 		if a < 0 && t < 0 {
 			return 0, false
 		}
@@ -442,7 +545,8 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 		return Result{Query: q}, err
 	}
 	ix := m.ix
-	p := matchPrepare(q)
+	rq := ix.rankParse(q)
+	p := matchPrepare(Query{Text: rq.text, Descriptions: q.Descriptions})
 	if len(p.words) == 0 {
 		n := ix.Len()
 		if limit > 0 {
@@ -450,7 +554,7 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 		}
 		res := Result{Query: q, Total: ix.Len(), Matches: make([]Match, n)}
 		for i := range res.Matches {
-			res.Matches[i] = Match{Index: i}
+			res.Matches[i] = Match{Index: i, Name: ix.attr(i)}
 		}
 		return res, nil
 	}
@@ -458,6 +562,7 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	if p.desc {
 		desc = ix.indexDescriptions()
 	}
+	r := ix.rankPrepare()
 
 	cands := m.matchRecall(p)
 	total := ix.Len()
@@ -495,19 +600,25 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 				}
 				out[lo+n] = int32(i)
 				n++
-				tier := ix.matchTier(i, &p)
+				var key uint64
+				var post uint8
+				if p.desc {
+					key = rankKey(tierFuzzy, 0, 0, false)
+				} else {
+					key, post = ix.matchRank(i, &p, r)
+				}
 				if !scored {
 					// Score only what can still enter this worker's top
-					// rows: most matches lose on tier alone.
+					// rows: most matches lose on their key alone.
 					if h.full() {
 						root := h.c[0]
-						if tier > root.tier || tier == root.tier && tier != 1 && bound < int(root.score) {
+						if key > root.key || key == root.key && bound < int(root.score) {
 							continue
 						}
 					}
 					s, _ = ix.matchFuzzy(i, &p)
 				}
-				h.push(matchCand{idx: int32(i), score: int32(s), tier: tier})
+				h.push(matchCand{idx: int32(i), score: int32(s), key: key, post: post})
 			}
 			counts[c] = n
 		}
@@ -542,6 +653,10 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	for k := range heaps {
 		best = append(best, heaps[k].c...)
 	}
+	var why map[int32]string
+	if !p.desc {
+		best, matched, why = ix.matchExtras(best, matched, &p, &rq, r)
+	}
 	slices.SortFunc(best, func(a, b matchCand) int {
 		if ix.matchBetter(a, b) {
 			return -1
@@ -556,9 +671,115 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	}
 	res := Result{Query: q, Total: matched, Matches: make([]Match, len(best))}
 	for k, c := range best {
-		res.Matches[k] = Match{Index: int(c.idx), Score: int(c.score), Positions: ix.matchPositions(int(c.idx), &p)}
+		i := int(c.idx)
+		mt := Match{Index: i, Score: int(c.score), Name: ix.attr(i), Why: why[c.idx]}
+		if c.score != matchNoScore {
+			mt.Positions = ix.matchPositions(i, &p)
+		} else {
+			mt.Score = 0
+		}
+		if len(rq.aliases) > 0 {
+			mt.Name, mt.Positions = matchAliasName(mt.Name, mt.Positions, rq.aliases)
+		}
+		res.Matches[k] = mt
 	}
 	return res, nil
+}
+
+// matchNoScore marks an extra candidate that is not a fuzzy match of the
+// query words (found by main program, version or edit distance): it has no
+// score and no positions, and ranks below fuzzy matches of its key.
+const matchNoScore = -1 << 30
+
+// matchExtras adds to the scan's best candidates those found another way:
+// the packages whose main program is the query, the attributes a version
+// query selects, and — when nothing matched by name or prefix — names
+// within a small edit distance. A candidate found both ways keeps its
+// better rank; total counts each package once. It returns the reasons to
+// show for rows not matched by name.
+func (ix *Index) matchExtras(best []matchCand, total int, p *matchPlan, rq *rankQuery, r *rankInfo) ([]matchCand, int, map[int32]string) {
+	var extras []rankExtra
+	extras = append(extras, ix.rankVersionHits(r, rq, p.cased)...)
+	if len(p.words) == 1 {
+		extras = append(extras, ix.rankProgramHits(r, p.words[0].raw, p.words[0].cased)...)
+	}
+	pos := make(map[int32]int, len(best)+len(extras))
+	for k, c := range best {
+		pos[c.idx] = k
+	}
+	var why map[int32]string
+	add := func(e rankExtra) {
+		c := matchCand{idx: int32(e.idx), key: e.key, score: matchNoScore}
+		ok, _, _, _ := ix.matchCheck(e.idx, p, nil)
+		if ok {
+			s, _ := ix.matchFuzzy(e.idx, p)
+			c.score = int32(s)
+		}
+		if k, seen := pos[c.idx]; seen {
+			if !ix.matchBetter(c, best[k]) {
+				return
+			}
+			best[k] = c
+		} else {
+			if !ok {
+				// Not in the scan's match set: one more match. (A fuzzy
+				// match that the bounded heaps dropped is counted already.)
+				total++
+			}
+			pos[c.idx] = len(best)
+			best = append(best, c)
+		}
+		if e.why != "" {
+			if why == nil {
+				why = map[int32]string{}
+			}
+			why[c.idx] = e.why
+		}
+	}
+	for _, e := range extras {
+		add(e)
+	}
+	if len(p.words) == 1 && p.words[0].ascii {
+		// (Edit distance counts bytes: only for ASCII words.)
+		good := false
+		for _, c := range best {
+			if c.tier() <= tierPrefix {
+				good = true
+				break
+			}
+		}
+		if !good {
+			for _, e := range ix.rankTypoHits(r, p.words[0].raw) {
+				add(e)
+			}
+		}
+	}
+	return best, total, why
+}
+// matchAliasName shows attr under the alias set the query named: when its
+// first segment is a target in aliases (target → alias), that segment is
+// replaced by the alias, and the highlight positions move with it (the
+// alias itself is highlighted whole: the user typed it).
+func matchAliasName(attr string, pos []int, aliases map[string]string) (string, []int) {
+	head, rest, ok := strings.Cut(attr, ".")
+	if !ok {
+		return attr, pos
+	}
+	a, found := aliases[head]
+	if !found {
+		return attr, pos
+	}
+	out := make([]int, 0, len(a)+len(pos))
+	for k := range len(a) {
+		out = append(out, k)
+	}
+	shift := len(a) - len(head)
+	for _, q := range pos {
+		if q > len(head) {
+			out = append(out, q+shift)
+		}
+	}
+	return a + "." + rest, out
 }
 
 // matchRecall returns the smallest remembered match set that the plan

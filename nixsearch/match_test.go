@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode"
 
 	"github.com/sahilm/fuzzy"
 )
@@ -80,7 +81,9 @@ func TestMatchRanking(t *testing.T) {
 			"python39Packages.requests", "kodiPackages.requests", "pypy3Packages.requests",
 			"python312Packages.requests-oauthlib", "python313Packages.requests-oauthlib",
 		}},
-		// case-insensitive
+		// smart case: an upper-case letter matches case for case, so these
+		// match nothing by name; the typo search still finds the name
+		// (distance 0 once case is ignored), top level first.
 		{"CARGO", []string{"cargo", "rPackages.cargo", "emacsPackages.cargo"}},
 		{"Requests", []string{"python313Packages.requests", "python312Packages.requests"}},
 		// a typed prefix beats a better-scoring fuzzy match elsewhere
@@ -199,7 +202,11 @@ func TestMatchDescriptions(t *testing.T) {
 		{"dependencies", []string{"cargo", "cargo-deny", "cargo-edit", "cargo-edit-unwrapped"}},
 		// all four start with "cargo"; cargo's own description lacks it
 		{"cargo dependencies", []string{"cargo-deny", "cargo-edit", "cargo-edit-unwrapped", "cargo"}},
-		{"DEPENDENCIES command", []string{"cargo-edit", "cargo-edit-unwrapped"}},
+		{"dependencies command", []string{"cargo-edit", "cargo-edit-unwrapped"}},
+		// smart case: an upper-case letter makes the word case-sensitive
+		{"DEPENDENCIES command", nil},
+		{"Python", []string{"python313Packages.requests"}},
+		{"HTTP", []string{"python313Packages.httpx", "python313Packages.requests"}},
 		// attribute or description, case-insensitive, ANDed
 		{"http", []string{"python313Packages.httpx", "python313Packages.requests"}},
 		{"http client", []string{"python313Packages.httpx"}},
@@ -261,8 +268,14 @@ func TestMatchFuzzyEquivalence(t *testing.T) {
 			}
 			want := map[int]fuzzy.Match{}
 			for _, f := range fuzzy.Find(pat, attrs) {
+				// Smart case: a pattern with an upper-case letter must
+				// also occur case for case.
+				if matchRefHasUpper(pat) && !matchRefCasedSubsequence(attrs[f.Index], pat) {
+					continue
+				}
 				want[f.Index] = f
 			}
+			// (Patterns stay below rankTypoMin, so no typo rows join.)
 			res := matchSearch(t, m, Query{Text: pat}, 0)
 			if res.Total != len(want) {
 				t.Errorf("round %d %q: %d matches, fuzzy.Find has %d", round, pat, res.Total, len(want))
@@ -279,6 +292,32 @@ func TestMatchFuzzyEquivalence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// matchRefHasUpper and matchRefCasedSubsequence are the test's own
+// statement of smart case, rune by rune.
+func matchRefHasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchRefCasedSubsequence(s, pat string) bool {
+	rs := []rune(s)
+	j := 0
+	for _, c := range pat {
+		for j < len(rs) && rs[j] != c {
+			j++
+		}
+		if j == len(rs) {
+			return false
+		}
+		j++
+	}
+	return true
 }
 
 // matchCountingCtx reports cancellation from its n-th Err call on.

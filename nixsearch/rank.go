@@ -1,0 +1,516 @@
+package nixsearch
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// The ranking tiers, best first (DESIGN.md § "Search: what comes first").
+// A candidate's tier decides before anything else; within a tier the
+// rankKey's further fields, then the fuzzy score, decide.
+const (
+	// tierVersion: the attribute a version query ("python 3.12",
+	// "nodejs@20") selects; closest newer versions after exact ones.
+	tierVersion uint8 = iota
+	// tierExact: the query is the whole attribute path ("ripgrep",
+	// "python313Packages.requests"); several words joined by '-' count
+	// ("rust analyzer" is rust-analyzer).
+	tierExact
+	// tierProgram: a top-level package whose meta.mainProgram is the query
+	// ("rg" is ripgrep).
+	tierProgram
+	// tierDefault: the query is the last segment of an attribute in the
+	// package set its language defaults to (the set python3Packages
+	// aliases).
+	tierDefault
+	// tierExactSet: the query is the last segment of an attribute in any
+	// other set, or the main program of a nested package.
+	tierExactSet
+	// tierPrefix: the attribute or its last segment starts with the query.
+	tierPrefix
+	// tierTypo: the last segment is within a small edit distance of the
+	// query (only searched when nothing above matched).
+	tierTypo
+	// tierFuzzy: any other fuzzy match.
+	tierFuzzy
+)
+
+// rankVariantSuffixes mark a build variant of another package: at equal
+// quality the plain package comes first (neovim before neovim-unwrapped,
+// nodejs before nodejs-slim).
+var rankVariantSuffixes = [...]string{"-unwrapped", "_unwrapped", "-slim", "-minimal", "minimal", "-nox", "-headless", "-bin"}
+
+// rankInfo is what the ranking knows about an index beyond the match
+// targets, prepared once on first use: which sets are the languages'
+// defaults, an order of sets for exact-name ties, which attributes are
+// variants, and the main programs.
+type rankInfo struct {
+	once sync.Once
+	// setKey[k] orders set k for exact-name ties (lower first): families
+	// with more variants first, then newest first within a family.
+	setKey []uint32
+	// defaultSet[k] is true when set k is its language's default.
+	defaultSet []bool
+	// variant[i] is true when attribute i is a variant (rankVariantSuffixes).
+	variant []bool
+	// programs maps a lower-cased main program to the packages running it,
+	// in index order.
+	programs map[string][]int32
+}
+
+// rankPrepare returns the index's ranking info, building it on first use.
+func (ix *Index) rankPrepare() *rankInfo {
+	r := ix.rank
+	r.once.Do(func() { ix.rankBuild(r) })
+	return r
+}
+
+func (ix *Index) rankBuild(r *rankInfo) {
+	n := ix.n
+	r.variant = make([]bool, n)
+	r.programs = map[string][]int32{}
+	for i := range n {
+		last := ix.indexLower(i)[ix.seg[i]:]
+		for _, s := range rankVariantSuffixes {
+			if len(last) > len(s) && strings.HasSuffix(string(last), s) {
+				r.variant[i] = true
+				break
+			}
+		}
+		if mp := ix.MainProgram(i); mp != "" {
+			k := strings.ToLower(mp)
+			r.programs[k] = append(r.programs[k], int32(i))
+		}
+	}
+
+	// Sets: order every family newest first, families with more variants
+	// first; a family's default is the target of an alias set of that
+	// family (python3Packages → python313Packages), else its unversioned
+	// member (rubyPackages beside rubyPackages_3_4), else its newest.
+	sets := len(ix.sets)
+	order := make([]int, sets)
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		A, B := &ix.sets[a], &ix.sets[b]
+		if A.variants != B.variants {
+			return cmp.Compare(B.variants, A.variants)
+		}
+		fa, fb := indexFamily(A.name), indexFamily(B.name)
+		if c := strings.Compare(fa, fb); c != 0 {
+			return c
+		}
+		if indexIsUnversioned(A.name) != indexIsUnversioned(B.name) {
+			if indexIsUnversioned(A.name) {
+				return -1
+			}
+			return 1
+		}
+		return indexVersionCompare(A.name, B.name)
+	})
+	r.setKey = make([]uint32, sets)
+	r.defaultSet = make([]bool, sets)
+	aliased := map[string]bool{}
+	for _, t := range ix.aliases {
+		aliased[t] = true
+	}
+	families := map[string]bool{}
+	for _, t := range ix.aliases {
+		families[indexFamily(t)] = true
+	}
+	pos := map[string]int{}
+	for _, k := range order {
+		s := &ix.sets[k]
+		fam := indexFamily(s.name)
+		p := pos[fam]
+		pos[fam] = p + 1
+		// Within a family, the position; across families with as many
+		// variants, the position too (a tie in indexSetCompare).
+		r.setKey[k] = uint32(1+p) | uint32(1024-min(s.variants, 1023))<<10
+		switch {
+		case families[fam]:
+			r.defaultSet[k] = aliased[s.name]
+		case s.variants > 1:
+			r.defaultSet[k] = p == 0
+		}
+	}
+}
+
+// indexIsUnversioned reports whether a set name has no digits.
+func indexIsUnversioned(name string) bool {
+	return strings.IndexFunc(name, unicode.IsDigit) < 0
+}
+
+// rankKey is the part of the ranking decided before the fuzzy score, one
+// comparable number: tier, then dist (edit distance, version order), then
+// the set order, then variants last.
+func rankKey(tier uint8, dist uint32, set uint32, variant bool) uint64 {
+	k := uint64(tier)<<60 | uint64(min(dist, 1<<16-1))<<44 | uint64(min(set, 1<<22-1))<<22
+	if variant {
+		k |= 1 << 21
+	}
+	return k
+}
+
+// rankSetKey orders attribute i among attributes of the same tier: top
+// level first (0), then by the set order.
+func (r *rankInfo) rankSetKey(ix *Index, i int) uint32 {
+	if s := ix.set[i]; s >= 0 {
+		return r.setKey[s]
+	}
+	return 0
+}
+
+// rankQuery is a parsed query: the words the fuzzy scan matches, and what
+// the extras need.
+type rankQuery struct {
+	// text is the query for the fuzzy scan: alias sets replaced by their
+	// targets, a version word removed.
+	text string
+	// aliases maps a target set to the alias the user typed for it
+	// (python313Packages → python3Packages), for display.
+	aliases map[string]string
+	// name and version are set for a version query: "python 3.12" or
+	// "python@3.12" (version "3.12", its numeric parts in nums).
+	name, version string
+	nums          []int
+}
+
+// rankParse parses q's text against ix: "name@version" and a trailing
+// version word make a version query; a word naming an alias set
+// ("python3Packages.requests") is rewritten to the set it aliases.
+func (ix *Index) rankParse(q Query) rankQuery {
+	words := strings.Fields(q.Text)
+	var rq rankQuery
+	if !q.Descriptions {
+		// The version word stays in the fuzzy scan as its digits ("3.12"
+		// as "312"): python312 and python312Packages match it, as
+		// go_1_24 matches "124".
+		switch {
+		case len(words) == 1:
+			if at := strings.LastIndexByte(words[0], '@'); at > 0 {
+				if nums, ok := rankParseVersion(words[0][at+1:]); ok {
+					rq.name, rq.version, rq.nums = words[0][:at], words[0][at+1:], nums
+					words = []string{rq.name, rankDigits(nums)}
+				}
+			}
+		case len(words) == 2:
+			if nums, ok := rankParseVersion(words[1]); ok {
+				rq.name, rq.version, rq.nums = words[0], words[1], nums
+				words[1] = rankDigits(nums)
+			}
+		}
+		if len(ix.aliases) > 0 {
+			for k, w := range words {
+				head, rest, dotted := strings.Cut(w, ".")
+				if t, ok := ix.aliases[head]; ok {
+					if rq.aliases == nil {
+						rq.aliases = map[string]string{}
+					}
+					rq.aliases[t] = head
+					words[k] = t
+					if dotted {
+						words[k] += "." + rest
+					}
+				}
+			}
+		}
+	}
+	rq.text = strings.Join(words, " ")
+	return rq
+}
+
+// rankDigits is a version's parts written without separators.
+func rankDigits(nums []int) string {
+	var b strings.Builder
+	for _, n := range nums {
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
+
+// rankParseVersion parses a version word: digits separated by '.' or '_',
+// optionally after a 'v' ("3.12", "20", "v1.24", "5_4").
+func rankParseVersion(w string) ([]int, bool) {
+	w = strings.TrimPrefix(strings.TrimPrefix(w, "v"), "V")
+	if w == "" {
+		return nil, false
+	}
+	var nums []int
+	for part := range strings.FieldsFuncSeq(w, func(r rune) bool { return r == '.' || r == '_' }) {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 || part[0] == '+' || part[0] == '-' {
+			return nil, false
+		}
+		nums = append(nums, n)
+	}
+	if len(nums) == 0 || strings.HasSuffix(w, ".") || strings.HasPrefix(w, ".") {
+		return nil, false
+	}
+	return nums, true
+}
+
+// rankAttrVersion splits a top-level attribute (lower-cased) into the name
+// before its first digit, the version parts written in it and the suffix
+// after them: "python312" is python, [312]; "lua5_4_compat" is lua, [5 4],
+// "compat"; "go_1_24" is go, [1 24]; "jdk" has no version.
+func rankAttrVersion(attr string) (base string, parts []string, suffix string) {
+	d := strings.IndexFunc(attr, func(r rune) bool { return r >= '0' && r <= '9' })
+	if d <= 0 {
+		return attr, nil, ""
+	}
+	base = strings.TrimRight(attr[:d], "_-.")
+	j := d
+	for j < len(attr) && (attr[j] >= '0' && attr[j] <= '9' || attr[j] == '_' || attr[j] == '.' || attr[j] == '-') {
+		j++
+	}
+	ver := strings.TrimRight(attr[d:j], "_-.")
+	suffix = strings.TrimLeft(attr[d+len(ver):], "_-.")
+	parts = strings.FieldsFunc(ver, func(r rune) bool { return r == '_' || r == '.' || r == '-' })
+	return base, parts, suffix
+}
+
+// rankVersionNums parses the leading numeric parts of a package version
+// ("21.0.8+9" is [21 0 8], "3.14.0rc3" is [3 14 0]).
+func rankVersionNums(v string) []int {
+	var nums []int
+	for v != "" {
+		j := 0
+		for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+			j++
+		}
+		if j == 0 {
+			break
+		}
+		n, err := strconv.Atoi(v[:j])
+		if err != nil {
+			break
+		}
+		nums = append(nums, n)
+		if j == len(v) || v[j] != '.' {
+			break
+		}
+		v = v[j+1:]
+	}
+	return nums
+}
+
+// rankCompareNums compares version parts numerically, a missing part as 0.
+func rankCompareNums(a, b []int) int {
+	for k := range max(len(a), len(b)) {
+		var x, y int
+		if k < len(a) {
+			x = a[k]
+		}
+		if k < len(b) {
+			y = b[k]
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return 0
+}
+
+// rankExtra is a candidate found outside the fuzzy scan.
+type rankExtra struct {
+	idx  int
+	key  uint64
+	why  string
+	dist int
+}
+
+// rankVersionHits finds what a version query selects: top-level
+// attributes whose name is the query's name (or starts with it, or runs it
+// as main program) and whose version — written in the attribute
+// (python312, go_1_24, lua5_4) or the package's version (jdk is 21.0.8) —
+// is the one asked for; when none is, the closest newer ones, marked.
+func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankExtra {
+	if rq.name == "" || len(rq.nums) == 0 {
+		return nil
+	}
+	name := rq.name
+	if !cased {
+		name = strings.ToLower(name)
+	}
+	var wantParts []string
+	for _, n := range rq.nums {
+		wantParts = append(wantParts, strconv.Itoa(n))
+	}
+	want := rankDigits(rq.nums)
+	progs := map[int32]bool{}
+	for _, i := range r.programs[strings.ToLower(rq.name)] {
+		progs[i] = true
+	}
+	type hit struct {
+		idx              int
+		nameQ, kind, pen int
+		nums             []int
+	}
+	var hits []hit
+	for i := range ix.n {
+		if ix.set[i] >= 0 {
+			continue
+		}
+		var attr string
+		if cased {
+			attr = ix.attr(i)
+		} else {
+			attr = string(ix.indexLower(i))
+		}
+		if len(attr) < len(name) || attr[0] != name[0] && !progs[int32(i)] {
+			continue
+		}
+		base, parts, suffix := rankAttrVersion(attr)
+		nameQ := -1
+		switch {
+		case base == name:
+			nameQ = 0
+		case progs[int32(i)]:
+			nameQ = 1
+		case strings.HasPrefix(base, name):
+			nameQ = 2
+		default:
+			continue
+		}
+		p := ix.At(i)
+		nums := rankVersionNums(p.Version)
+		kind := -1
+		switch {
+		case len(parts) > 0 && (slices.Equal(parts, wantParts) || len(parts) == 1 && parts[0] == want):
+			kind = 0
+		case len(nums) >= len(rq.nums) && rankCompareNums(nums[:len(rq.nums)], rq.nums) == 0:
+			kind = 1
+		case len(nums) > 0 && rankCompareNums(nums, rq.nums) > 0:
+			kind = 2
+		default:
+			continue
+		}
+		pen := 0
+		if suffix != "" {
+			pen++
+		}
+		if r.variant[i] || strings.ContainsAny(base[min(len(name), len(base)):], "-_") {
+			pen++
+		}
+		hits = append(hits, hit{i, nameQ, kind, pen, nums})
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	// Only the best name quality present counts: "python" has python312,
+	// so python-foo312 is noise.
+	best := slices.MinFunc(hits, func(a, b hit) int { return cmp.Compare(a.nameQ, b.nameQ) }).nameQ
+	hits = slices.DeleteFunc(hits, func(h hit) bool { return h.nameQ != best })
+	exact := slices.ContainsFunc(hits, func(h hit) bool { return h.kind < 2 })
+	if exact {
+		hits = slices.DeleteFunc(hits, func(h hit) bool { return h.kind == 2 })
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		if a.kind != b.kind {
+			return cmp.Compare(a.kind, b.kind)
+		}
+		if a.kind == 2 {
+			if c := rankCompareNums(a.nums, b.nums); c != 0 {
+				return c // closest newer first
+			}
+		}
+		if a.pen != b.pen {
+			return cmp.Compare(a.pen, b.pen)
+		}
+		return cmp.Compare(len(ix.attr(a.idx)), len(ix.attr(b.idx)))
+	})
+	out := make([]rankExtra, len(hits))
+	for k, h := range hits {
+		e := rankExtra{idx: h.idx, key: rankKey(tierVersion, uint32(k), 0, false)}
+		if h.kind == 2 {
+			e.why = "newer: " + ix.At(h.idx).Version
+		}
+		out[k] = e
+	}
+	return out
+}
+
+// rankProgramHits finds the packages whose main program is word: top-level
+// ones in tierProgram, nested ones in tierExactSet.
+func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExtra {
+	var out []rankExtra
+	for _, i32 := range r.programs[strings.ToLower(word)] {
+		i := int(i32)
+		mp := ix.MainProgram(i)
+		if cased && mp != word {
+			continue
+		}
+		if !cased && !strings.EqualFold(mp, word) {
+			continue
+		}
+		attr := ix.indexLower(i)
+		if string(attr[ix.seg[i]:]) == strings.ToLower(word) {
+			continue // matched by name: the scan ranks it at least as high
+		}
+		tier := tierProgram
+		if ix.set[i] >= 0 {
+			tier = tierExactSet
+		}
+		out = append(out, rankExtra{idx: i, key: rankKey(tier, 0, r.rankSetKey(ix, i), r.variant[i]), why: mp})
+	}
+	return out
+}
+
+// rankTypoMin is the shortest word searched for typos: below it, one edit
+// reaches too many names to mean anything.
+const rankTypoMin = 5
+
+// rankTypoBound is the largest edit distance tolerated for a word of n
+// bytes: one letter wrong in a short name, two in a longer one.
+func rankTypoBound(n int) int {
+	if n < 8 {
+		return 1
+	}
+	return 2
+}
+
+// rankTypoHits finds the attributes whose last segment (or whole path, for
+// a dotted word) is within rankTypoBound edits of word (optimal string
+// alignment: a swap of two neighbours is one edit).
+func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
+	if len(word) < rankTypoMin {
+		return nil
+	}
+	// A typo is about letters, so case never matters here.
+	want := indexAppendLower(nil, word)
+	bound := rankTypoBound(len(want))
+	whole := strings.IndexByte(word, '.') >= 0
+	var wmask uint64
+	for _, c := range want {
+		wmask |= indexMaskBit(c)
+	}
+	var rows indexOSARows
+	var out []rankExtra
+	for i := range ix.n {
+		// Each letter of the word missing from the attribute costs an edit.
+		if bits.OnesCount64(wmask&^ix.mask[i]) > bound {
+			continue
+		}
+		t := ix.indexLower(i)
+		if !whole {
+			t = t[ix.seg[i]:]
+		}
+		if d := len(t) - len(want); d > bound || -d > bound {
+			continue
+		}
+		// Distance 0 happens only for a cased query that matched nothing
+		// case for case: the name is still what it meant.
+		if d, ok := rows.distance(want, t, bound); ok {
+			out = append(out, rankExtra{idx: i, dist: d, key: rankKey(tierTypo, uint32(d), r.rankSetKey(ix, i), r.variant[i])})
+		}
+	}
+	return out
+}
+
