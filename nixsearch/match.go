@@ -756,6 +756,7 @@ func (ix *Index) matchExtras(best []matchCand, total int, p *matchPlan, rq *rank
 	}
 	return best, total, why
 }
+
 // matchAliasName shows attr under the alias set the query named: when its
 // first segment is a target in aliases (target → alias), that segment is
 // replaced by the alias, and the highlight positions move with it (the

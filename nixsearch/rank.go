@@ -513,4 +513,3 @@ func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
 	}
 	return out
 }
-
