@@ -301,12 +301,9 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 	if bytes.Equal(attr, p.joined) {
 		return rankKey(tierExact, 0, 0, r.variant[i]), 0
 	}
-	if set >= 0 && bytes.Equal(last, p.joined) {
-		tier := tierExactSet
-		if r.defaultSet[set] {
-			tier = tierDefault
-		}
-		return rankKey(tier, 0, r.setKey[set], r.variant[i]), 0
+	if set >= 0 && (bytes.Equal(last, p.joined) || len(p.words) > 1 && ix.matchWordIs(last, p)) {
+		// The name itself, in some set ("requests"; "py313 requests").
+		return rankKey(tierSet, 0, r.setKey[set], r.variant[i]), 0
 	}
 	if bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w) {
 		nested := uint32(0)
@@ -322,6 +319,17 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 		post++
 	}
 	return rankKey(tierFuzzy, 0, 0, false), post
+}
+
+// matchWordIs reports whether one of the plan's words is seg.
+func (ix *Index) matchWordIs(seg []byte, p *matchPlan) bool {
+	for k := range p.words {
+		w := &p.words[k]
+		if w.cased && string(seg) == w.raw || !w.cased && bytes.EqualFold(seg, w.low) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchCheck decides whether package i matches the plan. For ASCII fuzzy

@@ -72,8 +72,10 @@ func TestMatchRanking(t *testing.T) {
 		// exact attribute, then exact last segment (shorter first), then
 		// prefixes by fuzzy score.
 		{"go", []string{"go", "emacsPackages.go", "texlivePackages.go", "vimPlugins.nvim-treesitter-parsers.go", "gopls", "go_1_24", "gotools"}},
-		// (cargo-deny and cargo-edit tie on score and length: alphabetical)
-		{"cargo", []string{"cargo", "rPackages.cargo", "emacsPackages.cargo", "cargo-deny", "cargo-edit", "cargo-expand", "cargo-edit-unwrapped"}},
+		// (cargo-deny and cargo-edit tie on score and length: alphabetical;
+		// emacsPackages has two packages here, rPackages one: the larger
+		// set first)
+		{"cargo", []string{"cargo", "emacsPackages.cargo", "rPackages.cargo", "cargo-deny", "cargo-edit", "cargo-expand", "cargo-edit-unwrapped"}},
 		// exact last segment: the python family (4 variants) first, newest
 		// set first, then other sets by length; then prefixes.
 		{"requests", []string{
@@ -84,7 +86,7 @@ func TestMatchRanking(t *testing.T) {
 		// smart case: an upper-case letter matches case for case, so these
 		// match nothing by name; the typo search still finds the name
 		// (distance 0 once case is ignored), top level first.
-		{"CARGO", []string{"cargo", "rPackages.cargo", "emacsPackages.cargo"}},
+		{"CARGO", []string{"cargo", "emacsPackages.cargo", "rPackages.cargo"}},
 		{"Requests", []string{"python313Packages.requests", "python312Packages.requests"}},
 		// a typed prefix beats a better-scoring fuzzy match elsewhere
 		{"cargo-e", []string{"cargo-edit", "cargo-expand", "cargo-edit-unwrapped"}},

@@ -24,13 +24,13 @@ const (
 	// tierProgram: a top-level package whose meta.mainProgram is the query
 	// ("rg" is ripgrep).
 	tierProgram
-	// tierDefault: the query is the last segment of an attribute in the
-	// package set its language defaults to (the set python3Packages
-	// aliases).
-	tierDefault
-	// tierExactSet: the query is the last segment of an attribute in any
-	// other set, or the main program of a nested package.
-	tierExactSet
+	// tierSet: the query is the last segment of a nested attribute, or
+	// the main program of a nested package. Within the tier the set
+	// decides (rankInfo.setKey): the larger ecosystem first (vimPlugins
+	// before the lua sets for telescope-nvim, the python sets before
+	// kodiPackages for requests), and within one family of sets the one
+	// its language defaults to (the set python3Packages aliases) first.
+	tierSet
 	// tierPrefix: the attribute or its last segment starts with the query.
 	tierPrefix
 	// tierTypo: the last segment is within a small edit distance of the
@@ -51,11 +51,10 @@ var rankVariantSuffixes = [...]string{"-unwrapped", "_unwrapped", "-slim", "-min
 // variants, and the main programs.
 type rankInfo struct {
 	once sync.Once
-	// setKey[k] orders set k for exact-name ties (lower first): families
-	// with more variants first, then newest first within a family.
+	// setKey[k] orders set k for exact-name ties (lower first): larger
+	// families first, then, within a family, its language's default, then
+	// newest first. Sets of different families of the same size tie.
 	setKey []uint32
-	// defaultSet[k] is true when set k is its language's default.
-	defaultSet []bool
 	// variant[i] is true when attribute i is a variant (rankVariantSuffixes).
 	variant []bool
 	// programs maps a lower-cased main program to the packages running it,
@@ -88,57 +87,67 @@ func (ix *Index) rankBuild(r *rankInfo) {
 		}
 	}
 
-	// Sets: order every family newest first, families with more variants
-	// first; a family's default is the target of an alias set of that
+	// Sets: a family's default is the target of an alias set of that
 	// family (python3Packages → python313Packages), else its unversioned
-	// member (rubyPackages beside rubyPackages_3_4), else its newest.
+	// member (rubyPackages beside rubyPackages_3_4), else its newest;
+	// families rank by their number of packages.
 	sets := len(ix.sets)
+	famSize := map[string]int{}
+	for i := range n {
+		if s := ix.set[i]; s >= 0 {
+			famSize[indexFamily(ix.sets[s].name)]++
+		}
+	}
+	aliased := map[string]bool{}
+	families := map[string]bool{}
+	for _, t := range ix.aliases {
+		aliased[t] = true
+		families[indexFamily(t)] = true
+	}
 	order := make([]int, sets)
 	for k := range order {
 		order[k] = k
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		A, B := &ix.sets[a], &ix.sets[b]
-		if A.variants != B.variants {
-			return cmp.Compare(B.variants, A.variants)
+		A, B := ix.sets[a].name, ix.sets[b].name
+		fa, fb := indexFamily(A), indexFamily(B)
+		if c := cmp.Compare(famSize[fb], famSize[fa]); c != 0 {
+			return c
 		}
-		fa, fb := indexFamily(A.name), indexFamily(B.name)
 		if c := strings.Compare(fa, fb); c != 0 {
 			return c
 		}
-		if indexIsUnversioned(A.name) != indexIsUnversioned(B.name) {
-			if indexIsUnversioned(A.name) {
+		if families[fa] && aliased[A] != aliased[B] {
+			if aliased[A] {
 				return -1
 			}
 			return 1
 		}
-		return indexVersionCompare(A.name, B.name)
+		if indexIsUnversioned(A) != indexIsUnversioned(B) {
+			if indexIsUnversioned(A) {
+				return -1
+			}
+			return 1
+		}
+		return indexVersionCompare(A, B)
 	})
 	r.setKey = make([]uint32, sets)
-	r.defaultSet = make([]bool, sets)
-	aliased := map[string]bool{}
-	for _, t := range ix.aliases {
-		aliased[t] = true
-	}
-	families := map[string]bool{}
-	for _, t := range ix.aliases {
-		families[indexFamily(t)] = true
-	}
-	pos := map[string]int{}
-	for _, k := range order {
-		s := &ix.sets[k]
-		fam := indexFamily(s.name)
-		p := pos[fam]
-		pos[fam] = p + 1
-		// Within a family, the position; across families with as many
-		// variants, the position too (a tie in indexSetCompare).
-		r.setKey[k] = uint32(1+p) | uint32(1024-min(s.variants, 1023))<<10
-		switch {
-		case families[fam]:
-			r.defaultSet[k] = aliased[s.name]
-		case s.variants > 1:
-			r.defaultSet[k] = p == 0
+	sizeRank, pos := 0, 0
+	for j, k := range order {
+		fam := indexFamily(ix.sets[k].name)
+		if j > 0 {
+			prev := indexFamily(ix.sets[order[j-1]].name)
+			switch {
+			case famSize[prev] != famSize[fam]:
+				sizeRank++
+				pos = 0
+			case prev != fam:
+				pos = 0
+			default:
+				pos++
+			}
 		}
+		r.setKey[k] = uint32(sizeRank)<<10 | uint32(min(pos, 1023)+1)
 	}
 }
 
@@ -351,9 +360,12 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	type hit struct {
 		idx              int
 		nameQ, kind, pen int
+		base             string
 		nums             []int
 	}
 	var hits []hit
+	// versioned counts, per name, the attributes writing a version in it.
+	versioned := map[string]int{}
 	for i := range ix.n {
 		if ix.set[i] >= 0 {
 			continue
@@ -379,8 +391,10 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 		default:
 			continue
 		}
-		p := ix.At(i)
-		nums := rankVersionNums(p.Version)
+		if len(parts) > 0 {
+			versioned[base]++
+		}
+		nums := rankVersionNums(ix.At(i).Version)
 		kind := -1
 		switch {
 		case len(parts) > 0 && (slices.Equal(parts, wantParts) || len(parts) == 1 && parts[0] == want):
@@ -399,30 +413,41 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 		if r.variant[i] || strings.ContainsAny(base[min(len(name), len(base)):], "-_") {
 			pen++
 		}
-		hits = append(hits, hit{i, nameQ, kind, pen, nums})
+		hits = append(hits, hit{i, nameQ, kind, pen, base, nums})
 	}
 	if len(hits) == 0 {
 		return nil
 	}
-	// Only the best name quality present counts: "python" has python312,
-	// so python-foo312 is noise.
-	best := slices.MinFunc(hits, func(a, b hit) int { return cmp.Compare(a.nameQ, b.nameQ) }).nameQ
-	hits = slices.DeleteFunc(hits, func(h hit) bool { return h.nameQ != best })
+	// Only the best name present counts: its best quality ("python" has
+	// python312, so python-foo312 is noise), and among names of that
+	// quality the ones nixpkgs keeps in several versions (postgres 12 is
+	// about postgresql_13…18, not postgrest 12.2).
+	best := slices.MinFunc(hits, func(a, b hit) int {
+		if a.nameQ != b.nameQ {
+			return cmp.Compare(a.nameQ, b.nameQ)
+		}
+		return cmp.Compare(min(versioned[b.base], 2), min(versioned[a.base], 2))
+	})
+	hits = slices.DeleteFunc(hits, func(h hit) bool {
+		return h.nameQ != best.nameQ || min(versioned[h.base], 2) != min(versioned[best.base], 2)
+	})
 	exact := slices.ContainsFunc(hits, func(h hit) bool { return h.kind < 2 })
 	if exact {
 		hits = slices.DeleteFunc(hits, func(h hit) bool { return h.kind == 2 })
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int {
-		if a.kind != b.kind {
-			return cmp.Compare(a.kind, b.kind)
-		}
-		if a.kind == 2 {
+		if a.kind == 2 && b.kind == 2 {
 			if c := rankCompareNums(a.nums, b.nums); c != 0 {
 				return c // closest newer first
 			}
 		}
+		// A plain name before a variant or suffixed one (jdk before
+		// jdk21_headless), then the version written in the name.
 		if a.pen != b.pen {
 			return cmp.Compare(a.pen, b.pen)
+		}
+		if a.kind != b.kind {
+			return cmp.Compare(a.kind, b.kind)
 		}
 		return cmp.Compare(len(ix.attr(a.idx)), len(ix.attr(b.idx)))
 	})
@@ -438,7 +463,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 }
 
 // rankProgramHits finds the packages whose main program is word: top-level
-// ones in tierProgram, nested ones in tierExactSet.
+// ones in tierProgram, nested ones in tierSet.
 func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExtra {
 	var out []rankExtra
 	for _, i32 := range r.programs[strings.ToLower(word)] {
@@ -456,7 +481,7 @@ func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExt
 		}
 		tier := tierProgram
 		if ix.set[i] >= 0 {
-			tier = tierExactSet
+			tier = tierSet
 		}
 		out = append(out, rankExtra{idx: i, key: rankKey(tier, 0, r.rankSetKey(ix, i), r.variant[i]), why: mp})
 	}

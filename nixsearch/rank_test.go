@@ -1,0 +1,202 @@
+package nixsearch
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// rankTestIndex is a hand-made index for the tiers: main programs,
+// versioned attributes of several naming conventions, variants, and sets
+// of several families and sizes.
+func rankTestIndex() *Index {
+	p := func(attr, version, mainProgram string) Package {
+		return Package{Attr: attr, Pname: attr, Version: version, MainProgram: mainProgram}
+	}
+	return NewIndex([]Package{
+		p("ripgrep", "14.1.1", "rg"), p("ripgrep-all", "0.10", "rga"), p("rgx", "1.0", ""),
+		p("emacsPackages.rg", "1", ""), p("emacsPackages.magit", "4", ""), p("emacsPackages.org", "9", ""),
+		p("neovim", "0.11", "nvim"), p("neovim-unwrapped", "0.11", "nvim"), p("nvimpager", "0.13", ""),
+		p("python311", "3.11.13", "python3"), p("python312", "3.12.11", "python3"), p("python314", "3.14.0rc3", "python3"),
+		p("python312Packages.requests", "2.32", ""), p("python313Packages.requests", "2.32", ""),
+		p("python313Packages.flask", "3", ""), p("python312Packages.flask", "3", ""), p("kodiPackages.requests", "1", ""),
+		p("postgresql", "17.6", "psql"), p("postgresql_16", "16.10", "psql"), p("postgresql_18", "18rc1", "psql"),
+		p("postgrest", "12.2", ""), p("go", "1.25.0", "go"), p("go_1_24", "1.24.7", "go"), p("gopls", "0.20", ""),
+		p("jdk", "21.0.8+9", "java"), p("jdk17", "17.0.16", "java"), p("jdk21_headless", "21.0.8", "java"),
+		p("lua5_4_compat", "5.4.7", "lua"), p("lua", "5.2.4", "lua"),
+		p("nodejs_20", "20.19.5", "node"), p("nodejs-slim_20", "20.19.5", "node"), p("nodejs_24", "24.8.0", "node"),
+		p("kubectl", "1.34", "kubectl"), p("kubectl-tree", "0.4", ""), p("terraform", "1.13", "terraform"),
+		p("vimPlugins.telescope-nvim", "1", ""), p("lua51Packages.telescope-nvim", "1", ""), p("lua52Packages.telescope-nvim", "1", ""),
+		p("vimPlugins.vim-fugitive", "1", ""), p("vimPlugins.nvim-cmp", "1", ""),
+	}).WithAliasSets(map[string]string{"python3Packages": "python313Packages", "luaPackages": "lua52Packages"})
+}
+
+func TestRankTiers(t *testing.T) {
+	ix := rankTestIndex()
+	m := NewMatcher(ix, 2)
+	for _, tc := range []struct {
+		query string
+		want  []string // Name of the first results, in order
+		why   string   // Why of the first result
+	}{
+		// exact top-level name first; then the main program, plain
+		// before -unwrapped; then exact names in sets; then prefixes
+		{"neovim", []string{"neovim", "neovim-unwrapped"}, ""},
+		{"rg", []string{"ripgrep", "emacsPackages.rg", "rgx"}, "rg"},
+		{"nvim", []string{"neovim", "neovim-unwrapped", "nvimpager"}, "nvim"},
+		{"psql", []string{"postgresql", "postgresql_16", "postgresql_18"}, "psql"},
+		// the python family is the larger, its default (the alias target)
+		// first; kodiPackages after
+		{"requests", []string{"python313Packages.requests", "python312Packages.requests", "kodiPackages.requests"}, ""},
+		// vimPlugins holds more packages than the lua sets
+		{"telescope-nvim", []string{"vimPlugins.telescope-nvim", "lua52Packages.telescope-nvim", "lua51Packages.telescope-nvim"}, ""},
+		// several words: joined by '-' they are the name; or one word is
+		// the name in a set
+		{"ripgrep all", []string{"ripgrep-all"}, ""},
+		{"py313 flask", []string{"python313Packages.flask"}, ""},
+		// versions, whichever way the attribute writes them
+		{"python 3.12", []string{"python312"}, ""},
+		{"python@3.12", []string{"python312"}, ""},
+		{"postgres 16", []string{"postgresql_16"}, ""},
+		{"postgresql@17", []string{"postgresql"}, ""}, // its version is 17.6
+		{"go 1.24", []string{"go_1_24"}, ""},
+		{"jdk 21", []string{"jdk", "jdk21_headless"}, ""},
+		{"lua 5.4", []string{"lua5_4_compat"}, ""},
+		{"nodejs@20", []string{"nodejs_20", "nodejs-slim_20"}, ""},
+		{"node 20", []string{"nodejs_20", "nodejs-slim_20"}, ""},
+		// no such version: the closest newer one, marked
+		{"python 3.13", []string{"python314"}, "newer: 3.14.0rc3"},
+		{"postgres 12", []string{"postgresql_16", "postgresql"}, "newer: 16.10"},
+		// typos: a swap, a missing letter, an extra one
+		{"kubeclt", []string{"kubectl"}, ""},
+		{"ripgerp", []string{"ripgrep"}, ""},
+		{"terrafrom", []string{"terraform"}, ""},
+		{"terraorm", []string{"terraform"}, ""},
+		{"kubecttl", []string{"kubectl"}, ""},
+		// an alias set: resolved, shown under the typed name
+		{"python3Packages.requests", []string{"python3Packages.requests"}, ""},
+		{"python3Packages.fl", []string{"python3Packages.flask"}, ""},
+		{"luaPackages.telescope-nvim", []string{"luaPackages.telescope-nvim"}, ""},
+	} {
+		res := matchSearch(t, m, Query{Text: tc.query}, 0)
+		var got []string
+		for _, mt := range res.Matches {
+			got = append(got, mt.Name)
+		}
+		if len(got) < len(tc.want) || !slices.Equal(got[:len(tc.want)], tc.want) {
+			t.Errorf("%q = %q, want prefix %q", tc.query, got, tc.want)
+			continue
+		}
+		if res.Matches[0].Why != tc.why {
+			t.Errorf("%q: why %q, want %q", tc.query, res.Matches[0].Why, tc.why)
+		}
+		if res.Total < len(res.Matches) {
+			t.Errorf("%q: total %d below %d rows", tc.query, res.Total, len(res.Matches))
+		}
+	}
+}
+
+func TestRankTypoOnlyWhenPoor(t *testing.T) {
+	ix := rankTestIndex()
+	m := NewMatcher(ix, 1)
+	// "kubectl" matches by name: no typo rows (kubectl-tree is a prefix
+	// match, not a typo).
+	res := matchSearch(t, m, Query{Text: "kubectl"}, 0)
+	for _, mt := range res.Matches {
+		if mt.Positions == nil {
+			t.Errorf("kubectl: %s joined without matching (a typo row)", mt.Name)
+		}
+	}
+	// Short words get no typo search: "rgp" is no typo of rga.
+	if res := matchSearch(t, m, Query{Text: "ngz"}, 0); res.Total != 0 {
+		t.Errorf("ngz: %d matches, want 0", res.Total)
+	}
+	// A typo row is counted once in Total.
+	res = matchSearch(t, m, Query{Text: "kubeclt"}, 0)
+	if res.Total != len(res.Matches) {
+		t.Errorf("kubeclt: total %d, %d rows", res.Total, len(res.Matches))
+	}
+}
+
+func TestRankAliasPositions(t *testing.T) {
+	ix := rankTestIndex()
+	res := matchSearch(t, NewMatcher(ix, 1), Query{Text: "python3Packages.req"}, 1)
+	if len(res.Matches) != 1 {
+		t.Fatalf("no match")
+	}
+	mt := res.Matches[0]
+	name := "python3Packages.requests"
+	if mt.Name != name {
+		t.Fatalf("name %q", mt.Name)
+	}
+	// the alias typed, then "req": every position inside Name
+	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 18}
+	if !slices.Equal(mt.Positions, want) {
+		t.Errorf("positions %v, want %v", mt.Positions, want)
+	}
+}
+
+func TestRankSmartCase(t *testing.T) {
+	ix := NewIndex([]Package{{Attr: "SDL2"}, {Attr: "sdl2-compat"}, {Attr: "python3Packages.PyGithub"}, {Attr: "pygithub-cli"}})
+	m := NewMatcher(ix, 1)
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"sdl2", []string{"sdl2-compat", "SDL2"}}, // ignores case: the prefix both
+		{"SDL", []string{"SDL2"}},
+		{"PyG", []string{"python3Packages.PyGithub"}},
+		{"pyg", []string{"pygithub-cli", "python3Packages.PyGithub"}},
+	} {
+		res := matchSearch(t, m, Query{Text: tc.q}, 0)
+		var got []string
+		for _, mt := range res.Matches {
+			got = append(got, mt.Name)
+		}
+		slices.Sort(got)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q = %q, want %q", tc.q, got, want)
+		}
+	}
+}
+
+func TestRankParseVersion(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+	}{
+		{"3.12", []int{3, 12}}, {"20", []int{20}}, {"v1.24", []int{1, 24}}, {"5_4", []int{5, 4}},
+		{"3.", nil}, {".3", nil}, {"x1", nil}, {"", nil}, {"1..2", []int{1, 2}}, {"-1", nil},
+	} {
+		got, ok := rankParseVersion(tc.in)
+		if ok != (tc.want != nil) || !slices.Equal(got, tc.want) {
+			t.Errorf("rankParseVersion(%q) = %v, %v; want %v", tc.in, got, ok, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		attr, base, suffix string
+		parts              []string
+	}{
+		{"python312", "python", "", []string{"312"}},
+		{"lua5_4_compat", "lua", "compat", []string{"5", "4"}},
+		{"go_1_24", "go", "", []string{"1", "24"}},
+		{"nodejs-slim_20", "nodejs-slim", "", []string{"20"}},
+		{"jdk", "jdk", "", nil},
+		{"python313freethreading", "python", "freethreading", []string{"313"}},
+	} {
+		base, parts, suffix := rankAttrVersion(tc.attr)
+		if base != tc.base || suffix != tc.suffix || !slices.Equal(parts, tc.parts) {
+			t.Errorf("rankAttrVersion(%q) = %q %q %q", tc.attr, base, parts, suffix)
+		}
+	}
+}
+
+func TestRankContextCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := NewMatcher(rankTestIndex(), 1).Search(ctx, Query{Text: "python 3.12"}, 1); err == nil {
+		t.Error("cancelled version query returned no error")
+	}
+}
