@@ -64,7 +64,11 @@ func TestNixAliasSetsArgs(t *testing.T) {
 	})
 	n := Nix{Bin: "nix"}
 	args := n.AliasSetsArgs(Source{Ref: "path:/n", System: "x86_64-linux"}, "legacyPackages", ix)
-	if !slices.Equal(args[:6], []string{"nix", "--extra-experimental-features", nixFeatures, "eval", "--json", "path:/n#legacyPackages.x86_64-linux"}) || args[6] != "--apply" {
+	// nix eval's own argv prefix (nixBase), then the installable and the
+	// function.
+	base := n.nixBase("eval")
+	k := len(base)
+	if !slices.Equal(args[:k], base) || !slices.Equal(args[k:k+3], []string{"--json", "path:/n#legacyPackages.x86_64-linux", "--apply"}) || len(args) != k+4 {
 		t.Fatalf("argv %q", args)
 	}
 	p := aliasProbeFor(ix)
@@ -75,8 +79,8 @@ func TestNixAliasSetsArgs(t *testing.T) {
 	if len(fam) != 2 || !slices.Equal(fam[0].Samples, []string{"a", "b"}) || !slices.Equal(fam[1].Samples, []string{"a"}) {
 		t.Errorf("families %+v (nested x.y is no sample)", p.Families)
 	}
-	if !strings.Contains(args[7], `\"python313Packages\"`) {
-		t.Errorf("the probe is not in the expression: %s", args[7])
+	if !strings.Contains(args[k+3], `\"python313Packages\"`) {
+		t.Errorf("the probe is not in the expression: %s", args[k+3])
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -324,6 +325,8 @@ func cacheRemoveFreeLock(path string) {
 //	      Built as varint Unix seconds and uvarint nanoseconds; uvarint Count
 //	meta missing: why the packages' meta is not known, "" when it is
 //	      (uvarint length, bytes)
+//	alias sets: uvarint count, then (alias, target) as two (uvarint
+//	      length, bytes) each, sorted by alias (Index.AliasSets)
 //	uvarint n (packages, = Count)
 //	7n uvarint lengths: Attr, Pname, Version, Description, MainProgram,
 //	      License, Homepage of each package
@@ -335,8 +338,9 @@ func cacheRemoveFreeLock(path string) {
 const (
 	cacheMagic = "DEVSHIDX"
 	// cacheVersion changes with any format change; older files are then
-	// reported corrupt and rebuilt. Version 2 added the packages' meta.
-	cacheVersion = 2
+	// reported corrupt and rebuilt. Version 2 added the packages' meta,
+	// version 3 the alias sets.
+	cacheVersion = 3
 )
 
 // cacheEncode serialises meta and ix.
@@ -354,6 +358,14 @@ func cacheEncode(meta CacheMeta, ix *Index) []byte {
 	b = binary.AppendUvarint(b, uint64(meta.Count))
 	b = binary.AppendUvarint(b, uint64(len(ix.metaMissing)))
 	b = append(b, ix.metaMissing...)
+	aliases := slices.Sorted(maps.Keys(ix.aliases))
+	b = binary.AppendUvarint(b, uint64(len(aliases)))
+	for _, a := range aliases {
+		for _, s := range []string{a, ix.aliases[a]} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
 	b = binary.AppendUvarint(b, uint64(ix.Len()))
 	// The index keeps exactly the file's layout: lengths from its field
 	// offsets, its flags, then its data as the blob.
@@ -461,6 +473,19 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	meta.Built = time.Unix(sec, int64(nsec))
 	count := r.uvarint("count")
 	metaMissing := r.string("meta status")
+	na := r.uvarint("alias count")
+	// Each alias set takes at least two length bytes.
+	if r.err == nil && na > uint64(len(r.b))/2 {
+		r.fail("alias count")
+	}
+	var aliases map[string]string
+	for k := uint64(0); k < na && r.err == nil; k++ {
+		a, t := r.string("alias set"), r.string("alias target")
+		if aliases == nil {
+			aliases = map[string]string{}
+		}
+		aliases[a] = t
+	}
 	n := r.uvarint("package count")
 	// Each package takes at least indexFields length bytes and a flag
 	// byte: this bounds n by the input before anything is allocated for it.
@@ -521,5 +546,8 @@ func cacheDecode(data []byte) (*Index, CacheMeta, error) {
 	}
 	ix := indexBuild(all, field, flags, int(n))
 	ix.metaMissing = metaMissing
+	if aliases != nil {
+		ix = ix.WithAliasSets(aliases)
+	}
 	return ix, meta, nil
 }

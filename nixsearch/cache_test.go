@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,11 +127,12 @@ func TestCacheMiss(t *testing.T) {
 	}
 }
 
-// TestCacheGolden pins the format: the golden file is what version 2 writes,
+// TestCacheGolden pins the format: the golden file is what version 3 writes,
 // and it must keep loading.
 func TestCacheGolden(t *testing.T) {
-	golden := filepath.Join("testdata", "cache", "v2-small.bin")
-	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 6; return m }(), cacheTestIndex())
+	golden := filepath.Join("testdata", "cache", "v3-small.bin")
+	aliases := map[string]string{"python3Packages": "python313Packages"}
+	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 6; return m }(), cacheTestIndex().WithAliasSets(aliases))
 	if *cacheUpdate {
 		if err := os.WriteFile(golden, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -150,6 +152,9 @@ func TestCacheGolden(t *testing.T) {
 	if meta.Key != cacheTestMeta().Key || !slices.Equal(cachePackages(ix), cachePackages(cacheTestIndex())) {
 		t.Errorf("golden decodes to %+v / %v", meta, cachePackages(ix))
 	}
+	if !maps.Equal(ix.AliasSets(), aliases) {
+		t.Errorf("golden alias sets %v, want %v", ix.AliasSets(), aliases)
+	}
 }
 
 // TestCacheOldVersion: a version 1 file (written before the index held
@@ -160,8 +165,16 @@ func TestCacheOldVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := cacheDecode(old); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 1, want 2") {
+	if _, _, err := cacheDecode(old); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 1, want 3") {
 		t.Fatalf("decoding a version 1 file: %v, want ErrCacheCorrupt naming the versions", err)
+	}
+	// Version 2 (meta, no alias sets) is rebuilt too.
+	v2, err := os.ReadFile(filepath.Join("testdata", "cache", "v2-small.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cacheDecode(v2); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 2, want 3") {
+		t.Fatalf("decoding a version 2 file: %v, want ErrCacheCorrupt naming the versions", err)
 	}
 	c, _ := cacheTestCache(t)
 	s := Store{Cache: c}
@@ -314,6 +327,7 @@ func TestCacheStructuralChecks(t *testing.T) {
 	b = binary.AppendUvarint(b, 0)
 	b = binary.AppendUvarint(b, 1<<40)
 	b = binary.AppendUvarint(b, 0) // meta status ""
+	b = binary.AppendUvarint(b, 0) // alias sets
 	b = binary.AppendUvarint(b, 1<<40)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
 	cacheWriteRaw(t, c, meta.Key, b)
@@ -547,7 +561,7 @@ func FuzzCacheLoad(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add(cacheEncode(meta, NewIndex(nil)))
-	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v2-small.bin")); err == nil {
+	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v3-small.bin")); err == nil {
 		f.Add(golden)
 	}
 	f.Add([]byte(cacheMagic))

@@ -111,6 +111,17 @@ func (s Store) Build(ctx context.Context, src Source, opts BuildOptions) (*Index
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
+	// Alias sets (python3Packages → python313Packages): one more small
+	// eval once the listed sets are known. Without them the index still
+	// answers every listed name, so a failure only costs the alias names;
+	// a cancel stops the build.
+	aliases, err := s.Nix.AliasSets(ctx, src, ix)
+	if ctx.Err() != nil {
+		return nil, CacheMeta{}, ctx.Err()
+	}
+	if err == nil {
+		ix = ix.WithAliasSets(aliases)
+	}
 	meta := CacheMeta{
 		Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System,
 		Built: s.Cache.now(), Count: ix.Len(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,9 +102,10 @@ func TestStoreRememberProjectUnwritable(t *testing.T) {
 	}
 }
 
-// TestStoreBuild: real nix against the fixture nixpkgs. One nix run builds
-// and caches the index; a second Build and a Load reuse it; refresh runs
-// nix again.
+// TestStoreBuild: real nix against the fixture nixpkgs. One build (nix
+// search, then one nix eval for the alias sets) builds and caches the
+// index; a second Build and a Load reuse it, alias sets included; refresh
+// runs nix again.
 func TestStoreBuild(t *testing.T) {
 	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
 	src := env.source("nixpkgs")
@@ -132,14 +134,17 @@ func TestStoreBuild(t *testing.T) {
 	if _, ok := ix.Lookup("cargo-edit"); !ok {
 		t.Error("the built index lacks cargo-edit")
 	}
-	if _, meta2, err := s.Build(ctx, src, BuildOptions{Procs: 1}); err != nil || !same(meta2, want) || env.runner.count() != 1 {
-		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 1 run", meta2, err, env.runner.count(), want)
+	if got := ix.AliasSets(); got["pythonPackages"] != "python313Packages" {
+		t.Errorf("the built index's alias sets are %v", got)
 	}
-	if ix2, meta2, err := s.Load(src); err != nil || !same(meta2, want) || ix2.Len() != ix.Len() {
+	if _, meta2, err := s.Build(ctx, src, BuildOptions{Procs: 1}); err != nil || !same(meta2, want) || env.runner.count() != 2 {
+		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 2 runs", meta2, err, env.runner.count(), want)
+	}
+	if ix2, meta2, err := s.Load(src); err != nil || !same(meta2, want) || ix2.Len() != ix.Len() || !maps.Equal(ix2.AliasSets(), ix.AliasSets()) {
 		t.Errorf("Load after Build = %+v, %v", meta2, err)
 	}
-	if _, _, err := s.Build(ctx, src, BuildOptions{Procs: 1, Refresh: true}); err != nil || env.runner.count() != 2 {
-		t.Errorf("refresh Build: %v after %d nix runs, want 2", err, env.runner.count())
+	if _, _, err := s.Build(ctx, src, BuildOptions{Procs: 1, Refresh: true}); err != nil || env.runner.count() != 4 {
+		t.Errorf("refresh Build: %v after %d nix runs, want 4", err, env.runner.count())
 	}
 
 	// A corrupt file is removed and reported as a miss.
