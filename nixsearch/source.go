@@ -631,3 +631,31 @@ func nixTreeStamp(dir string) (string, error) {
 	}
 	return fmt.Sprintf("%d:%d", newest, count), nil
 }
+
+// LockedNixpkgsDate returns the lastModified time (the commit date of a
+// git or github input) of the root input "nixpkgs" in the flake.lock in
+// projectRoot, for display; ok is false when there is no such lock, input
+// or time.
+func LockedNixpkgsDate(projectRoot string) (t time.Time, ok bool) {
+	data, err := os.ReadFile(filepath.Join(projectRoot, "flake.lock"))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var lock nixLockFile
+	if json.Unmarshal(data, &lock) != nil {
+		return time.Time{}, false
+	}
+	root := lock.Root
+	if root == "" {
+		root = "root"
+	}
+	name, ok, err := nixLockInput(lock, root, root, "nixpkgs", 0)
+	if err != nil || !ok {
+		return time.Time{}, false
+	}
+	lm, ok := lock.Nodes[name].Locked["lastModified"].(float64)
+	if !ok || lm <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(lm), 0).UTC(), true
+}

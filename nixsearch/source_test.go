@@ -752,3 +752,23 @@ func BenchmarkResolveSourceRememberedPath(b *testing.B) {
 		}
 	}
 }
+
+func TestLockedNixpkgsDate(t *testing.T) {
+	dir := t.TempDir()
+	if _, ok := LockedNixpkgsDate(dir); ok {
+		t.Fatal("a date without a flake.lock")
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "locks", "follows.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flake.lock"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// follows.lock's root nixpkgs follows devenv's input: its date, not
+	// the root's other inputs'.
+	got, ok := LockedNixpkgsDate(dir)
+	if !ok || got != time.Date(2025, 8, 27, 3, 49, 43, 0, time.UTC) {
+		t.Fatalf("LockedNixpkgsDate = %v, %v", got, ok)
+	}
+}

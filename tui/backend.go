@@ -12,9 +12,21 @@ import (
 // View. Calls that write (Toggle, Sync) are never concurrent with each other:
 // the model runs them one at a time, in the order the user asked for them.
 type Backend interface {
-	// Project describes the project for the header. It is called inside
-	// the first load's tea.Cmd, so it may do a little I/O.
+	// Project describes the project for the header. It is called in the
+	// first load's tea.Cmd, before the first frame when that is quick, so it
+	// must not run nix or git: finding the nixpkgs is Resolve's job, the
+	// git checks are Warning's.
 	Project() ProjectInfo
+	// Resolve finds the nixpkgs the project searches (reading flake.lock, or
+	// asking nix for the registry's or an override's) and returns its label
+	// for the header, e.g. "nixpkgs 870493f · 2025-10-11". Its error is one
+	// line with the fix. The TUI calls it after the first frame, once.
+	Resolve(ctx context.Context) (string, error)
+	// Warning returns a remark about the project for the status line, e.g.
+	// that git does not track devshell.toml so the flake cannot see it; ""
+	// when there is none. It may run git; the TUI calls it after the first
+	// frame, once.
+	Warning(ctx context.Context) string
 	// Packages lists the devshell.toml packages in file order.
 	Packages(ctx context.Context) ([]Installed, error)
 	// Toggle adds (add=true) or removes attr and writes the file at once.
@@ -47,14 +59,12 @@ var ErrNixMissing = errors.New("nix is not installed")
 type ProjectInfo struct {
 	// Dir is the project directory in display form, e.g. "~/src/flynix".
 	Dir string
-	// Source names the nixpkgs searched, e.g. "nixpkgs 870493f (flake.lock)".
+	// Source names the nixpkgs searched, e.g. "nixpkgs 870493f · 2025-10-11";
+	// the TUI fills it from Resolve.
 	Source string
 	// TOMLName is the devshell.toml file name shown on the panel, e.g.
 	// "devshell.toml".
 	TOMLName string
-	// Warning, when set, is shown on the status line when the TUI opens,
-	// e.g. that git does not track devshell.toml so the flake cannot see it.
-	Warning string
 }
 
 // Installed is one package of devshell.toml.

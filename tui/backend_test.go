@@ -21,10 +21,14 @@ import (
 type memBackend struct {
 	mu sync.Mutex
 
-	project   ProjectInfo
-	index     []memEntry
-	installed []Installed
-	meta      map[string]Meta
+	project ProjectInfo
+	// source and resolveErr are Resolve's answer, warning Warning's.
+	source     string
+	resolveErr error
+	warning    string
+	index      []memEntry
+	installed  []Installed
+	meta       map[string]Meta
 
 	info     IndexInfo
 	openErr  error
@@ -53,7 +57,8 @@ type memEntry struct {
 
 func newMemBackend(pkgs []nixsearch.Package, installed ...string) *memBackend {
 	b := &memBackend{
-		project: ProjectInfo{Dir: "~/src/flynix", Source: "nixpkgs 870493f (flake.lock)", TOMLName: "devshell.toml"},
+		project: ProjectInfo{Dir: "~/src/flynix", TOMLName: "devshell.toml"},
+		source:  "nixpkgs 870493f · 2025-10-11",
 		meta:    map[string]Meta{},
 	}
 	b.setIndex(pkgs)
@@ -106,6 +111,18 @@ func (b *memBackend) attrs() []string {
 }
 
 func (b *memBackend) Project() ProjectInfo { return b.project }
+
+func (b *memBackend) Resolve(ctx context.Context) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.source, b.resolveErr
+}
+
+func (b *memBackend) Warning(ctx context.Context) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.warning
+}
 
 func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
 	b.mu.Lock()

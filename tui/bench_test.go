@@ -98,8 +98,8 @@ func benchModel(b *testing.B, be Backend) Model {
 	noTick := func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	m := NewModel(context.Background(), be, ModelOptions{Styles: colorStyles(), Tick: noTick})
 	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	nm, cmd := nm.Update(load(context.Background(), be))
-	return execSync(nm.(Model), cmd)
+	lm, cmd := loadSteps(nm.(Model), be)
+	return execSync(lm, cmd)
 }
 
 // execSync runs cmd and the Cmds it leads to synchronously, feeding their
@@ -191,6 +191,43 @@ func BenchmarkView(b *testing.B) {
 			}
 			for b.Loop() {
 				_ = m.View()
+			}
+		})
+	}
+}
+
+// slowResolveBackend never finds its nixpkgs (Resolve waits for ctx), like
+// `nix flake metadata nixpkgs` on a slow network.
+type slowResolveBackend struct{ *memBackend }
+
+func (s slowResolveBackend) Resolve(ctx context.Context) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// BenchmarkFirstFrame measures what Run does before the program draws:
+// the preload within firstFrameBudget and the first View, on a warm index
+// ("warm": the frame has results) and with a nixpkgs that takes forever
+// to resolve ("slow-resolve": the frame says "resolving nixpkgs…").
+func BenchmarkFirstFrame(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		be   func() Backend
+		want string
+	}{
+		{"warm", func() Backend { return newMemBackend(testPackages(), "rustc") }, "26 / 26"},
+		{"slow-resolve", func() Backend { return slowResolveBackend{newMemBackend(testPackages(), "rustc")} }, "resolving nixpkgs…"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ctx, cancel := context.WithCancel(context.Background())
+				m := NewModel(ctx, c.be(), ModelOptions{Styles: colorStyles()})
+				m = m.preload(firstFrameBudget)
+				nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+				if v := nm.View(); !strings.Contains(v, c.want) {
+					b.Fatalf("first frame lacks %q:\n%s", c.want, v)
+				}
+				cancel()
 			}
 		})
 	}

@@ -7,23 +7,40 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// loadCmd loads the project, its packages and the cached index and, when
-// the index is usable, searches the empty query, so that a warm start has
-// everything for the first frame.
+// loadCmd reads the project and its packages: the first load step.
 func loadCmd(ctx context.Context, b Backend) tea.Cmd {
-	return func() tea.Msg { return load(ctx, b) }
+	return func() tea.Msg {
+		msg := loadedMsg{project: b.Project()}
+		msg.packages, msg.pkgErr = b.Packages(ctx)
+		return msg
+	}
 }
 
-// load does the work of loadCmd.
-func load(ctx context.Context, b Backend) loadedMsg {
-	msg := loadedMsg{project: b.Project()}
-	msg.packages, msg.pkgErr = b.Packages(ctx)
-	msg.index, msg.indexErr = b.OpenIndex(ctx)
-	if msg.indexErr == nil && !msg.index.Missing {
-		msg.results, msg.searchErr = b.Search(ctx, "", resultLimit)
-		msg.searched = true
+// resolveCmd finds the nixpkgs: the second load step.
+func resolveCmd(ctx context.Context, b Backend) tea.Cmd {
+	return func() tea.Msg {
+		src, err := b.Resolve(ctx)
+		return resolvedMsg{source: src, err: err}
 	}
-	return msg
+}
+
+// openIndexCmd opens the cached index and, when it is usable, searches the
+// empty query: the last load step.
+func openIndexCmd(ctx context.Context, b Backend) tea.Cmd {
+	return func() tea.Msg {
+		var msg indexOpenedMsg
+		msg.index, msg.indexErr = b.OpenIndex(ctx)
+		if msg.indexErr == nil && !msg.index.Missing {
+			msg.results, msg.searchErr = b.Search(ctx, "", resultLimit)
+			msg.searched = true
+		}
+		return msg
+	}
+}
+
+// warningCmd asks for the project's remark.
+func warningCmd(ctx context.Context, b Backend) tea.Cmd {
+	return func() tea.Msg { return warningMsg{text: b.Warning(ctx)} }
 }
 
 // searchCmd runs the search numbered seq.

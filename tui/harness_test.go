@@ -44,8 +44,9 @@ type harness struct {
 }
 
 // newHarness returns a harness at 100×30 with the first load done. Timers
-// fire at once, except the build's elapsed-time tick, which is counted and
-// dropped (tests send buildTickMsg themselves).
+// fire at once, except the build's elapsed-time tick and the notes' fade,
+// which are counted and dropped (tests send buildTickMsg and statusFadeMsg
+// themselves).
 func newHarness(t *testing.T, b *memBackend) *harness {
 	t.Helper()
 	h := newLoadingHarness(t, b)
@@ -75,6 +76,11 @@ func (h *harness) tick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return nil
 	case metaWantMsg:
 		h.ticks["meta"]++
+	case statusFadeMsg:
+		// Notes stay: tests read them; the fade is tested by sending
+		// statusFadeMsg.
+		h.ticks["fade"]++
+		return nil
 	}
 	return func() tea.Msg { return msg }
 }
@@ -187,4 +193,16 @@ func cmdMsgs(cmd tea.Cmd) []tea.Msg {
 		return out
 	}
 	return []tea.Msg{msg}
+}
+
+// loadSteps delivers the answers of the first load's steps to m, as the
+// backend gives them, without running the other Cmds they ask for, and
+// returns the Cmd of the last step's answer (a build, a search).
+func loadSteps(m Model, b Backend) (Model, tea.Cmd) {
+	ctx := context.Background()
+	var cmd tea.Cmd
+	for _, step := range []tea.Cmd{loadCmd(ctx, b), resolveCmd(ctx, b), openIndexCmd(ctx, b)} {
+		m, cmd = m.update(step())
+	}
+	return m, cmd
 }

@@ -2,18 +2,46 @@ package tui
 
 import "time"
 
-// loadedMsg carries the first load: project, packages, index and, when the
-// index is usable, the results of the empty query. It is produced once,
-// before or right after the first frame.
+// The first load comes in three steps, each started when the one before
+// has answered: loadedMsg (the project and its packages, file reads only),
+// resolvedMsg (which nixpkgs) and indexOpenedMsg (the cached index and the
+// empty query's results). A quick load is applied before the first frame
+// (Model.preload); a slow step lands after it, with the status saying what
+// is under way. warningMsg comes beside them.
+
+// loadedMsg carries the project and its packages.
 type loadedMsg struct {
-	project   ProjectInfo
-	packages  []Installed
-	pkgErr    error
+	project  ProjectInfo
+	packages []Installed
+	pkgErr   error
+}
+
+// resolvedMsg carries the label of the nixpkgs searched, or why it could
+// not be found.
+type resolvedMsg struct {
+	source string
+	err    error
+}
+
+// indexOpenedMsg carries the cached index and, when it is usable, the
+// results of the empty query.
+type indexOpenedMsg struct {
 	index     IndexInfo
 	indexErr  error
 	results   Results
 	searchErr error
 	searched  bool
+}
+
+// warningMsg carries Backend.Warning's remark ("" for none).
+type warningMsg struct {
+	text string
+}
+
+// statusFadeMsg clears the note numbered seq from the status line, unless
+// another message has replaced it.
+type statusFadeMsg struct {
+	seq int
 }
 
 // packagesMsg is a re-read of devshell.toml's packages. Only the one whose

@@ -67,6 +67,8 @@ type Model struct {
 	focus         focusArea
 
 	project ProjectInfo
+	// warning is Backend.Warning's remark, shown when no other status is.
+	warning string
 	input   inputModel
 
 	searchSeq    int
@@ -79,6 +81,9 @@ type Model struct {
 	index   indexModel
 	help    help.Model
 	status  statusModel
+	// statusSeq numbers the notes shown, so that a note's fade timer
+	// clears only that note.
+	statusSeq int
 
 	queue    []op
 	opCancel context.CancelFunc // cancels the running write; nil when none runs
@@ -144,20 +149,50 @@ func (m Model) Changes() []Change {
 	return slices.Clone(m.history)
 }
 
-// Update handles one message.
+// Update handles one message. A note that appears on the status line
+// fades after noteFade.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.status
+	nm, cmd := m.update(msg)
+	if nm.status != before && nm.status.fades {
+		nm.statusSeq++
+		seq := nm.statusSeq
+		cmd = tea.Batch(cmd, nm.tick(noteFade, func(time.Time) tea.Msg { return statusFadeMsg{seq: seq} }))
+	}
+	return nm, cmd
+}
+
+// noteFade is how long a note ("nothing to undo", "+ cargo-edit added")
+// stays on the status line: long enough to read twice.
+const noteFade = 4 * time.Second
+
+// update handles one message for Update.
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m.layout(), nil
 	case tea.KeyMsg:
 		return m.updateKey(msg)
-	case loadedMsg:
-		return m.applyLoaded(msg)
+	case loadedMsg, resolvedMsg, indexOpenedMsg:
+		m, next, other := m.applyLoad(msg)
+		return m, tea.Batch(next, other)
+	case warningMsg:
+		m.warning = msg.text
+		if msg.text != "" && !m.status.isErr {
+			m.status = statusError(msg.text)
+		}
+		return m, nil
+	case statusFadeMsg:
+		if msg.seq == m.statusSeq && m.status.fades {
+			m.status = m.restingStatus()
+		}
+		return m, nil
 	case packagesMsg:
 		if msg.seq != m.pkgSeq {
 			return m, nil
 		}
+		m.panel = m.panel.SetErr(msg.err)
 		if msg.err != nil {
 			m.status = statusError(fmt.Sprintf("reading packages: %v", msg.err))
 			return m, nil
@@ -217,7 +252,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // updateKey handles a key press.
-func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -314,18 +349,39 @@ func (m Model) search() (Model, tea.Cmd) {
 	return m, searchCmd(ctx, m.backend, m.input.Value(), m.searchSeq)
 }
 
-// applyLoaded records the first load.
-func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
-	m.project = msg.project
-	m.status = statusModel{}
-	if msg.project.Warning != "" {
-		m.status = statusError(msg.project.Warning)
+// applyLoad records the answer of a first-load step. next is the Cmd of
+// the following step (nil after the last); other holds the Cmds the answer
+// asks for besides (a build, a search, the metadata timer).
+func (m Model) applyLoad(msg tea.Msg) (_ Model, next, other tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		m.project = msg.project
+		m.panel = m.panel.SetErr(msg.pkgErr)
+		if msg.pkgErr == nil {
+			m.panel = m.panel.SetItems(msg.packages)
+		}
+		m.status = statusInfo("resolving nixpkgs…")
+		m, sel := m.layout().selectionChanged()
+		return m, resolveCmd(m.ctx, m.backend), tea.Batch(warningCmd(m.ctx, m.backend), sel)
+	case resolvedMsg:
+		// On an error too the index is opened: without nix, the index the
+		// project used before may still be there to search.
+		m.project.Source = msg.source
+		m.status = statusInfo("opening the index…")
+		if msg.err != nil {
+			m.status = statusError(indexErrorText(msg.err))
+		}
+		return m, openIndexCmd(m.ctx, m.backend), nil
+	case indexOpenedMsg:
+		m, cmd := m.applyIndexOpened(msg)
+		return m, nil, cmd
 	}
-	if msg.pkgErr != nil {
-		m.status = statusError(fmt.Sprintf("reading packages: %v", msg.pkgErr))
-	} else {
-		m.panel = m.panel.SetItems(msg.packages)
-	}
+	return m, nil, nil
+}
+
+// applyIndexOpened records the cached index and the empty query's results.
+func (m Model) applyIndexOpened(msg indexOpenedMsg) (Model, tea.Cmd) {
+	m.status = m.restingStatus()
 	m.index.opened = true
 	m.index.info = msg.index
 	var cmds []tea.Cmd
@@ -355,6 +411,15 @@ func (m Model) applyLoaded(msg loadedMsg) (Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// restingStatus is the status line when nothing is under way: the
+// project's warning, or nothing.
+func (m Model) restingStatus() statusModel {
+	if m.warning != "" {
+		return statusError(m.warning)
+	}
+	return statusModel{}
+}
+
 // commandPackageStatus says why a package that a [[commands]] entry brings
 // in is not removed.
 func commandPackageStatus(attr string) statusModel {
@@ -373,7 +438,7 @@ func indexErrorText(err error) string {
 // is running.
 func (m Model) startBuild() (Model, tea.Cmd) {
 	if m.index.building {
-		m.status = statusInfo("the index is already being built")
+		m.status = statusNote("the index is already being built")
 		return m, nil
 	}
 	m.index.seq++
@@ -429,7 +494,7 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 	m.index.err, m.index.openErr = nil, false
 	m.index.info = msg.info
 	m.detail.disabled = false
-	m.status = statusInfo(fmt.Sprintf("index built: %s packages in %s",
+	m.status = statusNote(fmt.Sprintf("index built: %s packages in %s",
 		tuiThousands(msg.info.Count), statusDuration(msg.at.Sub(m.index.start))))
 	m = m.layout()
 	return m.search()
@@ -461,7 +526,7 @@ func (m Model) startOp() (Model, tea.Cmd) {
 			attr = o.attr
 		case opUndo:
 			if len(m.history) == 0 {
-				m.status = statusInfo("nothing to undo")
+				m.status = statusNote("nothing to undo")
 				continue
 			}
 			last := m.history[len(m.history)-1]
@@ -514,7 +579,7 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 			m.status = statusError(fmt.Sprintf("sync: %v", msg.err))
 		} else {
 			m.dirty = false
-			m.status = statusInfo(msg.sync)
+			m.status = statusNote(msg.sync)
 			m.result.Sync = msg.sync
 		}
 		if msg.op.quit {
@@ -535,15 +600,15 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		cmds = append(cmds, packagesCmd(m.ctx, m.backend, m.pkgSeq))
 		if c.Unchanged {
 			// Someone else edited the file: the re-read shows it.
-			m.status = statusInfo(c.String())
+			m.status = statusNote(c.String())
 			break
 		}
 		if msg.op.kind == opUndo {
 			m.history = m.history[:len(m.history)-1]
-			m.status = statusInfo("undone: " + c.String())
+			m.status = statusNote("undone: " + c.String())
 		} else {
 			m.history = append(slices.Clone(m.history), c)
-			m.status = statusInfo(c.String())
+			m.status = statusNote(c.String())
 		}
 		m.dirty = true
 		m.panel = m.panel.SetItems(panelApply(m.panel.items, c))

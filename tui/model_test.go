@@ -333,8 +333,7 @@ func TestIndexProgressMessages(t *testing.T) {
 	b.info = IndexInfo{Missing: true}
 	b.buildTo = testPackages()
 	h := newLoadingHarness(t, b)
-	ctx := context.Background()
-	_ = h.update(load(ctx, b)) // starts the build; its Cmds are not run
+	h.m, _ = loadSteps(h.m, b) // starts the build; its Cmds are not run
 	if !h.m.index.building || h.m.index.searchable() {
 		t.Fatalf("index %+v: want building, not searchable", h.m.index)
 	}
@@ -384,8 +383,7 @@ func TestIndexPartialResults(t *testing.T) {
 	b := newMemBackend(nil)
 	b.info = IndexInfo{Missing: true}
 	h := newLoadingHarness(t, b)
-	ctx := context.Background()
-	_ = h.update(load(ctx, b))
+	h.m, _ = loadSteps(h.m, b)
 	_ = h.update(keyMsg("c"))
 	seq, start := h.m.index.seq, h.m.index.start
 	h.m.index.pipe.close() // the re-armed listener returns at once
@@ -417,7 +415,7 @@ func TestIndexPartialKeepsStale(t *testing.T) {
 	b := newMemBackend(nil)
 	b.info = IndexInfo{Count: 26, Stale: true}
 	h := newLoadingHarness(t, b)
-	_ = h.update(load(context.Background(), b))
+	h.m, _ = loadSteps(h.m, b)
 	if !h.m.index.building {
 		t.Fatal("a stale index starts no build")
 	}
@@ -494,7 +492,8 @@ func TestStaleIndexIsShownWhileRebuilding(t *testing.T) {
 	b.info = IndexInfo{Count: 26, Stale: true}
 	b.buildTo = testPackages()[:20]
 	h := newLoadingHarness(t, b)
-	cmd := h.update(load(context.Background(), b))
+	var cmd tea.Cmd
+	h.m, cmd = loadSteps(h.m, b)
 	_ = cmd // the build, not run yet
 	v := h.m.View()
 	if !h.m.index.building || !strings.Contains(v, "26 packages · stale") || !strings.Contains(v, "cargo-edit") {
@@ -648,7 +647,15 @@ func TestSlowLoadStartsScreenFirst(t *testing.T) {
 		t.Fatal("loaded before the gate opened")
 	}
 	close(b.gate)
-	msg, ok := m.Init()().(loadedMsg)
+	// Init waits for the held step: the index opened, the empty query
+	// searched.
+	var msg indexOpenedMsg
+	var ok bool
+	for _, mm := range cmdMsgs(m.Init()) {
+		if mm, is := mm.(indexOpenedMsg); is {
+			msg, ok = mm, true
+		}
+	}
 	if !ok || msg.index.Count != 26 || !msg.searched {
 		t.Fatalf("Init gave %+v", msg)
 	}
@@ -721,9 +728,15 @@ func TestModelKeepsOnlyTopRows(t *testing.T) {
 
 func TestProjectWarningShownAtOpen(t *testing.T) {
 	b := newMemBackend(testPackages())
-	b.project.Warning = "warning: git does not track devshell.toml"
+	b.warning = "warning: git does not track devshell.toml"
 	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
 	m = m.preload(time.Hour)
+	// The git check runs after the first frame.
+	for _, msg := range cmdMsgs(m.Init()) {
+		if w, ok := msg.(warningMsg); ok {
+			m, _ = m.update(w)
+		}
+	}
 	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	if v := nm.View(); !strings.Contains(v, "warning: git does not track devshell.toml") {
 		t.Fatalf("the project warning is not on the screen:\n%s", v)

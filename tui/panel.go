@@ -9,6 +9,9 @@ import (
 // panelModel is the packages panel: devshell.toml's packages in file order.
 type panelModel struct {
 	items []Installed
+	// err is why the packages could not be read (invalid TOML, say); the
+	// panel shows it instead of the packages.
+	err   error
 	set   map[string]bool // the attributes of items
 	cur   listCursor
 	width int // inner width, without the box
@@ -23,6 +26,12 @@ func (p panelModel) SetItems(items []Installed) panelModel {
 		p.set[it.Attr] = true
 	}
 	p.cur = p.cur.resize(len(items), p.cur.height)
+	return p
+}
+
+// SetErr records why the packages could not be read; nil clears it.
+func (p panelModel) SetErr(err error) panelModel {
+	p.err = err
 	return p
 }
 

@@ -156,10 +156,17 @@ func statusDuration(d time.Duration) string {
 type statusModel struct {
 	text  string
 	isErr bool
+	// fades is true for a note, which the model clears after noteFade.
+	fades bool
 }
 
-// statusInfo is an informative status message.
+// statusInfo is an informative status message that stays until replaced:
+// what is under way ("resolving nixpkgs…").
 func statusInfo(text string) statusModel { return statusModel{text: text} }
+
+// statusNote is an informative message that fades: the outcome of an
+// action ("+ cargo-edit added", "nothing to undo").
+func statusNote(text string) statusModel { return statusModel{text: text, fades: true} }
 
 // statusError is an error status message.
 func statusError(text string) statusModel { return statusModel{text: text, isErr: true} }

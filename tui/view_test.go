@@ -18,14 +18,16 @@ import (
 const goldenWait = 10 * time.Second
 
 // immediateTick fires timers at once, so that golden screens do not wait
-// for the metadata delay; the build tick never fires (no build runs).
+// for the metadata delay; the build tick never fires (no build runs), nor
+// does a note's fade (the screens show the note).
 func immediateTick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		msg := fn(time.Time{})
-		if _, ok := msg.(buildTickMsg); ok {
+		switch msg := fn(time.Time{}).(type) {
+		case buildTickMsg, statusFadeMsg:
 			return nil
+		default:
+			return msg
 		}
-		return msg
 	}
 }
 
@@ -93,7 +95,7 @@ func TestGoldenBuilding(t *testing.T) {
 	b := newMemBackend(nil, "rustc", "cargo")
 	b.info = IndexInfo{Missing: true}
 	h := newLoadingHarness(t, b)
-	h.update(load(context.Background(), b))
+	h.m, _ = loadSteps(h.m, b)
 	h.typeText("carg")
 	h.update(buildProgressMsg{seq: h.m.index.seq, evaluated: 60_000, at: h.m.index.start.Add(42 * time.Second)})
 	view := h.m.View()
@@ -114,8 +116,8 @@ func TestNoColorHasNoEscapes(t *testing.T) {
 	// both.
 	c := NewModel(context.Background(), b, ModelOptions{Styles: colorStyles()})
 	nm, _ := c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	nm, _ = nm.Update(load(context.Background(), b))
-	v := nm.View()
+	lm, _ := loadSteps(nm.(Model), b)
+	v := lm.View()
 	if !strings.Contains(v, "\x1b[") || !strings.Contains(v, markInstalled) || !strings.Contains(v, markCursor) {
 		t.Fatalf("colour view lacks escapes or marks:\n%q", v)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/nixsearch"
@@ -29,7 +30,7 @@ func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
 	if err != nil {
 		return err
 	}
-	b := newTUIBackend(ctx, g, proj)
+	b := newTUIBackend(g, proj)
 	res, err := tui.Run(ctx, b, tui.Options{In: g.IO.In, Out: g.IO.Out, NoColor: g.Getenv("NO_COLOR") != ""})
 	for _, c := range res.Changes {
 		fmt.Fprintln(g.IO.Out, c.String())
@@ -50,10 +51,14 @@ func runTUI(cmd *cobra.Command, g *GlobalOptions) error {
 // tuiBackend is the TUI's view of the project and the index: the adapter
 // between package tui and packages devshell and nixsearch.
 type tuiBackend struct {
-	g      *GlobalOptions
-	proj   *devshell.Project
-	src    nixsearch.Source
-	srcErr error
+	g    *GlobalOptions
+	proj *devshell.Project
+
+	// src is the project's nixpkgs, found once by resolve (after the first
+	// frame: it may run nix).
+	srcOnce sync.Once
+	src     nixsearch.Source
+	srcErr  error
 
 	mu          sync.Mutex
 	ix          *nixsearch.Index
@@ -66,10 +71,88 @@ type tuiBackend struct {
 	warning  string // untrackedWarning, computed once by gitWarning
 }
 
-func newTUIBackend(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *tuiBackend {
-	b := &tuiBackend{g: g, proj: proj}
-	b.src, b.srcErr = g.source(ctx, proj)
-	return b
+func newTUIBackend(g *GlobalOptions, proj *devshell.Project) *tuiBackend {
+	return &tuiBackend{g: g, proj: proj}
+}
+
+// resolve finds the project's nixpkgs, once per session. Its error is
+// wrapped for the TUI (nixErr, tuiSourceError).
+func (b *tuiBackend) resolve(ctx context.Context) (nixsearch.Source, error) {
+	b.srcOnce.Do(func() {
+		b.src, b.srcErr = b.g.source(ctx, b.proj)
+		if b.srcErr != nil {
+			b.srcErr = b.nixErr(tuiSourceError(b.proj.Root, b.srcErr))
+		}
+	})
+	return b.src, b.srcErr
+}
+
+// tuiSourceError is the one-line error for a nixpkgs that cannot be
+// found: without a flake.lock the registry's nixpkgs is what failed, and
+// the fix is to lock the flake or name a nixpkgs.
+func tuiSourceError(root string, err error) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return err
+	}
+	if _, serr := os.Stat(filepath.Join(root, "flake.lock")); errors.Is(serr, os.ErrNotExist) {
+		return fmt.Errorf("no flake.lock: run `nix flake lock`, or pass --nixpkgs (%w)", err)
+	}
+	return err
+}
+
+// Resolve finds the nixpkgs and returns its header label.
+func (b *tuiBackend) Resolve(ctx context.Context) (string, error) {
+	src, err := b.resolve(ctx)
+	if err != nil {
+		return "nixpkgs unknown", err
+	}
+	var date time.Time
+	if src.Origin == "flake.lock" {
+		date, _ = nixsearch.LockedNixpkgsDate(b.proj.Root)
+	}
+	return tuiSourceLabel(src, date, b.proj.Root), nil
+}
+
+// tuiSourceLabel names a nixpkgs for the header: its short revision and
+// date ("nixpkgs 870493f · 2025-10-11") when it has a revision, its
+// directory for a path, a fragment of its NAR hash as the last resort; an
+// origin other than flake.lock is named after it ("(--nixpkgs)"). date is
+// the lock's lastModified, zero when unknown.
+func tuiSourceLabel(src nixsearch.Source, date time.Time, root string) string {
+	var label string
+	switch {
+	case src.Rev != "":
+		label = "nixpkgs " + src.Short()
+		if !date.IsZero() {
+			label += " · " + date.Format(time.DateOnly)
+		}
+	case strings.HasPrefix(src.Ref, "path:"):
+		dir, _, _ := strings.Cut(strings.TrimPrefix(src.Ref, "path:"), "?")
+		if rel, ok := devshell.RelBelow(root, dir); ok {
+			dir = "./" + rel
+		} else {
+			dir = tuiHomeDir(dir)
+		}
+		label = "nixpkgs " + dir
+	default:
+		label = "nixpkgs " + src.Short()
+	}
+	if src.Origin != "" && src.Origin != "flake.lock" {
+		label += " (" + src.Origin + ")"
+	}
+	return label
+}
+
+// tuiHomeDir shows a path below the home directory as ~/….
+func tuiHomeDir(dir string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "/" {
+		return dir
+	}
+	if rel, err := filepath.Rel(home, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return filepath.Join("~", rel)
+	}
+	return dir
 }
 
 func (b *tuiBackend) nixErr(err error) error {
@@ -79,19 +162,13 @@ func (b *tuiBackend) nixErr(err error) error {
 	return err
 }
 
+// Project describes the project without running anything.
 func (b *tuiBackend) Project() tui.ProjectInfo {
-	dir := b.proj.Root
-	if home, err := os.UserHomeDir(); err == nil && home != "/" {
-		if rel, err := filepath.Rel(home, dir); err == nil && !strings.HasPrefix(rel, "..") {
-			dir = filepath.Join("~", rel)
-		}
-	}
-	source := "nixpkgs unknown"
-	if b.srcErr == nil {
-		source = sourceLabel(b.src)
-	}
-	return tui.ProjectInfo{Dir: dir, Source: source, TOMLName: relName(b.proj.Root, b.proj.TOMLPath), Warning: b.gitWarning()}
+	return tui.ProjectInfo{Dir: tuiHomeDir(b.proj.Root), TOMLName: relName(b.proj.Root, b.proj.TOMLPath)}
 }
+
+// Warning is gitWarning.
+func (b *tuiBackend) Warning(ctx context.Context) string { return b.gitWarning() }
 
 // gitWarning is untrackedWarning for the project, asked of git once per
 // session: the TUI shows it when it opens and runTUI prints it on exit.
@@ -171,7 +248,8 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 
 func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	store := b.g.store()
-	if errors.Is(b.srcErr, exec.ErrNotFound) {
+	src, srcErr := b.resolve(ctx)
+	if errors.Is(srcErr, exec.ErrNotFound) {
 		// Without nix the nixpkgs cannot be told when flake.lock pins no
 		// narHash (nix ≥ 2.26 locks a relative path so): show the index the
 		// project used before, else none; BuildIndex says nix is missing.
@@ -181,12 +259,12 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 		}
 		return tui.IndexInfo{Missing: true}, nil
 	}
-	if b.srcErr != nil {
-		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
+	if srcErr != nil {
+		return tui.IndexInfo{Missing: true}, srcErr
 	}
-	ix, _, err := store.Load(b.src)
+	ix, _, err := store.Load(src)
 	if err == nil {
-		_ = store.RememberProject(b.proj.Root, b.src.Key)
+		_ = store.RememberProject(b.proj.Root, src.Key)
 		b.setIndex(ix, true, false)
 		return tui.IndexInfo{Count: ix.Len()}, nil
 	}
@@ -195,7 +273,7 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	}
 	// The project's lock changed: show the index it used before, marked
 	// stale, while the new one is built.
-	if ix := previousIndex(store, b.proj.Root, b.src.Key); ix != nil {
+	if ix := previousIndex(store, b.proj.Root, src.Key); ix != nil {
 		b.setIndex(ix, false, false)
 		return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
 	}
@@ -207,17 +285,18 @@ func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 // shard's partial index is searched until the next one lands; a stale
 // index stays until the end.
 func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProgress)) (tui.IndexInfo, error) {
-	if b.srcErr != nil {
-		return tui.IndexInfo{Missing: true}, b.nixErr(b.srcErr)
+	src, err := b.resolve(ctx)
+	if err != nil {
+		return tui.IndexInfo{Missing: true}, err
 	}
 	b.mu.Lock()
 	refresh := b.current
 	b.mu.Unlock()
 	store := b.g.store()
 	indexed := 0 // the package count of the partial index shown
-	ix, _, err := store.Build(ctx, b.src, nixsearch.BuildOptions{
+	ix, _, err := store.Build(ctx, src, nixsearch.BuildOptions{
 		Refresh: refresh,
-		Hint:    previousIndex(store, b.proj.Root, b.src.Key),
+		Hint:    previousIndex(store, b.proj.Root, src.Key),
 		Partial: func(part *nixsearch.Index) {
 			b.mu.Lock()
 			show := b.ix == nil || b.partial
@@ -241,7 +320,7 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProg
 		b.mu.Unlock()
 		return tui.IndexInfo{}, b.nixErr(err)
 	}
-	_ = store.RememberProject(b.proj.Root, b.src.Key)
+	_ = store.RememberProject(b.proj.Root, src.Key)
 	b.setIndex(ix, true, false)
 	return tui.IndexInfo{Count: ix.Len()}, nil
 }
@@ -272,8 +351,9 @@ func (b *tuiBackend) Search(ctx context.Context, query string, limit int) (tui.R
 }
 
 func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
-	if b.srcErr != nil {
-		return tui.Meta{}, b.nixErr(b.srcErr)
+	src, err := b.resolve(ctx)
+	if err != nil {
+		return tui.Meta{}, err
 	}
 	// The index holds the meta of its packages (one evaluation for all);
 	// nix is asked only when it does not.
@@ -285,7 +365,7 @@ func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
 			return tui.Meta{Homepage: p.Homepage, License: p.License, MainProgram: p.MainProgram}, nil
 		}
 	}
-	m, err := b.g.nix().Meta(ctx, b.src, attr)
+	m, err := b.g.nix().Meta(ctx, src, attr)
 	if err != nil {
 		return tui.Meta{}, b.nixErr(err)
 	}

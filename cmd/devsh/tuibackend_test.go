@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/nixsearch"
 	"github.com/devsh/devsh/tui"
 )
 
@@ -50,7 +52,7 @@ func tuibNew(t *testing.T, dir string) *tuiBackend {
 			t.Errorf("the backend wrote to the terminal streams (the TUI owns them): stdout %q, stderr %q", out.String(), errOut.String())
 		}
 	})
-	return newTUIBackend(context.Background(), g, proj)
+	return newTUIBackend(g, proj)
 }
 
 // tuibProgress records the counts BuildIndex reports.
@@ -100,9 +102,14 @@ func TestTUIBackendIndexAndSearch(t *testing.T) {
 	ctx := context.Background()
 	b := tuibNew(t, dir)
 
+	// The header names the flake.lock's path input by its directory (the
+	// issue-10 label; it was "nixpkgs <hash> (flake.lock)").
 	info := b.Project()
-	if !strings.HasPrefix(info.Source, "nixpkgs ") || !strings.HasSuffix(info.Source, " (flake.lock)") || info.TOMLName != "devshell.toml" {
-		t.Errorf("Project() = %+v, want the flake.lock nixpkgs and devshell.toml", info)
+	if info.TOMLName != "devshell.toml" {
+		t.Errorf("Project() = %+v, want devshell.toml", info)
+	}
+	if src, err := b.Resolve(ctx); err != nil || src != "nixpkgs ./fakepkgs" {
+		t.Errorf("Resolve() = %q, %v; want the flake.lock nixpkgs, nixpkgs ./fakepkgs", src, err)
 	}
 
 	// Before any index: Missing, not an error; searching finds nothing.
@@ -424,5 +431,46 @@ func TestTUIBackendWithoutNix(t *testing.T) {
 		t.Fatal(err)
 	} else if pkgs, _, err := m.Packages(); err != nil || len(pkgs) != 3 || pkgs[2].Attr != "jq" {
 		t.Errorf("devshell.toml packages after the add = %+v, %v; want jq last", pkgs, err)
+	}
+}
+
+func TestTUISourceLabel(t *testing.T) {
+	const hash = "sha256-V1PFcs0AtTht7QFsmWuO9OcalEbMmMGLeJVrBHmTADM="
+	date := time.Date(2025, 10, 11, 8, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		src  nixsearch.Source
+		date time.Time
+		want string
+	}{
+		{"github lock", nixsearch.Source{Ref: "github:NixOS/nixpkgs/870493f9a8cb0b074ae5b411b2f232015db19a65?narHash=" + hash,
+			Origin: "flake.lock", Rev: "870493f9a8cb0b074ae5b411b2f232015db19a65", NarHash: hash}, date,
+			"nixpkgs 870493f · 2025-10-11"},
+		{"revision without a date", nixsearch.Source{Origin: "flake.lock", Rev: "870493f9a8cb0b074ae5b411b2f232015db19a65", NarHash: hash}, time.Time{},
+			"nixpkgs 870493f"},
+		{"path below the project", nixsearch.Source{Ref: "path:/src/flynix/fakepkgs?narHash=" + hash, Origin: "flake.lock", NarHash: hash}, date,
+			"nixpkgs ./fakepkgs"},
+		{"path elsewhere", nixsearch.Source{Ref: "path:/srv/nixpkgs?narHash=" + hash, Origin: "--nixpkgs", NarHash: hash}, time.Time{},
+			"nixpkgs /srv/nixpkgs (--nixpkgs)"},
+		{"tarball: the hash is all there is", nixsearch.Source{Ref: "https://example.org/nixpkgs.tar.gz?narHash=" + hash, Origin: "flake.lock", NarHash: hash}, date,
+			"nixpkgs V1PFcs0"},
+		{"registry", nixsearch.Source{Ref: "github:NixOS/nixpkgs/870493f9a8cb0b074ae5b411b2f232015db19a65", Origin: "registry",
+			Rev: "870493f9a8cb0b074ae5b411b2f232015db19a65", NarHash: hash}, time.Time{}, "nixpkgs 870493f (registry)"},
+	} {
+		if got := tuiSourceLabel(c.src, c.date, "/src/flynix"); got != c.want {
+			t.Errorf("%s: label %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestTUIResolveWithoutLock(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	if err := os.Remove(filepath.Join(dir, "flake.lock")); err != nil {
+		t.Fatal(err)
+	}
+	b := tuibNew(t, dir)
+	_, err := b.Resolve(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "no flake.lock: run `nix flake lock`, or pass --nixpkgs") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Resolve without flake.lock: %v; want one line naming the fix", err)
 	}
 }

@@ -78,7 +78,7 @@ func TestUntrackedWarningImportsAndNoGit(t *testing.T) {
 	}
 }
 
-// TestUntrackedWarningTUI: the TUI backend's project info carries the
+// TestUntrackedWarningTUI: the TUI backend's Warning carries the
 // warning (the status line shows it when the TUI opens); edits carry none.
 func TestUntrackedWarningTUI(t *testing.T) {
 	dir := cliProjectFiles(t, cliDevshellFlake, map[string]string{"devshell.toml": "[devshell]\npackages = []\n"}, "devshell.toml")
@@ -91,8 +91,8 @@ func TestUntrackedWarningTUI(t *testing.T) {
 	ctx := context.Background()
 
 	want := untrackedWarningLine + filepath.Join(dir, "devshell.toml")
-	if got := b.Project().Warning; got != want {
-		t.Errorf("Project().Warning = %q, want %q", got, want)
+	if got := b.Warning(ctx); got != want {
+		t.Errorf("Warning() = %q, want %q", got, want)
 	}
 	c, err := b.Toggle(ctx, "cargo", true)
 	if err != nil {
