@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,9 @@ type Nix struct {
 	// Bin is the nix program; "" means "nix".
 	Bin string
 	// ExtraArgs go right after the subcommand, e.g.
-	// "--option", "flake-registry", "<file>" to work offline.
+	// "--option", "flake-registry", "<file>" to work offline (a relative
+	// file is made absolute: nix fetches a relative one as a URL; and ""
+	// means "no registry" only from nix 2.13 on, so pass a file).
 	ExtraArgs []string
 }
 
@@ -128,7 +131,29 @@ func (n Nix) nixBase(sub ...string) []string {
 	args := []string{bin, "--extra-experimental-features", nixFeatures}
 	args = append(args, sub...)
 	args = append(args, "--log-format", nixLogFormat)
-	return append(args, n.ExtraArgs...)
+	return append(args, nixAbsRegistry(n.ExtraArgs)...)
+}
+
+// nixAbsRegistry returns extra with the file of any
+// `--option flake-registry <file>` made absolute (against the working
+// directory): nix reads only an absolute path as a file and fetches
+// anything else as a URL. URLs and absolute paths are kept; extra itself
+// is not changed.
+func nixAbsRegistry(extra []string) []string {
+	out := append([]string(nil), extra...)
+	for i := 0; i+2 < len(out); i++ {
+		if out[i] != "--option" || out[i+1] != "flake-registry" {
+			continue
+		}
+		v := out[i+2]
+		if v == "" || filepath.IsAbs(v) || strings.Contains(v, "://") {
+			continue
+		}
+		if abs, err := filepath.Abs(v); err == nil {
+			out[i+2] = abs
+		}
+	}
+	return out
 }
 
 // nixSystemArgs pins the evaluation to system: --system chooses the

@@ -102,17 +102,17 @@ func (e *nixTestEnv) source(fixture string) Source {
 }
 
 func TestNixArgs(t *testing.T) {
-	n := Nix{ExtraArgs: []string{"--option", "flake-registry", "reg.json"}}
+	n := Nix{ExtraArgs: []string{"--option", "flake-registry", "/etc/devsh/reg.json"}}
 	src := Source{Ref: "path:/p?narHash=sha256-x", System: "x86_64-linux"}
 	tests := []struct {
 		name string
 		got  []string
 		want []string
 	}{
-		{"search", n.SearchArgs(src), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--option", "flake-registry", "reg.json", "--system", "x86_64-linux", "--option", "eval-system", "x86_64-linux", "path:/p?narHash=sha256-x", "^", "--json"}},
+		{"search", n.SearchArgs(src), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--system", "x86_64-linux", "--option", "eval-system", "x86_64-linux", "path:/p?narHash=sha256-x", "^", "--json"}},
 		{"search without system, custom bin", Nix{Bin: "/opt/nix/bin/nix"}.SearchArgs(Source{Ref: "nixpkgs"}), []string{"/opt/nix/bin/nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "nixpkgs", "^", "--json"}},
-		{"metadata", n.MetadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json", "--option", "flake-registry", "reg.json", "nixpkgs", "--json"}},
-		{"eval", n.EvalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
+		{"metadata", n.MetadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "nixpkgs", "--json"}},
+		{"eval", n.EvalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
 		{"meta", Nix{}.MetaArgs(src, "packages", "a.b"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "path:/p?narHash=sha256-x#packages.x86_64-linux", "--apply", nixMetaExpr("a.b")}},
 	}
 	for _, tt := range tests {
@@ -124,6 +124,30 @@ func TestNixArgs(t *testing.T) {
 	a, b := n.SearchArgs(src), n.MetadataArgs("x")
 	if a[len(a)-1] != "--json" || b[len(b)-2] != "x" {
 		t.Errorf("argv corrupted by a later call: %q, %q", a, b)
+	}
+}
+
+// TestNixAbsRegistry: a relative flake-registry file becomes absolute (nix
+// would fetch it as a URL); URLs, absolute paths and other options stay.
+func TestNixAbsRegistry(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []string{"--option", "flake-registry", "testdata/reg.json", "--option", "tarball-ttl", "0"}
+	got := Nix{ExtraArgs: in}.MetadataArgs("x")
+	want := []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json",
+		"--option", "flake-registry", filepath.Join(wd, "testdata", "reg.json"), "--option", "tarball-ttl", "0", "x", "--json"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if in[2] != "testdata/reg.json" {
+		t.Errorf("ExtraArgs changed: %q", in)
+	}
+	for _, keep := range []string{"https://example.com/registry.json", "/abs/reg.json", ""} {
+		if got := nixAbsRegistry([]string{"--option", "flake-registry", keep}); got[2] != keep {
+			t.Errorf("nixAbsRegistry(%q) = %q", keep, got[2])
+		}
 	}
 }
 
@@ -479,4 +503,72 @@ func TestNixMissingBinary(t *testing.T) {
 	if errors.As(err, &nixErr) {
 		t.Errorf("a missing binary is not a NixError: %v", err)
 	}
+}
+
+// TestNixErrorsNameCause runs the real nix into each failure devsh can
+// meet and checks the one-line error: nix's own message (never the bare
+// "error:" line that starts an error with a trace from nix 2.13), and the
+// cause and fix devsh names. The messages differ between nix versions; the
+// test runs on each (see .ci/run).
+func TestNixErrorsNameCause(t *testing.T) {
+	env := newNixTestEnv(t, []string{"empty", "evalerror", "broken"}, nil)
+	ctx := context.Background()
+	gone := filepath.Join(env.dir, "gone")
+	check := func(t *testing.T, err error, nixSays []string, cause string) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("no error")
+		}
+		msg := err.Error()
+		t.Logf("nix %s", msg)
+		if strings.ContainsAny(msg, "\n\r\x1b") {
+			t.Errorf("error is not one clean line: %q", msg)
+		}
+		found := false
+		for _, s := range nixSays {
+			found = found || strings.Contains(msg, s)
+		}
+		if !found {
+			t.Errorf("error %q has none of nix's words %q", msg, nixSays)
+		}
+		if !strings.Contains(msg, cause) {
+			t.Errorf("error %q does not name the cause/fix %q", msg, cause)
+		}
+		var nixErr *NixError
+		if errors.As(err, &nixErr) && (nixErr.Message == "" || strings.HasSuffix(msg, "): ")) {
+			t.Errorf("NixError without nix's message: %+v", nixErr)
+		}
+	}
+	t.Run("evaluation error", func(t *testing.T) {
+		_, err := env.nix.Search(ctx, env.source("evalerror"), nil)
+		check(t, err, []string{"): gamma fails to evaluate"}, "an evaluation error in that flake")
+	})
+	t.Run("syntax error", func(t *testing.T) {
+		_, err := env.nix.Search(ctx, env.source("broken"), nil)
+		check(t, err, []string{"): syntax error, unexpected end of file"}, "--nixpkgs")
+	})
+	t.Run("no package set", func(t *testing.T) {
+		// nix 2.8: {} and exit 0, so ErrNoPackages; from 2.13 nix's error.
+		_, err := env.nix.Search(ctx, env.source("empty"), nil)
+		check(t, err, []string{"neither legacyPackages." + CurrentSystem(), "does not provide attribute 'packages." + CurrentSystem() + "' or 'legacyPackages." + CurrentSystem() + "'"}, "--nixpkgs")
+	})
+	t.Run("unknown attribute", func(t *testing.T) {
+		_, err := env.nix.Verify(ctx, env.source("empty"), []string{"hello"})
+		check(t, err, []string{"does not provide attribute"}, "no such attribute")
+	})
+	t.Run("missing path", func(t *testing.T) {
+		_, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: "path:" + gone})
+		check(t, err, []string{"No such file or directory", "does not exist"}, "could not fetch")
+	})
+	t.Run("fetch failed", func(t *testing.T) {
+		src := Source{Ref: "file://" + gone + ".tar.gz?narHash=sha256-AAAAcs0AtTht7QFsmWuO9OcalEbMmMGLeJVrBHmTADM%3D", System: CurrentSystem()}
+		n := env.nix
+		n.ExtraArgs = append(append([]string{}, n.ExtraArgs...), "--option", "download-attempts", "1") // no retries
+		_, err := n.Search(ctx, src, nil)
+		check(t, err, []string{"unable to download"}, "run `nix flake lock` once while online")
+	})
+	t.Run("registry without nixpkgs", func(t *testing.T) {
+		_, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: t.TempDir()})
+		check(t, err, []string{"cannot find flake 'flake:nixpkgs' in the flake registries"}, "flake registry")
+	})
 }

@@ -97,22 +97,29 @@ type nixStderr struct {
 	lastReport time.Time
 
 	partial []byte
+	afterCR bool // the last line ended with a CR
 	errors  []nixLogError
 	lines   []string // ring buffer of kept lines
 	next    int      // index in lines of the oldest line once full
 }
 
-// Write implements io.Writer; it never fails.
+// Write implements io.Writer; it never fails. A CR ends a line as a
+// newline does: a progress display redraws its line with CR, and each
+// drawing is a line of its own here.
 func (w *nixStderr) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
+		i := bytes.IndexAny(p, "\n\r")
 		if i < 0 {
 			w.partial = nixAppendCapped(w.partial, p)
 			break
 		}
 		w.partial = nixAppendCapped(w.partial, p[:i])
-		w.line(w.partial)
+		// The newline of a CR LF ends no second, empty line.
+		if !(p[i] == '\n' && w.afterCR && len(w.partial) == 0) {
+			w.line(w.partial)
+		}
+		w.afterCR = p[i] == '\r'
 		w.partial = w.partial[:0]
 		p = p[i+1:]
 	}
@@ -213,33 +220,24 @@ func nixTrimBlank(lines []string) []string {
 	return lines
 }
 
-// nixStripTerminal removes ANSI escape sequences and carriage returns (and
-// what a CR would overwrite on a terminal: the text before the last CR in
-// a line) from s, leaving everything else as it is.
+// nixStripTerminal removes ANSI escape sequences and carriage returns
+// from s, leaving everything else as it is.
 func nixStripTerminal(s string) string {
 	if !strings.ContainsAny(s, "\x1b\r\u009b") {
 		return s
 	}
 	var b strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		body, nl := strings.CutSuffix(line, "\n")
-		body = strings.TrimRight(body, "\r")
-		if i := strings.LastIndexByte(body, '\r'); i >= 0 {
-			body = body[i+1:]
-		}
-		for i := 0; i < len(body); {
-			switch {
-			case body[i] == 0x1b:
-				i = nixSkipEscape(body, i+1)
-			case strings.HasPrefix(body[i:], "\u009b"):
-				i = nixSkipCSI(body, i+len("\u009b"))
-			default:
-				b.WriteByte(body[i])
-				i++
-			}
-		}
-		if nl {
-			b.WriteByte('\n')
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == 0x1b:
+			i = nixSkipEscape(s, i+1)
+		case s[i] == '\r':
+			i++
+		case strings.HasPrefix(s[i:], "\u009b"):
+			i = nixSkipCSI(s, i+len("\u009b"))
+		default:
+			b.WriteByte(s[i])
+			i++
 		}
 	}
 	return b.String()

@@ -93,7 +93,8 @@ func TestCLIIndex(t *testing.T) {
 	// --refresh rebuilds, so it needs nix; failing leaves the index alone.
 	r3 := cliRun(t, "-C", dir, "index", "--refresh")
 	r3.cliWant(t, 1)
-	if !strings.HasSuffix(r3.stderr, "\n") || !strings.HasPrefix(cliLastLine(r3.stderr), "devsh: nix is not installed") {
+	if !strings.HasSuffix(r3.stderr, "\n") || !strings.HasPrefix(cliLastLine(r3.stderr), "devsh: nix is not installed") ||
+		!strings.Contains(cliLastLine(r3.stderr), "install it from https://nixos.org/download") {
 		t.Errorf("refresh without nix: stderr = %q, want it to end with one line saying nix is missing", r3.stderr)
 	}
 	if fi, err := os.Stat(cache); err != nil || !os.SameFile(fi, built) {

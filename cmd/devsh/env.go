@@ -102,7 +102,7 @@ func (g *GlobalOptions) resolveSource(ctx context.Context, n nixsearch.Nix, proj
 // nixMissing turns "nix not found" into the one-line error the user needs.
 func nixMissing(err error, what string) error {
 	if errors.Is(err, exec.ErrNotFound) {
-		return fmt.Errorf("nix is not installed (needed to %s): %w", what, err)
+		return fmt.Errorf("nix is not installed (needed to %s; install it from https://nixos.org/download, then open a new shell): %w", what, err)
 	}
 	return err
 }
