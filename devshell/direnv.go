@@ -4,14 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
 )
 
@@ -106,9 +110,13 @@ func (d Direnv) StatusArgs(json bool) []string {
 	return []string{d.bin(), "status"}
 }
 
-// AllowArgs builds the argv approving the RC file at envrcPath.
-func (d Direnv) AllowArgs(envrcPath string) []string {
-	return []string{d.bin(), "allow", envrcPath}
+// AllowArgs builds the argv approving the .envrc of the working directory.
+// No path is passed: given one, direnv resolves symlinks first and approves
+// the link's target, which the shell hook never loads (a symlinked .envrc
+// would lose its approval); in the directory it approves the .envrc by the
+// name the hook uses.
+func (d Direnv) AllowArgs() []string {
+	return []string{d.bin(), "allow"}
 }
 
 // ReloadArgs builds the argv of `direnv reload`, which marks the RC file of
@@ -174,13 +182,21 @@ func (d Direnv) direnvStatusAs(ctx context.Context, dir string, useJSON bool) (d
 	return res, nil
 }
 
-// Allow approves the RC file at envrcPath (`direnv allow PATH`).
+// Allow approves the .envrc at envrcPath as it is now (`direnv allow` in its
+// directory, see AllowArgs). envrcPath must name an existing .envrc, so that
+// direnv cannot approve a parent's RC file instead.
 func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 	abs, err := filepath.Abs(envrcPath)
 	if err != nil {
 		return fmt.Errorf("direnv allow %s: %w", envrcPath, err)
 	}
-	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: filepath.Dir(abs), Args: d.AllowArgs(abs)})
+	if filepath.Base(abs) != ".envrc" {
+		return fmt.Errorf("direnv allow %s: devsh approves only files named .envrc", abs)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("direnv allow %s: %w", abs, err)
+	}
+	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: filepath.Dir(abs), Args: d.AllowArgs()})
 	if err != nil {
 		return runnerError("direnv allow "+abs, err, stderr)
 	}
@@ -205,6 +221,9 @@ type EnvrcUpdate struct {
 	// Allowed is whether direnv allows the file as SafeEnvrcUpdate left it:
 	// allowed before and left unchanged, or re-allowed.
 	Allowed bool
+	// Note explains, in one line, why an approved file was not re-allowed
+	// when that is not simply "it was not approved before".
+	Note string
 }
 
 // SafeEnvrcUpdate: read approval of envrcPath first, run atomicfile.Update(envrcPath,
@@ -214,8 +233,12 @@ type EnvrcUpdate struct {
 //
 // Approval is per content, so re-allowing is also skipped (Reallowed false,
 // no error) when the content op finally applied to is not the content that
-// was approved — someone else edited the file meanwhile — and refused with
-// an error when the file changes again between the write and the allow.
+// was approved — someone else edited the file meanwhile. The approval is
+// never widened: `direnv allow` reads the file again, so afterwards devsh
+// checks direnv's approval records (see direnvApprovals) and, when direnv
+// approved content devsh did not write, deletes that approval and returns an
+// error saying so. The edit lock of the .envrc's directory is held from the
+// first read to that check, so no other devsh writes in between.
 func (d Direnv) SafeEnvrcUpdate(ctx context.Context, envrcPath string, op func([]byte, bool) ([]byte, error)) (EnvrcUpdate, error) {
 	useJSON, err := d.direnvStatusJSON(ctx)
 	if err != nil {
@@ -231,9 +254,14 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	if err != nil {
 		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", envrcPath, err)
 	}
+	lock, err := atomicfile.Acquire(ctx, abs)
+	if err != nil {
+		return EnvrcUpdate{}, err
+	}
+	defer lock.Release()
 	approved, approvedExists, err := atomicfile.ReadFile(abs)
 	if err != nil {
-		return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
+		return EnvrcUpdate{}, err
 	}
 	status, err := d.direnvStatusAs(ctx, filepath.Dir(abs), useJSON)
 	if err != nil {
@@ -250,14 +278,14 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 		// file changed while direnv was looking at it.
 		now, nowExists, err := atomicfile.ReadFile(abs)
 		if err != nil {
-			return EnvrcUpdate{}, fmt.Errorf("update %s: %w", abs, err)
+			return EnvrcUpdate{}, err
 		}
 		if !nowExists || !bytes.Equal(now, approved) {
 			approval = ApprovalUnknown
 		}
 	}
 
-	before, after, err := atomicfile.Update(abs, op)
+	before, after, err := lock.Update(ctx, op)
 	if err != nil {
 		return EnvrcUpdate{}, err
 	}
@@ -268,18 +296,113 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 		res.Allowed = wasAllowed // true only when unchanged: still the approved content
 		return res, nil
 	}
-	now, _, err := atomicfile.ReadFile(abs)
-	if err != nil {
-		return res, fmt.Errorf("update %s: %w", abs, err)
+	// Re-allow only where devsh can check afterwards what direnv approved:
+	// the records must be where and as devsh expects (the approved content
+	// has its record), else a widened approval could go unnoticed.
+	records := direnvApprovals{dir: direnvAllowDir(os.Getenv), path: status.Found}
+	if !records.has(approved) {
+		res.Note = "direnv's approval records are not where devsh can check them (" + records.dir + "), so the changed .envrc was not re-allowed; review it, then run: direnv allow"
+		return res, nil
 	}
-	if !bytes.Equal(now, after) {
-		return res, fmt.Errorf("update %s: changed by someone else after devsh wrote it, not re-allowed", abs)
+	seen, err := records.list()
+	if err != nil {
+		return res, fmt.Errorf("update %s: read direnv's approvals: %w", abs, err)
 	}
 	if err := d.Allow(ctx, abs); err != nil {
 		return res, err
 	}
+	foreign, err := records.revokeNew(seen, after)
+	if err != nil {
+		return res, fmt.Errorf("update %s: direnv approved content devsh did not write, and revoking it failed: %w (run: direnv deny %s)", abs, err, envrc.Quote(abs))
+	}
+	if foreign > 0 {
+		return res, fmt.Errorf("update %s: changed by someone else while direnv approved it: that approval was revoked; review .envrc, then run: direnv allow", abs)
+	}
+	if !records.has(after) {
+		return res, fmt.Errorf("update %s: direnv allow did not approve the content devsh wrote; review .envrc, then run: direnv allow", abs)
+	}
 	res.Reallowed, res.Allowed = true, true
 	return res, nil
+}
+
+// direnvApprovals are direnv's approval records of one RC file: direnv
+// approves content by creating dir/<sha256 of path, "\n", content>, whose
+// own content is path and "\n" (the same in direnv 2.32 and 2.37).
+type direnvApprovals struct {
+	dir  string // $XDG_DATA_HOME/direnv/allow
+	path string // the RC file as direnv names it (status's Found path)
+}
+
+// direnvAllowDir is where direnv keeps its approvals: $XDG_DATA_HOME/direnv/allow,
+// else $HOME/.local/share/direnv/allow, as direnv's own xdg.DataDir decides.
+func direnvAllowDir(getenv func(string) string) string {
+	if x := getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "direnv", "allow")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "direnv", "allow")
+	}
+	return ""
+}
+
+// name is the record that approves content.
+func (a direnvApprovals) name(content []byte) string {
+	h := sha256.New()
+	h.Write([]byte(a.path + "\n"))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// has reports whether content is approved.
+func (a direnvApprovals) has(content []byte) bool {
+	if a.dir == "" || a.path == "" {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(a.dir, a.name(content)))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// list returns the names of the records in the directory.
+func (a direnvApprovals) list() (map[string]bool, error) {
+	entries, err := os.ReadDir(a.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names, nil
+}
+
+// revokeNew deletes the records of this RC file that appeared since seen
+// and do not approve want (content written by someone else between devsh's
+// write and direnv's read), and returns how many it deleted.
+func (a direnvApprovals) revokeNew(seen map[string]bool, want []byte) (int, error) {
+	now, err := a.list()
+	if err != nil {
+		return 0, err
+	}
+	keep := a.name(want)
+	n := 0
+	for name := range now {
+		if seen[name] || name == keep {
+			continue
+		}
+		rec := filepath.Join(a.dir, name)
+		data, ok, err := atomicfile.ReadFileNoFollow(rec)
+		if err != nil || !ok || string(data) != a.path+"\n" {
+			continue // another file's approval (or not a record)
+		}
+		if err := os.Remove(rec); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // direnvSameFile reports whether the RC file direnv found is the file at path.
@@ -383,13 +506,21 @@ func direnvParseStatusText(out []byte) (direnvStatusResult, error) {
 	haveAllowed := false
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
+	inPath := false
 	for sc.Scan() {
 		line := strings.TrimSuffix(sc.Text(), "\r")
 		switch {
 		case strings.HasPrefix(line, pathPrefix):
-			res.Found = strings.TrimPrefix(line, pathPrefix)
+			res.Found, inPath = strings.TrimPrefix(line, pathPrefix), true
 		case strings.HasPrefix(line, allowedPrefix):
 			allowed, haveAllowed = strings.TrimSpace(strings.TrimPrefix(line, allowedPrefix)), true
+			inPath = false
+		case inPath && !strings.HasPrefix(line, "Found "):
+			// The text form prints the path raw: a newline in it
+			// continues it on the next line, up to the next "Found ..." line.
+			res.Found += "\n" + line
+		default:
+			inPath = false
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -26,11 +26,10 @@ func TestDirenvArgs(t *testing.T) {
 		{"version", def.VersionArgs(), []string{"direnv", "version"}},
 		{"status text", def.StatusArgs(false), []string{"direnv", "status"}},
 		{"status json", def.StatusArgs(true), []string{"direnv", "status", "--json"}},
-		{"allow", def.AllowArgs("/p/.envrc"), []string{"direnv", "allow", "/p/.envrc"}},
-		{"allow path with spaces", def.AllowArgs("/my proj/.envrc"), []string{"direnv", "allow", "/my proj/.envrc"}},
+		{"allow", def.AllowArgs(), []string{"direnv", "allow"}},
 		{"reload", def.ReloadArgs(), []string{"direnv", "reload"}},
 		{"custom bin status json", custom.StatusArgs(true), []string{"/opt/direnv-2.37/direnv", "status", "--json"}},
-		{"custom bin allow", custom.AllowArgs("/p/.envrc"), []string{"/opt/direnv-2.37/direnv", "allow", "/p/.envrc"}},
+		{"custom bin allow", custom.AllowArgs(), []string{"/opt/direnv-2.37/direnv", "allow"}},
 		{"custom bin reload", custom.ReloadArgs(), []string{"/opt/direnv-2.37/direnv", "reload"}},
 	}
 	for _, tt := range tests {

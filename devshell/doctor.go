@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/devsh/devsh/devshell/envrc"
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -303,7 +303,7 @@ func (p *Project) doctorFlake() Check {
 		c.Fix = "devsh init"
 		return c
 	}
-	data, err := os.ReadFile(filepath.Join(p.Root, ScaffoldFlakeName))
+	data, _, err := atomicfile.ReadFile(filepath.Join(p.Root, ScaffoldFlakeName))
 	if err != nil {
 		c.State, c.Detail, c.Fix = CheckFail, fmt.Sprintf("cannot read flake.nix: %v", err), "check its permissions"
 		return c
@@ -352,8 +352,8 @@ func doctorCount(n int, noun string) string {
 // returns the .envrc's content, and ok when there is one.
 func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, bool) {
 	c := Check{Name: ".envrc"}
-	data, err := os.ReadFile(p.EnvrcPath)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, exists, err := atomicfile.ReadFile(p.EnvrcPath)
+	if err == nil && !exists {
 		c.State, c.Detail, c.Fix = CheckFail, "missing ("+p.EnvrcPath+")", "devsh sync (writes watch_file devshell.toml and use flake)"
 		if !p.IsFlake {
 			// devsh sync leaves .envrc alone without a flake to use.

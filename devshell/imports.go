@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
+	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -58,11 +60,14 @@ func (w *importsWalker) visit(file string, isRoot bool) error {
 	if !strings.HasSuffix(file, ".toml") {
 		return nil
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		if !isRoot && errors.Is(err, fs.ErrNotExist) {
+	data, exists, err := atomicfile.ReadFile(file)
+	if err == nil && !exists {
+		if !isRoot {
 			return nil
 		}
+		err = &fs.PathError{Op: "open", Path: file, Err: syscall.ENOENT}
+	}
+	if err != nil {
 		var perr *fs.PathError
 		if errors.As(err, &perr) {
 			err = perr.Err // the path is already in the message

@@ -61,12 +61,19 @@ func (e *RefusedError) Error() string {
 	return strings.Join(parts, "; ") + "; nothing changed"
 }
 
-// Edit adds or removes names in the project's devshell TOML, format
-// preserving, written atomically (see atomicfile.Update: an edit made by someone else
-// meanwhile is kept and the operation applied on top). With dryRun nothing
-// is written. Invalid names, invalid TOML and, for a removal, names that are
-// not in a packages list are refused before anything is written.
+// Edit is EditContext without cancellation.
 func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, error) {
+	return p.EditContext(context.Background(), kind, names, dryRun)
+}
+
+// EditContext adds or removes names in the project's devshell TOML, format
+// preserving, written atomically (see atomicfile.UpdateContext: other devsh
+// processes wait for the edit lock, an edit made by someone else meanwhile
+// is kept and the operation applied on top). With dryRun nothing is
+// written. Invalid names, invalid TOML and, for a removal, names that are
+// not in a packages list are refused before anything is written. When ctx
+// ends before the rename (Ctrl-C during a long edit), nothing is written.
+func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string, dryRun bool) (EditResult, error) {
 	if err := tomlValidNames(names); err != nil {
 		return EditResult{}, err
 	}
@@ -109,9 +116,14 @@ func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, 
 		}
 		after, err = apply(before, exists)
 	} else {
-		before, after, err = atomicfile.Update(p.TOMLPath, apply)
+		before, after, err = atomicfile.UpdateContext(ctx, p.TOMLPath, apply)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			// op may still be running in UpdateContext's abandoned
+			// goroutine: its results are not read.
+			return EditResult{}, err
+		}
 		return EditResult{Results: results}, err
 	}
 	return EditResult{Results: results, Before: before, After: after}, nil
@@ -189,7 +201,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 			rep.Notes = append(rep.Notes, "no .envrc and no flake.nix: .envrc left alone")
 			return rep, nil
 		}
-		_, _, err := atomicfile.Update(p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
+		_, _, err := atomicfile.UpdateContext(ctx, p.EnvrcPath, func(old []byte, exists bool) ([]byte, error) {
 			if exists { // created meanwhile: sync it like any other
 				out, _, err := envrc.Sync(old, files)
 				return out, err
@@ -221,7 +233,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 	if err != nil {
 		// Without direnv nobody can approve or load the file, so editing it
 		// cannot revoke anything.
-		before, after, err := atomicfile.Update(p.EnvrcPath, op)
+		before, after, err := atomicfile.UpdateContext(ctx, p.EnvrcPath, op)
 		if err != nil {
 			return rep, err
 		}
@@ -243,7 +255,9 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		rep.Added = added
 	}
 	rep.Reallowed = up.Reallowed
-	if up.Changed && !up.Reallowed {
+	if up.Note != "" {
+		rep.Notes = append(rep.Notes, up.Note)
+	} else if up.Changed && !up.Reallowed {
 		rep.Notes = append(rep.Notes, ".envrc changed and was not approved before; review it, then run: direnv allow")
 	}
 	if !up.Changed && o.TOMLChanged {

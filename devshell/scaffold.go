@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -322,13 +321,13 @@ func scaffoldKeptNotes(dir string, kept []string) []string {
 	for _, name := range kept {
 		switch name {
 		case ScaffoldFlakeName:
-			data, err := os.ReadFile(filepath.Join(dir, name))
+			data, _, err := atomicfile.ReadFile(filepath.Join(dir, name))
 			if err == nil && !bytes.Contains(data, []byte(ScaffoldTOMLName)) {
 				notes = append(notes, "the existing flake.nix does not mention devshell.toml: "+scaffoldFlakeImportHint(ScaffoldTOMLName))
 			}
 		case ScaffoldEnvrcName:
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
+			data, exists, err := atomicfile.ReadFile(filepath.Join(dir, name))
+			if err != nil || !exists {
 				continue
 			}
 			if _, missing, err := envrc.Sync(data, []string{ScaffoldTOMLName}); err == nil && len(missing) > 0 {

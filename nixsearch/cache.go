@@ -133,12 +133,19 @@ func cacheSibling(path, suffix string) string {
 // (best effort: a read-only cache still loads).
 func (c Cache) Load(key string) (*Index, CacheMeta, error) {
 	path := c.Path(key)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, CacheMeta{}, fmt.Errorf("load index for %q: %w", key, ErrCacheMiss)
+	data, exists, err := atomicfile.ReadFileNoFollow(path)
+	var notRegular *atomicfile.NotRegularError
+	var tooLarge *atomicfile.TooLargeError
+	if errors.As(err, &notRegular) || errors.As(err, &tooLarge) {
+		// Never read through a symlink or from a FIFO in a directory others
+		// may write: such a file is no index of ours (Store.Load removes it).
+		return nil, CacheMeta{}, fmt.Errorf("load index: %w: %w", ErrCacheCorrupt, err)
 	}
 	if err != nil {
 		return nil, CacheMeta{}, fmt.Errorf("load index: %w", err)
+	}
+	if !exists {
+		return nil, CacheMeta{}, fmt.Errorf("load index for %q: %w", key, ErrCacheMiss)
 	}
 	ix, meta, err := cacheDecode(data)
 	if err == nil && meta.Key != key {
@@ -155,11 +162,16 @@ func (c Cache) Load(key string) (*Index, CacheMeta, error) {
 func (c Cache) cacheTouch(path string) {
 	used := cacheSibling(path, cacheUsedSuffix)
 	now := c.now()
-	if err := os.Chtimes(used, now, now); errors.Is(err, fs.ErrNotExist) {
-		if f, err := os.OpenFile(used, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-			_ = f.Close()
-			_ = os.Chtimes(used, now, now)
-		}
+	// The stamp is opened without following a symlink and without blocking
+	// on a FIFO, and only a regular file's times are set.
+	f, err := os.OpenFile(used, os.O_CREATE|os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if err != nil {
+		return
+	}
+	fi, err := f.Stat()
+	_ = f.Close()
+	if err == nil && fi.Mode().IsRegular() {
+		_ = os.Chtimes(used, now, now)
 	}
 }
 
@@ -183,14 +195,15 @@ func (c Cache) Store(meta CacheMeta, ix *Index) error {
 }
 
 // cacheWriteFile replaces path with data atomically with
-// atomicfile.WriteFile (temporary file beside it, fsync, rename), so a
-// reader sees either the old or the new content whole, also when two
-// processes write at once; path's directory is created when missing.
+// atomicfile.WriteFileNoFollow (temporary file beside it, fsync, rename), so
+// a reader sees either the old or the new content whole, also when two
+// processes write at once, and a symlink planted in the cache directory is
+// refused, never written through; path's directory is created when missing.
 func cacheWriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, data)
+	return atomicfile.WriteFileNoFollow(path, data)
 }
 
 // Lock takes an exclusive flock(2) on key's ".lock" file, blocking until it
@@ -206,8 +219,17 @@ func (c Cache) LockWaiting(key string, waiting func()) (unlock func(), err error
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock index: %w", err)
 	}
-	f, err := os.OpenFile(cacheSibling(c.Path(key), cacheLockSuffix), os.O_CREATE|os.O_RDWR, 0o644)
+	// No symlink is followed and a FIFO does not block the open.
+	f, err := os.OpenFile(cacheSibling(c.Path(key), cacheLockSuffix), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
+		return nil, fmt.Errorf("lock index: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = atomicfile.CheckRegular(f.Name(), fi)
+	}
+	if err != nil {
+		_ = f.Close()
 		return nil, fmt.Errorf("lock index: %w", err)
 	}
 	if waiting != nil {

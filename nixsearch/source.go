@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // Source is the nixpkgs a project searches.
@@ -142,9 +143,9 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 	}
 	if o.ProjectRoot != "" {
 		lockPath := filepath.Join(o.ProjectRoot, "flake.lock")
-		data, err := os.ReadFile(lockPath)
+		data, exists, err := atomicfile.ReadFile(lockPath)
 		switch {
-		case err == nil:
+		case err == nil && exists:
 			src, ok, err := nixParseFlakeLock(data, system, o.ProjectRoot)
 			if err != nil {
 				return Source{}, fmt.Errorf("%s: %w", lockPath, err)
@@ -158,7 +159,7 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 			if ok {
 				return src, nil
 			}
-		case !errors.Is(err, fs.ErrNotExist):
+		case err != nil:
 			return Source{}, fmt.Errorf("read flake lock: %w", err)
 		}
 	}
@@ -508,7 +509,7 @@ func (n Nix) nixResolveRef(ctx context.Context, ref, base, origin, cacheDir, sys
 		return Source{Ref: m.URL, Origin: origin, Rev: m.Rev, NarHash: m.NarHash, System: system, Key: nixSourceKey(m.NarHash, system)}
 	}
 	if memoOK {
-		if data, err := os.ReadFile(memoPath); err == nil {
+		if data, ok, err := atomicfile.ReadFileNoFollow(memoPath); err == nil && ok {
 			var m nixRefMemo
 			if json.Unmarshal(data, &m) == nil && nixMemoFresh(m, ref, stamp, time.Now()) {
 				return mk(m), nil

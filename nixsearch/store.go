@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
 // Store ties the cache to nix: it loads the index of a Source from the
@@ -285,7 +287,7 @@ func (s Store) RememberProject(root, key string) error {
 
 // LastProjectKey returns the key RememberProject last recorded for root, or "".
 func (s Store) LastProjectKey(root string) string {
-	b, err := os.ReadFile(s.projectFile(root))
+	b, _, err := atomicfile.ReadFileNoFollow(s.projectFile(root))
 	if err != nil {
 		return ""
 	}

@@ -1,0 +1,195 @@
+package devshell
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// direnvRaceInjected is the content an attacker writes into .envrc while
+// devsh re-allows it.
+const direnvRaceInjected = "export DEVSH_TEST=1\nexport INJECTED=1\n"
+
+// direnvRaceRunner runs the real direnv, but before each `direnv allow` it
+// calls inject: that is where an attacker's write lands when it wins the
+// race between devsh's write and direnv's read of the file. The write
+// itself is real; only its moment is chosen, because the window is too
+// short to hit on purpose otherwise.
+type direnvRaceRunner struct {
+	inject func()
+	after  func()
+}
+
+func (r direnvRaceRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
+	isAllow := len(c.Args) > 1 && c.Args[1] == "allow"
+	if isAllow && r.inject != nil {
+		r.inject()
+	}
+	stdout, stderr, err := ExecRunner{}.Run(ctx, c)
+	if isAllow && r.after != nil {
+		r.after()
+	}
+	return stdout, stderr, err
+}
+
+// direnvRaceApproved reports whether direnv holds an approval of content
+// for the RC file at path (its record exists).
+func direnvRaceApproved(path string, content []byte) bool {
+	return direnvApprovals{dir: direnvAllowDir(os.Getenv), path: path}.has(content)
+}
+
+// TestDirenvReallowRaceNeverWidens: content written into an approved .envrc
+// after devsh wrote it and before `direnv allow` read it is never left
+// approved (real direnv 2.32 and 2.37). Three attacker timings, ten runs
+// each: the write lands before direnv reads (and stays), lands before and is
+// undone after direnv read (the file then looks like devsh's), or races
+// direnv's read at a random moment.
+func TestDirenvReallowRaceNeverWidens(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		const runsPerTiming = 10
+		runs, approvedByDirenv, leftApproved, reallowedForeign := 0, 0, 0, 0
+		for _, timing := range []string{"stays", "undone", "random"} {
+			for i := range runsPerTiming {
+				direnvTestEnv(t)
+				dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+				direnvTestRun(t, b, dir, "allow")
+				injected := []byte(direnvRaceInjected + "# run " + timing + " " + string(rune('0'+i)) + "\n")
+				var written []byte
+				var wg sync.WaitGroup
+				r := direnvRaceRunner{}
+				switch timing {
+				case "stays":
+					r.inject = func() { _ = os.WriteFile(envrc, injected, 0o644) }
+				case "undone":
+					r.inject = func() {
+						written, _ = os.ReadFile(envrc)
+						_ = os.WriteFile(envrc, injected, 0o644)
+					}
+					r.after = func() {
+						// Record now whether direnv approved the injected
+						// content, then put devsh's bytes back.
+						if direnvRaceApproved(envrc, injected) {
+							approvedByDirenv++
+						}
+						_ = os.WriteFile(envrc, written, 0o644)
+					}
+				case "random":
+					r.inject = func() {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+							_ = os.WriteFile(envrc, injected, 0o644)
+						}()
+					}
+				}
+				d := Direnv{Runner: r, Bin: b.path}
+				res, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
+				wg.Wait()
+				runs++
+				if direnvRaceApproved(envrc, injected) {
+					leftApproved++
+					t.Errorf("%s run %d: the injected content is approved after devsh's re-allow (res %+v, err %v)", timing, i, res, err)
+				}
+				if res.Reallowed && err == nil {
+					if got, _ := os.ReadFile(envrc); string(got) == string(injected) && direnvTestLoads(t, b, dir) {
+						reallowedForeign++
+						t.Errorf("%s run %d: devsh said re-allowed and direnv loads the injected content", timing, i)
+					}
+				}
+				if timing != "random" {
+					if err == nil || !strings.Contains(err.Error(), "revoked") && !strings.Contains(err.Error(), "did not approve") {
+						t.Errorf("%s run %d: err = %v, want one saying the foreign approval was revoked", timing, i, err)
+					}
+					if res.Reallowed {
+						t.Errorf("%s run %d: Reallowed = true", timing, i)
+					}
+				}
+				if got, _ := os.ReadFile(envrc); string(got) == string(injected) && direnvTestLoads(t, b, dir) {
+					t.Errorf("%s run %d: direnv loads the injected .envrc", timing, i)
+				}
+			}
+		}
+		t.Logf("direnv %v: %d race runs; direnv approved the injected content in %d undone runs before devsh checked; left approved: %d; re-allowed foreign: %d",
+			b.version, runs, approvedByDirenv, leftApproved, reallowedForeign)
+	})
+}
+
+// TestDirenvSymlinkedEnvrcKeepsApproval: an .envrc that is a symlink to a
+// file outside the project stays approved after devsh edits it (direnv
+// 2.32 and 2.37 key approvals by the link's own path, which `direnv allow
+// PATH` would resolve away).
+func TestDirenvSymlinkedEnvrcKeepsApproval(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		direnvTestEnv(t)
+		base := t.TempDir()
+		shared := filepath.Join(base, "shared", "envrc")
+		if err := os.MkdirAll(filepath.Dir(shared), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(shared, []byte(direnvTestEnvrc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(base, "proj")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		envrc := filepath.Join(dir, ".envrc")
+		if err := os.Symlink(shared, envrc); err != nil {
+			t.Fatal(err)
+		}
+		direnvTestRun(t, b, dir, "allow")
+		d := Direnv{Bin: b.path}
+		direnvTestStatus(t, d, b, dir, envrc, Allowed)
+
+		res, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
+		if err != nil {
+			t.Fatalf("SafeEnvrcUpdate: %v", err)
+		}
+		if !res.Reallowed || !res.Allowed {
+			t.Errorf("SafeEnvrcUpdate = %+v, want re-allowed", res)
+		}
+		if fi, err := os.Lstat(envrc); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf(".envrc is no longer a symlink: %v %v", fi, err)
+		}
+		direnvTestStatus(t, d, b, dir, envrc, Allowed)
+		if !direnvTestLoads(t, b, dir) {
+			t.Error("the symlinked .envrc does not load after the edit")
+		}
+	})
+}
+
+// TestDirenvNewlineInPathKeepsApproval: a project directory whose name holds
+// a newline keeps its approval through an edit (2.32's text status prints
+// the path raw, over two lines).
+func TestDirenvNewlineInPathKeepsApproval(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		direnvTestEnv(t)
+		dir := filepath.Join(t.TempDir(), "my\nproj")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		envrc := filepath.Join(dir, ".envrc")
+		if err := os.WriteFile(envrc, []byte(direnvTestEnvrc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		direnvTestRun(t, b, dir, "allow")
+		d := Direnv{Bin: b.path}
+		direnvTestStatus(t, d, b, dir, envrc, Allowed)
+		res, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
+		if err != nil {
+			t.Fatalf("SafeEnvrcUpdate: %v", err)
+		}
+		if !res.Reallowed {
+			t.Errorf("SafeEnvrcUpdate = %+v, want re-allowed", res)
+		}
+		if !direnvTestLoads(t, b, dir) {
+			t.Error("the .envrc does not load after the edit")
+		}
+	})
+}
