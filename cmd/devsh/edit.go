@@ -78,7 +78,7 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 			return err
 		}
 	}
-	res, err := proj.Edit(o.Kind, names, o.DryRun)
+	res, err := proj.EditContext(ctx, o.Kind, names, o.DryRun)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,13 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	if o.G.NoDirenv {
 		return nil
 	}
-	return syncProject(ctx, o.G, proj, res.Changed())
+	if err := syncProject(ctx, o.G, proj, res.Changed()); err != nil {
+		if res.Changed() {
+			return &partialError{written: relName(proj.Root, proj.TOMLPath) + " was updated as shown above", err: err}
+		}
+		return err
+	}
+	return nil
 }
 
 // outsideNote says why a --file outside the project gets no .envrc watch

@@ -10,7 +10,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (terminal closed) ends devsh like Ctrl-C: the context is
+	// cancelled, so nix and direnv, in their own process groups, are killed
+	// with it instead of being orphaned.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], SystemIO(), os.Getenv)
 	stop()
 	os.Exit(code)

@@ -18,7 +18,24 @@ const (
 	exitError       = 1
 	exitUsage       = 2
 	exitInterrupted = 130 // 128 + SIGINT, what shells report for Ctrl-C
+	// exitPartial: devshell.toml was written, a later step (.envrc sync,
+	// direnv) failed. Not 1, which promises that nothing was changed.
+	exitPartial = 3
 )
+
+// partialError reports a command that changed devshell.toml and then
+// failed; the message says what was written and what failed, also when the
+// failure was an interrupt.
+type partialError struct {
+	written string // what was written, e.g. "devshell.toml was updated"
+	err     error
+}
+
+func (e *partialError) Error() string {
+	return e.written + ", but " + e.err.Error() + " (run devsh sync when fixed)"
+}
+
+func (e *partialError) Unwrap() error { return e.err }
 
 // ExitError carries an exit code with its error.
 type ExitError struct {
@@ -75,6 +92,11 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	var silent silentError
 	if errors.As(err, &silent) {
 		return silent.code
+	}
+	var partial *partialError
+	if errors.As(err, &partial) {
+		fmt.Fprintf(errOut, "devsh: %s\n", oneLine(partial.Error()))
+		return exitPartial
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		fmt.Fprintln(errOut, "devsh: interrupted")

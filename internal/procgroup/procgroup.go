@@ -22,10 +22,12 @@ const WaitDelay = 2 * time.Second
 // Command returns an exec.Cmd running args[0] with args[1:] in its own
 // process group. When ctx ends, the whole group is killed, not just the
 // direct child, so nothing it started outlives a cancelled run; Wait then
-// waits at most WaitDelay for the output pipes.
+// waits at most WaitDelay for the output pipes. On Linux the child is also
+// killed when devsh itself dies (SIGKILL included), so it is never orphaned.
 func Command(ctx context.Context, args []string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setDeathSignal(cmd.SysProcAttr)
 	cmd.Cancel = func() error {
 		// The negative pid addresses the whole group, whose id is the child's pid.
 		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cliSafetyBound bounds each devsh run of these tests: the refusals are
+// immediate and the concurrent edits take milliseconds each, so reaching it
+// means a hang, which the test reports instead of blocking the run.
+const cliSafetyBound = 60 * time.Second
+
+// cliSafetyBinary builds devsh once per test (before cliProject isolates
+// HOME, where the go command keeps its caches).
+func cliSafetyBinary(t *testing.T) string {
+	t.Helper()
+	goTool := cliRequireTool(t, "go")
+	bin := filepath.Join(t.TempDir(), "devsh")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// cliSafetyRun runs the binary with a bound and returns its exit code and
+// output.
+func cliSafetyRun(t *testing.T, bin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cliSafetyBound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("devsh %v: still running after %v (hung)", args, cliSafetyBound)
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	default:
+		t.Fatalf("devsh %v: %v", args, err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// TestCLIConcurrentAddsLoseNothing runs many `devsh add` processes at once on
+// one devshell.toml, then adds and removes at once; every name a process
+// reported added (and not removed since) must be in the file.
+func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	toml := filepath.Join(dir, "devshell.toml")
+
+	type outcome struct {
+		code           int
+		stdout, stderr string
+	}
+	runAll := func(argvs [][]string) []outcome {
+		out := make([]outcome, len(argvs))
+		var wg sync.WaitGroup
+		for i, argv := range argvs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, o, e := cliSafetyRun(t, bin, append([]string{"-C", dir, "--no-direnv"}, argv...)...)
+				out[i] = outcome{code, o, e}
+			}()
+		}
+		wg.Wait()
+		return out
+	}
+	inFile := func() map[string]bool {
+		m := map[string]bool{}
+		for _, f := range strings.FieldsFunc(cliRead(t, toml), func(r rune) bool { return strings.ContainsRune("[]\", \n=", r) }) {
+			m[f] = true
+		}
+		return m
+	}
+
+	const procs, namesEach = 20, 3
+	var argvs [][]string
+	for p := range procs {
+		argv := []string{"add", "--no-verify"}
+		for n := range namesEach {
+			argv = append(argv, fmt.Sprintf("pkg%02d-%d", p, n))
+		}
+		argvs = append(argvs, argv)
+	}
+	tried, lost := 0, 0
+	added := map[string]bool{}
+	for i, o := range runAll(argvs) {
+		if o.code != 0 {
+			t.Errorf("%v: exit %d, stderr %q", argvs[i], o.code, o.stderr)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(o.stdout), "\n") {
+			if name, ok := strings.CutSuffix(strings.TrimPrefix(line, "+ "), " added"); ok {
+				added[name] = true
+			}
+		}
+	}
+	have := inFile()
+	for name := range added {
+		tried++
+		if !have[name] {
+			lost++
+			t.Errorf("%s was reported added and is not in devshell.toml", name)
+		}
+	}
+	if tried != procs*namesEach {
+		t.Errorf("%d adds reported, want %d", tried, procs*namesEach)
+	}
+
+	// Mixed: half the processes remove a name each of the first round,
+	// the other half add new ones.
+	argvs = nil
+	var removed, added2 []string
+	for p := range procs {
+		if p%2 == 0 {
+			name := fmt.Sprintf("pkg%02d-0", p)
+			removed = append(removed, name)
+			argvs = append(argvs, []string{"remove", name})
+		} else {
+			name := fmt.Sprintf("new%02d", p)
+			added2 = append(added2, name)
+			argvs = append(argvs, []string{"add", "--no-verify", name})
+		}
+	}
+	for i, o := range runAll(argvs) {
+		if o.code != 0 {
+			t.Errorf("%v: exit %d, stderr %q", argvs[i], o.code, o.stderr)
+		}
+	}
+	have = inFile()
+	mixedLost := 0
+	for _, n := range removed {
+		if have[n] {
+			mixedLost++
+			t.Errorf("%s was reported removed and is still in devshell.toml", n)
+		}
+	}
+	for _, n := range added2 {
+		if !have[n] {
+			mixedLost++
+			t.Errorf("%s was reported added and is not in devshell.toml", n)
+		}
+	}
+	for name := range added {
+		if !have[name] && !strings.HasSuffix(name, "-0") {
+			mixedLost++
+			t.Errorf("%s (first round) was undone by the mixed round", name)
+		}
+	}
+	t.Logf("concurrent adds: %d processes, %d adds reported, %d lost; mixed round: %d removes + %d adds, %d lost or undone",
+		procs, tried, lost, len(removed), len(added2), mixedLost)
+	if names := cliDirEntries(t, dir); cliHasTemp(names) {
+		t.Errorf("temp files left: %v", names)
+	}
+}
+
+// cliHasTemp reports whether a listing holds a devsh temp file.
+func cliHasTemp(names []string) bool {
+	for _, n := range names {
+		if strings.Contains(n, ".devsh-") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCLINotRegularFiles: a FIFO as devshell.toml, as an import, as .envrc,
+// or devshell.toml as a symlink to /dev/zero, is a one-line error at once
+// (exit 1), and nothing is replaced.
+func TestCLINotRegularFiles(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	oneLine := func(t *testing.T, stderr string, wants ...string) {
+		t.Helper()
+		// Warnings (git does not track the file) may come first; the
+		// error is the last line, and one line.
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		stderr = lines[len(lines)-1]
+		if !strings.HasPrefix(stderr, "devsh: ") {
+			t.Errorf("last stderr line %q is not devsh's error", stderr)
+		}
+		for _, w := range wants {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("stderr %q does not contain %q", stderr, w)
+			}
+		}
+	}
+
+	t.Run("fifo devshell.toml", func(t *testing.T) {
+		dir := cliProject(t, "")
+		toml := filepath.Join(dir, "devshell.toml")
+		if err := syscall.Mkfifo(toml, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"list"}, {"--no-direnv", "add", "--no-verify", "jq"}, {"sync"}} {
+			code, _, stderr := cliSafetyRun(t, bin, append([]string{"-C", dir}, args...)...)
+			if code != 1 {
+				t.Errorf("%v: exit %d, want 1 (stderr %q)", args, code, stderr)
+			}
+			oneLine(t, stderr, "named pipe (FIFO)", "devshell.toml")
+		}
+		if fi, err := os.Lstat(toml); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("the FIFO was replaced: %v %v", fi, err)
+		}
+	})
+	t.Run("symlink to /dev/zero", func(t *testing.T) {
+		dir := cliProject(t, "")
+		toml := filepath.Join(dir, "devshell.toml")
+		if err := os.Symlink("/dev/zero", toml); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := cliSafetyRun(t, bin, "-C", dir, "--no-direnv", "add", "--no-verify", "jq")
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "character device")
+		if fi, err := os.Stat("/dev/zero"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+			t.Errorf("/dev/zero replaced: %v %v", fi, err)
+		}
+	})
+	t.Run("fifo import", func(t *testing.T) {
+		dir := cliProject(t, "imports = [\"./more.toml\"]\n[devshell]\npackages = [\"cargo\"]\n")
+		if err := syscall.Mkfifo(filepath.Join(dir, "more.toml"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := cliSafetyRun(t, bin, "-C", dir, "sync")
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "more.toml", "named pipe (FIFO)")
+	})
+	t.Run("fifo .envrc after the edit", func(t *testing.T) {
+		dir := cliProject(t, cliOneCargo)
+		if err := syscall.Mkfifo(filepath.Join(dir, ".envrc"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := cliSafetyRun(t, bin, "-C", dir, "add", "--no-verify", "jq")
+		// devshell.toml was written; the .envrc step failed: exit 3, and
+		// the message says both.
+		if code != exitPartial {
+			t.Errorf("exit %d, want %d", code, exitPartial)
+		}
+		if stdout != "+ jq added\n" {
+			t.Errorf("stdout = %q", stdout)
+		}
+		oneLine(t, stderr, "devshell.toml was updated", ".envrc", "named pipe (FIFO)", "devsh sync")
+		if got := cliRead(t, filepath.Join(dir, "devshell.toml")); !strings.Contains(got, `"jq"`) {
+			t.Errorf("devshell.toml = %q", got)
+		}
+	})
+}
+
+// TestCLIReadOnlyManifestRefused: a 0444 devshell.toml in a writable
+// directory is not replaced.
+func TestCLIReadOnlyManifestRefused(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	toml := filepath.Join(dir, "devshell.toml")
+	if err := os.Chmod(toml, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cliSafetyRun(t, bin, "-C", dir, "--no-direnv", "add", "--no-verify", "jq")
+	if code != 1 || !strings.Contains(stderr, "read-only") || !strings.Contains(stderr, "chmod u+w") {
+		t.Errorf("exit %d, stderr %q; want 1 and a read-only error naming the fix", code, stderr)
+	}
+	if got := cliRead(t, toml); got != cliOneCargo {
+		t.Errorf("devshell.toml = %q", got)
+	}
+	if fi, _ := os.Stat(toml); fi.Mode().Perm() != 0o444 {
+		t.Errorf("mode = %v", fi.Mode())
+	}
+}
+
+// TestCLISignalsEndNix: SIGHUP (terminal closed) and SIGTERM end devsh the
+// way Ctrl-C does — its context is cancelled, it kills nix's process group,
+// says "interrupted" and exits 130 — instead of dying at once with nix left
+// to notice its closed pipes. (SIGKILL is covered by internal/procgroup's
+// parent-death test.)
+func TestCLISignalsEndNix(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := cliProject(t, "[devshell]\npackages = [\"cargo\"]\n")
+			slow := filepath.Join(t.TempDir(), "slow")
+			if err := os.CopyFS(slow, os.DirFS(filepath.Join(cliFixtureDir, "slow"))); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-C", dir, "--nixpkgs", "path:"+slow, "index")
+			var errOut cliBuffer
+			cmd.Stderr = &errOut
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
+			running := false
+			for range attempts {
+				// devsh's own command line holds the marker too: wait
+				// for another process, its nix.
+				for _, pid := range cliLiveProcesses(t, slow) {
+					running = running || pid != cmd.Process.Pid
+				}
+				if running {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !running {
+				_ = cmd.Process.Kill()
+				t.Fatalf("nix never started for %s", slow)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(cliSafetyBound):
+				_ = cmd.Process.Kill()
+				t.Fatalf("devsh still running %v after %v", cliSafetyBound, sig)
+			}
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
+				t.Errorf("devsh after %v: %v, want exit %d (stderr %q)", sig, err, exitInterrupted, errOut.String())
+			}
+			if !strings.HasSuffix(errOut.String(), "devsh: interrupted\n") {
+				t.Errorf("stderr = %q, want it to end with the interruption", errOut.String())
+			}
+			cliAwaitNoProcess(t, slow)
+		})
+	}
+}
