@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // cliSafetyBound bounds each devsh run of these tests: the refusals are
@@ -313,7 +315,7 @@ func TestCLISignalsEndNix(t *testing.T) {
 			for range attempts {
 				// devsh's own command line holds the marker too: wait
 				// for another process, its nix.
-				for _, pid := range cliLiveProcesses(t, slow) {
+				for _, pid := range proctest.Live(t, slow) {
 					running = running || pid != cmd.Process.Pid
 				}
 				if running {
@@ -342,7 +344,7 @@ func TestCLISignalsEndNix(t *testing.T) {
 			if !strings.HasSuffix(errOut.String(), "devsh: interrupted\n") {
 				t.Errorf("stderr = %q, want it to end with the interruption", errOut.String())
 			}
-			cliAwaitNoProcess(t, slow)
+			proctest.AwaitNone(t, slow)
 		})
 	}
 }
