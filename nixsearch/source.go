@@ -638,8 +638,8 @@ func nixTreeStamp(dir string) (string, error) {
 // projectRoot, for display; ok is false when there is no such lock, input
 // or time.
 func LockedNixpkgsDate(projectRoot string) (t time.Time, ok bool) {
-	data, err := os.ReadFile(filepath.Join(projectRoot, "flake.lock"))
-	if err != nil {
+	data, exists, err := atomicfile.ReadFile(filepath.Join(projectRoot, "flake.lock"))
+	if err != nil || !exists {
 		return time.Time{}, false
 	}
 	var lock nixLockFile
