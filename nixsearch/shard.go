@@ -263,29 +263,12 @@ const nixShardSearchBody = `in
     legacyPackages.${sys} = builtins.listToAttrs (map (n: { name = n; value = set.${n}; }) names);
   }) // (if pkgsSet == { } then { } else { packages.${sys} = pkgsSet; })`
 
-// nixShardMetaBody is the `nix eval --json` of a shard: nix search's walk
-// written in Nix, returning per package [key pname version description
-// mainProgram license homepage flags]. It follows nix search (2.8 to 2.35):
-// a derivation is an attribute set with type "derivation"; pname and
-// version are builtins.parseDrvName of its name; description is
-// meta.description ("" without one, the package is skipped when it is not a
-// string); under legacyPackages a set is entered when recurseForDerivations
-// is true and an attribute that fails (throw, assert) is skipped; under
-// packages nothing is entered and a failure fails the evaluation. Errors
-// builtins.tryEval cannot catch (a type error in a package) fail the
-// evaluation, and the shard is searched again with nix search, without
-// meta. Each visited attribute prints "trace: evaluating '<key>'..." on
-// stderr, the progress nix search prints without the trace prefix.
-//
-// Meta fields that fail to evaluate are empty: licences are spdxId, else
-// shortName, else fullName, joined with ", "; unfree when any licence has
-// free = false (as nixpkgs' check-meta); insecure when knownVulnerabilities
-// is not empty; unavailable when lib.meta.availableOn (when the set has lib
-// and stdenv.hostPlatform) says so, else when meta.platforms lists systems
-// but not this one or meta.badPlatforms lists it.
-const nixShardMetaBody = `
-  keyOf = top: path: top + "." + sys + "." + builtins.concatStringsSep "." path;
-  progress = key: builtins.trace ("evaluating '" + key + "'...");
+// nixPackageEntryExpr defines, for the Nix code of a shard and of
+// Nix.CheckNames, isDrv and entry: entry key v is a derivation's
+// [key pname version description mainProgram license homepage flags] (see
+// nixShardMetaBody for how each meta field is read). It needs set, flake
+// and sys in scope.
+const nixPackageEntryExpr = `
   isDrv = v: builtins.isAttrs v && (v.type or null) == "derivation";
   ` + nixMetaTextExpr + `
   try = d: f: let r = builtins.tryEval (let v = f null; in builtins.deepSeq v v); in if r.success then r.value else d;
@@ -315,7 +298,31 @@ const nixShardMetaBody = `
         + flag 2 (try false (_: (m.broken or false) == true))
         + flag 4 (try false (_: (m.knownVulnerabilities or [ ]) != [ ]))
         + flag 8 (try false (_: !(if libAvail != null then libAvail v else simpleAvail m))))
-    ];
+    ];`
+
+// nixShardMetaBody is the `nix eval --json` of a shard: nix search's walk
+// written in Nix, returning per package [key pname version description
+// mainProgram license homepage flags]. It follows nix search (2.8 to 2.35):
+// a derivation is an attribute set with type "derivation"; pname and
+// version are builtins.parseDrvName of its name; description is
+// meta.description ("" without one, the package is skipped when it is not a
+// string); under legacyPackages a set is entered when recurseForDerivations
+// is true and an attribute that fails (throw, assert) is skipped; under
+// packages nothing is entered and a failure fails the evaluation. Errors
+// builtins.tryEval cannot catch (a type error in a package) fail the
+// evaluation, and the shard is searched again with nix search, without
+// meta. Each visited attribute prints "trace: evaluating '<key>'..." on
+// stderr, the progress nix search prints without the trace prefix.
+//
+// Meta fields that fail to evaluate are empty: licences are spdxId, else
+// shortName, else fullName, joined with ", "; unfree when any licence has
+// free = false (as nixpkgs' check-meta); insecure when knownVulnerabilities
+// is not empty; unavailable when lib.meta.availableOn (when the set has lib
+// and stdenv.hostPlatform) says so, else when meta.platforms lists systems
+// but not this one or meta.badPlatforms lists it.
+const nixShardMetaBody = `
+  keyOf = top: path: top + "." + sys + "." + builtins.concatStringsSep "." path;
+  progress = key: builtins.trace ("evaluating '" + key + "'...");` + nixPackageEntryExpr + `
   visitLegacy = path: v:
     let
       key = keyOf "legacyPackages" path;
@@ -421,6 +428,39 @@ func (n Nix) nixRunParsed(ctx context.Context, args []string, progress func(int)
 	return parseErr
 }
 
+// nixDecodeEntry decodes one nixPackageEntryExpr entry
+// [key pname version description mainProgram license homepage flags] into
+// its key and package, the text sanitised.
+func nixDecodeEntry(e [8]json.RawMessage) (string, Package, error) {
+	var s [7]string
+	for k := range s {
+		if err := json.Unmarshal(e[k], &s[k]); err != nil {
+			return "", Package{}, fmt.Errorf("entry field %d: %w", k, err)
+		}
+	}
+	var flags uint8
+	if err := json.Unmarshal(e[7], &flags); err != nil || flags&^packageFlagsMask != 0 {
+		return "", Package{}, fmt.Errorf("entry %q: bad flags %s", s[0], e[7])
+	}
+	attr := nixAttrFromKey(s[0])
+	if attr == "" {
+		return "", Package{}, fmt.Errorf("empty attribute path in key %q", s[0])
+	}
+	return s[0], Package{
+		Attr:        attr,
+		Pname:       s[1],
+		Version:     s[2],
+		Description: SanitizeText(s[3]),
+		MainProgram: SanitizeText(s[4]),
+		License:     SanitizeText(s[5]),
+		Homepage:    SanitizeText(s[6]),
+		Unfree:      flags&packageUnfree != 0,
+		Broken:      flags&packageBroken != 0,
+		Insecure:    flags&packageInsecure != 0,
+		Unavailable: flags&packageUnavailable != 0,
+	}, nil
+}
+
 // parseShardJSON reads the meta walk's JSON list of
 // [key pname version description mainProgram license homepage flags]
 // entries, streaming, and calls add with each key and package.
@@ -441,33 +481,11 @@ func parseShardJSON(r io.Reader, add func(key string, p Package)) error {
 		if err := dec.Decode(&e); err != nil {
 			return nixParseEOF(err)
 		}
-		var s [7]string
-		for k := range s {
-			if err := json.Unmarshal(e[k], &s[k]); err != nil {
-				return fmt.Errorf("entry field %d: %w", k, err)
-			}
+		key, p, err := nixDecodeEntry(e)
+		if err != nil {
+			return err
 		}
-		var flags uint8
-		if err := json.Unmarshal(e[7], &flags); err != nil || flags&^packageFlagsMask != 0 {
-			return fmt.Errorf("entry %q: bad flags %s", s[0], e[7])
-		}
-		attr := nixAttrFromKey(s[0])
-		if attr == "" {
-			return fmt.Errorf("empty attribute path in key %q", s[0])
-		}
-		add(s[0], Package{
-			Attr:        attr,
-			Pname:       s[1],
-			Version:     s[2],
-			Description: SanitizeText(s[3]),
-			MainProgram: SanitizeText(s[4]),
-			License:     SanitizeText(s[5]),
-			Homepage:    SanitizeText(s[6]),
-			Unfree:      flags&packageUnfree != 0,
-			Broken:      flags&packageBroken != 0,
-			Insecure:    flags&packageInsecure != 0,
-			Unavailable: flags&packageUnavailable != 0,
-		})
+		add(key, p)
 	}
 	if _, err := dec.Token(); err != nil {
 		return nixParseEOF(err)
