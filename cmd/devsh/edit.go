@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/spf13/cobra"
@@ -139,53 +138,6 @@ func syncProject(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 		fmt.Fprintln(g.IO.ErrOut, line)
 	}
 	return nil
-}
-
-// verifyNames refuses names that are not derivations of the project's
-// nixpkgs: an exact hit in the cached index is enough; the rest are decided
-// by one nix eval (aliases and sets nix search does not list are valid).
-func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) error {
-	src, err := g.source(ctx, proj)
-	if err != nil {
-		return verifyHint(err)
-	}
-	ix, _, loadErr := g.store().Load(src)
-	var rest []string
-	for _, n := range names {
-		if loadErr == nil {
-			if _, ok := ix.Lookup(n); ok {
-				continue
-			}
-		}
-		rest = append(rest, n)
-	}
-	if len(rest) == 0 {
-		return nil
-	}
-	valid, err := g.nix().Verify(ctx, src, rest)
-	if err != nil {
-		return verifyHint(nixMissing(err, "check package names"))
-	}
-	var unknown []string
-	for _, n := range rest {
-		if !valid[n] {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	var parts []string
-	for _, n := range unknown {
-		s := n
-		if loadErr == nil {
-			if sug := ix.Suggest(n, 3); len(sug) > 0 {
-				s += " (did you mean " + strings.Join(sug, ", ") + "?)"
-			}
-		}
-		parts = append(parts, s)
-	}
-	return fmt.Errorf("not a package in %s: %s; nothing changed", sourceLabel(src), strings.Join(parts, "; "))
 }
 
 // verifyHint adds the way around verification to errors that stop it.

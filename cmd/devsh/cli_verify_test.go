@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// cliLabelRe matches how the fixture's locked nixpkgs is named.
+const cliLabelRe = `nixpkgs \S+ \(flake\.lock\)`
+
+// TestCLIAddSaysWhy: without an index, every name nix refuses is refused
+// with what nix said, and a package nix would not build here is refused
+// unless --no-verify; unfree and insecure packages are added with a warning
+// naming what the flake must allow.
+func TestCLIAddSaysWhy(t *testing.T) {
+	refused := []struct {
+		name string
+		want string // the whole error line, a regular expression
+	}{
+		{"nodejs-16_x", `not a package in ` + cliLabelRe + `: nodejs-16_x \(nix: 'nodejs-16_x' has been removed: end of life\); nothing changed`},
+		{"broken-eval", `not a package in ` + cliLabelRe + `: broken-eval \(nix: .*no-such-system.*\); nothing changed`},
+		{"cargo-edt", `not a package in ` + cliLabelRe + `: cargo-edt \(no such attribute; devsh index enables suggestions\); nothing changed`},
+		{"pkgs.jq", `not a package in ` + cliLabelRe + `: pkgs\.jq \(devshell names start below pkgs: did you mean jq\?\); nothing changed`},
+		{"python3Packages", `not a package in ` + cliLabelRe + `: python3Packages \(a package set, not a package\); nothing changed`},
+		{"fd", `fd is marked broken in ` + cliLabelRe + `, so nix refuses to build it; pass --no-verify to add anyway; nothing changed`},
+		{"kubectl", `kubectl is not available on \S+ in ` + cliLabelRe + ` \(meta\.platforms\), so nix refuses to build it here; pass --no-verify to add anyway; nothing changed`},
+	}
+	dir := cliProject(t, cliOneCargo)
+	for _, c := range refused {
+		r := cliRun(t, "-C", dir, "--no-direnv", "add", c.name)
+		r.cliWant(t, 1)
+		if re := regexp.MustCompile(`^devsh: ` + c.want + "\n$"); !re.MatchString(r.stderr) {
+			t.Errorf("add %s: stderr %q, want %s", c.name, r.stderr, re)
+		}
+		r.cliWantNoEdit(t, dir, cliOneCargo)
+	}
+
+	// --no-verify adds a broken package all the same.
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "fd")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ fd added\n")
+
+	// Unfree and insecure: written, with the warning first.
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "terraform", "openssl")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ terraform added\n+ openssl added\n")
+	want := "warning: terraform is unfree (BUSL-1.1): nix builds it only when the flake imports nixpkgs with config.allowUnfree = true; flake.nix does not appear to set it: add config.allowUnfree = true; to its import nixpkgs { … }\n" +
+		"warning: openssl is marked insecure (meta.knownVulnerabilities): nix builds it only when the flake imports nixpkgs with config.permittedInsecurePackages listing it\n"
+	if r.stderr != want {
+		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	}
+	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"fd\", \"terraform\", \"openssl\"]\n")
+}
+
+// TestCLIAddSaysWhyFromIndex: with the index, suggestions name close
+// matches, the package providing a command (rg → ripgrep) and a package in
+// a set; its meta decides the warnings without running nix.
+func TestCLIAddSaysWhyFromIndex(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	for _, c := range []struct{ name, want string }{
+		{"rg", `rg \(ripgrep provides rg(; did you mean [^)]*\?)?\)`},
+		{"cargo-edt", `cargo-edt \(did you mean cargo-edit[^)]*\?\)`},
+		{"pkgs.jq", `pkgs\.jq \(devshell names start below pkgs: did you mean jq\?\)`},
+		{"python3Packages", `python3Packages \(a package set, not a package: name one inside it, e\.g\. python3Packages\.\S+\)`},
+	} {
+		r := cliRun(t, "-C", dir, "--no-direnv", "add", c.name)
+		r.cliWant(t, 1)
+		if re := regexp.MustCompile(`^devsh: not a package in ` + cliLabelRe + `: ` + c.want + "; nothing changed\n$"); !re.MatchString(r.stderr) {
+			t.Errorf("add %s: stderr %q, want %s", c.name, r.stderr, re)
+		}
+	}
+
+	// The index's meta is enough: no nix on PATH. A flake.nix that sets
+	// allowUnfree is quoted.
+	flake := filepath.Join(dir, "flake.nix")
+	cliWrite(t, flake, strings.Replace(cliRead(t, flake), "outputs =", "# unfree tools are fine here\n  nixConfig.x = { config.allowUnfree = true; };\n  outputs =", 1))
+	cliPathOnly(t)
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "terraform")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ terraform added\n")
+	if want := "warning: terraform is unfree (BUSL-1.1): nix builds it only when the flake imports nixpkgs with config.allowUnfree = true; flake.nix appears to set it (line 4: nixConfig.x = { config.allowUnfree = true; };)\n"; r.stderr != want {
+		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "fd")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "fd is marked broken", "--no-verify")
+}
+
+// TestCLIAddShowsChecking: on a terminal, stderr shows what the nix check
+// is doing while it runs, and clears the line after.
+func TestCLIAddShowsChecking(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRunIO(t, context.Background(), &IOStreams{ErrTTY: true}, "-C", dir, "--no-direnv", "add", "cargo-edit")
+	r.cliWant(t, 0)
+	if re := regexp.MustCompile(`^checking cargo-edit in ` + cliLabelRe + "…\r\033\\[K$"); !re.MatchString(r.stderr) {
+		t.Errorf("stderr = %q, want the checking line, then cleared", r.stderr)
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "jq")
+	r.cliWant(t, 0)
+	if r.stderr != "" {
+		t.Errorf("piped stderr = %q, want nothing", r.stderr)
+	}
+}
