@@ -147,8 +147,38 @@ func doctorFlakesCheck(withFlags, plain doctorRun) Check {
 	c.State = CheckFail
 	c.Detail = "devsh passes the flags itself, but " + missing +
 		" are off in your nix configuration, so your own nix develop and direnv's use flake fail"
-	c.Fix = `add "experimental-features = ` + doctorNixFeatures + `" to ~/.config/nix/nix.conf`
+	// nix reads the same environment as devsh: its nix.conf is found the same way.
+	c.Fix = doctorNixConfFix(os.Getenv)
 	return c
+}
+
+// doctorNixConfFix is where the user turns the features on, as nix finds
+// its user configuration: NIX_CONFIG is applied last, so when it sets
+// experimental-features that is where they must go; else the first file of
+// NIX_USER_CONF_FILES (it replaces the XDG lookup, and nix applies its files
+// last to first, so the first wins); else $XDG_CONFIG_HOME/nix/nix.conf
+// (~/.config by default). Paths under $HOME are shown with "~".
+func doctorNixConfFix(getenv func(string) string) string {
+	line := "experimental-features = " + doctorNixFeatures
+	if conf := getenv("NIX_CONFIG"); conf != "" {
+		for _, l := range strings.Split(conf, "\n") {
+			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == "experimental-features" {
+				return `NIX_CONFIG sets experimental-features and overrides nix.conf: add "` + doctorNixFeatures + `" to that line of NIX_CONFIG`
+			}
+		}
+	}
+	home := getenv("HOME")
+	var file string
+	if files := getenv("NIX_USER_CONF_FILES"); files != "" {
+		file, _, _ = strings.Cut(files, ":")
+	} else {
+		config := getenv("XDG_CONFIG_HOME")
+		if config == "" {
+			config = filepath.Join(home, ".config")
+		}
+		file = filepath.Join(config, "nix", "nix.conf")
+	}
+	return `add "` + line + `" to ` + doctorTilde(file, home)
 }
 
 // doctorTail is the last stderr line of a failed run, or its error.

@@ -474,3 +474,24 @@ func scaffoldRun(t *testing.T, dir string, args ...string) {
 		t.Fatalf("%v: %v\n%s", args, err, out)
 	}
 }
+
+func TestDoctorNixConfFix(t *testing.T) {
+	const add = `add "experimental-features = nix-command flakes" to `
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"HOME": "/home/u"}, add + "~/.config/nix/nix.conf"},
+		{map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg"}, add + "/cfg/nix/nix.conf"},
+		{map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/home/u/cfg"}, add + "~/cfg/nix/nix.conf"},
+		{map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg", "NIX_USER_CONF_FILES": "/a.conf:/b.conf"}, add + "/a.conf"},
+		// extra-experimental-features adds to nix.conf's, it does not override it.
+		{map[string]string{"HOME": "/home/u", "NIX_CONFIG": "extra-experimental-features = ca-derivations"}, add + "~/.config/nix/nix.conf"},
+		{map[string]string{"HOME": "/home/u", "NIX_CONFIG": "substituters = x\n experimental-features = nix-command"},
+			`NIX_CONFIG sets experimental-features and overrides nix.conf: add "nix-command flakes" to that line of NIX_CONFIG`},
+	} {
+		if got := doctorNixConfFix(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: %q, want %q", c.env, got, c.want)
+		}
+	}
+}

@@ -223,3 +223,74 @@ func TestDoctorNoFlake(t *testing.T) {
 		t.Errorf("doctor without a flake names devsh sync:\n%s", r.stdout)
 	}
 }
+
+// TestDoctorNixConfFix: the nix.conf doctor names is the one nix reads
+// ($XDG_CONFIG_HOME, NIX_USER_CONF_FILES, NIX_CONFIG), proven by doing what
+// the fix says and running doctor again with the real nix.
+func TestDoctorNixConfFix(t *testing.T) {
+	cliEnv(t)
+	dir := t.TempDir()
+	cliExec(t, dir, "git", "init", "-q")
+	flakes := func() string {
+		t.Helper()
+		r := cliRun(t, "-C", dir, "doctor")
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(l, "✓ flakes: ") || strings.HasPrefix(l, "✗ flakes: ") || strings.HasPrefix(l, "! flakes: ") {
+				return l
+			}
+		}
+		t.Fatalf("no flakes line in\n%s", r.stdout)
+		return ""
+	}
+	const line = "experimental-features = nix-command flakes"
+	fixOf := func(l string) string {
+		_, fix, ok := strings.Cut(l, "; fix: ")
+		if !strings.HasPrefix(l, "✗ ") || !ok {
+			t.Fatalf("flakes line %q, want ✗ with a fix", l)
+		}
+		return fix
+	}
+	follow := func(fix, file string) {
+		t.Helper()
+		if want := `add "` + line + `" to ` + file; fix != want {
+			t.Fatalf("fix = %q, want %q", fix, want)
+		}
+		cliWrite(t, file, line+"\n")
+		if l := flakes(); l != "✓ flakes: enabled in your nix configuration" {
+			t.Errorf("after doing what the fix says (%s): %q", fix, l)
+		}
+		if err := os.Remove(file); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	xdg := filepath.Join(t.TempDir(), "xdg")
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	follow(fixOf(flakes()), filepath.Join(xdg, "nix", "nix.conf"))
+
+	t.Setenv("XDG_CONFIG_HOME", "")
+	os.Unsetenv("XDG_CONFIG_HOME")
+	home := os.Getenv("HOME")
+	if fix := fixOf(flakes()); fix != `add "`+line+`" to ~/.config/nix/nix.conf` {
+		t.Errorf("fix without XDG_CONFIG_HOME = %q, want ~/.config/nix/nix.conf", fix)
+	}
+	follow(`add "`+line+`" to `+filepath.Join(home, ".config", "nix", "nix.conf"), filepath.Join(home, ".config", "nix", "nix.conf"))
+
+	confs := t.TempDir()
+	first, second := filepath.Join(confs, "first.conf"), filepath.Join(confs, "second.conf")
+	t.Setenv("NIX_USER_CONF_FILES", first+":"+second)
+	follow(fixOf(flakes()), first)
+	t.Setenv("NIX_USER_CONF_FILES", "")
+	os.Unsetenv("NIX_USER_CONF_FILES")
+
+	// NIX_CONFIG overrides every file: the fix is there.
+	base := os.Getenv("NIX_CONFIG")
+	t.Setenv("NIX_CONFIG", base+"\nexperimental-features = nix-command")
+	if fix := fixOf(flakes()); fix != `NIX_CONFIG sets experimental-features and overrides nix.conf: add "nix-command flakes" to that line of NIX_CONFIG` {
+		t.Errorf("fix with NIX_CONFIG = %q", fix)
+	}
+	t.Setenv("NIX_CONFIG", base+"\nexperimental-features = nix-command flakes")
+	if l := flakes(); l != "✓ flakes: enabled in your nix configuration" {
+		t.Errorf("after fixing NIX_CONFIG: %q", l)
+	}
+}
