@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell/envrc"
+	"github.com/devsh/devsh/devshell/tomledit"
 	"github.com/devsh/devsh/internal/atomicfile"
 )
 
@@ -74,7 +75,7 @@ func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, 
 // not in a packages list are refused before anything is written. When ctx
 // ends before the rename (Ctrl-C during a long edit), nothing is written.
 func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string, dryRun bool) (EditResult, error) {
-	if err := tomlValidNames(names); err != nil {
+	if err := tomledit.ValidNames(names); err != nil {
 		return EditResult{}, err
 	}
 	var results []Result // of the last apply
@@ -88,9 +89,9 @@ func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string
 			err error
 		)
 		if kind == EditAdd {
-			out, results, err = AddPackages(p.TOMLPath, old, names)
+			out, results, err = tomledit.Add(p.TOMLPath, old, names)
 		} else {
-			out, results, err = RemovePackages(p.TOMLPath, old, names)
+			out, results, err = tomledit.Remove(p.TOMLPath, old, names)
 		}
 		if err != nil {
 			return nil, err
@@ -154,7 +155,7 @@ func (p *Project) ReadManifest() (*Manifest, error) {
 	if !exists {
 		return nil, p.errNoManifest()
 	}
-	m, err := ParseManifest(p.TOMLPath, data)
+	m, err := tomledit.Parse(p.TOMLPath, data)
 	if err != nil {
 		return nil, err
 	}

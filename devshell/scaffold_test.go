@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/devsh/devsh/devshell/envrc"
+	"github.com/devsh/devsh/devshell/tomledit"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -171,7 +172,7 @@ func TestScaffoldFilesFitTheWorkflow(t *testing.T) {
 		byName[f.Name] = f.Content
 	}
 
-	m, err := ParseManifest("devshell.toml", byName["devshell.toml"])
+	m, err := tomledit.Parse("devshell.toml", byName["devshell.toml"])
 	if err != nil {
 		t.Fatalf("generated devshell.toml: %v", err)
 	}
@@ -191,7 +192,7 @@ func TestScaffoldFilesFitTheWorkflow(t *testing.T) {
 		t.Errorf("generated [devshell] = %+v, want the name and an empty packages list", doc.Devshell)
 	}
 	// Adding a package goes into the [devshell] list init wrote.
-	out, _, err := AddPackages("devshell.toml", byName["devshell.toml"], []string{"cargo"})
+	out, _, err := tomledit.Add("devshell.toml", byName["devshell.toml"], []string{"cargo"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package devshell
+package tomledit
 
 import (
 	"bytes"
@@ -22,29 +22,29 @@ func init() {
 	}
 }
 
-// tomlUpdate reports whether -update was passed.
-func tomlUpdate() bool {
+// update reports whether -update was passed.
+func update() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
 
-const tomlDir = "testdata/manifest"
+const goldenDir = "testdata/golden"
 
-func tomlRead(t testing.TB, name string) []byte {
+func read(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(tomlDir, name))
+	b, err := os.ReadFile(filepath.Join(goldenDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-// tomlGolden compares got with testdata/manifest/<name>.golden (or writes it
+// checkGolden compares got with testdata/golden/<name>.golden (or writes it
 // with -update).
-func tomlGolden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(tomlDir, name+".golden")
-	if tomlUpdate() {
+	path := filepath.Join(goldenDir, name+".golden")
+	if update() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -166,14 +166,14 @@ func TestManifestGolden(t *testing.T) {
 				t.Fatalf("duplicate golden name %s", c.golden)
 			}
 			seen[c.golden] = true
-			in := tomlRead(t, c.input)
+			in := read(t, c.input)
 			var out []byte
 			var res []Result
 			var err error
 			if c.op == add {
-				out, res, err = AddPackages(c.input, in, c.names)
+				out, res, err = Add(c.input, in, c.names)
 			} else {
-				out, res, err = RemovePackages(c.input, in, c.names)
+				out, res, err = Remove(c.input, in, c.names)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -188,8 +188,8 @@ func TestManifestGolden(t *testing.T) {
 			if !slices.Equal(got, c.want) {
 				t.Errorf("statuses = %v, want %v", got, c.want)
 			}
-			tomlGolden(t, c.golden, out)
-			if _, err := ParseManifest(c.golden, out); err != nil {
+			checkGolden(t, c.golden, out)
+			if _, err := Parse(c.golden, out); err != nil {
 				t.Errorf("output does not parse: %v", err)
 			}
 		})
@@ -199,7 +199,7 @@ func TestManifestGolden(t *testing.T) {
 // TestManifestAddRemoveIdentity adds names to every fixture whose packages
 // list exists and checks that removing them gives back the exact bytes.
 func TestManifestAddRemoveIdentity(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(tomlDir, "*.toml"))
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestManifestAddRemoveIdentity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := ParseManifest(f, in)
+		m, err := Parse(f, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,11 +217,11 @@ func TestManifestAddRemoveIdentity(t *testing.T) {
 			continue
 		}
 		for _, names := range [][]string{{"zz-new"}, {"zz-one", "zz-two"}, {"python3Packages.black"}} {
-			added, _, err := AddPackages(f, in, names)
+			added, _, err := Add(f, in, names)
 			if err != nil {
 				t.Fatalf("%s: add %v: %v", f, names, err)
 			}
-			back, res, err := RemovePackages(f, added, names)
+			back, res, err := Remove(f, added, names)
 			if err != nil {
 				t.Fatalf("%s: remove %v: %v", f, names, err)
 			}
@@ -245,8 +245,8 @@ func TestManifestAddRemoveIdentity(t *testing.T) {
 // checks that every comment not on the removed element's line survives.
 func TestManifestRemoveKeepsOtherComments(t *testing.T) {
 	for _, f := range []string{"devshell_packages.toml", "no_trailing_comma.toml", "commented_elements.toml", "crlf.toml", "tabs.toml", "tricky_strings.toml", "duplicates.toml"} {
-		in := tomlRead(t, f)
-		m, err := ParseManifest(f, in)
+		in := read(t, f)
+		m, err := Parse(f, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +254,7 @@ func TestManifestRemoveKeepsOtherComments(t *testing.T) {
 			if ValidName(e.Attr) != nil {
 				continue
 			}
-			out, _, err := RemovePackages(f, in, []string{e.Attr})
+			out, _, err := Remove(f, in, []string{e.Attr})
 			if err != nil {
 				t.Fatalf("%s: remove %s: %v", f, e.Attr, err)
 			}
@@ -268,7 +268,7 @@ func TestManifestRemoveKeepsOtherComments(t *testing.T) {
 					t.Errorf("%s: removing %s lost the comment %q:\n%s", f, e.Attr, comment, out)
 				}
 			}
-			om, err := ParseManifest(f, out)
+			om, err := Parse(f, out)
 			if err != nil {
 				t.Fatalf("%s: output does not parse: %v", f, err)
 			}
@@ -307,7 +307,7 @@ func TestManifestLists(t *testing.T) {
 		{"empty.toml", nil, nil, nil},
 	}
 	for _, c := range cases {
-		m, err := ParseManifest(c.file, tomlRead(t, c.file))
+		m, err := Parse(c.file, read(t, c.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +317,7 @@ func TestManifestLists(t *testing.T) {
 		if got := m.CommandPackages(); !slices.Equal(got, c.commands) {
 			t.Errorf("%s: CommandPackages() = %v, want %v", c.file, got, c.commands)
 		}
-		if got := m.Imports(); !slices.Equal(got, c.imports) {
+		if got := m.imports; !slices.Equal(got, c.imports) {
 			t.Errorf("%s: Imports() = %v, want %v", c.file, got, c.imports)
 		}
 	}
@@ -339,7 +339,7 @@ func TestManifestParseError(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseManifest("dir/devshell.toml", []byte(c.in))
+			_, err := Parse("dir/devshell.toml", []byte(c.in))
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %v (%T) is not a *ParseError", err, err)
@@ -356,7 +356,7 @@ func TestManifestParseError(t *testing.T) {
 			if strings.Contains(pe.Msg, "\n") {
 				t.Errorf("message is not one line: %q", pe.Msg)
 			}
-			for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){AddPackages, RemovePackages} {
+			for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){Add, Remove} {
 				out, _, err := op("dir/devshell.toml", []byte(c.in), []string{"jq"})
 				if !errors.As(err, &pe) || out != nil {
 					t.Errorf("edit of invalid TOML: out=%q err=%v, want nil and a *ParseError", out, err)
@@ -376,9 +376,9 @@ func TestManifestConflicts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, _, err := AddPackages("f.toml", []byte(c.in), []string{"jq"})
+			out, _, err := Add("f.toml", []byte(c.in), []string{"jq"})
 			if err == nil || out != nil {
-				t.Fatalf("AddPackages = %q, %v; want an error", out, err)
+				t.Fatalf("Add = %q, %v; want an error", out, err)
 			}
 			if !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q does not contain %q", err, c.msg)
@@ -388,8 +388,8 @@ func TestManifestConflicts(t *testing.T) {
 }
 
 func TestManifestInvalidNameChangesNothing(t *testing.T) {
-	in := tomlRead(t, "devshell_packages.toml")
-	for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){AddPackages, RemovePackages} {
+	in := read(t, "devshell_packages.toml")
+	for _, op := range []func(string, []byte, []string) ([]byte, []Result, error){Add, Remove} {
 		out, res, err := op("f.toml", in, []string{"ok", "bad name"})
 		if err == nil || out != nil || res != nil {
 			t.Errorf("got %q, %v, %v; want nil, nil, error", out, res, err)
@@ -460,12 +460,12 @@ func TestManifestStatusString(t *testing.T) {
 // TestManifestDoesNotAliasInput checks that edits never write into the
 // caller's slice.
 func TestManifestDoesNotAliasInput(t *testing.T) {
-	in := tomlRead(t, "devshell_packages.toml")
+	in := read(t, "devshell_packages.toml")
 	orig := bytes.Clone(in)
-	if _, _, err := AddPackages("f", in, []string{"zz"}); err != nil {
+	if _, _, err := Add("f", in, []string{"zz"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := RemovePackages("f", in, []string{"go"}); err != nil {
+	if _, _, err := Remove("f", in, []string{"go"}); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(in, orig) {
@@ -477,18 +477,18 @@ func TestManifestDoesNotAliasInput(t *testing.T) {
 // equality, byte-exact add+remove) over small hand-made edge cases, and
 // removes every element of each one in turn.
 func TestManifestEdgeProperties(t *testing.T) {
-	inputs := tomlEdgeInputs()
+	inputs := edgeInputs()
 	for i, in := range inputs {
 		data := []byte(in)
 		for _, name := range []string{"zz-new", "a", "python3Packages.zz"} {
-			if err := tomlCheckAdd("edge.toml", data, name); err != nil {
+			if err := checkAdd("edge.toml", data, name); err != nil {
 				t.Errorf("input %d %q: %v", i, in, err)
 			}
 		}
-		m, err := ParseManifest("edge.toml", data)
+		m, err := Parse("edge.toml", data)
 		if err != nil {
-			if _, derr := tomlDecode(data); derr == nil {
-				t.Errorf("input %d %q: ParseManifest: %v", i, in, err)
+			if _, derr := decode(data); derr == nil {
+				t.Errorf("input %d %q: Parse: %v", i, in, err)
 			}
 			continue
 		}
@@ -496,12 +496,12 @@ func TestManifestEdgeProperties(t *testing.T) {
 			if ValidName(e.Attr) != nil {
 				continue
 			}
-			out, _, err := RemovePackages("edge.toml", data, []string{e.Attr})
+			out, _, err := Remove("edge.toml", data, []string{e.Attr})
 			if err != nil {
 				t.Errorf("input %d %q: remove %s: %v", i, in, e.Attr, err)
 				continue
 			}
-			om, err := ParseManifest("edge.toml", out)
+			om, err := Parse("edge.toml", out)
 			if err != nil {
 				t.Errorf("input %d %q: remove %s gives invalid TOML: %v\n%s", i, in, e.Attr, err, out)
 				continue
@@ -510,15 +510,15 @@ func TestManifestEdgeProperties(t *testing.T) {
 				t.Errorf("input %d: %s still present after remove:\n%s", i, e.Attr, out)
 			}
 		}
-		if err := tomlCheckRemoveFirst("edge.toml", data); err != nil {
+		if err := checkRemoveFirst("edge.toml", data); err != nil {
 			t.Errorf("input %d %q: %v", i, in, err)
 		}
 	}
 }
 
-// tomlEdgeInputs returns small hand-made documents exercising unusual array
+// edgeInputs returns small hand-made documents exercising unusual array
 // and table layouts; they also seed the fuzzer.
-func tomlEdgeInputs() []string {
+func edgeInputs() []string {
 	return []string{
 		"packages = [\"\"\"a\"\"\", \"b\"]\n",
 		"packages = [\"\"\"\nmulti\nline\"\"\", \"b\"]\n",

@@ -1,4 +1,4 @@
-package devshell
+package tomledit
 
 import (
 	"os"
@@ -30,26 +30,26 @@ func TestManifestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := ParseManifest(f, data)
+			m, err := Parse(f, data)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			doc, err := tomlDecode(data)
+			doc, err := decode(data)
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if err := tomlCheckPackages(m, doc); err != nil {
+			if err := checkPackages(m, doc); err != nil {
 				t.Error(err)
 			}
-			if _, exists, _ := tomlAddTarget(doc); exists {
+			if _, exists, _ := addTarget(doc); exists {
 				withList++
 			}
 			for _, name := range []string{"zz-corpus-new", "python3Packages.zz-black"} {
-				if err := tomlCheckAdd(f, data, name); err != nil {
+				if err := checkAdd(f, data, name); err != nil {
 					t.Error(err)
 				}
 			}
-			if err := tomlCheckRemoveFirst(f, data); err != nil {
+			if err := checkRemoveFirst(f, data); err != nil {
 				t.Error(err)
 			}
 		})

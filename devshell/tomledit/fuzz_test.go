@@ -1,4 +1,4 @@
-package devshell
+package tomledit
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // when the list existed, and that removing an existing package removes just
 // that package.
 func FuzzManifestAddRemove(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(tomlDir, "*.toml"))
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -33,24 +33,24 @@ func FuzzManifestAddRemove(f *testing.F) {
 		f.Add(b, "zz-new")
 		f.Add(b, "go")
 	}
-	for _, in := range tomlEdgeInputs() {
+	for _, in := range edgeInputs() {
 		f.Add([]byte(in), "a")
 	}
 	f.Fuzz(func(t *testing.T, data []byte, name string) {
 		if ValidName(name) != nil {
 			name = "zz-fuzz"
 		}
-		if err := tomlCheckAdd("fuzz.toml", data, name); err != nil {
+		if err := checkAdd("fuzz.toml", data, name); err != nil {
 			t.Fatal(err)
 		}
-		if err := tomlCheckRemoveFirst("fuzz.toml", data); err != nil {
+		if err := checkRemoveFirst("fuzz.toml", data); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
-// tomlDecode decodes data the way a TOML consumer sees it.
-func tomlDecode(data []byte) (map[string]any, error) {
+// decode decodes data the way a TOML consumer sees it.
+func decode(data []byte) (map[string]any, error) {
 	var m map[string]any
 	if err := toml.Unmarshal(data, &m); err != nil {
 		return nil, err
@@ -61,9 +61,9 @@ func tomlDecode(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// tomlDecodedPackages returns the string elements of devshell.packages and
+// decodedPackages returns the string elements of devshell.packages and
 // of top-level packages, as a decoder reports them.
-func tomlDecodedPackages(doc map[string]any) (ds, top []string) {
+func decodedPackages(doc map[string]any) (ds, top []string) {
 	strs := func(v any) []string {
 		var out []string
 		l, _ := v.([]any)
@@ -80,9 +80,9 @@ func tomlDecodedPackages(doc map[string]any) (ds, top []string) {
 	return ds, strs(doc["packages"])
 }
 
-// tomlCheckPackages compares Packages() with what a decoder reports.
-func tomlCheckPackages(m *Manifest, doc map[string]any) error {
-	wantDs, wantTop := tomlDecodedPackages(doc)
+// checkPackages compares Packages() with what a decoder reports.
+func checkPackages(m *Manifest, doc map[string]any) error {
+	wantDs, wantTop := decodedPackages(doc)
 	var gotDs, gotTop []string
 	for _, e := range m.Packages() {
 		switch e.Table {
@@ -100,10 +100,10 @@ func tomlCheckPackages(m *Manifest, doc map[string]any) error {
 	return nil
 }
 
-// tomlAddTarget returns the list a decoder says an add must go to: the key
+// addTarget returns the list a decoder says an add must go to: the key
 // path, whether the list exists, and false when the document's shape makes
 // adding impossible (devshell not a table, packages not an array).
-func tomlAddTarget(doc map[string]any) (path []string, exists, ok bool) {
+func addTarget(doc map[string]any) (path []string, exists, ok bool) {
 	dsv, hasDs := doc["devshell"]
 	ds, dsIsMap := dsv.(map[string]any)
 	if hasDs && !dsIsMap {
@@ -123,29 +123,29 @@ func tomlAddTarget(doc map[string]any) (path []string, exists, ok bool) {
 	return []string{"devshell", "packages"}, false, true
 }
 
-// tomlCheckAdd adds name to data and checks the result against a decoder.
-func tomlCheckAdd(path string, data []byte, name string) error {
-	doc, decErr := tomlDecode(data)
-	m, err := ParseManifest(path, data)
+// checkAdd adds name to data and checks the result against a decoder.
+func checkAdd(path string, data []byte, name string) error {
+	doc, decErr := decode(data)
+	m, err := Parse(path, data)
 	if decErr != nil {
 		var pe *ParseError
 		if !errors.As(err, &pe) {
-			return fmt.Errorf("decoder rejects the input (%v) but ParseManifest returned %v", decErr, err)
+			return fmt.Errorf("decoder rejects the input (%v) but Parse returned %v", decErr, err)
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("decoder accepts the input but ParseManifest fails: %w", err)
+		return fmt.Errorf("decoder accepts the input but Parse fails: %w", err)
 	}
-	if err := tomlCheckPackages(m, doc); err != nil {
+	if err := checkPackages(m, doc); err != nil {
 		return err
 	}
-	target, exists, ok := tomlAddTarget(doc)
-	ds, top := tomlDecodedPackages(doc)
+	target, exists, ok := addTarget(doc)
+	ds, top := decodedPackages(doc)
 	inCmd := slices.Contains(m.CommandPackages(), name)
 	present := slices.Contains(ds, name) || slices.Contains(top, name)
 
-	out, res, err := AddPackages(path, data, []string{name})
+	out, res, err := Add(path, data, []string{name})
 	if present || inCmd {
 		want := AlreadyPresent
 		if !present {
@@ -168,19 +168,19 @@ func tomlCheckAdd(path string, data []byte, name string) error {
 	if len(res) != 1 || res[0].Status != Added {
 		return fmt.Errorf("add of %s: results %v", name, res)
 	}
-	got, err := tomlDecode(out)
+	got, err := decode(out)
 	if err != nil {
 		return fmt.Errorf("add of %s gives a document that does not decode: %w\n%s", name, err, out)
 	}
-	want, _ := tomlDecode(data)
-	tomlAppendAt(want, target, name)
+	want, _ := decode(data)
+	appendAt(want, target, name)
 	if !reflect.DeepEqual(got, want) {
 		return fmt.Errorf("add of %s: decoded result differs\n got: %v\nwant: %v\n--- output ---\n%s", name, got, want, out)
 	}
 	if !exists {
 		return nil
 	}
-	back, res, err := RemovePackages(path, out, []string{name})
+	back, res, err := Remove(path, out, []string{name})
 	if err != nil {
 		return fmt.Errorf("remove of just-added %s: %w", name, err)
 	}
@@ -193,9 +193,9 @@ func tomlCheckAdd(path string, data []byte, name string) error {
 	return nil
 }
 
-// tomlAppendAt appends name to the array at path in doc, creating tables and
+// appendAt appends name to the array at path in doc, creating tables and
 // the array as needed.
-func tomlAppendAt(doc map[string]any, path []string, name string) {
+func appendAt(doc map[string]any, path []string, name string) {
 	for _, k := range path[:len(path)-1] {
 		next, ok := doc[k].(map[string]any)
 		if !ok {
@@ -209,10 +209,10 @@ func tomlAppendAt(doc map[string]any, path []string, name string) {
 	doc[last] = append(l, name)
 }
 
-// tomlCheckRemoveFirst removes the first package with a valid name and checks
+// checkRemoveFirst removes the first package with a valid name and checks
 // that exactly its occurrences disappeared from the decoded document.
-func tomlCheckRemoveFirst(path string, data []byte) error {
-	m, err := ParseManifest(path, data)
+func checkRemoveFirst(path string, data []byte) error {
+	m, err := Parse(path, data)
 	if err != nil {
 		return nil
 	}
@@ -226,18 +226,18 @@ func tomlCheckRemoveFirst(path string, data []byte) error {
 	if name == "" {
 		return nil
 	}
-	out, res, err := RemovePackages(path, data, []string{name})
+	out, res, err := Remove(path, data, []string{name})
 	if err != nil {
 		return fmt.Errorf("remove of %s: %w", name, err)
 	}
 	if len(res) != 1 || res[0].Status != Removed {
 		return fmt.Errorf("remove of %s: results %v", name, res)
 	}
-	got, err := tomlDecode(out)
+	got, err := decode(out)
 	if err != nil {
 		return fmt.Errorf("remove of %s gives a document that does not decode: %w\n%s", name, err, out)
 	}
-	want, _ := tomlDecode(data)
+	want, _ := decode(data)
 	drop := func(l any) any {
 		return slices.DeleteFunc(slices.Clone(l.([]any)), func(x any) bool { return x == name })
 	}
@@ -265,8 +265,8 @@ func TestManifestGeneratedDocuments(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	withList := 0
 	for range docs {
-		doc := []byte(tomlGenDocument(r))
-		m, err := ParseManifest("gen.toml", doc)
+		doc := []byte(genDocument(r))
+		m, err := Parse("gen.toml", doc)
 		if err != nil {
 			t.Fatalf("generated document does not parse: %v\n%q", err, doc)
 		}
@@ -274,11 +274,11 @@ func TestManifestGeneratedDocuments(t *testing.T) {
 			withList++
 		}
 		for _, name := range []string{"zz-new", "a", "b"} {
-			if err := tomlCheckAdd("gen.toml", doc, name); err != nil {
+			if err := checkAdd("gen.toml", doc, name); err != nil {
 				t.Fatalf("%q: %v", doc, err)
 			}
 		}
-		if err := tomlCheckRemoveFirst("gen.toml", doc); err != nil {
+		if err := checkRemoveFirst("gen.toml", doc); err != nil {
 			t.Fatalf("%q: %v", doc, err)
 		}
 	}
@@ -287,8 +287,8 @@ func TestManifestGeneratedDocuments(t *testing.T) {
 	}
 }
 
-// tomlGenArray returns a random valid TOML array.
-func tomlGenArray(r *rand.Rand, eol string) string {
+// genArray returns a random valid TOML array.
+func genArray(r *rand.Rand, eol string) string {
 	pick := func(s ...string) string { return s[r.IntN(len(s))] }
 	blank := func() string { return pick("", " ", "  ", "\t", " \t") }
 	lineEnd := func() string {
@@ -328,15 +328,15 @@ func tomlGenArray(r *rand.Rand, eol string) string {
 	return b.String()
 }
 
-// tomlGenDocument returns a random valid devshell.toml.
-func tomlGenDocument(r *rand.Rand) string {
+// genDocument returns a random valid devshell.toml.
+func genDocument(r *rand.Rand) string {
 	eol := "\n"
 	if r.IntN(3) == 0 {
 		eol = "\r\n"
 	}
 	var b strings.Builder
 	if r.IntN(3) == 0 {
-		b.WriteString("packages = " + tomlGenArray(r, eol) + eol)
+		b.WriteString("packages = " + genArray(r, eol) + eol)
 	}
 	if r.IntN(4) == 0 {
 		b.WriteString("[[commands]]" + eol + `package = "a"` + eol)
@@ -345,17 +345,17 @@ func tomlGenDocument(r *rand.Rand) string {
 	case 0:
 		b.WriteString("[devshell]" + eol + "  name = \"x\"" + eol)
 		if r.IntN(2) == 0 {
-			b.WriteString("packages = " + tomlGenArray(r, eol) + " # t" + eol)
+			b.WriteString("packages = " + genArray(r, eol) + " # t" + eol)
 		}
 		if r.IntN(2) == 0 {
 			b.WriteString("[devshell.startup.x]" + eol + "text = \"y\"" + eol)
 		}
 	case 1:
-		b.WriteString("devshell = { name = \"x\", packages = " + tomlGenArray(r, eol) + " }" + eol)
+		b.WriteString("devshell = { name = \"x\", packages = " + genArray(r, eol) + " }" + eol)
 	case 2:
 		b.WriteString("[devshell.startup.x]" + eol + "text = \"y\"" + eol)
 	case 3:
-		b.WriteString("devshell.packages = " + tomlGenArray(r, eol) + eol)
+		b.WriteString("devshell.packages = " + genArray(r, eol) + eol)
 	}
 	s := b.String()
 	if r.IntN(3) == 0 {
