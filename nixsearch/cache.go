@@ -2,21 +2,16 @@ package nixsearch
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
-	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/devsh/devsh/internal/atomicfile"
 )
@@ -133,7 +128,7 @@ func cacheSibling(path, suffix string) string {
 // (best effort: a read-only cache still loads).
 func (c Cache) Load(key string) (*Index, CacheMeta, error) {
 	path := c.Path(key)
-	data, exists, err := atomicfile.ReadFileNoFollow(path)
+	data, exists, err := cacheMap(path)
 	var notRegular *atomicfile.NotRegularError
 	var tooLarge *atomicfile.TooLargeError
 	if errors.As(err, &notRegular) || errors.As(err, &tooLarge) {
@@ -152,6 +147,7 @@ func (c Cache) Load(key string) (*Index, CacheMeta, error) {
 		err = fmt.Errorf("%w: holds key %q", ErrCacheCorrupt, meta.Key)
 	}
 	if err != nil {
+		cacheUnmap(data)
 		return nil, CacheMeta{}, fmt.Errorf("load index %s: %w", path, err)
 	}
 	c.cacheTouch(path)
@@ -338,238 +334,4 @@ func cacheRemoveFreeLock(path string) {
 		_ = os.Remove(path)
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	}
-}
-
-// The file format, all integers little-endian or unsigned varints:
-//
-//	magic "DEVSHIDX", version uint32
-//	meta: Key, Ref, Origin, Rev, NarHash, System as (uvarint length, bytes);
-//	      Built as varint Unix seconds and uvarint nanoseconds; uvarint Count
-//	meta missing: why the packages' meta is not known, "" when it is
-//	      (uvarint length, bytes)
-//	alias sets: uvarint count, then (alias, target) as two (uvarint
-//	      length, bytes) each, sorted by alias (Index.AliasSets)
-//	uvarint n (packages, = Count)
-//	7n uvarint lengths: Attr, Pname, Version, Description, MainProgram,
-//	      License, Homepage of each package
-//	n flag bytes: Unfree 1, Broken 2, Insecure 4, Unavailable 8
-//	uvarint blob length, blob: all those strings concatenated in that order
-//	CRC-32C (Castagnoli) of everything before, uint32
-//
-// Packages are in Index order (sorted, unique attributes).
-const (
-	cacheMagic = "DEVSHIDX"
-	// cacheVersion changes with any format change; older files are then
-	// reported corrupt and rebuilt. Version 2 added the packages' meta,
-	// version 3 the alias sets.
-	cacheVersion = 3
-)
-
-// cacheEncode serialises meta and ix.
-func cacheEncode(meta CacheMeta, ix *Index) []byte {
-	b := make([]byte, 0, 64+len(meta.Key)+len(meta.Ref)+len(meta.Origin)+len(meta.Rev)+
-		len(meta.NarHash)+len(meta.System)+ix.Len()*8+len(ix.data))
-	b = append(b, cacheMagic...)
-	b = binary.LittleEndian.AppendUint32(b, cacheVersion)
-	for _, s := range []string{meta.Key, meta.Ref, meta.Origin, meta.Rev, meta.NarHash, meta.System} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	b = binary.AppendVarint(b, meta.Built.Unix())
-	b = binary.AppendUvarint(b, uint64(meta.Built.Nanosecond()))
-	b = binary.AppendUvarint(b, uint64(meta.Count))
-	b = binary.AppendUvarint(b, uint64(len(ix.metaMissing)))
-	b = append(b, ix.metaMissing...)
-	aliases := slices.Sorted(maps.Keys(ix.aliases))
-	b = binary.AppendUvarint(b, uint64(len(aliases)))
-	for _, a := range aliases {
-		for _, s := range []string{a, ix.aliases[a]} {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(ix.Len()))
-	// The index keeps exactly the file's layout: lengths from its field
-	// offsets, its flags, then its data as the blob.
-	for k := 0; k < indexFields*ix.Len(); k++ {
-		b = binary.AppendUvarint(b, uint64(ix.field[k+1]-ix.field[k]))
-	}
-	b = append(b, ix.flags[:ix.Len()]...)
-	b = binary.AppendUvarint(b, uint64(len(ix.data)))
-	b = append(b, ix.data...)
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
-}
-
-// cacheCRCTable is the CRC-32C table (hardware-accelerated on amd64/arm64).
-func cacheCRCTable() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
-
-// cacheReader decodes with bounds checks; the first failure sticks.
-type cacheReader struct {
-	b   []byte
-	err error
-}
-
-func (r *cacheReader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: truncated or malformed %s", ErrCacheCorrupt, what)
-	}
-}
-
-func (r *cacheReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *cacheReader) varint(what string) int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail(what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *cacheReader) bytes(n uint64, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n > uint64(len(r.b)) {
-		r.fail(what)
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *cacheReader) string(what string) string {
-	return string(r.bytes(r.uvarint(what), what))
-}
-
-// cacheDecode parses a cache file; every failure wraps ErrCacheCorrupt. The
-// returned packages' strings point into data, which the caller must not
-// modify afterwards.
-func cacheDecode(data []byte) (*Index, CacheMeta, error) {
-	var meta CacheMeta
-	if len(data) < len(cacheMagic)+4+4 {
-		return nil, meta, fmt.Errorf("%w: %d bytes is too short", ErrCacheCorrupt, len(data))
-	}
-	if uint64(len(data)) > math.MaxUint32 {
-		// Offsets are 32-bit; a real index is ~10 MB.
-		return nil, meta, fmt.Errorf("%w: %d bytes is too large", ErrCacheCorrupt, len(data))
-	}
-	if string(data[:len(cacheMagic)]) != cacheMagic {
-		return nil, meta, fmt.Errorf("%w: not an index file", ErrCacheCorrupt)
-	}
-	if v := binary.LittleEndian.Uint32(data[len(cacheMagic):]); v != cacheVersion {
-		return nil, meta, fmt.Errorf("%w: format version %d, want %d", ErrCacheCorrupt, v, cacheVersion)
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, cacheCRCTable()) != sum {
-		return nil, meta, fmt.Errorf("%w: checksum mismatch", ErrCacheCorrupt)
-	}
-	r := &cacheReader{b: body[len(cacheMagic)+4:]}
-	meta.Key = r.string("key")
-	meta.Ref = r.string("ref")
-	meta.Origin = r.string("origin")
-	meta.Rev = r.string("rev")
-	meta.NarHash = r.string("narHash")
-	meta.System = r.string("system")
-	sec := r.varint("build time")
-	nsec := r.uvarint("build time")
-	if r.err == nil && nsec >= uint64(time.Second) {
-		r.fail("build time")
-	}
-	meta.Built = time.Unix(sec, int64(nsec))
-	count := r.uvarint("count")
-	metaMissing := r.string("meta status")
-	na := r.uvarint("alias count")
-	// Each alias set takes at least two length bytes.
-	if r.err == nil && na > uint64(len(r.b))/2 {
-		r.fail("alias count")
-	}
-	var aliases map[string]string
-	for k := uint64(0); k < na && r.err == nil; k++ {
-		a, t := r.string("alias set"), r.string("alias target")
-		if aliases == nil {
-			aliases = map[string]string{}
-		}
-		aliases[a] = t
-	}
-	n := r.uvarint("package count")
-	// Each package takes at least indexFields length bytes and a flag
-	// byte: this bounds n by the input before anything is allocated for it.
-	if r.err == nil && (n != count || n > uint64(len(r.b))/(indexFields+1)) {
-		r.fail("package count")
-	}
-	if r.err != nil {
-		return nil, CacheMeta{}, r.err
-	}
-	meta.Count = int(count)
-	// The lengths become the index's field offsets directly.
-	field := make([]uint32, indexFields*n+1)
-	var total uint64
-	for k := uint64(0); k < indexFields*n; k++ {
-		l := r.uvarint("string length")
-		if r.err != nil {
-			break
-		}
-		if l > uint64(len(r.b)) || total+l > uint64(len(r.b)) {
-			r.fail("string lengths")
-			break
-		}
-		total += l
-		field[k+1] = uint32(total)
-	}
-	flags := r.bytes(n, "flags")
-	for _, f := range flags {
-		if f&^packageFlagsMask != 0 {
-			r.fail("flags")
-			break
-		}
-	}
-	blobLen := r.uvarint("blob length")
-	if r.err == nil && blobLen != total {
-		r.fail("blob length")
-	}
-	blob := r.bytes(blobLen, "strings")
-	if r.err == nil && len(r.b) != 0 {
-		r.err = fmt.Errorf("%w: %d trailing bytes", ErrCacheCorrupt, len(r.b))
-	}
-	if r.err != nil {
-		return nil, CacheMeta{}, r.err
-	}
-	// The index shares data's memory instead of copying ~10 MB: data is the
-	// buffer Load just read and nobody writes to it afterwards (see the
-	// cacheDecode contract), so the string stays immutable.
-	all := ""
-	if len(blob) > 0 {
-		all = unsafe.String(&blob[0], len(blob))
-	}
-	prev := ""
-	for i := 0; i < int(n); i++ {
-		a := all[field[indexFields*i]:field[indexFields*i+1]]
-		if i > 0 && prev >= a {
-			return nil, CacheMeta{}, fmt.Errorf("%w: attributes not sorted and unique", ErrCacheCorrupt)
-		}
-		prev = a
-	}
-	ix := indexBuild(all, field, flags, int(n))
-	ix.metaMissing = metaMissing
-	if aliases != nil {
-		ix = ix.WithAliasSets(aliases)
-	}
-	return ix, meta, nil
 }

@@ -127,10 +127,10 @@ func TestCacheMiss(t *testing.T) {
 	}
 }
 
-// TestCacheGolden pins the format: the golden file is what version 3 writes,
+// TestCacheGolden pins the format: the golden file is what version 4 writes,
 // and it must keep loading.
 func TestCacheGolden(t *testing.T) {
-	golden := filepath.Join("testdata", "cache", "v3-small.bin")
+	golden := filepath.Join("testdata", "cache", "v4-small.bin")
 	aliases := map[string]string{"python3Packages": "python313Packages"}
 	data := cacheEncode(func() CacheMeta { m := cacheTestMeta(); m.Count = 6; return m }(), cacheTestIndex().WithAliasSets(aliases))
 	if *cacheUpdate {
@@ -157,24 +157,23 @@ func TestCacheGolden(t *testing.T) {
 	}
 }
 
-// TestCacheOldVersion: a version 1 file (written before the index held
-// meta) is reported corrupt, so Store.Load removes it and the caller
-// rebuilds; it is never read as a version 2 index without meta.
+// TestCacheOldVersion: files of versions 1 (before the index held meta), 2
+// (before the alias sets) and 3 (before the tables were stored) are
+// reported corrupt, so Store.Load removes them and the caller rebuilds;
+// they are never misread.
 func TestCacheOldVersion(t *testing.T) {
+	for v := 1; v <= 3; v++ {
+		old, err := os.ReadFile(filepath.Join("testdata", "cache", fmt.Sprintf("v%d-small.bin", v)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cacheDecode(old); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), fmt.Sprintf("format version %d, want 4", v)) {
+			t.Fatalf("decoding a version %d file: %v, want ErrCacheCorrupt naming the versions", v, err)
+		}
+	}
 	old, err := os.ReadFile(filepath.Join("testdata", "cache", "v1-small.bin"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, _, err := cacheDecode(old); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 1, want 3") {
-		t.Fatalf("decoding a version 1 file: %v, want ErrCacheCorrupt naming the versions", err)
-	}
-	// Version 2 (meta, no alias sets) is rebuilt too.
-	v2, err := os.ReadFile(filepath.Join("testdata", "cache", "v2-small.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := cacheDecode(v2); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "format version 2, want 3") {
-		t.Fatalf("decoding a version 2 file: %v, want ErrCacheCorrupt naming the versions", err)
 	}
 	c, _ := cacheTestCache(t)
 	s := Store{Cache: c}
@@ -259,16 +258,18 @@ func TestCacheFlippedBytes(t *testing.T) {
 // cacheRawIndex lays pkgs out as an Index without sorting or deduplicating
 // them, to write files that break the format's invariants.
 func cacheRawIndex(pkgs []Package) *Index {
-	ix := &Index{n: len(pkgs)}
+	var data string
+	var field []uint32
+	var flags []uint8
 	for _, p := range pkgs {
 		for _, s := range packageStrings(&p) {
-			ix.field = append(ix.field, uint32(len(ix.data)))
-			ix.data += s
+			field = append(field, uint32(len(data)))
+			data += s
 		}
-		ix.flags = append(ix.flags, packageFlags(&p))
+		flags = append(flags, packageFlags(&p))
 	}
-	ix.field = append(ix.field, uint32(len(ix.data)))
-	return ix
+	field = append(field, uint32(len(data)))
+	return indexBuild(data, field, flags, len(pkgs))
 }
 
 // cacheReseal fixes the checksum of an edited file, to reach the checks
@@ -315,20 +316,25 @@ func TestCacheStructuralChecks(t *testing.T) {
 	cacheWantCorrupt(t, c, meta.Key, "undefined flag")
 
 	// Huge counts must not allocate: a tiny file claiming 2^40 packages.
+	var h []byte
+	h = binary.AppendUvarint(h, uint64(len(meta.Key)))
+	h = append(h, meta.Key...)
+	for range 5 {
+		h = binary.AppendUvarint(h, 0)
+	}
+	h = binary.AppendVarint(h, 0)
+	h = binary.AppendUvarint(h, 0)
+	h = binary.AppendUvarint(h, 1<<40)
+	h = binary.AppendUvarint(h, 0) // meta status ""
+	h = binary.AppendUvarint(h, 1<<40)
+	for range 4 { // data, lower lengths, set and alias counts
+		h = binary.AppendUvarint(h, 0)
+	}
 	var b []byte
 	b = append(b, cacheMagic...)
 	b = binary.LittleEndian.AppendUint32(b, cacheVersion)
-	b = binary.AppendUvarint(b, uint64(len(meta.Key)))
-	b = append(b, meta.Key...)
-	for range 5 {
-		b = binary.AppendUvarint(b, 0)
-	}
-	b = binary.AppendVarint(b, 0)
-	b = binary.AppendUvarint(b, 0)
-	b = binary.AppendUvarint(b, 1<<40)
-	b = binary.AppendUvarint(b, 0) // meta status ""
-	b = binary.AppendUvarint(b, 0) // alias sets
-	b = binary.AppendUvarint(b, 1<<40)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(h)))
+	b = append(b, h...)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, cacheCRCTable()))
 	cacheWriteRaw(t, c, meta.Key, b)
 	cacheWantCorrupt(t, c, meta.Key, "huge count")
@@ -561,7 +567,7 @@ func FuzzCacheLoad(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add(cacheEncode(meta, NewIndex(nil)))
-	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v3-small.bin")); err == nil {
+	if golden, err := os.ReadFile(filepath.Join("testdata", "cache", "v4-small.bin")); err == nil {
 		f.Add(golden)
 	}
 	f.Add([]byte(cacheMagic))

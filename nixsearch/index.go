@@ -181,8 +181,7 @@ func indexBuild(data string, field []uint32, flags []uint8, n int) *Index {
 	ix.mask = make([]uint64, n)
 	ix.generic = make([]bool, n)
 	ix.set = make([]int32, n)
-	ix.desc = &indexDesc{}
-	ix.rank = &rankInfo{}
+	ix.indexLazy()
 	pos := 0
 	for i := range n {
 		attr := ix.attr(i)
@@ -214,6 +213,14 @@ func indexBuild(data string, field []uint32, flags []uint8, n int) *Index {
 	ix.off[n] = uint32(pos)
 	ix.indexSets()
 	return ix
+}
+
+// indexLazy gives ix its tables that are built on first use. Both ways to
+// make an Index (indexBuild, and cacheDecode mapping a file) call it, so a
+// table added here exists in both.
+func (ix *Index) indexLazy() {
+	ix.desc = &indexDesc{}
+	ix.rank = &rankInfo{}
 }
 
 // indexCompareAttr orders packages by attribute path, bytewise.
