@@ -136,14 +136,37 @@ func progressView(st Styles, ix indexModel, w int) string {
 	if ix.indexed > 0 {
 		info = fmt.Sprintf(" %s of ~%s indexed · %s", tuiThousands(ix.indexed), tuiThousands(expected), statusDuration(elapsed))
 	}
+	if done == 0 {
+		// No count (yet): some nix versions report no attribute at all
+		// (Determinate Nix ≥ 3.11). An empty bar would read as stuck at
+		// 0%; a block moving with the elapsed time says "working".
+		info = " evaluating, no count from nix yet · " + statusDuration(elapsed)
+	}
 	barW := min(progressBarWidth, w-len(label)-tuiWidth(info))
 	if barW < 5 {
 		return tuiFit(label+info, w)
 	}
-	full := int(frac * float64(barW))
-	bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarEmpty.Render(strings.Repeat("░", barW-full))
+	var bar string
+	if done == 0 {
+		bar = progressSpinBar(st, barW, elapsed)
+	} else {
+		full := int(frac * float64(barW))
+		bar = st.Bar.Render(strings.Repeat("█", full)) + st.BarEmpty.Render(strings.Repeat("░", barW-full))
+	}
 	used := len(label) + barW + tuiWidth(info)
 	return tuiPad(st.Dim.Render(label)+bar+st.Dim.Render(info), used, w)
+}
+
+// progressSpinWidth is the moving block of an indeterminate bar.
+const progressSpinWidth = 3
+
+// progressSpinBar is an indeterminate bar of width w: a block that moves
+// one cell per second of elapsed time (the build tick's rate) and wraps.
+func progressSpinBar(st Styles, w int, elapsed time.Duration) string {
+	span := w - progressSpinWidth + 1
+	pos := int(elapsed/time.Second) % span
+	return st.BarEmpty.Render(strings.Repeat("░", pos)) + st.Bar.Render(strings.Repeat("█", progressSpinWidth)) +
+		st.BarEmpty.Render(strings.Repeat("░", w-pos-progressSpinWidth))
 }
 
 // statusDuration formats an elapsed time as m:ss.

@@ -146,9 +146,20 @@ func (p *progress) update(bp nixsearch.BuildProgress) {
 	}
 	if now := time.Now(); now.Sub(p.last) >= progressEvery {
 		p.last = now
-		fmt.Fprintf(p.w, "\r\033[Kindexing %s: %d attributes evaluated, %d of %d parts done, %s",
-			p.label, bp.Evaluated, bp.ShardsDone, bp.Shards, now.Sub(p.start).Round(time.Second))
+		fmt.Fprint(p.w, "\r\033[K"+progressLine(p.label, bp, now.Sub(p.start)))
 	}
+}
+
+// progressLine is the terminal's progress line. While nix has reported no
+// evaluated attribute (some never do: Determinate Nix ≥ 3.11) there is no
+// count to show, only the elapsed time, which nixsearch's heartbeat keeps
+// moving.
+func progressLine(label string, bp nixsearch.BuildProgress, elapsed time.Duration) string {
+	elapsed = elapsed.Round(time.Second)
+	if bp.Evaluated == 0 {
+		return fmt.Sprintf("indexing %s: evaluating (no count from nix yet), %d of %d parts done, %s", label, bp.ShardsDone, bp.Shards, elapsed)
+	}
+	return fmt.Sprintf("indexing %s: %d attributes evaluated, %d of %d parts done, %s", label, bp.Evaluated, bp.ShardsDone, bp.Shards, elapsed)
 }
 
 // waiting says that another devsh holds the index's lock: it is building
