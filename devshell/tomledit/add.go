@@ -257,6 +257,10 @@ func (a *array) commaFirstRemovals(d []byte, i, tailEnd int) [][]insert {
 			out = append(out, []insert{{at: prevEOL, to: tailEnd}})
 		}
 	}
+	if q == a.close {
+		// The bracket keeps the line, where the comma stood: `           ]`.
+		out = append(out, []insert{{at: lead.start, to: q}})
+	}
 	return append(out, []insert{{at: lead.start, to: tailEnd}})
 }
 
