@@ -83,6 +83,9 @@ func doctorIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) 
 	src, err := g.source(ctx, proj)
 	if err != nil {
 		c.State, c.Detail, c.Fix = devshell.CheckFail, "cannot tell which nixpkgs to index: "+oneLine(err.Error()), "add a nixpkgs input to flake.nix and run nix flake lock, or pass --nixpkgs"
+		if !proj.IsFlake {
+			c.Fix = "devsh init (its flake.nix pins nixpkgs), or pass --nixpkgs"
+		}
 		return c
 	}
 	label := sourceLabel(src)

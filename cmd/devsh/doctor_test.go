@@ -205,7 +205,8 @@ func TestDoctorWithoutDirenv(t *testing.T) {
 }
 
 // TestDoctorNoFlake: without flake.nix, every fix doctor names is devsh init
-// (devsh sync leaves .envrc alone when there is no flake to use).
+// (devsh sync leaves .envrc alone when there is no flake to use, and there is
+// no flake.nix to add a nixpkgs input to).
 func TestDoctorNoFlake(t *testing.T) {
 	cliEnv(t)
 	dir := t.TempDir()
@@ -214,7 +215,7 @@ func TestDoctorNoFlake(t *testing.T) {
 	r := cliRun(t, "-C", dir, "doctor")
 	r.cliWant(t, exitError)
 	lines := doctorLines(t, r.stdout)
-	for _, n := range []string{"flake", ".envrc"} {
+	for _, n := range []string{"flake", ".envrc", "index"} {
 		if !strings.HasPrefix(lines[n], "✗ ") || !strings.Contains(lines[n], "; fix: devsh init") {
 			t.Errorf("%s line = %q, want ✗ with fix devsh init", n, lines[n])
 		}
