@@ -29,8 +29,15 @@ type Backend interface {
 	Warning(ctx context.Context) string
 	// Packages lists the devshell.toml packages in file order.
 	Packages(ctx context.Context) ([]Installed, error)
-	// Toggle adds (add=true) or removes attr and writes the file at once.
+	// Toggle adds (add=true) or removes attr and writes the file at once;
+	// an add creates devshell.toml when there is none.
 	Toggle(ctx context.Context, attr string, add bool) (Change, error)
+	// Undo reverts c, the last change. When the file still has
+	// c.Bytes.After, it gets c.Bytes.Before back, byte for byte (comments,
+	// position, an empty list the add created), and the answer has Exact
+	// set; when it changed meanwhile, the inverse edit is applied to what is
+	// there now.
+	Undo(ctx context.Context, c Change) (Change, error)
 	// Sync brings .envrc watches in line and reloads direnv; it returns a
 	// one-line summary of what it did.
 	Sync(ctx context.Context) (string, error)
@@ -55,6 +62,11 @@ type Backend interface {
 // then says so and keeps the packages panel usable.
 var ErrNixMissing = errors.New("nix is not installed")
 
+// ErrNoTOML is the error (matched with errors.Is) a Backend returns from
+// Packages when the project has no devshell.toml yet; the first add
+// creates it.
+var ErrNoTOML = errors.New("no devshell.toml")
+
 // ProjectInfo describes the project in the header.
 type ProjectInfo struct {
 	// Dir is the project directory in display form, e.g. "~/src/flynix".
@@ -74,6 +86,10 @@ type Installed struct {
 	// FromCommand is true when the package is only brought in by a
 	// [[commands]] entry; the TUI does not remove those.
 	FromCommand bool
+	// Version and Description are the index's, "" when the index does not
+	// have the package (or is not open yet).
+	Version     string
+	Description string
 }
 
 // Change is one edit of devshell.toml.
@@ -86,6 +102,17 @@ type Change struct {
 	Unchanged bool
 	// Note is an optional remark, e.g. "also provided by [[commands]]".
 	Note string
+	// Bytes, when set, holds the file's bytes around the write, for Undo.
+	Bytes *FileBytes
+	// Exact is set on an undo's answer when it restored the bytes from
+	// before the undone change.
+	Exact bool
+}
+
+// FileBytes is devshell.toml's content before and after a write. Before
+// is nil when the write created the file.
+type FileBytes struct {
+	Before, After []byte
 }
 
 // String renders the change as one line, e.g. "+ cargo-edit added".

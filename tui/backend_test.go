@@ -128,10 +128,19 @@ func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.log("packages")
-	return slices.Clone(b.installed), nil
+	out := slices.Clone(b.installed)
+	// Like the real backend: versions and descriptions from the index.
+	for i := range out {
+		for _, e := range b.index {
+			if e.pkg.Attr == out[i].Attr {
+				out[i].Version, out[i].Description = e.pkg.Version, e.pkg.Description
+			}
+		}
+	}
+	return out, nil
 }
 
-func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (Change, error) {
+func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (c Change, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if add {
@@ -139,6 +148,12 @@ func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (Change,
 	} else {
 		b.log("remove %s", attr)
 	}
+	before := memRender(b.installed)
+	defer func() {
+		if c.Attr != "" && !c.Unchanged && err == nil {
+			c.Bytes = &FileBytes{Before: before, After: memRender(b.installed)}
+		}
+	}()
 	i := slices.IndexFunc(b.installed, func(it Installed) bool { return it.Attr == attr })
 	switch {
 	case add && i >= 0:
@@ -153,6 +168,45 @@ func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (Change,
 		b.installed = slices.Delete(b.installed, i, i+1)
 	}
 	return Change{Attr: attr, Added: add}, nil
+}
+
+// memRender is the memBackend's "file": its packages, one a line, with
+// FromCommand marked, so that Undo can compare and restore it exactly.
+func memRender(items []Installed) []byte {
+	var s strings.Builder
+	for _, it := range items {
+		s.WriteString(it.Attr)
+		if it.FromCommand {
+			s.WriteString(" cmd")
+		}
+		s.WriteByte('\n')
+	}
+	return []byte(s.String())
+}
+
+// memParse is memRender's inverse.
+func memParse(data []byte) []Installed {
+	var out []Installed
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if l == "" {
+			continue
+		}
+		attr, cmd := strings.CutSuffix(l, " cmd")
+		out = append(out, Installed{Attr: attr, FromCommand: cmd})
+	}
+	return out
+}
+
+func (b *memBackend) Undo(ctx context.Context, c Change) (Change, error) {
+	b.mu.Lock()
+	if fb := c.Bytes; fb != nil && fb.Before != nil && string(memRender(b.installed)) == string(fb.After) {
+		defer b.mu.Unlock()
+		b.log("undo %s", c.Attr)
+		b.installed = memParse(fb.Before)
+		return Change{Attr: c.Attr, Added: !c.Added, Exact: true}, nil
+	}
+	b.mu.Unlock()
+	return b.Toggle(ctx, c.Attr, !c.Added)
 }
 
 func (b *memBackend) Sync(ctx context.Context) (string, error) {

@@ -28,7 +28,6 @@ type selection struct {
 	description string
 	installed   bool
 	fromCommand bool
-	fromPanel   bool
 }
 
 // detailModel is the detail area with its metadata cache. At most one
@@ -84,31 +83,41 @@ func (d detailModel) Done(msg metaMsg) detailModel {
 	return d
 }
 
-// View renders detailHeight lines of width w for sel.
-func (d detailModel) View(st Styles, sel selection, w int) []string {
+// View renders n lines (1 or detailHeight) of width w for sel: the
+// attribute, version and description (two lines, or one cut short when
+// n is 1), then the fetched metadata.
+func (d detailModel) View(st Styles, sel selection, w, n int) []string {
 	if sel.attr == "" {
-		return tuiLines(nil, detailHeight, w)
+		return tuiLines(nil, n, w)
 	}
 	attr := tuiSanitize(sel.attr)
 	head := attr
 	if sel.version != "" {
 		head += " " + tuiSanitize(sel.version)
 	}
-	var text string
+	var parts []string
 	switch {
 	case sel.fromCommand:
-		text = "provided by a [[commands]] entry"
-	case sel.fromPanel:
-		text = "in devshell.toml"
-	default:
-		text = tuiSanitize(sel.description)
-		if sel.installed {
-			text = markInstalled + " in devshell.toml · " + text
+		parts = append(parts, "provided by a [[commands]] entry")
+	case sel.installed:
+		parts = append(parts, markInstalled+" in devshell.toml")
+	}
+	if !sel.fromCommand {
+		if desc := strings.TrimSpace(tuiSanitize(sel.description)); desc != "" {
+			parts = append(parts, desc)
 		}
 	}
+	text := head
+	if len(parts) > 0 {
+		text += " · " + strings.Join(parts, " · ")
+	}
 	inner := w - 1
-	wrapped := tuiWrap(head+" · "+text, inner, 2)
-	lines := make([]string, 0, detailHeight)
+	textLines := min(2, n)
+	if n < detailHeight {
+		textLines = n
+	}
+	wrapped := tuiWrap(text, inner, textLines)
+	lines := make([]string, 0, n)
 	for i, l := range wrapped {
 		if i == 0 && strings.HasPrefix(l, head) {
 			rest := l[len(head):]
@@ -117,7 +126,10 @@ func (d detailModel) View(st Styles, sel selection, w int) []string {
 		}
 		lines = append(lines, tuiPad(" "+st.Dim.Render(l), 1+tuiWidth(l), w))
 	}
-	lines = tuiLines(lines, 2, w)
+	lines = tuiLines(lines, textLines, w)
+	if n < detailHeight {
+		return lines
+	}
 	meta := tuiTruncate(d.metaLine(sel.attr), inner)
 	lines = append(lines, tuiPad(" "+st.Meta.Render(meta), 1+tuiWidth(meta), w))
 	return lines
@@ -131,7 +143,7 @@ func (d detailModel) metaLine(attr string) string {
 	e, ok := d.cache[attr]
 	switch {
 	case !ok:
-		return "…"
+		return "loading details…"
 	case e.err != nil:
 		return "details unavailable: " + tuiSanitize(e.err.Error())
 	}

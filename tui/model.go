@@ -14,10 +14,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// collapseWidth is the terminal width below which the packages panel
-// collapses to a count: under 80 columns the results need all the room.
-const collapseWidth = 80
-
 // focusArea says which list receives movement and enter.
 type focusArea int
 
@@ -144,9 +140,13 @@ func (m Model) Result() Result {
 }
 
 // Changes returns the devshell.toml edits of the session, in order,
-// without the undone ones.
+// without the undone ones (and without the bytes kept for undo).
 func (m Model) Changes() []Change {
-	return slices.Clone(m.history)
+	out := slices.Clone(m.history)
+	for i := range out {
+		out[i].Bytes = nil
+	}
+	return out
 }
 
 // Update handles one message. A note that appears on the status line
@@ -405,6 +405,12 @@ func (m Model) applyIndexOpened(msg indexOpenedMsg) (Model, tea.Cmd) {
 	if msg.searchErr != nil {
 		m.status = statusError(fmt.Sprintf("search: %v", msg.searchErr))
 	}
+	if m.index.searchable() {
+		// The panel shows the index's versions and descriptions.
+		var cmd tea.Cmd
+		m, cmd = m.rereadPackages()
+		cmds = append(cmds, cmd)
+	}
 	m = m.layout()
 	m, cmd := m.selectionChanged()
 	cmds = append(cmds, cmd)
@@ -497,7 +503,16 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 	m.status = statusNote(fmt.Sprintf("index built: %s packages in %s",
 		tuiThousands(msg.info.Count), statusDuration(msg.at.Sub(m.index.start))))
 	m = m.layout()
-	return m.search()
+	m, reread := m.rereadPackages()
+	m, cmd := m.search()
+	return m, tea.Batch(cmd, reread)
+}
+
+// rereadPackages re-reads devshell.toml's packages, e.g. once the index
+// can tell their versions and descriptions.
+func (m Model) rereadPackages() (Model, tea.Cmd) {
+	m.pkgSeq++
+	return m, packagesCmd(m.ctx, m.backend, m.pkgSeq)
 }
 
 // enqueue adds a write and starts it when none is running.
@@ -530,7 +545,17 @@ func (m Model) startOp() (Model, tea.Cmd) {
 				continue
 			}
 			last := m.history[len(m.history)-1]
-			attr, add = last.Attr, !last.Added
+			b := m.backend
+			return m.runOp(o, func(ctx context.Context) opDoneMsg {
+				c, err := b.Undo(ctx, last)
+				switch {
+				case err != nil:
+					c = Change{Attr: last.Attr, Added: !last.Added}
+				case c.Attr == "":
+					c.Attr, c.Added = last.Attr, !last.Added
+				}
+				return opDoneMsg{op: o, change: c, err: err}
+			})
 		case opSync:
 			if o.quit && !m.dirty {
 				return m, tea.Quit
@@ -605,7 +630,7 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		}
 		if msg.op.kind == opUndo {
 			m.history = m.history[:len(m.history)-1]
-			m.status = statusNote("undone: " + c.String())
+			m.status = statusNote(undoText(c))
 		} else {
 			m.history = append(slices.Clone(m.history), c)
 			m.status = statusNote(c.String())
@@ -625,6 +650,26 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 	m, scmd := m.selectionChanged()
 	cmds = append(cmds, scmd)
 	return m, tea.Batch(cmds...)
+}
+
+// undoText reads an undo forwards: "restored cargo-watch", "removed
+// cargo-watch again", saying so when the file had changed since and the
+// inverse edit went on top of the new content.
+func undoText(c Change) string {
+	attr := tuiSanitize(c.Attr)
+	text := "removed " + attr + " again"
+	if c.Added {
+		text = "restored " + attr
+	}
+	if !c.Exact {
+		text += " (devshell.toml had changed since: "
+		if c.Added {
+			text += "added back at the end of the list)"
+		} else {
+			text += "only its entry was removed)"
+		}
+	}
+	return text
 }
 
 // panelApply returns items with the change applied: an add is appended,
@@ -687,7 +732,7 @@ func (m Model) selected() selection {
 		if !ok {
 			return selection{}
 		}
-		return selection{attr: it.Attr, installed: true, fromCommand: it.FromCommand, fromPanel: true}
+		return selection{attr: it.Attr, version: it.Version, description: it.Description, installed: true, fromCommand: it.FromCommand}
 	}
 	row, ok := m.results.Selected()
 	if !ok {
@@ -741,12 +786,37 @@ func (m Model) layout() Model {
 }
 
 // collapsed reports whether the terminal is too narrow for the packages
-// panel beside the results.
-func (m Model) collapsed() bool { return m.width < collapseWidth }
+// panel beside the results: it then becomes a count in the results' title.
+func (m Model) collapsed() bool { return panelOuterWidth(m.width) == 0 }
+
+// The smallest terminal the screen is drawn on; below it, View says so
+// instead of drawing broken borders: the query, two result rows, the
+// detail line and the status need 40 columns and 10 lines.
+const (
+	minWidth  = 40
+	minHeight = 10
+)
+
+// tooSmall reports whether the terminal is below the minimum size.
+func (m Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
+
+// detailLines is the height of the detail area: all of it when the
+// terminal is tall enough to leave the results a screenful, else the
+// first line.
+func (m Model) detailLines() int {
+	if m.height < detailTallHeight {
+		return 1
+	}
+	return detailHeight
+}
+
+// detailTallHeight is the terminal height from which the detail area has
+// all its lines (at 24 lines the results keep 16 rows).
+const detailTallHeight = 16
 
 // fixedHeight is the number of lines outside the boxes.
 func (m Model) fixedHeight() int {
-	n := 1 + 1 + detailHeight + 1 // header, input, detail, status
+	n := 1 + 1 + m.detailLines() + 1 // header, input, detail, status
 	if m.index.building {
 		n++
 	}
@@ -757,16 +827,28 @@ func (m Model) fixedHeight() int {
 }
 
 // Panel width beside the results: 30% of the terminal, at least enough for
-// common attribute paths, at most what the longest usual ones need.
+// common attribute paths, at most what the longest usual ones need — and
+// never so wide that a result name of up to resultsNameFull cells would
+// be cut: the results keep resultsMinOuter columns, the panel narrows to
+// panelMinWidth, and below that it becomes a count.
 const (
 	panelShare    = 30 // percent
-	panelMinWidth = 24
+	panelMinWidth = 22
 	panelMaxWidth = 40
+	// resultsMinOuter is the results box's width for a full name and
+	// version with some description: the borders, the marks, the name,
+	// a usual version, a few words and the blank cell on the right.
+	resultsMinOuter = 2 + resultsMarks + resultsNameFull + 2 + resultsUsualVersion + 2 + resultsMinDescription + 1
 )
 
-// panelOuterWidth is the width of the packages panel beside the results.
+// panelOuterWidth is the width of the packages panel beside the results;
+// 0 when the terminal is too narrow for it.
 func panelOuterWidth(w int) int {
-	return min(max(panelMinWidth, w*panelShare/100), panelMaxWidth)
+	pw := min(max(panelMinWidth, w*panelShare/100), panelMaxWidth, w-resultsMinOuter)
+	if pw < panelMinWidth {
+		return 0
+	}
+	return pw
 }
 
 // View renders the screen. Its cost depends on the terminal size, not on
@@ -775,13 +857,16 @@ func (m Model) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	if m.tooSmall() {
+		return m.tooSmallView()
+	}
 	st := m.styles
 	w := m.width
 	lines := make([]string, 0, m.height)
 	lines = append(lines, headerView(st, m.project, m.index, w))
 	lines = append(lines, m.inputView(w))
 	lines = append(lines, m.boxesView()...)
-	lines = append(lines, m.detail.View(st, m.selected(), w)...)
+	lines = append(lines, m.detail.View(st, m.selected(), w, m.detailLines())...)
 	if m.index.building {
 		lines = append(lines, progressView(st, m.index, w))
 	}
@@ -795,6 +880,18 @@ func (m Model) View() string {
 		lines = lines[:m.height]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// tooSmallView fills the screen with a note saying the terminal is too
+// small and how small it may be.
+func (m Model) tooSmallView() string {
+	msg := tuiWrap(fmt.Sprintf("terminal too small (%d×%d): devsh needs %d×%d; ctrl+c quits",
+		m.width, m.height, minWidth, minHeight), max(1, m.width-1), m.height)
+	lines := make([]string, 0, m.height)
+	for _, l := range msg {
+		lines = append(lines, tuiFit(" "+l, m.width))
+	}
+	return strings.Join(tuiLines(lines, m.height, m.width), "\n")
 }
 
 // statusLine renders the status message with as much key help as fits:

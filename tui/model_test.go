@@ -213,12 +213,20 @@ func TestResizeCollapsesPanelBelow80Columns(t *testing.T) {
 	if !strings.Contains(v, "╭─ devshell.toml") || strings.Contains(v, "╭─ results") {
 		t.Fatalf("tab must show the panel in place of the results:\n%s", v)
 	}
+	// Issue 10 moved the threshold: at 80 columns the panel is a count, so
+	// that result names of up to 32 cells show in full; from 86 columns
+	// both boxes show (this assertion was "at 80 columns both boxes show").
+	h.press("tab") // back to the results
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if v := h.m.View(); !h.m.collapsed() || !strings.Contains(v, "devshell.toml: 2 · tab") {
+		t.Fatalf("at 80 columns the panel must be a count:\n%s", v)
+	}
+	h.send(tea.WindowSizeMsg{Width: 86, Height: 24})
 	v = h.m.View()
 	if h.m.collapsed() || !strings.Contains(v, "╭─ devshell.toml") || !strings.Contains(v, "╭─ results") {
-		t.Fatalf("at 80 columns both boxes show:\n%s", v)
+		t.Fatalf("at 86 columns both boxes show:\n%s", v)
 	}
-	checkSize(t, v, 80, 24)
+	checkSize(t, v, 86, 24)
 }
 
 // checkSize fails unless view has exactly height lines of width cells.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -63,6 +64,20 @@ func (p panelModel) Installed() map[string]bool {
 	return p.set
 }
 
+// emptyText says why the panel has no packages.
+func (p panelModel) emptyText() string {
+	switch {
+	case errors.Is(p.err, ErrNoTOML):
+		return "no devshell.toml yet: enter on a result creates it"
+	case p.err != nil:
+		// The parse error's first line: path:line:col: message.
+		first, _, _ := strings.Cut(p.err.Error(), "\n")
+		return first
+	default:
+		return "no packages yet: enter on a result adds it"
+	}
+}
+
 // find returns the package named attr.
 func (p panelModel) find(attr string) (Installed, bool) {
 	for _, it := range p.items {
@@ -80,7 +95,9 @@ func (p panelModel) View(st Styles, focused bool) []string {
 	from, to := p.cur.visible()
 	lines := make([]string, 0, p.cur.height)
 	if len(p.items) == 0 && p.cur.height > 0 {
-		lines = append(lines, " "+st.Dim.Render(tuiFit("no packages yet", w-1)))
+		for _, l := range tuiWrap(p.emptyText(), max(1, w-2), p.cur.height) {
+			lines = append(lines, " "+st.Dim.Render(tuiFit(l, w-1)))
+		}
 	}
 	for i := from; i < to; i++ {
 		it := p.items[i]
@@ -98,12 +115,24 @@ func (p panelModel) View(st Styles, focused bool) []string {
 			b.WriteString(st.Installed.Render(markInstalled))
 		}
 		b.WriteByte(' ')
-		name := tuiFit(tuiSanitize(it.Attr), max(0, w-5))
+		// The version follows the name when both fit; the name first.
+		room := max(0, w-5-1)
+		name := tuiSanitize(it.Attr)
+		ver := tuiSanitize(it.Version)
+		showVer := ver != "" && tuiWidth(name)+1+tuiWidth(ver) <= room
+		if !showVer {
+			name = tuiFit(name, room)
+		}
 		if focused && i == p.cur.cursor {
 			b.WriteString(st.Selected.Render(name))
 		} else {
 			b.WriteString(name)
 		}
+		if showVer {
+			b.WriteString(" " + st.Version.Render(ver))
+			b.WriteString(strings.Repeat(" ", room-tuiWidth(name)-1-tuiWidth(ver)))
+		}
+		b.WriteByte(' ') // the blank cell on the right
 		lines = append(lines, b.String())
 	}
 	return tuiLines(lines, p.cur.height, w)

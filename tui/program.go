@@ -9,7 +9,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 )
 
 // Options configure Run.
@@ -18,8 +17,8 @@ type Options struct {
 	In io.Reader
 	// Out is the terminal output; nil means standard output.
 	Out io.Writer
-	// NoColor renders without colour (NO_COLOR); without it the colour
-	// profile is detected from Out.
+	// NoColor renders without colour (NO_COLOR) but with bold and
+	// underline; the colour profile is detected from Out either way.
 	NoColor bool
 }
 
@@ -39,12 +38,13 @@ func Run(ctx context.Context, b Backend, opts Options) (Result, error) {
 		out = os.Stdout
 	}
 	r := lipgloss.NewRenderer(out)
+	styles := NewStyles(r)
 	if opts.NoColor {
-		r.SetColorProfile(termenv.Ascii)
+		styles = NewMonoStyles(r)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := NewModel(ctx, b, ModelOptions{Styles: NewStyles(r)})
+	m := NewModel(ctx, b, ModelOptions{Styles: styles})
 	m = m.preload(firstFrameBudget)
 
 	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithAltScreen(), tea.WithOutput(out)}

@@ -119,9 +119,52 @@ func (r resultsModel) Selected() (Row, bool) {
 	return r.res.Rows[r.cur.cursor], true
 }
 
-// resultsMaxVersion caps the version column: some versions are long
-// ("0-unstable-2024-05-01"), the description matters more.
-const resultsMaxVersion = 14
+// The results' columns: the marks (" ▸ ✓ "), the name, the version and
+// the description. A name of up to resultsNameFull cells is never cut
+// while the terminal has resultsMinOuter columns for the results (the
+// packages panel gives way first); the description is what gets cut.
+const (
+	resultsMarks    = 5
+	resultsNameFull = 32
+	// resultsMaxVersion caps the version column: some versions are long
+	// ("0-unstable-2024-05-01"), the description matters more.
+	resultsMaxVersion = 14
+	// resultsUsualVersion is the width most versions fit ("14.3.0",
+	// "0.3.172"), reserved when the layout is decided.
+	resultsUsualVersion = 8
+	// resultsMinDescription is the fewest description cells worth showing.
+	resultsMinDescription = 12
+)
+
+// columns returns the widths of the name, version and description
+// columns for the inner width w. They are measured over all the rows of
+// the search, not the visible ones, so that they stay put while
+// scrolling.
+func (r resultsModel) columns(w int) (attrW, verW, descW int) {
+	for _, row := range r.res.Rows {
+		attrW = max(attrW, tuiWidth(row.Pkg.Attr))
+		verW = max(verW, tuiWidth(row.Pkg.Version))
+	}
+	verW = min(verW, resultsMaxVersion)
+	// The name takes what it needs, up to resultsNameFull in any case and
+	// beyond it only while the description keeps its minimum; the version
+	// comes next, and one blank cell on the right.
+	room := w - resultsMarks - 1
+	verRoom := 0
+	if verW > 0 {
+		verRoom = 2 + verW
+	}
+	attrW = min(attrW, max(min(resultsNameFull, room-verRoom), room-verRoom-2-resultsMinDescription))
+	attrW = max(attrW, min(8, room))
+	if attrW+verRoom > room {
+		verW, verRoom = 0, 0 // too narrow: the name before the version
+	}
+	descW = room - attrW - verRoom - 2
+	if descW < 4 {
+		descW = 0
+	}
+	return attrW, verW, descW
+}
 
 // View renders exactly height lines of the inner width: the visible rows
 // only, so its cost does not depend on the number of results or packages.
@@ -136,56 +179,53 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 		}
 		return tuiLines(lines, r.cur.height, w)
 	}
-	// Column widths from the visible rows only.
-	attrW, verW := 0, 0
-	for _, row := range r.res.Rows[from:to] {
-		attrW = max(attrW, tuiWidth(row.Pkg.Attr))
-		verW = max(verW, tuiWidth(row.Pkg.Version))
-	}
-	const marks = 5 // " ▸ ✓ "
-	attrW = min(attrW, max(8, (w-marks)*45/100))
-	verW = min(verW, resultsMaxVersion)
-	// One blank cell on the right, like the one on the left.
-	descW := w - marks - attrW - 2 - verW - 2 - 1
-	if descW < 4 {
-		verW, descW = 0, max(0, w-marks-attrW-2-1)
-	}
+	attrW, verW, descW := r.columns(w)
 	for i := from; i < to; i++ {
 		row := r.res.Rows[i]
-		sel := i == r.cur.cursor
+		sel := i == r.cur.cursor && focused
+		// The selected row is a bar (a background) in colour; the cursor
+		// mark and the bold name show it without.
+		bar := func(s lipgloss.Style) lipgloss.Style {
+			if sel {
+				return st.SelectedBar.Inherit(s)
+			}
+			return s
+		}
+		match := st.Match
+		if sel {
+			match = match.Inherit(st.SelectedBar)
+		}
 		var b strings.Builder
-		b.WriteByte(' ')
-		if sel && focused {
-			b.WriteString(st.Cursor.Render(markCursor))
+		b.WriteString(bar(st.App).Render(" "))
+		if sel {
+			b.WriteString(bar(st.Cursor).Render(markCursor))
 		} else {
 			b.WriteByte(' ')
 		}
-		b.WriteByte(' ')
+		b.WriteString(bar(st.App).Render(" "))
 		if installed[row.Pkg.Attr] {
-			b.WriteString(st.Installed.Render(markInstalled))
+			b.WriteString(bar(st.Installed).Render(markInstalled))
 		} else {
-			b.WriteByte(' ')
+			b.WriteString(bar(st.App).Render(" "))
 		}
-		b.WriteByte(' ')
+		b.WriteString(bar(st.App).Render(" "))
 		attrStyle := st.App
-		if sel && focused {
+		if sel {
 			attrStyle = st.Selected
 		}
-		b.WriteString(resultsHighlight(row.Pkg.Attr, row.Positions, attrW, attrStyle, st.Match))
-		used := marks + attrW
+		b.WriteString(resultsHighlight(row.Pkg.Attr, row.Positions, attrW, bar(attrStyle), match))
+		used := resultsMarks + attrW
 		if verW > 0 {
-			b.WriteString("  ")
-			b.WriteString(st.Version.Render(tuiFit(tuiSanitize(row.Pkg.Version), verW)))
+			b.WriteString(bar(st.Version).Render("  " + tuiFit(tuiSanitize(row.Pkg.Version), verW)))
 			used += 2 + verW
 		}
 		if descW > 0 {
-			b.WriteString("  ")
-			b.WriteString(st.Description.Render(tuiFit(tuiSanitize(row.Pkg.Description), descW)))
+			b.WriteString(bar(st.Description).Render("  " + tuiFit(tuiSanitize(row.Pkg.Description), descW)))
 			used += 2 + descW
 		}
 		line := b.String()
 		if used < w {
-			line += strings.Repeat(" ", w-used)
+			line += bar(st.App).Render(strings.Repeat(" ", w-used))
 		}
 		lines = append(lines, line)
 	}
@@ -238,7 +278,7 @@ func resultsHighlight(attr string, pos []int, w int, base, match lipgloss.Style)
 		used++
 	}
 	if used < w {
-		out.WriteString(strings.Repeat(" ", w-used))
+		out.WriteString(base.Render(strings.Repeat(" ", w-used)))
 	}
 	return out.String()
 }

@@ -32,6 +32,9 @@ type Styles struct {
 	BorderFocus lipgloss.Style
 	BoxTitle    lipgloss.Style
 	Selected    lipgloss.Style
+	// SelectedBar is the background of the selected result row; without
+	// colour it is empty and the cursor mark shows the row.
+	SelectedBar lipgloss.Style
 	Match       lipgloss.Style
 	Installed   lipgloss.Style
 	Version     lipgloss.Style
@@ -50,7 +53,15 @@ type Styles struct {
 }
 
 // NewStyles returns the default styles rendered by r.
-func NewStyles(r *lipgloss.Renderer) Styles {
+func NewStyles(r *lipgloss.Renderer) Styles { return newStyles(r, true) }
+
+// NewMonoStyles returns the default styles without colours, for NO_COLOR:
+// bold, underline and reverse stay (so matches stay highlighted, as fzf
+// does), only the colours go.
+func NewMonoStyles(r *lipgloss.Renderer) Styles { return newStyles(r, false) }
+
+// newStyles returns the default styles, with or without colours.
+func newStyles(r *lipgloss.Renderer, color bool) Styles {
 	const (
 		red     = lipgloss.Color("1")
 		green   = lipgloss.Color("2")
@@ -58,41 +69,56 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		blue    = lipgloss.Color("4")
 		magenta = lipgloss.Color("5")
 		cyan    = lipgloss.Color("6")
+		white   = lipgloss.Color("15")
 		grey    = lipgloss.Color("8")
 	)
 	s := r.NewStyle()
+	// fg and bg colour a style, unless colours are off.
+	fg := func(st lipgloss.Style, c lipgloss.Color) lipgloss.Style {
+		if !color {
+			return st
+		}
+		return st.Foreground(c)
+	}
+	bg := func(st lipgloss.Style, c lipgloss.Color) lipgloss.Style {
+		if !color {
+			return st
+		}
+		return st.Background(c)
+	}
 	return Styles{
 		NoColor:     r.ColorProfile() == termenv.Ascii,
 		App:         s,
-		Title:       s.Bold(true).Foreground(magenta),
-		Dim:         s.Foreground(grey),
-		Stale:       s.Foreground(yellow).Bold(true),
-		Prompt:      s.Foreground(magenta).Bold(true),
+		Title:       fg(s.Bold(true), magenta),
+		Dim:         fg(s, grey),
+		Stale:       fg(s, yellow).Bold(true),
+		Prompt:      fg(s, magenta).Bold(true),
 		Query:       s,
-		Cursor:      s.Foreground(magenta),
-		Count:       s.Foreground(grey),
-		Border:      s.Foreground(grey),
-		BorderFocus: s.Foreground(magenta),
+		Cursor:      fg(s, magenta),
+		Count:       fg(s, grey),
+		Border:      fg(s, grey),
+		BorderFocus: fg(s, magenta),
 		BoxTitle:    s.Bold(true),
-		Selected:    s.Foreground(magenta).Bold(true),
-		Match:       s.Foreground(cyan).Bold(true).Underline(true),
-		Installed:   s.Foreground(green),
-		Version:     s.Foreground(blue),
-		Description: s.Foreground(grey),
+		Selected:    fg(s, magenta).Bold(true),
+		SelectedBar: fg(bg(s, grey), white),
+		Match:       fg(s, cyan).Bold(true).Underline(true),
+		Installed:   fg(s, green),
+		Version:     fg(s, blue),
+		Description: fg(s, grey),
 		DetailAttr:  s.Bold(true),
-		Meta:        s.Foreground(grey),
-		StatusInfo:  s.Foreground(green),
-		StatusError: s.Foreground(red),
-		Bar:         s.Foreground(magenta),
-		BarEmpty:    s.Foreground(grey),
+		Meta:        fg(s, grey),
+		StatusInfo:  fg(s, green),
+		StatusError: fg(s, red),
+		Bar:         fg(s, magenta),
+		BarEmpty:    fg(s, grey),
 		Help: help.Styles{
-			Ellipsis:       s.Foreground(grey),
-			ShortKey:       s.Foreground(grey).Bold(true),
-			ShortDesc:      s.Foreground(grey),
-			ShortSeparator: s.Foreground(grey),
-			FullKey:        s.Foreground(grey).Bold(true),
-			FullDesc:       s.Foreground(grey),
-			FullSeparator:  s.Foreground(grey),
+			Ellipsis:       fg(s, grey),
+			ShortKey:       fg(s, grey).Bold(true),
+			ShortDesc:      fg(s, grey),
+			ShortSeparator: fg(s, grey),
+			FullKey:        fg(s, grey).Bold(true),
+			FullDesc:       fg(s, grey),
+			FullSeparator:  fg(s, grey),
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // goldenWait bounds how long a golden test waits for a screen; it is a
@@ -73,6 +74,44 @@ func TestGoldenScreens(t *testing.T) {
 		}
 		view := final.View()
 		checkSize(t, view, 100, 30)
+		golden.RequireEqual(t, []byte(view))
+	})
+	t.Run("80x24", func(t *testing.T) {
+		// The most common terminal: full names with their versions, the
+		// packages panel as a count in the results' title.
+		_, tm := goldenProgram(t, 80, 24)
+		tm.Type("python3")
+		waitScreen(t, tm, " 3 / 26", "homepage")
+		tm.Send(keyMsg("ctrl+c"))
+		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
+		view := final.View()
+		checkSize(t, view, 80, 24)
+		if !strings.Contains(view, "python3Packages.requests  2.32.4") {
+			t.Fatalf("at 80×24 the name and version must show in full:\n%s", view)
+		}
+		golden.RequireEqual(t, []byte(view))
+	})
+	t.Run("120x40", func(t *testing.T) {
+		_, tm := goldenProgram(t, 120, 40)
+		tm.Type("rust")
+		waitScreen(t, tm, " 4 / 26")
+		tm.Send(keyMsg("tab"))
+		waitScreen(t, tm, "▸ ✓ rustc 1.89.0")
+		tm.Send(keyMsg("ctrl+c"))
+		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
+		view := final.View()
+		checkSize(t, view, 120, 40)
+		golden.RequireEqual(t, []byte(view))
+	})
+	t.Run("40x10", func(t *testing.T) {
+		// The minimum: two result rows, the detail's first line.
+		_, tm := goldenProgram(t, minWidth, minHeight)
+		tm.Type("cargo-ed")
+		waitScreen(t, tm, " 2 / 26")
+		tm.Send(keyMsg("ctrl+c"))
+		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
+		view := final.View()
+		checkSize(t, view, minWidth, minHeight)
 		golden.RequireEqual(t, []byte(view))
 	})
 	t.Run("60x20", func(t *testing.T) {
@@ -172,4 +211,60 @@ func TestGoldenWithoutNix(t *testing.T) {
 	view := h.m.View()
 	checkSize(t, view, 100, 30)
 	golden.RequireEqual(t, []byte(view))
+}
+
+// TestTooSmall: below the minimum the screen says so, at any size, instead
+// of broken borders; at the minimum the screen is drawn.
+func TestTooSmall(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages(), "rustc"))
+	for _, size := range [][2]int{{minWidth - 1, 24}, {80, minHeight - 1}, {14, 10}, {8, 3}, {1, 1}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		v := h.m.View()
+		checkSize(t, v, size[0], size[1])
+		if strings.Contains(v, "╭") {
+			t.Fatalf("%dx%d: borders drawn below the minimum:\n%s", size[0], size[1], v)
+		}
+		if size[0] >= 20 && !strings.Contains(v, "terminal too small") {
+			t.Fatalf("%dx%d: the screen does not say the terminal is too small:\n%s", size[0], size[1], v)
+		}
+	}
+	h.send(tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
+	if v := h.m.View(); !strings.Contains(v, "╭─ results") || !strings.Contains(v, "> ") {
+		t.Fatalf("at the minimum the screen is drawn:\n%s", v)
+	}
+}
+
+// TestResultColumns: a name of up to 32 cells and its version are never
+// cut at 80 columns (the panel is a count there); the description is what
+// gets cut; columns are measured over all rows, so scrolling keeps them.
+func TestResultColumns(t *testing.T) {
+	name32 := "python313Packages.requests-oauth" // 32 cells
+	if len(name32) != resultsNameFull {
+		t.Fatalf("test name has %d cells", len(name32))
+	}
+	rows := []Row{{Pkg: nixsearch.Package{Attr: "jq", Version: "1.8.1"}}}
+	for i := 0; i < 40; i++ {
+		rows = append(rows, Row{Pkg: nixsearch.Package{Attr: "a", Version: "1"}})
+	}
+	rows = append(rows, Row{Pkg: nixsearch.Package{Attr: name32, Version: "0.3.172", Description: "OAuthlib authentication support for Requests"}})
+	var r resultsModel
+	r = r.SetResults(Results{Rows: rows, Total: len(rows)})
+	r = r.SetSize(80-2, 5) // collapsed at 80: the whole width, less the borders
+	attrW, verW, descW := r.columns(r.width)
+	if attrW != 32 || verW != 7 || descW <= 0 {
+		t.Fatalf("columns at 80: name %d, version %d, description %d; want 32, 7, some", attrW, verW, descW)
+	}
+	top := r.View(asciiStyles(), nil, true, "")
+	r.cur, _ = r.cur.update(keyMsg("end"), DefaultKeyMap())
+	bottom := r.View(asciiStyles(), nil, true, "")
+	if !strings.Contains(strings.Join(bottom, "\n"), name32+"  0.3.172  OAuthlib") {
+		t.Fatalf("the 32-cell name and its version are cut:\n%s", strings.Join(bottom, "\n"))
+	}
+	// The first rows' columns are as wide at the top as at the bottom.
+	if i := strings.Index(top[0], "1.8.1"); i != strings.Index(bottom[len(bottom)-1], "0.3.172") {
+		t.Fatalf("the version column moved while scrolling:\n%s\n%s", top[0], bottom[len(bottom)-1])
+	}
+	if panelOuterWidth(80) != 0 || panelOuterWidth(100) == 0 {
+		t.Fatalf("panel widths: %d at 80, %d at 100", panelOuterWidth(80), panelOuterWidth(100))
+	}
 }

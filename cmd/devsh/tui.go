@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/devsh/devsh/tui"
 	"github.com/spf13/cobra"
@@ -179,6 +181,9 @@ func (b *tuiBackend) gitWarning() string {
 
 func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
 	pkgs, cmds, err := b.proj.Packages()
+	if errors.Is(err, devshell.ErrNoManifest) {
+		return nil, fmt.Errorf("%w: %w", tui.ErrNoTOML, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +201,17 @@ func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
 			out = append(out, tui.Installed{Attr: c, FromCommand: true})
 		}
 	}
+	// Versions and descriptions from the index, when one is open.
+	b.mu.Lock()
+	ix := b.ix
+	b.mu.Unlock()
+	if ix != nil {
+		for i := range out {
+			if p, ok := ix.Lookup(out[i].Attr); ok {
+				out[i].Version, out[i].Description = p.Version, p.Description
+			}
+		}
+	}
 	return out, nil
 }
 
@@ -205,6 +221,9 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		kind = devshell.EditAdd
 	}
 	res, err := b.proj.Edit(kind, []string{attr}, false)
+	if add && errors.Is(err, devshell.ErrNoManifest) {
+		return b.create(attr)
+	}
 	var refused *devshell.RefusedError
 	if !add && errors.As(err, &refused) && len(refused.Results) == 1 && refused.Results[0].Status == devshell.NotPresent {
 		// Already absent (removed outside the TUI meanwhile): the file has
@@ -216,6 +235,9 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		return tui.Change{}, err
 	}
 	c := tui.Change{Attr: attr, Added: add, Unchanged: !res.Changed()}
+	if res.Changed() {
+		c.Bytes = &tui.FileBytes{Before: res.Before, After: res.After}
+	}
 	if len(res.Results) == 1 && res.Results[0].Status == devshell.ProvidedByCommand {
 		c.Note = "provided by [[commands]]"
 	}
@@ -225,6 +247,53 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		b.mu.Unlock()
 	}
 	return c, nil
+}
+
+// create writes a new devshell.toml holding attr, for the first add in a
+// project that has none.
+func (b *tuiBackend) create(attr string) (tui.Change, error) {
+	errExists := errors.New("created meanwhile")
+	_, after, err := atomicfile.Update(b.proj.TOMLPath, func(old []byte, exists bool) ([]byte, error) {
+		if exists {
+			return nil, errExists
+		}
+		out, _, err := devshell.AddPackages(b.proj.TOMLPath, nil, []string{attr})
+		return out, err
+	})
+	if errors.Is(err, errExists) {
+		return b.Toggle(context.Background(), attr, true)
+	}
+	if err != nil {
+		return tui.Change{}, fmt.Errorf("create %s: %w", b.proj.TOMLPath, err)
+	}
+	b.mu.Lock()
+	b.tomlChanged = true
+	b.mu.Unlock()
+	return tui.Change{Attr: attr, Added: true, Bytes: &tui.FileBytes{After: after}}, nil
+}
+
+// Undo restores the bytes from before c when the file still has c's
+// result, and applies the inverse edit otherwise.
+func (b *tuiBackend) Undo(ctx context.Context, c tui.Change) (tui.Change, error) {
+	if fb := c.Bytes; fb != nil && fb.Before != nil {
+		errChanged := errors.New("changed since")
+		_, _, err := atomicfile.Update(b.proj.TOMLPath, func(old []byte, exists bool) ([]byte, error) {
+			if !exists || !bytes.Equal(old, fb.After) {
+				return nil, errChanged
+			}
+			return fb.Before, nil
+		})
+		if err == nil {
+			b.mu.Lock()
+			b.tomlChanged = true
+			b.mu.Unlock()
+			return tui.Change{Attr: c.Attr, Added: !c.Added, Exact: true}, nil
+		}
+		if !errors.Is(err, errChanged) {
+			return tui.Change{}, fmt.Errorf("undo: %w", err)
+		}
+	}
+	return b.Toggle(ctx, c.Attr, !c.Added)
 }
 
 func (b *tuiBackend) Sync(ctx context.Context) (string, error) {

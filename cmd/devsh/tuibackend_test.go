@@ -197,10 +197,16 @@ func TestTUIBackendPackagesAndToggle(t *testing.T) {
 
 	toggle := func(attr string, add bool, want tui.Change) {
 		t.Helper()
+		before := cliRead(t, toml)
 		c, err := b.Toggle(ctx, attr, add)
 		if err != nil {
 			t.Fatalf("Toggle(%s, %v): %v", attr, add, err)
 		}
+		// A write carries the file's bytes around it, for undo.
+		if fb := c.Bytes; !c.Unchanged && (fb == nil || string(fb.Before) != before || string(fb.After) != cliRead(t, toml)) {
+			t.Errorf("Toggle(%s, %v): bytes %+v, want the file before and after", attr, add, fb)
+		}
+		c.Bytes = nil
 		if c != want {
 			t.Errorf("Toggle(%s, %v) = %+v, want %+v", attr, add, c, want)
 		}
@@ -424,7 +430,7 @@ func TestTUIBackendWithoutNix(t *testing.T) {
 	if want := []tui.Installed{{Attr: "rustc"}, {Attr: "cargo"}, {Attr: "cargo-watch", FromCommand: true}}; err != nil || !slices.Equal(pkgs, want) {
 		t.Errorf("Packages without nix = %+v, %v; want %+v", pkgs, err, want)
 	}
-	if c, err := b.Toggle(ctx, "jq", true); err != nil || c != (tui.Change{Attr: "jq", Added: true}) {
+	if c, err := b.Toggle(ctx, "jq", true); err != nil || c.Bytes == nil || (tui.Change{Attr: c.Attr, Added: c.Added, Unchanged: c.Unchanged, Note: c.Note}) != (tui.Change{Attr: "jq", Added: true}) {
 		t.Errorf("Toggle without nix = %+v, %v; want jq added", c, err)
 	}
 	if m, err := devshell.Find(dir, ""); err != nil {
@@ -472,5 +478,68 @@ func TestTUIResolveWithoutLock(t *testing.T) {
 	_, err := b.Resolve(context.Background())
 	if err == nil || !strings.HasPrefix(err.Error(), "no flake.lock: run `nix flake lock`, or pass --nixpkgs") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("Resolve without flake.lock: %v; want one line naming the fix", err)
+	}
+}
+
+// TestTUIBackendUndo: undo gives back the exact bytes when the file still
+// has what the change wrote (a removed package returns to its place with
+// its comment); when the file changed meanwhile, the inverse edit goes on
+// top of the new content.
+func TestTUIBackendUndo(t *testing.T) {
+	const orig = "[devshell]\npackages = [\n  \"rustc\", # the compiler\n  \"cargo-watch\", # reruns on change\n  \"cargo\",\n]\n"
+	dir := cliProject(t, orig)
+	toml := filepath.Join(dir, "devshell.toml")
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+
+	rm, err := b.Toggle(ctx, "cargo-watch", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := b.Undo(ctx, rm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cliRead(t, toml); got != orig {
+		t.Fatalf("after undoing the removal:\n%s\nwant the original bytes:\n%s", got, orig)
+	}
+	if !back.Exact || !back.Added || back.Attr != "cargo-watch" {
+		t.Errorf("undo of the removal = %+v, want cargo-watch added back exactly", back)
+	}
+
+	add, err := b.Toggle(ctx, "jq", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone edits the file meanwhile: that edit stays.
+	edited := strings.Replace(cliRead(t, toml), "[devshell]\n", "[devshell]\nname = \"edited\"\n", 1)
+	cliWrite(t, toml, edited)
+	again, err := b.Undo(ctx, add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Exact || again.Added || again.Attr != "jq" {
+		t.Errorf("undo after an outside edit = %+v, want jq removed, not exact", again)
+	}
+	if got, want := cliRead(t, toml), strings.Replace(orig, "[devshell]\n", "[devshell]\nname = \"edited\"\n", 1); got != want {
+		t.Fatalf("after undoing on top of an outside edit:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestTUIBackendCreatesTOML: without devshell.toml the panel is told why
+// (tui.ErrNoTOML), and the first add creates the file.
+func TestTUIBackendCreatesTOML(t *testing.T) {
+	dir := cliProject(t, "")
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	if _, err := b.Packages(ctx); !errors.Is(err, tui.ErrNoTOML) {
+		t.Fatalf("Packages without devshell.toml: %v, want tui.ErrNoTOML", err)
+	}
+	c, err := b.Toggle(ctx, "jq", true)
+	if err != nil || !c.Added || c.Unchanged {
+		t.Fatalf("first add = %+v, %v", c, err)
+	}
+	if got, err := b.Packages(ctx); err != nil || len(got) != 1 || got[0].Attr != "jq" {
+		t.Fatalf("Packages after the first add = %+v, %v", got, err)
 	}
 }
