@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/devshell/tomledit"
 	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/devsh/devsh/tui"
@@ -257,7 +258,7 @@ func (b *tuiBackend) create(attr string) (tui.Change, error) {
 		if exists {
 			return nil, errExists
 		}
-		out, _, err := devshell.AddPackages(b.proj.TOMLPath, nil, []string{attr})
+		out, _, err := tomledit.Add(b.proj.TOMLPath, nil, []string{attr})
 		return out, err
 	})
 	if errors.Is(err, errExists) {
