@@ -17,6 +17,7 @@ import (
 
 	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
+	"github.com/devsh/devsh/internal/run"
 )
 
 // Approval is direnv's approval state of an .envrc.
@@ -137,7 +138,7 @@ func (d Direnv) Available() error {
 // when the program is missing). One run serves every status of an operation:
 // callers pass the answer on instead of asking again.
 func (d Direnv) direnvStatusJSON(ctx context.Context) (bool, error) {
-	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Args: d.VersionArgs()})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.VersionArgs()})
 	if err != nil {
 		return false, runnerError("direnv version", err, stderr)
 	}
@@ -171,7 +172,7 @@ func (d Direnv) direnvStatus(ctx context.Context, dir string) (direnvStatusResul
 // direnvStatusAs runs `direnv status` in dir, with --json when useJSON is
 // set (see direnvStatusJSON), and parses it.
 func (d Direnv) direnvStatusAs(ctx context.Context, dir string, useJSON bool) (direnvStatusResult, error) {
-	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: dir, Args: d.StatusArgs(useJSON)})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.StatusArgs(useJSON)})
 	if err != nil {
 		return direnvStatusResult{}, runnerError("direnv status in "+dir, err, stderr)
 	}
@@ -196,7 +197,7 @@ func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 	if _, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("direnv allow %s: %w", abs, err)
 	}
-	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: filepath.Dir(abs), Args: d.AllowArgs()})
+	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: filepath.Dir(abs), Args: d.AllowArgs()})
 	if err != nil {
 		return runnerError("direnv allow "+abs, err, stderr)
 	}
@@ -207,7 +208,7 @@ func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 // files the .envrc watches (direnv touches the RC file). It fails when dir
 // has no RC file.
 func (d Direnv) Reload(ctx context.Context, dir string) error {
-	_, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Dir: dir, Args: d.ReloadArgs()})
+	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.ReloadArgs()})
 	if err != nil {
 		return runnerError("direnv reload in "+dir, err, stderr)
 	}

@@ -25,16 +25,16 @@ type direnvRaceRunner struct {
 	after  func()
 }
 
-func (r direnvRaceRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
+func (r direnvRaceRunner) Run(ctx context.Context, c Command) error {
 	isAllow := len(c.Args) > 1 && c.Args[1] == "allow"
 	if isAllow && r.inject != nil {
 		r.inject()
 	}
-	stdout, stderr, err := ExecRunner{}.Run(ctx, c)
+	err := ExecRunner{}.Run(ctx, c)
 	if isAllow && r.after != nil {
 		r.after()
 	}
-	return stdout, stderr, err
+	return err
 }
 
 // direnvRaceApproved reports whether direnv holds an approval of content

@@ -151,7 +151,7 @@ type direnvTestRecorder struct {
 	runs [][]string
 }
 
-func (r *direnvTestRecorder) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
+func (r *direnvTestRecorder) Run(ctx context.Context, c Command) error {
 	r.mu.Lock()
 	r.runs = append(r.runs, slices.Clone(c.Args))
 	r.mu.Unlock()

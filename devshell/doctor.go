@@ -12,6 +12,7 @@ import (
 
 	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
+	"github.com/devsh/devsh/internal/run"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -88,7 +89,7 @@ type doctorRun struct {
 }
 
 func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
-	stdout, stderr, err := runnerOrDefault(r).Run(ctx, Command{Args: args, Env: []string{"LC_ALL=C"}})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: []string{"LC_ALL=C"}})
 	return doctorRun{stdout, stderr, err}
 }
 
@@ -195,7 +196,7 @@ func doctorTail(run doctorRun) string {
 // DoctorDirenv checks direnv: installed, its version, and whether the
 // user's shell runs its hook (see DirenvHookCheck).
 func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, readFile func(string) ([]byte, error)) []Check {
-	stdout, stderr, err := runnerOrDefault(d.Runner).Run(ctx, Command{Args: d.VersionArgs()})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.VersionArgs()})
 	c := Check{Name: "direnv"}
 	switch {
 	case errors.Is(err, exec.ErrNotFound):

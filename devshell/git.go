@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/devsh/devsh/internal/run"
 )
 
 // GitTracked reports whether path is tracked (or intent-to-add) in its git
@@ -15,7 +17,7 @@ func GitTracked(ctx context.Context, r Runner, path string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("git tracked %s: %w", path, err)
 	}
-	stdout, stderr, err := runnerOrDefault(r).Run(ctx, Command{
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{
 		Args: gitLsFilesArgs(filepath.Dir(abs), filepath.Base(abs)),
 		// Messages in English, so "not a git repository" can be recognised.
 		Env: []string{"LC_ALL=C"},

@@ -2,60 +2,19 @@ package devshell
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"os"
 
-	"github.com/devsh/devsh/internal/procgroup"
+	"github.com/devsh/devsh/internal/run"
 )
 
-// Command is one external program run.
-type Command struct {
-	// Dir is the working directory; empty means the current one.
-	Dir string
-	// Args is the program followed by its arguments; Args[0] is looked up in PATH.
-	Args []string
-	// Env holds extra KEY=VALUE entries appended to os.Environ().
-	Env []string
-}
-
-// Runner runs external programs; tests may inject failures through it.
-type Runner interface {
-	// Run runs c to completion and returns what it wrote to stdout and stderr.
-	// A non-zero exit is an error (wrapping *exec.ExitError) and the output is
-	// still returned.
-	Run(ctx context.Context, c Command) (stdout, stderr []byte, err error)
-}
-
-// ExecRunner is the default Runner: procgroup.Command: the child in its own
-// process group, the whole group killed on cancel, WaitDelay set. A missing
-// binary gives an error wrapping exec.ErrNotFound.
-type ExecRunner struct{}
-
-// Run implements Runner.
-func (ExecRunner) Run(ctx context.Context, c Command) ([]byte, []byte, error) {
-	if len(c.Args) == 0 {
-		return nil, nil, errors.New("run: empty command")
-	}
-	name := c.Args[0]
-	cmd := procgroup.Command(ctx, c.Args)
-	cmd.Dir = c.Dir
-	if len(c.Env) > 0 {
-		cmd.Env = append(os.Environ(), c.Env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return stdout.Bytes(), stderr.Bytes(), fmt.Errorf("run %s: %w", name, ctxErr)
-		}
-		return stdout.Bytes(), stderr.Bytes(), fmt.Errorf("run %s: %w", name, err)
-	}
-	return stdout.Bytes(), stderr.Bytes(), nil
-}
+// Command, Runner and ExecRunner are package internal/run's: direnv and git
+// run through the same runner as nix. Their output is small and read whole,
+// so devshell runs them with run.Output.
+type (
+	Command    = run.Command
+	Runner     = run.Runner
+	ExecRunner = run.Exec
+)
 
 // runnerOrDefault returns r, or ExecRunner when r is nil.
 func runnerOrDefault(r Runner) Runner {

@@ -14,6 +14,7 @@ import (
 	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/devshell/internal/textfile"
 	"github.com/devsh/devsh/internal/atomicfile"
+	"github.com/devsh/devsh/internal/run"
 )
 
 // This file creates a new devshell project (`devsh init`): the flake, the
@@ -342,7 +343,7 @@ func scaffoldKeptNotes(dir string, kept []string) []string {
 // or "" when dir is in none. A missing git is an error wrapping
 // exec.ErrNotFound.
 func GitWorkTree(ctx context.Context, r Runner, dir string) (string, error) {
-	stdout, stderr, err := runnerOrDefault(r).Run(ctx, Command{
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{
 		Args: scaffoldRevParseArgs(dir),
 		// Messages in English, so "not a git repository" can be recognised.
 		Env: []string{"LC_ALL=C"},
@@ -363,7 +364,7 @@ func scaffoldRevParseArgs(dir string) []string {
 
 // scaffoldIgnored returns those of names (relative to dir) that git ignores.
 func scaffoldIgnored(ctx context.Context, r Runner, dir string, names []string) ([]string, error) {
-	stdout, stderr, err := runnerOrDefault(r).Run(ctx, Command{Args: scaffoldCheckIgnoreArgs(dir, names)})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: scaffoldCheckIgnoreArgs(dir, names)})
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == scaffoldCheckIgnoreNone {
 		return nil, nil
@@ -396,7 +397,7 @@ func scaffoldCheckIgnoreArgs(dir string, names []string) []string {
 // intent-to-add: the flake sees them, and nothing is committed or staged
 // with content.
 func GitIntentToAdd(ctx context.Context, r Runner, dir string, names []string) error {
-	_, stderr, err := runnerOrDefault(r).Run(ctx, Command{Args: scaffoldIntentToAddArgs(dir, names)})
+	_, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: scaffoldIntentToAddArgs(dir, names)})
 	if err != nil {
 		return runnerError("git add --intent-to-add "+strings.Join(names, " "), err, stderr)
 	}

@@ -1,76 +1,12 @@
 package nixsearch
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
+import "github.com/devsh/devsh/internal/run"
 
-	"github.com/devsh/devsh/internal/procgroup"
+// Command, Runner and ExecRunner are package internal/run's: nix runs through
+// the same runner as direnv and git. Nix streams its stderr into the
+// progress and error parsers (Command.Stdout/Stderr).
+type (
+	Command    = run.Command
+	Runner     = run.Runner
+	ExecRunner = run.Exec
 )
-
-// Command is one run of an external program. Args[0] is the program.
-// Env entries ("KEY=value") are added to the current environment (nil
-// means the environment is inherited unchanged). Stdout and Stderr are
-// streamed as the program writes them, never buffered whole by the runner;
-// nil discards the stream.
-type Command struct {
-	Args   []string
-	Dir    string
-	Env    []string
-	Stdout io.Writer
-	Stderr io.Writer
-}
-
-// Runner runs external programs.
-type Runner interface {
-	// Run runs c to completion. A non-zero exit is an error that has an
-	// ExitCode() int method (as *exec.ExitError has); when ctx ends first
-	// the program is stopped and ctx's error is returned, wrapped.
-	Run(ctx context.Context, c Command) error
-}
-
-// ExecRunner runs programs with os/exec. Each program gets its own process
-// group, and when the context ends the whole group is killed, so no nix
-// process (or child of one) outlives a cancelled run. A missing program is
-// an error wrapping exec.ErrNotFound.
-type ExecRunner struct{}
-
-// Run implements Runner.
-func (ExecRunner) Run(ctx context.Context, c Command) error {
-	if len(c.Args) == 0 {
-		return errors.New("run: empty command")
-	}
-	name := c.Args[0]
-	if strings.ContainsRune(name, filepath.Separator) {
-		// exec only reports a missing program as exec.ErrNotFound when it
-		// searched $PATH; a path that does not exist is "not found" too.
-		if _, err := exec.LookPath(name); err != nil {
-			return fmt.Errorf("run %s: %w: %w", name, exec.ErrNotFound, err)
-		}
-	}
-	cmd := procgroup.Command(ctx, c.Args)
-	if cmd.Err != nil {
-		return fmt.Errorf("run %s: %w", name, cmd.Err)
-	}
-	cmd.Dir = c.Dir
-	if c.Env != nil {
-		cmd.Env = append(os.Environ(), c.Env...)
-	}
-	cmd.Stdout = c.Stdout
-	cmd.Stderr = c.Stderr
-	err := cmd.Run()
-	if err == nil {
-		return nil
-	}
-	var exitErr *exec.ExitError
-	if ctx.Err() != nil && (!errors.As(err, &exitErr) || exitErr.ExitCode() == -1) {
-		// Killed because the context ended (ExitCode -1 means "by a signal").
-		return fmt.Errorf("run %s: %w", name, ctx.Err())
-	}
-	return fmt.Errorf("run %s: %w", name, err)
-}
