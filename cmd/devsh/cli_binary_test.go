@@ -165,3 +165,20 @@ func TestCLIBinaryWriteErrorNamesTheFile(t *testing.T) {
 		t.Errorf("directory %v after the failed write, want %v (no temp file left)", after, before)
 	}
 }
+
+// TestCLIBinaryAddStreams: through the real binary, a refused package is
+// one line on stderr and exit 1 with nothing on stdout; an unfree one is
+// written (stdout says so, exit 0) after its warning on stderr.
+func TestCLIBinaryAddStreams(t *testing.T) {
+	devsh := cliBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	code, out, errOut := devsh("-C", dir, "--no-direnv", "add", "fd")
+	if code != 1 || out != "" || !strings.HasPrefix(errOut, "devsh: fd is marked broken in nixpkgs ") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("add fd: exit %d, stdout %q, stderr %q; want one error line, exit 1", code, out, errOut)
+	}
+	code, out, errOut = devsh("-C", dir, "--no-direnv", "add", "terraform")
+	if code != 0 || out != "+ terraform added\n" || !strings.HasPrefix(errOut, "warning: terraform is unfree (BUSL-1.1)") {
+		t.Errorf("add terraform: exit %d, stdout %q, stderr %q; want the warning, then the add", code, out, errOut)
+	}
+	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"terraform\"]\n")
+}
