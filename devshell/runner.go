@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/devsh/devsh/internal/run"
+	"github.com/devsh/devsh/internal/termtext"
 )
 
 // Command, Runner and ExecRunner are package internal/run's: direnv and git
@@ -25,39 +26,16 @@ func runnerOrDefault(r Runner) Runner {
 }
 
 // runnerStderrTail returns the last non-empty line of a program's stderr,
-// without terminal colour codes, for one-line error messages.
+// sanitised (termtext.Line: no colour codes or other escapes), for one-line
+// error messages.
 func runnerStderrTail(stderr []byte) string {
 	lines := bytes.Split(bytes.TrimSpace(stderr), []byte("\n"))
 	for i := len(lines) - 1; i >= 0; i-- {
-		line := bytes.TrimSpace(runnerStripANSI(lines[i]))
-		if len(line) > 0 {
-			return string(line)
+		if line := termtext.Line(string(lines[i])); line != "" {
+			return line
 		}
 	}
 	return ""
-}
-
-// runnerStripANSI removes CSI escape sequences (colours) and other control
-// characters from b.
-func runnerStripANSI(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == 0x1b && i+1 < len(b) && b[i+1] == '[' {
-			// Skip parameters and intermediates up to the final byte 0x40–0x7e.
-			j := i + 2
-			for j < len(b) && (b[j] < 0x40 || b[j] > 0x7e) {
-				j++
-			}
-			i = j
-			continue
-		}
-		if (c < 0x20 && c != '\t') || c == 0x7f {
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // runnerError builds a one-line error for a failed run: what was being done,

@@ -3,34 +3,18 @@ package tui
 import (
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/devsh/devsh/internal/termtext"
 )
 
 const ellipsis = "…"
 
-// tuiSanitize replaces control characters (newlines, tabs, escapes) with
-// spaces: descriptions and metadata come from nixpkgs and are untrusted.
-func tuiSanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// tuiSanitize makes untrusted text (nixpkgs names, versions, descriptions
+// and metadata, the user's file names, error messages) safe to draw:
+// termtext.Keep, the sanitiser devsh uses everywhere (escape sequences and
+// control characters dropped, each line break or tab one space).
+func tuiSanitize(s string) string { return termtext.Keep(s) }
 
 // tuiIsASCII reports whether s is printable ASCII, whose width is its length.
 func tuiIsASCII(s string) bool {

@@ -64,11 +64,12 @@ func TestTuiThousands(t *testing.T) {
 
 func TestTuiSanitize(t *testing.T) {
 	tests := map[string]string{
-		"plain":                   "plain",
-		"two\nlines":              "two lines",
-		"evil \x1b[31mred\x1b[0m": "evil  [31mred [0m",
-		"tab\there":               "tab here",
-		"bad \xff byte":           "bad   byte",
+		"plain":                      "plain",
+		"two\nlines":                 "two lines",
+		"evil \x1b[31mred\x1b[0m":    "evil red",
+		"osc 52 \x1b]52;c;aGk=\x07x": "osc 52 x",
+		"tab\there":                  "tab here",
+		"bad \xff byte":              "bad \ufffd byte",
 	}
 	for in, want := range tests {
 		if got := tuiSanitize(in); got != want {

@@ -348,3 +348,43 @@ func TestCLISignalsEndNix(t *testing.T) {
 		})
 	}
 }
+
+// TestCLISanitisesTerminalOutput: names, versions and descriptions from a
+// hostile nixpkgs (testdata/escapes) and package and import names from the
+// user's devshell.toml reach the terminal without any escape or control
+// character, in search, list, sync, doctor and error output.
+func TestCLISanitisesTerminalOutput(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	toml := "imports = [\"./x\\u001b]52;c;aGk=\\u0007.toml\"]\n[devshell]\npackages = [\"cargo\", \"evil\\u001b[31m\\u001b]0;t\\u0007\"]\n"
+	dir := cliProject(t, toml)
+	nixpkgs := filepath.Join(t.TempDir(), "escapes")
+	if err := os.CopyFS(nixpkgs, os.DirFS(filepath.Join("testdata", "escapes"))); err != nil {
+		t.Fatal(err)
+	}
+	clean := func(t *testing.T, what, s string) {
+		t.Helper()
+		for _, r := range s {
+			if r != '\n' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)) {
+				t.Errorf("%s holds %U: %q", what, r, s)
+				return
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"--nixpkgs", "path:" + nixpkgs, "search", "evil"},
+		{"--nixpkgs", "path:" + nixpkgs, "search", "-d", "red"},
+		{"list"},
+		{"sync"},
+		{"doctor"},
+		{"--no-direnv", "add", "--no-verify", "bad\x1b]52;c;aGk=\x07name"},
+		{"--no-direnv", "remove", "absent"},
+	} {
+		code, stdout, stderr := cliSafetyRun(t, bin, append([]string{"-C", dir}, args...)...)
+		t.Logf("devsh %q: exit %d\nstdout %q\nstderr %q", args, code, stdout, stderr)
+		clean(t, fmt.Sprintf("stdout of %q", args), stdout)
+		clean(t, fmt.Sprintf("stderr of %q", args), stderr)
+		if len(args) > 2 && args[2] == "search" && !strings.Contains(stdout, "evil") {
+			t.Errorf("search %q found nothing: %q", args, stdout)
+		}
+	}
+}

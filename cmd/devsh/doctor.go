@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 )
@@ -54,7 +55,9 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	}
 	failed := 0
 	for _, c := range checks {
-		fmt.Fprintln(g.IO.Out, c.String())
+		// Details quote package and import names and other programs'
+		// output: shown sanitised.
+		fmt.Fprintln(g.IO.Out, termtext.Line(c.String()))
 		if c.State == devshell.CheckFail {
 			failed++
 		}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -83,11 +85,11 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	}
 	if o.DryRun {
 		name := relName(proj.Root, proj.TOMLPath)
-		fmt.Fprint(ios.Out, devshell.UnifiedDiff(name, res.Before, res.After))
+		fmt.Fprint(ios.Out, sanitizeLines(devshell.UnifiedDiff(name, res.Before, res.After)))
 		return nil
 	}
 	for _, r := range res.Results {
-		fmt.Fprintln(ios.Out, resultLine(r))
+		fmt.Fprintln(ios.Out, termtext.Line(resultLine(r)))
 	}
 	if proj.TOMLOutside() {
 		fmt.Fprintln(ios.ErrOut, outsideNote(proj))
@@ -110,6 +112,20 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 // and no git advice.
 func outsideNote(proj *devshell.Project) string {
 	return fmt.Sprintf("note: %s is outside the project %s: its flake cannot read it, so .envrc and git were left alone", proj.TOMLPath, proj.Root)
+}
+
+// sanitizeLines makes each line of s (a diff of the user's file) safe for
+// a terminal, keeping its layout (termtext.Keep).
+func sanitizeLines(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		body, nl := strings.CutSuffix(l, "\n")
+		lines[i] = termtext.Keep(body)
+		if nl {
+			lines[i] += "\n"
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 // resultLine is the one line printed for what happened to one name.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 )
 
@@ -109,5 +110,6 @@ func nixMissing(err error, what string) error {
 
 // sourceLabel is how a Source is shown: "nixpkgs 870493f (flake.lock)".
 func sourceLabel(src nixsearch.Source) string {
-	return fmt.Sprintf("nixpkgs %s (%s)", src.Short(), src.Origin)
+	// The ref comes from the user's flake.lock: sanitised.
+	return termtext.Line(fmt.Sprintf("nixpkgs %s (%s)", src.Short(), src.Origin))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 )
@@ -47,7 +48,7 @@ func runIndex(ctx context.Context, o *IndexOptions) error {
 	}
 	w := o.G.IO.Out
 	fmt.Fprintf(w, "packages  %d\n", ix.Len())
-	fmt.Fprintf(w, "nixpkgs   %s (%s)\n", src.Ref, src.Origin)
+	fmt.Fprintf(w, "nixpkgs   %s (%s)\n", termtext.Line(src.Ref), src.Origin)
 	fmt.Fprintf(w, "system    %s\n", src.System)
 	fmt.Fprintf(w, "key       %s\n", src.Key)
 	fmt.Fprintf(w, "built     %s\n", meta.Built.Local().Format(time.DateTime))

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -82,6 +83,11 @@ func runList(o *ListOptions) error {
 		enc := json.NewEncoder(o.G.IO.Out)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(items)
+	}
+	// Names come from the user's files: shown sanitised (the JSON output
+	// escapes control characters itself).
+	for i := range items {
+		items[i].Attr = termtext.Line(items[i].Attr)
 	}
 	width := 0
 	for _, it := range items {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -95,7 +96,7 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	}
 	var partial *partialError
 	if errors.As(err, &partial) {
-		fmt.Fprintf(errOut, "devsh: %s\n", oneLine(partial.Error()))
+		fmt.Fprintf(errOut, "devsh: %s\n", termtext.Line(oneLine(partial.Error())))
 		return exitPartial
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
@@ -109,7 +110,8 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	} else if isCobraUsage(err) {
 		code = exitUsage
 	}
-	fmt.Fprintf(errOut, "devsh: %s\n", oneLine(err.Error()))
+	// Errors quote names from the user's files and nixpkgs: sanitised.
+	fmt.Fprintf(errOut, "devsh: %s\n", termtext.Line(oneLine(err.Error())))
 	if code == exitUsage {
 		help := "devsh"
 		if ee != nil && ee.Help != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 )
@@ -104,6 +105,12 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 	if len(items) == 0 {
 		fmt.Fprintf(o.G.IO.ErrOut, "no package matches %q\n", strings.Join(o.Words, " "))
 		return nil
+	}
+	// Names, versions and descriptions come from nixpkgs, a fork of which
+	// can hold any bytes: the text output shows them sanitised (JSON
+	// escapes control characters itself).
+	for i := range items {
+		items[i].Attr, items[i].Version = termtext.Line(items[i].Attr), termtext.Line(items[i].Version)
 	}
 	printSearch(o.G.IO, items, res.Total)
 	return nil

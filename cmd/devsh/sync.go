@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -64,5 +65,10 @@ func syncSummary(rep devshell.SyncReport, short bool) []string {
 	if rep.Reloaded {
 		msgs = append(msgs, "direnv reloaded")
 	}
-	return append(msgs, rep.Notes...)
+	msgs = append(msgs, rep.Notes...)
+	// The watched files are import names from the user's files.
+	for i, m := range msgs {
+		msgs[i] = termtext.Line(m)
+	}
+	return msgs
 }

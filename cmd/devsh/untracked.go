@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/termtext"
 )
 
 // untrackedWarning is the one-line warning for a flake project whose
@@ -33,6 +34,6 @@ func untrackedWarning(ctx context.Context, proj *devshell.Project) string {
 // command.
 func warnUntracked(ctx context.Context, g *GlobalOptions, proj *devshell.Project) {
 	if w := untrackedWarning(ctx, proj); w != "" {
-		fmt.Fprintln(g.IO.ErrOut, w)
+		fmt.Fprintln(g.IO.ErrOut, termtext.Line(w))
 	}
 }
