@@ -1,7 +1,6 @@
 package nixsearch
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 	"sort"
@@ -346,32 +345,6 @@ func (ix *Index) Lookup(attr string) (Package, bool) {
 // indexLower is the lower-cased attribute i.
 func (ix *Index) indexLower(i int) []byte { return ix.lower[ix.off[i]:ix.off[i+1]] }
 
-// indexSetCompare orders two nested attributes by the set they live in for
-// an exact-name tie: top level first, then sets with more variants in their
-// family, then, within one family, the newest-looking set name
-// (python313Packages before python312Packages before python39Packages).
-// It returns 0 when that does not decide.
-func (ix *Index) indexSetCompare(a, b int) int {
-	sa, sb := ix.set[a], ix.set[b]
-	if sa == sb {
-		return 0
-	}
-	if sa < 0 || sb < 0 {
-		if sa < 0 {
-			return -1
-		}
-		return 1
-	}
-	A, B := &ix.sets[sa], &ix.sets[sb]
-	if A.variants != B.variants {
-		return cmp.Compare(B.variants, A.variants)
-	}
-	if A.variants > 1 {
-		return indexVersionCompare(A.name, B.name)
-	}
-	return 0
-}
-
 // indexVersionCompare compares two names of one family by their first
 // differing digit run, numerically, higher first ("python313Packages" <
 // "python39Packages" in this order). Names that differ elsewhere first, or
@@ -409,61 +382,6 @@ func indexVersionCompare(a, b string) int {
 }
 
 func indexIsDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// Suggest proposes up to n attribute paths close to name, for a "did you
-// mean" after a typo ("cargo-edt" → "cargo-edit"). A name without a dot is
-// compared with the last segment of every attribute (so "requets" finds
-// python313Packages.requests), a dotted name with whole attribute paths. The
-// distance is the optimal-string-alignment edit distance, case-insensitive,
-// at most 1 for names up to 4 bytes, 2 up to 8, else 3. Closest first; ties
-// rank like exact matches in Search.
-func (ix *Index) Suggest(name string, n int) []string {
-	if n <= 0 || name == "" {
-		return nil
-	}
-	want := []byte(strings.ToLower(name))
-	bound := 3
-	switch {
-	case len(want) <= 4:
-		bound = 1
-	case len(want) <= 8:
-		bound = 2
-	}
-	whole := bytes.IndexByte(want, '.') >= 0
-	type hit struct{ idx, dist int }
-	var hits []hit
-	var rows indexOSARows
-	for i := range ix.n {
-		t := ix.indexLower(i)
-		if !whole {
-			t = t[ix.seg[i]:]
-		}
-		if d := len(t) - len(want); d > bound || -d > bound {
-			continue
-		}
-		if d, ok := rows.distance(want, t, bound); ok {
-			hits = append(hits, hit{i, d})
-		}
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if a.dist != b.dist {
-			return cmp.Compare(a.dist, b.dist)
-		}
-		if c := ix.indexSetCompare(a.idx, b.idx); c != 0 {
-			return c
-		}
-		la, lb := len(ix.attr(a.idx)), len(ix.attr(b.idx))
-		if la != lb {
-			return cmp.Compare(la, lb)
-		}
-		return cmp.Compare(a.idx, b.idx)
-	})
-	out := make([]string, 0, min(n, len(hits)))
-	for _, h := range hits[:min(n, len(hits))] {
-		out = append(out, ix.attr(h.idx))
-	}
-	return out
-}
 
 // indexOSARows holds the three DP rows of the edit distance, reused across
 // candidates.

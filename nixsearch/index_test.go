@@ -64,7 +64,8 @@ func TestIndexSuggest(t *testing.T) {
 		want []string
 	}{
 		{"cargo-edt", 3, []string{"cargo-edit", "cargo-deny"}},
-		{"carg", 3, []string{"cargo", "rPackages.cargo", "emacsPackages.cargo"}},
+		// (emacsPackages holds two packages here, rPackages one)
+		{"carg", 3, []string{"cargo", "emacsPackages.cargo", "rPackages.cargo"}},
 		{"Cargo-Edit", 1, []string{"cargo-edit"}},
 		{"requets", 3, []string{"python313Packages.requests", "python312Packages.requests", "python311Packages.requests"}},
 		{"python313Packages.reqeusts", 1, []string{"python313Packages.requests"}},

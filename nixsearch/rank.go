@@ -538,3 +538,81 @@ func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
 	}
 	return out
 }
+
+// Suggest proposes up to n names close to name, for a "did you mean" after
+// a name that is no package ("cargo-edt" → cargo-edit, "rg" → ripgrep),
+// ranked as Search ranks: the packages whose main program it is, then
+// names within a small edit distance (optimal string alignment,
+// case-insensitive; at most 1 for names up to 4 bytes, 2 up to 8, else 3),
+// closest first, top level and larger sets first. A name without a dot is
+// compared with the last segment of every attribute (so "requets" finds
+// python313Packages.requests), a dotted name with whole attribute paths; a
+// name under an alias set is suggested under that alias.
+func (ix *Index) Suggest(name string, n int) []string {
+	if n <= 0 || name == "" {
+		return nil
+	}
+	r := ix.rankPrepare()
+	canon := ix.Canonical(name)
+	want := indexAppendLower(nil, canon)
+	bound := 3
+	switch {
+	case len(want) <= 4:
+		bound = 1
+	case len(want) <= 8:
+		bound = 2
+	}
+	whole := strings.IndexByte(canon, '.') >= 0
+	type hit struct {
+		idx int
+		key uint64
+	}
+	var hits []hit
+	if !whole {
+		for _, e := range ix.rankProgramHits(r, name, false) {
+			hits = append(hits, hit{e.idx, e.key})
+		}
+	}
+	var rows indexOSARows
+	for i := range ix.n {
+		t := ix.indexLower(i)
+		if !whole {
+			t = t[ix.seg[i]:]
+		}
+		if d := len(t) - len(want); d > bound || -d > bound {
+			continue
+		}
+		if d, ok := rows.distance(want, t, bound); ok {
+			hits = append(hits, hit{i, rankKey(tierTypo, uint32(d), r.rankSetKey(ix, i), r.variant[i])})
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		if c := cmp.Compare(len(ix.attr(a.idx)), len(ix.attr(b.idx))); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	var aliases map[string]string
+	if canon != name {
+		h, _, _ := strings.Cut(name, ".")
+		t, _, _ := strings.Cut(canon, ".")
+		aliases = map[string]string{t: h}
+	}
+	var out []string
+	seen := map[int]bool{}
+	for _, h := range hits {
+		if len(out) == n {
+			break
+		}
+		if seen[h.idx] {
+			continue
+		}
+		seen[h.idx] = true
+		s, _ := matchAliasName(ix.attr(h.idx), nil, aliases)
+		out = append(out, s)
+	}
+	return out
+}

@@ -200,3 +200,20 @@ func TestRankContextCancel(t *testing.T) {
 		t.Error("cancelled version query returned no error")
 	}
 }
+
+func TestRankSuggest(t *testing.T) {
+	ix := rankTestIndex()
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"rg", []string{"ripgrep"}}, // a command: its package
+		{"nvim", []string{"neovim", "neovim-unwrapped"}},
+		{"terrafrom", []string{"terraform"}},
+		{"python3Packages.reqests", []string{"python3Packages.requests"}}, // under the typed alias
+	} {
+		if got := ix.Suggest(tc.name, 2); len(got) < len(tc.want) || !slices.Equal(got[:len(tc.want)], tc.want) {
+			t.Errorf("Suggest(%q) = %q, want prefix %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -220,3 +220,55 @@ func TestCLISearchTerminalWidth(t *testing.T) {
 		t.Errorf("first row piped = %q", first)
 	}
 }
+
+// TestCLISearchRanking: the ranking through the binary's search against
+// the real fixture index: a command finds its package and says why, a
+// version picks its attribute, a typo finds the name, an alias set is
+// searched under the typed name and an installed alias marks its target
+// (and the other way round); `add`'s did-you-mean ranks the same way.
+func TestCLISearchRanking(t *testing.T) {
+	dir := cliProject(t, "[devshell]\npackages = [\"pythonPackages.requests\", \"python313Packages.black\"]\n")
+	first := func(args ...string) searchItem {
+		t.Helper()
+		r := cliRun(t, append([]string{"-C", dir, "search", "--json"}, args...)...)
+		r.cliWant(t, 0)
+		items := cliDecodeSearch(t, r.stdout)
+		if len(items) == 0 {
+			t.Fatalf("search %q: no results", args)
+		}
+		return items[0]
+	}
+	if it := first("rg"); it.Attr != "ripgrep" || it.Why != "rg" {
+		t.Errorf("search rg: first %+v, want ripgrep because of rg", it)
+	}
+	if it := first("nodejs@20"); it.Attr != "nodejs_20" {
+		t.Errorf("search nodejs@20: first %s", it.Attr)
+	}
+	if it := first("nodejs", "21"); it.Attr != "nodejs" || it.Why != "newer: 22.19.0" {
+		t.Errorf("search nodejs 21: first %+v, want nodejs marked newer", it)
+	}
+	if it := first("kubeclt"); it.Attr != "kubectl" {
+		t.Errorf("search kubeclt: first %s", it.Attr)
+	}
+	if it := first("pythonPackages.req"); it.Attr != "pythonPackages.requests" || !it.Installed {
+		t.Errorf("search pythonPackages.req: first %+v, want pythonPackages.requests, installed", it)
+	}
+	if it := first("python313Packages.requests"); it.Attr != "python313Packages.requests" || !it.Installed {
+		t.Errorf("the alias installed must mark its target: %+v", it)
+	}
+	if it := first("pythonPackages.black"); it.Attr != "pythonPackages.black" || !it.Installed {
+		t.Errorf("the target installed must mark the alias: %+v", it)
+	}
+	// Text output says why a row matched.
+	r := cliRun(t, "-C", dir, "search", "rg")
+	r.cliWant(t, 0)
+	if line, _, _ := strings.Cut(r.stdout, "\n"); !strings.HasPrefix(strings.TrimSpace(line), "ripgrep · rg ") {
+		t.Errorf("search rg: first line %q, want ripgrep · rg", line)
+	}
+	// add: a command is no attribute; the did-you-mean names its package.
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "rg")
+	r.cliWant(t, 1)
+	if !strings.Contains(r.stderr, "rg (did you mean ripgrep") {
+		t.Errorf("add rg: stderr %q, want a did-you-mean naming ripgrep", r.stderr)
+	}
+}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -121,36 +121,58 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 	return previousIndex(store, proj.Root, src.Key)
 }
 
-// completionNames returns the attribute paths of ix that start with prefix
-// (case-sensitive, as shells complete), in attribute order, at most limit.
-// A nested attribute is offered up to its next '.' only ("python3Packages."),
-// so a package set is one entry and its members follow once it is typed;
-// then the directive asks the shell not to add a space. Names in skip (on
+// completionNames returns the names of ix that start with prefix
+// (case-sensitive, as shells complete), best first as `devsh search prefix`
+// ranks them, at most limit; an empty prefix lists attribute order. A
+// nested attribute is offered up to its next '.' only ("python3Packages."),
+// so a package set is one entry (ranked as its best member) and its members
+// follow once it is typed; then the directive asks the shell not to add a
+// space. Alias sets ("python3Packages." where nix search lists only
+// python313Packages) complete like the sets they alias. Names in skip (on
 // the command line already) are left out.
 func completionNames(ix *nixsearch.Index, prefix string, skip []string, limit int) ([]cobra.Completion, cobra.ShellCompDirective) {
 	directive := cobra.ShellCompDirectiveNoFileComp
-	n := ix.Len()
-	// The index is sorted by attribute (byte order), so the names with the
-	// prefix are one run starting at the first name not below it.
-	i := sort.Search(n, func(i int) bool { return ix.At(i).Attr >= prefix })
 	var out []cobra.Completion
-	last := ""
-	for ; i < n && len(out) < limit; i++ {
-		p := ix.At(i)
-		if !strings.HasPrefix(p.Attr, prefix) {
-			break
-		}
-		name, desc := p.Attr, completionDesc(p)
-		if dot := strings.IndexByte(p.Attr[len(prefix):], '.'); dot >= 0 {
-			name = p.Attr[:len(prefix)+dot+1]
+	seen := map[string]bool{}
+	offer := func(name, desc string) {
+		if dot := strings.IndexByte(name[len(prefix):], '.'); dot >= 0 {
+			name = name[:len(prefix)+dot+1]
 			desc = "package set"
+		}
+		if seen[name] || slices.Contains(skip, name) {
+			return
+		}
+		seen[name] = true
+		if strings.HasSuffix(name, ".") {
 			directive |= cobra.ShellCompDirectiveNoSpace
 		}
-		if name == last || slices.Contains(skip, name) {
-			continue
-		}
-		last = name
 		out = append(out, cobra.CompletionWithDesc(name, desc))
+	}
+	if prefix == "" {
+		for i := 0; i < ix.Len() && len(out) < limit; i++ {
+			p := ix.At(i)
+			offer(p.Attr, completionDesc(p))
+		}
+		return out, directive
+	}
+	res, err := nixsearch.NewMatcher(ix, 0).Search(context.Background(), nixsearch.Query{Text: prefix}, 0)
+	if err != nil {
+		return nil, directive
+	}
+	for _, mt := range res.Matches {
+		if len(out) >= limit {
+			break
+		}
+		if strings.HasPrefix(mt.Name, prefix) {
+			offer(mt.Name, completionDesc(ix.At(mt.Index)))
+		}
+	}
+	if !strings.Contains(prefix, ".") {
+		for _, a := range slices.Sorted(maps.Keys(ix.AliasSets())) {
+			if len(out) < limit && strings.HasPrefix(a, prefix) {
+				offer(a+".", "")
+			}
+		}
 	}
 	return out, directive
 }

@@ -73,11 +73,16 @@ func TestCompleteAddFromIndex(t *testing.T) {
 		want      []string
 		directive cobra.ShellCompDirective
 	}{
-		{[]string{"add", "carg"}, []string{"cargo", "cargo-edit", "cargo-edit-alias", "cargo-edit-unwrapped", "cargo-watch"}, cobra.ShellCompDirectiveNoFileComp},
+		// Best first, as `devsh search carg` ranks: shorter prefix matches
+		// first, the -unwrapped variant after the others.
+		{[]string{"add", "carg"}, []string{"cargo", "cargo-edit", "cargo-watch", "cargo-edit-alias", "cargo-edit-unwrapped"}, cobra.ShellCompDirectiveNoFileComp},
 		// Names already on the command line are not offered again.
 		{[]string{"add", "cargo-edit", "cargo-e"}, []string{"cargo-edit-alias", "cargo-edit-unwrapped"}, cobra.ShellCompDirectiveNoFileComp},
 		// A package set is one entry, without a trailing space…
-		{[]string{"add", "python3"}, []string{"python3", "python313Packages.", "python3Packages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
+		{[]string{"add", "python3"}, []string{"python3", "python3Packages.", "python313Packages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
+		// An alias set nix search does not list completes like its target.
+		{[]string{"add", "pythonP"}, []string{"pythonPackages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
+		{[]string{"add", "pythonPackages.r"}, []string{"pythonPackages.requests"}, cobra.ShellCompDirectiveNoFileComp},
 		// …and its members complete once it is typed.
 		{[]string{"add", "python3Packages."}, []string{"python3Packages.black", "python3Packages.requests"}, cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"add", "zzz"}, nil, cobra.ShellCompDirectiveNoFileComp},
@@ -205,8 +210,9 @@ func TestCompletionNames(t *testing.T) {
 	if comps[0] != "libPackages.a\t1" {
 		t.Errorf("a package without a description shows its version: %q", comps[0])
 	}
+	// ranked: the shorter name first
 	comps, _ = completionNames(ix, "li", nil, 3)
-	if got := names(comps); !slices.Equal(got, []string{"lib000", "lib001", "lib002"}) {
+	if got := names(comps); !slices.Equal(got, []string{"lix", "lib000", "lib001"}) {
 		t.Errorf("li limit 3: %q", got)
 	}
 	comps, _ = completionNames(ix, "L", nil, 200)

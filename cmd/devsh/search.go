@@ -25,6 +25,8 @@ type SearchOptions struct {
 
 // searchItem is one element of `devsh search --json`.
 type searchItem struct {
+	// Attr is the name to add: the package's attribute path, or the path
+	// under the alias set the query named ("python3Packages.requests").
 	Attr        string `json:"attr"`
 	Pname       string `json:"pname"`
 	Version     string `json:"version"`
@@ -39,6 +41,10 @@ type searchItem struct {
 	Broken      bool   `json:"broken"`
 	Insecure    bool   `json:"insecure"`
 	Unavailable bool   `json:"unavailable"`
+	// Why says why a row matched when not by its name: the main program
+	// the query named ("rg" for ripgrep), or "newer: 3.13.7" when a
+	// version query's exact version does not exist. Left out otherwise.
+	Why string `json:"why,omitempty"`
 }
 
 // defaultSearchLimit is a screenful of results.
@@ -49,8 +55,11 @@ func newSearchCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "search QUERY...",
 		Short: "Fuzzy-search the project's nixpkgs",
-		Long: `Fuzzy-search the attribute paths of the project's nixpkgs, best match first.
-Several words must all match. The index is built once per nixpkgs (one nix search)
+		Long: `Fuzzy-search the attribute paths of the project's nixpkgs, best match first:
+the exact name, then the package whose command it is (rg finds ripgrep), then the
+name in a package set, then prefixes, near misses (kubeclt) and fuzzy matches.
+A last word that is a version picks that version (python 3.12, nodejs@20).
+Several words must all match; a word with an upper-case letter matches case for case. The index is built once per nixpkgs (one nix search)
 and answered from the cache afterwards.`,
 		Args: needArgs("give a search query, e.g. devsh search cargo"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,9 +67,9 @@ and answered from the cache afterwards.`,
 			return runSearch(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, `print a JSON array of {"attr","pname","version","description","installed","mainProgram","license","homepage","unfree","broken","insecure","unavailable"}`)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, `print a JSON array of {"attr","pname","version","description","installed","mainProgram","license","homepage","unfree","broken","insecure","unavailable"[,"why"]}`)
 	cmd.Flags().IntVar(&o.Limit, "limit", defaultSearchLimit, "show at most `N` results (0: all)")
-	cmd.Flags().BoolVarP(&o.Descriptions, "description", "d", false, "search descriptions (words, case-insensitive) instead of names")
+	cmd.Flags().BoolVarP(&o.Descriptions, "description", "d", false, "search descriptions (words) instead of names")
 	return cmd
 }
 
@@ -85,14 +94,20 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	installed := installedSet(proj)
+	// A name under an alias set is the same package as its target:
+	// installed either way marks both.
+	installed := map[string]bool{}
+	for a := range installedSet(proj) {
+		installed[ix.Canonical(a)] = true
+	}
 	items := make([]searchItem, 0, len(res.Matches))
 	for _, mt := range res.Matches {
 		p := ix.At(mt.Index)
 		items = append(items, searchItem{
-			Attr: p.Attr, Pname: p.Pname, Version: p.Version,
+			Attr: mt.Name, Pname: p.Pname, Version: p.Version,
 			Description: nixsearch.SanitizeText(p.Description),
-			Installed:   installed[p.Attr],
+			Installed:   installed[ix.Canonical(mt.Name)],
+			Why:         nixsearch.SanitizeText(mt.Why),
 			MainProgram: p.MainProgram, License: p.License, Homepage: p.Homepage,
 			Unfree: p.Unfree, Broken: p.Broken, Insecure: p.Insecure, Unavailable: p.Unavailable,
 		})
@@ -149,7 +164,7 @@ const searchFallbackWidth = 80
 func printSearch(ios *IOStreams, items []searchItem, total int) {
 	aw, vw := 0, 0
 	for _, it := range items[:min(len(items), searchPadRows)] {
-		aw = max(aw, utf8.RuneCountInString(it.Attr))
+		aw = max(aw, utf8.RuneCountInString(searchName(it)))
 		vw = max(vw, utf8.RuneCountInString(it.Version))
 	}
 	width := 0
@@ -164,7 +179,7 @@ func printSearch(ios *IOStreams, items []searchItem, total int) {
 		if it.Installed {
 			mark = "✓"
 		}
-		line := fmt.Sprintf("%s %-*s  %-*s  %s", mark, aw, it.Attr, vw, it.Version, it.Description)
+		line := fmt.Sprintf("%s %-*s  %-*s  %s", mark, aw, searchName(it), vw, it.Version, it.Description)
 		line = strings.TrimRight(line, " ")
 		if width > 0 {
 			line = cutToWidth(line, width)
@@ -174,6 +189,15 @@ func printSearch(ios *IOStreams, items []searchItem, total int) {
 	if total > len(items) {
 		fmt.Fprintf(ios.ErrOut, "%d of %d matches shown (--limit)\n", len(items), total)
 	}
+}
+
+// searchName is a row's name column: the name, and why it matched when
+// not by name ("ripgrep · rg").
+func searchName(it searchItem) string {
+	if it.Why == "" {
+		return it.Attr
+	}
+	return it.Attr + " · " + it.Why
 }
 
 // cutToWidth cuts s to at most width terminal columns, ending in "…" when

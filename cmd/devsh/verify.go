@@ -42,7 +42,8 @@ func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 	var ask []string
 	for _, n := range names {
 		if metaIx != nil {
-			if p, ok := metaIx.Lookup(n); ok {
+			// (a name under an alias set is its target's package)
+			if p, ok := metaIx.Lookup(metaIx.Canonical(n)); ok {
 				found[n] = nixsearch.NameCheck{Name: n, Status: nixsearch.NamePackage, Package: p}
 				continue
 			}
