@@ -508,10 +508,16 @@ func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
 	if len(word) < rankTypoMin {
 		return nil
 	}
-	// A typo is about letters, so case never matters here.
+	// A typo is about letters, so case never matters here. Distance 0
+	// happens only for a cased query that matched nothing case for case:
+	// the name is still what it meant.
 	want := indexAppendLower(nil, word)
-	bound := rankTypoBound(len(want))
-	whole := strings.IndexByte(word, '.') >= 0
+	return ix.rankEditHits(r, want, rankTypoBound(len(want)), strings.IndexByte(word, '.') >= 0)
+}
+
+// rankEditHits finds the attributes whose last segment (whole path when
+// whole) is within bound edits of want (lower-cased), in tierTypo.
+func (ix *Index) rankEditHits(r *rankInfo, want []byte, bound int, whole bool) []rankExtra {
 	var wmask uint64
 	for _, c := range want {
 		wmask |= indexMaskBit(c)
@@ -530,8 +536,6 @@ func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
 		if d := len(t) - len(want); d > bound || -d > bound {
 			continue
 		}
-		// Distance 0 happens only for a cased query that matched nothing
-		// case for case: the name is still what it meant.
 		if d, ok := rows.distance(want, t, bound); ok {
 			out = append(out, rankExtra{idx: i, dist: d, key: rankKey(tierTypo, uint32(d), r.rankSetKey(ix, i), r.variant[i])})
 		}
@@ -573,18 +577,8 @@ func (ix *Index) Suggest(name string, n int) []string {
 			hits = append(hits, hit{e.idx, e.key})
 		}
 	}
-	var rows indexOSARows
-	for i := range ix.n {
-		t := ix.indexLower(i)
-		if !whole {
-			t = t[ix.seg[i]:]
-		}
-		if d := len(t) - len(want); d > bound || -d > bound {
-			continue
-		}
-		if d, ok := rows.distance(want, t, bound); ok {
-			hits = append(hits, hit{i, rankKey(tierTypo, uint32(d), r.rankSetKey(ix, i), r.variant[i])})
-		}
+	for _, e := range ix.rankEditHits(r, want, bound, whole) {
+		hits = append(hits, hit{e.idx, e.key})
 	}
 	slices.SortFunc(hits, func(a, b hit) int {
 		if a.key != b.key {
