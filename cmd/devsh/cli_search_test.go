@@ -268,7 +268,7 @@ func TestCLISearchRanking(t *testing.T) {
 	// add: a command is no attribute; the did-you-mean names its package.
 	r = cliRun(t, "-C", dir, "--no-direnv", "add", "rg")
 	r.cliWant(t, 1)
-	if !strings.Contains(r.stderr, "rg (did you mean ripgrep") {
+	if !strings.Contains(r.stderr, "did you mean ripgrep") {
 		t.Errorf("add rg: stderr %q, want a did-you-mean naming ripgrep", r.stderr)
 	}
 }
