@@ -428,3 +428,12 @@ func testMeta() map[string]Meta {
 		"cargo":      {Homepage: "https://crates.io", License: "MIT OR Apache-2.0", MainProgram: "cargo"},
 	}
 }
+
+// testAttrs lists the attributes of testPackages.
+func testAttrs() []string {
+	var out []string
+	for _, p := range testPackages() {
+		out = append(out, p.Attr)
+	}
+	return out
+}

@@ -37,6 +37,9 @@ const (
 	e2eTmuxSession = "devsh"
 )
 
+// e2eJQRow is the project's one package as the empty query lists it.
+var e2eJQRow = regexp.MustCompile(`✓ jq\s+1\.8\.1\s+Lightweight`)
+
 // e2eFixtureNixpkgs is the fake nixpkgs flake the project pins (as
 // ./fakepkgs), relative to this package's directory.
 var e2eFixtureNixpkgs = filepath.Join("..", "nixsearch", "testdata", "fixture", "nixpkgs", "flake.nix")
@@ -72,9 +75,11 @@ func TestE2E(t *testing.T) {
 		count := regexp.MustCompile(`index built: ([0-9,]+) packages`)
 		built := s.waitScreen("the index built", func(sc string) bool { return count.MatchString(sc) })
 		n := e2eNumber(t, count.FindStringSubmatch(built)[1])
-		s.waitScreen("the count in the header and the input line", func(sc string) bool {
+		// The empty query lists devshell.toml's one package (issue 10; the
+		// input line said "n / n" over the index's first rows).
+		s.waitScreen("the count in the header and devshell.toml listed", func(sc string) bool {
 			return strings.Contains(sc, fmt.Sprintf("· %d packages", n)) &&
-				strings.Contains(sc, fmt.Sprintf("%d / %d", n, n))
+				strings.Contains(sc, "1 in devshell.toml") && e2eJQRow.MatchString(sc)
 		})
 		if m, _ := filepath.Glob(filepath.Join(p.cache, "devsh", "index-*.bin")); len(m) != 1 {
 			t.Fatalf("want one index file in the cache after the build, found %q", m)
@@ -157,10 +162,11 @@ func TestE2E(t *testing.T) {
 				s.fatalf(first, "the first frame with a warm cache shows %q", w)
 			}
 		}
-		countLine := fmt.Sprintf("%d / %d", want, want)
-		row := regexp.MustCompile(`cargo-edit\s+0\.13\.7\s`)
+		// The empty query lists devshell.toml's jq, with the index's
+		// version (issue 10; it was the index's first rows, "n / n").
 		shown := s.waitScreen("the results from the warm cache", func(sc string) bool {
-			return strings.Contains(sc, countLine) && row.MatchString(sc)
+			return strings.Contains(sc, fmt.Sprintf("· %d packages", want)) &&
+				strings.Contains(sc, "1 in devshell.toml") && e2eJQRow.MatchString(sc)
 		})
 		for _, w := range []string{"building index", "index built"} {
 			if strings.Contains(shown, w) {

@@ -106,6 +106,17 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Toggle, k.Focus, k.Undo, k.Help}
 }
 
+// shortHelpFor returns the one-line help of the focused area: the
+// results' keys, or the packages panel's.
+func (k KeyMap) shortHelpFor(f focusArea) []key.Binding {
+	if f == focusResults {
+		return k.ShortHelp()
+	}
+	back := k.Focus
+	back.SetHelp("tab", "results")
+	return []key.Binding{k.Remove, back, k.Undo, k.Help}
+}
+
 // FullHelp returns the bindings of the full help, in columns. It is part of
 // the help.KeyMap interface.
 func (k KeyMap) FullHelp() [][]key.Binding {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // focusArea says which list receives movement and enter.
@@ -198,6 +199,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.panel = m.panel.SetItems(msg.pkgs)
+		m = m.showInstalledOnEmptyQuery()
 		return m.selectionChanged()
 	case searchResultMsg:
 		if msg.seq != m.searchSeq {
@@ -210,6 +212,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.results = m.results.SetResults(msg.res)
+		m = m.showInstalledOnEmptyQuery()
 		return m.selectionChanged()
 	case opDoneMsg:
 		return m.opDone(msg)
@@ -251,7 +254,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// updateKey handles a key press.
+// updateKey handles a key press: the keys that work everywhere first,
+// then the focused area's own (updatePanelKey, updateResultsKey), so that
+// enter is "add/remove" in the results and "remove" in the panel and the
+// two bindings never compete.
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
 	switch {
@@ -259,8 +265,12 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.quit()
 	case m.quitting:
 		return m, nil
+	case m.help.ShowAll && (key.Matches(msg, k.Clear) || key.Matches(msg, k.Help)):
+		// esc closes the help before it clears the query or quits.
+		m.help.ShowAll = false
+		return m.layout(), nil
 	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
+		m.help.ShowAll = true
 		return m.layout(), nil
 	case key.Matches(msg, k.Focus):
 		if m.focus == focusResults {
@@ -275,40 +285,56 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.startBuild()
 	case key.Matches(msg, k.Sync):
 		return m.enqueue(op{kind: opSync})
-	case key.Matches(msg, k.Clear):
-		switch {
-		case m.focus == focusPanel:
-			m.focus = focusResults
-			return m.selectionChanged()
-		case m.input.Value() != "":
-			m.input = m.input.Reset()
-			return m.querySet()
-		default:
-			return m.quit()
-		}
 	}
 	if m.focus == focusPanel {
-		if key.Matches(msg, k.Remove) {
-			it, ok := m.panel.Selected()
-			if !ok {
-				return m, nil
-			}
-			if it.FromCommand {
-				m.status = commandPackageStatus(it.Attr)
-				return m, nil
-			}
-			return m.enqueue(op{kind: opRemove, attr: it.Attr})
-		}
-		var moved bool
-		if m.panel, moved = m.panel.Update(msg, k); moved {
-			return m.selectionChanged()
-		}
-		// Anything else edits the query: back to the results.
-		m.focus = focusResults
+		return m.updatePanelKey(msg)
 	}
-	if key.Matches(msg, k.Toggle) {
+	return m.updateResultsKey(msg)
+}
+
+// updatePanelKey handles a key of the packages panel: remove, move, esc
+// back to the results; any other key edits the query, back in the results.
+func (m Model) updatePanelKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Clear):
+		m.focus = focusResults
+		return m.selectionChanged()
+	case key.Matches(msg, k.Remove):
+		it, ok := m.panel.Selected()
+		if !ok {
+			m.status = statusNote("nothing to remove: " + m.panel.emptyText())
+			return m, nil
+		}
+		if it.FromCommand {
+			m.status = commandPackageStatus(it.Attr)
+			return m, nil
+		}
+		return m.enqueue(op{kind: opRemove, attr: it.Attr})
+	}
+	var moved bool
+	if m.panel, moved = m.panel.Update(msg, k); moved {
+		return m.selectionChanged()
+	}
+	m.focus = focusResults
+	return m.updateResultsKey(msg)
+}
+
+// updateResultsKey handles a key of the results: add/remove, move, edit
+// the query; esc clears the query, and on an empty one quits.
+func (m Model) updateResultsKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Clear):
+		if m.input.Value() != "" {
+			m.input = m.input.Reset()
+			return m.querySet()
+		}
+		return m.quit()
+	case key.Matches(msg, k.Toggle):
 		row, ok := m.results.Selected()
 		if !ok {
+			m.status = statusNote(m.nothingToToggle())
 			return m, nil
 		}
 		if it, ok := m.panel.find(row.Pkg.Attr); ok && it.FromCommand {
@@ -327,6 +353,20 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	return m.querySet()
+}
+
+// nothingToToggle says why enter in the results did nothing.
+func (m Model) nothingToToggle() string {
+	switch {
+	case !m.index.searchable() && m.index.building:
+		return "the index is still being built: enter adds a package once results show"
+	case !m.index.searchable():
+		return "no package index to add from: " + m.emptyText()
+	case m.input.Value() == "":
+		return "type a package name first"
+	default:
+		return "no result to add"
+	}
 }
 
 // querySet starts a search for the changed query, cancelling the previous
@@ -396,7 +436,7 @@ func (m Model) applyIndexOpened(msg indexOpenedMsg) (Model, tea.Cmd) {
 		cmds = append(cmds, cmd)
 	}
 	if msg.searched && msg.searchErr == nil && m.input.Value() == "" {
-		m.results = m.results.SetResults(msg.results)
+		m = m.showInstalledOnEmptyQuery()
 	} else if m.index.searchable() {
 		var cmd tea.Cmd
 		m, cmd = m.querySet()
@@ -415,6 +455,22 @@ func (m Model) applyIndexOpened(msg indexOpenedMsg) (Model, tea.Cmd) {
 	m, cmd := m.selectionChanged()
 	cmds = append(cmds, cmd)
 	return m, tea.Batch(cmds...)
+}
+
+// showInstalledOnEmptyQuery makes the results of the empty query the
+// packages of devshell.toml, with the index's versions and descriptions:
+// the first screen shows what the shell has, not the index's first names
+// (with none, the results say how to search).
+func (m Model) showInstalledOnEmptyQuery() Model {
+	if m.input.Value() != "" || !m.index.searchable() {
+		return m
+	}
+	rows := make([]Row, 0, len(m.panel.items))
+	for _, it := range m.panel.items {
+		rows = append(rows, Row{Pkg: nixsearch.Package{Attr: it.Attr, Version: it.Version, Description: it.Description}})
+	}
+	m.results = m.results.SetResults(Results{Total: len(rows), Rows: rows})
+	return m
 }
 
 // restingStatus is the status line when nothing is under way: the
@@ -637,6 +693,7 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 		}
 		m.dirty = true
 		m.panel = m.panel.SetItems(panelApply(m.panel.items, c))
+		m = m.showInstalledOnEmptyQuery()
 	}
 	m, cmd := m.startOp()
 	cmds = append(cmds, cmd)
@@ -901,7 +958,7 @@ func (m Model) statusLine(w int) string {
 		return statusView(m.styles, m.status, nil, w)
 	}
 	return statusView(m.styles, m.status, []string{
-		m.help.ShortHelpView(m.keys.ShortHelp()) + " ",
+		m.help.ShortHelpView(m.keys.shortHelpFor(m.focus)) + " ",
 		m.help.ShortHelpView([]key.Binding{m.keys.Help}) + " ",
 	}, w)
 }
@@ -911,6 +968,9 @@ func (m Model) inputView(w int) string {
 	st := m.styles
 	count := ""
 	switch {
+	case m.index.searchable() && m.input.Value() == "":
+		// The empty query lists devshell.toml's packages.
+		count = fmt.Sprintf("%d in %s", len(m.results.res.Rows), m.tomlName())
 	case m.index.searchable():
 		count = tuiThousands(m.results.res.Total) + " / " + tuiThousands(m.index.info.Count)
 	case m.index.building:
@@ -963,10 +1023,7 @@ func (m Model) inputView(w int) string {
 func (m Model) boxesView() []string {
 	st := m.styles
 	installed := m.panel.Installed()
-	tomlName := m.project.TOMLName
-	if tomlName == "" {
-		tomlName = "devshell.toml"
-	}
+	tomlName := m.tomlName()
 	resultsBox := func(w int, right string) []string {
 		body := m.results.View(st, installed, m.focus == focusResults, m.emptyText())
 		return tuiBox(body, w, "results", right, m.focus == focusResults, st)
@@ -992,6 +1049,14 @@ func (m Model) boxesView() []string {
 	return out
 }
 
+// tomlName is the devshell.toml's name for display.
+func (m Model) tomlName() string {
+	if m.project.TOMLName == "" {
+		return "devshell.toml"
+	}
+	return m.project.TOMLName
+}
+
 // emptyText explains an empty results list.
 func (m Model) emptyText() string {
 	switch {
@@ -1009,7 +1074,10 @@ func (m Model) emptyText() string {
 		return "No package index; ctrl+r builds it."
 	case m.input.Value() != "":
 		return "No package matches " + m.input.Value() + "."
-	default:
+	case m.index.info.Count == 0:
 		return "The index is empty."
+	default:
+		return fmt.Sprintf("Type to search %s packages: a name (ripgrep), a command (rg) or a word from a description; enter adds the selected one to %s.",
+			tuiThousands(m.index.info.Count), m.tomlName())
 	}
 }

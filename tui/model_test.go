@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -482,7 +483,9 @@ func TestProgressPipe(t *testing.T) {
 }
 
 func TestFullBuildThroughHarness(t *testing.T) {
-	b := newMemBackend(nil)
+	// Every package installed: the empty query lists devshell.toml's
+	// packages (issue 10), here all 26.
+	b := newMemBackend(nil, testAttrs()...)
 	b.info = IndexInfo{Missing: true}
 	b.buildTo = testPackages()
 	b.buildSteps = []int{10, 20, 30}
@@ -496,7 +499,7 @@ func TestFullBuildThroughHarness(t *testing.T) {
 }
 
 func TestStaleIndexIsShownWhileRebuilding(t *testing.T) {
-	b := newMemBackend(testPackages())
+	b := newMemBackend(testPackages(), "cargo-edit") // the empty query lists it
 	b.info = IndexInfo{Count: 26, Stale: true}
 	b.buildTo = testPackages()[:20]
 	h := newLoadingHarness(t, b)
@@ -617,7 +620,8 @@ func TestHelpToggles(t *testing.T) {
 }
 
 func TestMovementKeys(t *testing.T) {
-	h := newHarness(t, newMemBackend(testPackages()))
+	// The empty query lists devshell.toml's packages: all 26 here.
+	h := newHarness(t, newMemBackend(testPackages(), testAttrs()...))
 	rows := h.m.results.cur.height
 	sel := func() int { return h.m.results.cur.cursor }
 	steps := []struct {
@@ -636,12 +640,14 @@ func TestMovementKeys(t *testing.T) {
 }
 
 func TestFirstFrameHasResultsOnWarmCache(t *testing.T) {
-	b := newMemBackend(testPackages())
+	// The empty query lists devshell.toml's packages (issue 10; the count
+	// was "26 / 26" for the index's first rows).
+	b := newMemBackend(testPackages(), testAttrs()...)
 	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles()})
 	m = m.preload(time.Hour) // the load is instant here: it ends first
 	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	v := nm.View()
-	if !strings.Contains(v, "26 / 26") || !strings.Contains(v, "cargo-edit") {
+	if !strings.Contains(v, "26 in devshell.toml") || !strings.Contains(v, "cargo-edit") {
 		t.Fatalf("first frame without results:\n%s", v)
 	}
 }
@@ -748,5 +754,148 @@ func TestProjectWarningShownAtOpen(t *testing.T) {
 	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	if v := nm.View(); !strings.Contains(v, "warning: git does not track devshell.toml") {
 		t.Fatalf("the project warning is not on the screen:\n%s", v)
+	}
+}
+
+// TestEscClosesHelpFirst: with the help open, esc closes it and nothing
+// else (the query stays, the program does not quit); then esc clears the
+// query, then quits.
+func TestEscClosesHelpFirst(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	h.typeText("carg")
+	h.press("?")
+	if !h.m.help.ShowAll || !strings.Contains(h.m.View(), "rebuild index") {
+		t.Fatalf("? does not open the help:\n%s", h.m.View())
+	}
+	h.press("esc")
+	if h.m.help.ShowAll || h.m.input.Value() != "carg" || h.quit {
+		t.Fatalf("esc with the help open: help %v, query %q, quit %v; want only the help closed", h.m.help.ShowAll, h.m.input.Value(), h.quit)
+	}
+	h.press("esc")
+	if h.m.input.Value() != "" || h.quit {
+		t.Fatalf("second esc: query %q, quit %v; want the query cleared", h.m.input.Value(), h.quit)
+	}
+	h.press("esc")
+	if !h.quit {
+		t.Fatal("esc on an empty query does not quit")
+	}
+}
+
+// TestFooterFollowsFocus: the footer shows the focused area's keys.
+func TestFooterFollowsFocus(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages(), "rustc"))
+	footer := func() string {
+		lines := strings.Split(h.m.View(), "\n")
+		return lines[len(lines)-1]
+	}
+	if f := footer(); !strings.Contains(f, "enter add/remove") || !strings.Contains(f, "tab packages") {
+		t.Fatalf("results footer %q", f)
+	}
+	h.press("tab")
+	if f := footer(); !strings.Contains(f, "enter/del remove") || !strings.Contains(f, "tab results") || strings.Contains(f, "add/remove") {
+		t.Fatalf("panel footer %q", f)
+	}
+}
+
+// TestEnterWhileBuildingSaysWhy: enter with no results while the index is
+// built says why nothing happened, and writes nothing.
+func TestEnterWhileBuildingSaysWhy(t *testing.T) {
+	b := newMemBackend(nil)
+	b.info = IndexInfo{Missing: true}
+	h := newLoadingHarness(t, b)
+	h.m, _ = loadSteps(h.m, b)
+	h.m, _ = h.m.update(keyMsg("c"))
+	h.m, _ = h.m.update(keyMsg("enter"))
+	if !strings.Contains(h.m.status.text, "the index is still being built") || h.m.running() {
+		t.Fatalf("status %q, write running %v", h.m.status.text, h.m.running())
+	}
+}
+
+// TestNotesFade: a note ("nothing to undo") asks for a fade timer and is
+// cleared by it; a newer note is not cleared by the older one's timer, and
+// errors do not fade.
+func TestNotesFade(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages()))
+	fades := h.ticks["fade"]
+	h.press("ctrl+z")
+	if h.m.status.text != "nothing to undo" || h.ticks["fade"] != fades+1 {
+		t.Fatalf("status %q, fade timers %d (were %d)", h.m.status.text, h.ticks["fade"], fades)
+	}
+	old := h.m.statusSeq
+	h.typeText("cargo-edit")
+	h.press("enter")
+	if h.m.status.text != "+ cargo-edit added" {
+		t.Fatalf("status %q", h.m.status.text)
+	}
+	h.send(statusFadeMsg{seq: old})
+	if h.m.status.text != "+ cargo-edit added" {
+		t.Fatalf("an older note's timer cleared the newer note: %q", h.m.status.text)
+	}
+	h.send(statusFadeMsg{seq: h.m.statusSeq})
+	if h.m.status.text != "" {
+		t.Fatalf("the note did not fade: %q", h.m.status.text)
+	}
+	h.m.status = statusError("reading packages: boom")
+	h.send(statusFadeMsg{seq: h.m.statusSeq})
+	if h.m.status.text == "" {
+		t.Fatal("an error faded")
+	}
+}
+
+// TestUndoMessages: undo reads forwards, and says when the file had
+// changed since.
+func TestUndoMessages(t *testing.T) {
+	b := newMemBackend(testPackages(), "rustc", "cargo-watch", "cargo")
+	h := newHarness(t, b)
+	h.press("tab", "down", "enter") // remove cargo-watch
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "cargo"}) {
+		t.Fatalf("file has %v", got)
+	}
+	h.press("ctrl+z")
+	if h.m.status.text != "restored cargo-watch" {
+		t.Fatalf("status %q", h.m.status.text)
+	}
+	// Back in its place, not at the end.
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "cargo-watch", "cargo"}) {
+		t.Fatalf("after undo the file has %v", got)
+	}
+	if got := panelAttrs(h.m); !slices.Equal(got, []string{"rustc", "cargo-watch", "cargo"}) {
+		t.Fatalf("after undo the panel shows %v", got)
+	}
+	h.press("esc") // back to the results
+	h.typeText("jq")
+	h.press("enter")
+	// Someone else edits the file meanwhile.
+	b.mu.Lock()
+	b.installed = append(b.installed, Installed{Attr: "go"})
+	b.mu.Unlock()
+	h.press("ctrl+z")
+	if want := "removed jq again (devshell.toml had changed since: only its entry was removed)"; h.m.status.text != want {
+		t.Fatalf("status %q, want %q", h.m.status.text, want)
+	}
+	if got := b.attrs(); !slices.Equal(got, []string{"rustc", "cargo-watch", "cargo", "go"}) {
+		t.Fatalf("file has %v", got)
+	}
+}
+
+// TestEmptyQueryShowsInstalled: the empty query lists devshell.toml's
+// packages with the index's versions and descriptions; with none, a hint
+// says how to search; clearing a query brings the list back.
+func TestEmptyQueryShowsInstalled(t *testing.T) {
+	h := newHarness(t, newMemBackend(testPackages(), "rustc", "jq"))
+	v := h.m.View()
+	if !strings.Contains(v, "2 in devshell.toml") || !regexp.MustCompile(`✓ rustc\s+1\.89\.0\s+Safe, concurrent`).MatchString(v) ||
+		strings.Contains(v, "cargo-audit") {
+		t.Fatalf("the empty query does not list devshell.toml's packages:\n%s", v)
+	}
+	h.typeText("carg")
+	h.press("ctrl+u")
+	if got := h.m.results.res.Rows; len(got) != 2 || got[0].Pkg.Attr != "rustc" || got[1].Pkg.Attr != "jq" {
+		t.Fatalf("after clearing the query: rows %+v", got)
+	}
+
+	h = newHarness(t, newMemBackend(testPackages()))
+	if v := h.m.View(); !strings.Contains(v, "Type to search 26 packages") || strings.Contains(v, "cargo-audit") {
+		t.Fatalf("no hint on the empty query without packages:\n%s", v)
 	}
 }

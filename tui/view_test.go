@@ -53,7 +53,7 @@ func goldenProgram(t *testing.T, w, h int) (*memBackend, *teatest.TestModel) {
 	b.meta = testMeta()
 	m := NewModel(context.Background(), b, ModelOptions{Styles: asciiStyles(), Tick: immediateTick})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
-	waitScreen(t, tm, "26 / 26")
+	waitScreen(t, tm, "3 in devshell.toml")
 	return b, tm
 }
 
