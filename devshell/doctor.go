@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/devsh/devsh/internal/run"
+	"github.com/devsh/devsh/internal/termtext"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -89,7 +91,8 @@ type doctorRun struct {
 }
 
 func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
-	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: []string{"LC_ALL=C"}})
+	// NO_COLOR: Lix ≥ 2.91 colours a pipe when FORCE_COLOR is set.
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: []string{"LC_ALL=C", "NO_COLOR=1"}})
 	return doctorRun{stdout, stderr, err}
 }
 
@@ -98,47 +101,122 @@ func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
 // develop` and direnv's `use flake`, which run nix without them.
 func DoctorNix(ctx context.Context, r Runner) []Check {
 	version := doctorExec(ctx, r, doctorNixVersionArgs())
-	nix := doctorNixCheck(version)
+	nix, v := doctorNixCheck(version)
 	if nix.State == CheckFail {
 		return []Check{nix, {Name: "flakes", State: CheckFail, Detail: "cannot check without nix", Fix: "install nix first"}}
 	}
+	if c, decided := doctorFlakesByVersion(v); decided {
+		return []Check{nix, c}
+	}
 	withFlags := doctorExec(ctx, r, doctorFlakeProbeArgs(true))
 	plain := doctorExec(ctx, r, doctorFlakeProbeArgs(false))
-	return []Check{nix, doctorFlakesCheck(withFlags, plain)}
+	return []Check{nix, doctorFlakesCheck(v, withFlags, plain)}
 }
 
-// doctorNixCheck reads `nix --version` ("nix (Nix) 2.8.0").
-func doctorNixCheck(run doctorRun) Check {
+// Nix implementations `nix --version` names.
+const (
+	doctorImplNix         = "Nix"
+	doctorImplLix         = "Lix"
+	doctorImplDeterminate = "Determinate Nix"
+)
+
+// doctorNixVersion is what the first line of `nix --version` says: "nix
+// (Nix) 2.8.0", "nix (Lix, like Nix) 2.93.0", "nix (Determinate Nix
+// 3.6.2) 2.29.0".
+type doctorNixVersion struct {
+	Line string // the whole line, sanitised
+	// Impl is doctorImplNix, doctorImplLix or doctorImplDeterminate
+	// (another name in the parentheses is kept as it is).
+	Impl string
+	// Version is the last word ("2.29.0": the Nix version Determinate
+	// builds on); Major and Minor its numbers (0 when not numeric).
+	Version      string
+	Major, Minor int
+}
+
+// parseDoctorNixVersion reads the first line of `nix --version`.
+func parseDoctorNixVersion(out string) doctorNixVersion {
+	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	line = termtext.Line(line)
+	v := doctorNixVersion{Line: line, Impl: doctorImplNix}
+	if fields := strings.Fields(line); len(fields) > 0 {
+		v.Version = fields[len(fields)-1]
+	}
+	if i, j := strings.Index(line, "("), strings.Index(line, ")"); i >= 0 && j > i {
+		impl := line[i+1 : j]
+		switch {
+		case strings.HasPrefix(impl, "Lix"):
+			v.Impl = doctorImplLix
+		case strings.HasPrefix(impl, "Determinate Nix"):
+			v.Impl = doctorImplDeterminate
+		case impl != "":
+			v.Impl = impl
+		}
+	}
+	nums := strings.SplitN(v.Version, ".", 3)
+	if len(nums) >= 2 {
+		major, err1 := strconv.Atoi(nums[0])
+		minor, err2 := strconv.Atoi(nums[1])
+		if err1 == nil && err2 == nil {
+			v.Major, v.Minor = major, minor
+		}
+	}
+	return v
+}
+
+// doctorNixCheck reads `nix --version`; the detail is its whole line, so
+// Lix and Determinate Nix are named.
+func doctorNixCheck(run doctorRun) (Check, doctorNixVersion) {
 	c := Check{Name: "nix"}
 	if errors.Is(run.err, exec.ErrNotFound) {
 		c.State, c.Detail, c.Fix = CheckFail, "not found", "install nix (https://nixos.org/download), then open a new shell"
-		return c
+		return c, doctorNixVersion{}
 	}
 	if run.err != nil {
 		c.State, c.Detail, c.Fix = CheckFail, "nix --version failed: "+doctorTail(run), "repair the nix installation"
-		return c
+		return c, doctorNixVersion{}
 	}
-	fields := strings.Fields(string(run.stdout))
-	if len(fields) == 0 {
+	v := parseDoctorNixVersion(string(run.stdout))
+	if v.Line == "" {
 		c.State, c.Detail, c.Fix = CheckFail, "nix --version printed nothing", "repair the nix installation"
-		return c
+		return c, v
 	}
-	c.Detail = fields[len(fields)-1]
-	return c
+	c.Detail = v.Line
+	return c, v
 }
 
-// doctorFlakesCheck reads the flake probe run with devsh's flags and without.
-func doctorFlakesCheck(withFlags, plain doctorRun) Check {
+// doctorFlakesByVersion decides the flakes check from the version alone
+// where it can: Nix before 2.4 has no flakes at all (and no flag to turn
+// them on). Lix (every release) and Determinate Nix have them; the probe
+// decides the rest.
+func doctorFlakesByVersion(v doctorNixVersion) (Check, bool) {
+	if v.Impl == doctorImplNix && v.Major > 0 && (v.Major < 2 || (v.Major == 2 && v.Minor < 4)) {
+		return Check{Name: "flakes", State: CheckFail,
+			Detail: "nix " + v.Version + " is too old for flakes (they came with nix 2.4)",
+			Fix:    "install nix 2.4 or later (https://nixos.org/download)"}, true
+	}
+	return Check{}, false
+}
+
+// doctorFlakesCheck reads the flake probe run with devsh's flags and
+// without, for the nix implementation v names.
+func doctorFlakesCheck(v doctorNixVersion, withFlags, plain doctorRun) Check {
 	c := Check{Name: "flakes"}
 	if withFlags.err != nil || strings.TrimSpace(string(withFlags.stdout)) != "true" {
 		c.State = CheckFail
 		c.Detail = "this nix cannot evaluate flakes: " + doctorTail(withFlags)
 		c.Fix = "install nix 2.4 or later"
+		if v.Impl != doctorImplNix {
+			c.Fix = "update " + v.Impl + ", or install nix 2.4 or later"
+		}
 		return c
 	}
 	out := strings.TrimSpace(string(plain.stdout))
 	if plain.err == nil && out == "true" {
 		c.Detail = "enabled in your nix configuration"
+		if v.Impl == doctorImplDeterminate {
+			c.Detail = "enabled (Determinate Nix has them on by default)"
+		}
 		return c
 	}
 	missing := "flakes"
@@ -148,6 +226,11 @@ func doctorFlakesCheck(withFlags, plain doctorRun) Check {
 	c.State = CheckFail
 	c.Detail = "devsh passes the flags itself, but " + missing +
 		" are off in your nix configuration, so your own nix develop and direnv's use flake fail"
+	if v.Impl == doctorImplDeterminate {
+		// Determinate Nix enables both itself: something turned them off.
+		c.Detail = "devsh passes the flags itself, but " + missing +
+			" are off although Determinate Nix enables them by default (an experimental-features setting replaces its list)"
+	}
 	// nix reads the same environment as devsh: its nix.conf is found the same way.
 	c.Fix = doctorNixConfFix(os.Getenv)
 	return c

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -48,14 +49,18 @@ func TestDoctorNixCheck(t *testing.T) {
 		state  CheckState
 		detail string
 	}{
-		{"2.8", doctorRun{stdout: []byte("nix (Nix) 2.8.0\n")}, CheckOK, "2.8.0"},
-		{"lix", doctorRun{stdout: []byte("nix (Lix, like Nix) 2.91.1\n")}, CheckOK, "2.91.1"},
+		// The whole line (issue 9: it names Lix and Determinate Nix; the
+		// detail was the bare version before).
+		{"2.8", doctorRun{stdout: []byte("nix (Nix) 2.8.0\n")}, CheckOK, "nix (Nix) 2.8.0"},
+		{"lix", doctorRun{stdout: []byte("nix (Lix, like Nix) 2.91.1\n")}, CheckOK, "nix (Lix, like Nix) 2.91.1"},
+		{"determinate", doctorRun{stdout: []byte("nix (Determinate Nix 3.6.2) 2.29.0\n")}, CheckOK, "nix (Determinate Nix 3.6.2) 2.29.0"},
+		{"verbose", doctorRun{stdout: []byte("nix (Nix) 2.24.15\nSystem type: x86_64-linux\n")}, CheckOK, "nix (Nix) 2.24.15"},
 		{"missing", doctorRun{err: notFound}, CheckFail, "not found"},
 		{"broken", doctorRun{stderr: []byte("error: cannot open store\n"), err: doctorExitErr(t, 1)}, CheckFail, "nix --version failed: error: cannot open store"},
 		{"silent", doctorRun{}, CheckFail, "nix --version printed nothing"},
 	}
 	for _, tt := range tests {
-		c := doctorNixCheck(tt.run)
+		c, _ := doctorNixCheck(tt.run)
 		if c.State != tt.state || c.Detail != tt.detail || c.Name != "nix" {
 			t.Errorf("%s: got %+v, want state %v detail %q", tt.name, c, tt.state, tt.detail)
 		}
@@ -83,13 +88,59 @@ func TestDoctorFlakesCheck(t *testing.T) {
 		{"flags without flakes", no, no, CheckFail, "cannot evaluate flakes"},
 	}
 	for _, tt := range tests {
-		c := doctorFlakesCheck(tt.withFlags, tt.bare)
+		c := doctorFlakesCheck(parseDoctorNixVersion("nix (Nix) 2.8.0"), tt.withFlags, tt.bare)
 		if c.State != tt.state || !strings.Contains(c.Detail, tt.detailHas) {
 			t.Errorf("%s: got %+v, want state %v, detail with %q", tt.name, c, tt.state, tt.detailHas)
 		}
 		if tt.state == CheckFail && c.Fix == "" {
 			t.Errorf("%s: a failure without a fix", tt.name)
 		}
+	}
+}
+
+func TestParseDoctorNixVersion(t *testing.T) {
+	tests := []struct {
+		out  string
+		want doctorNixVersion
+	}{
+		{"nix (Nix) 2.8.0\n", doctorNixVersion{Line: "nix (Nix) 2.8.0", Impl: doctorImplNix, Version: "2.8.0", Major: 2, Minor: 8}},
+		{"nix (Nix) 2.3.16", doctorNixVersion{Line: "nix (Nix) 2.3.16", Impl: doctorImplNix, Version: "2.3.16", Major: 2, Minor: 3}},
+		{"nix (Lix, like Nix) 2.93.0\n", doctorNixVersion{Line: "nix (Lix, like Nix) 2.93.0", Impl: doctorImplLix, Version: "2.93.0", Major: 2, Minor: 93}},
+		{"nix (Determinate Nix 3.11.2) 2.31.1\n", doctorNixVersion{Line: "nix (Determinate Nix 3.11.2) 2.31.1", Impl: doctorImplDeterminate, Version: "2.31.1", Major: 2, Minor: 31}},
+		{"\x1b[1mnix (Nix) 2.35.2pre\x1b[0m", doctorNixVersion{Line: "nix (Nix) 2.35.2pre", Impl: doctorImplNix, Version: "2.35.2pre", Major: 2, Minor: 35}},
+		{"nix (Tvix) dev", doctorNixVersion{Line: "nix (Tvix) dev", Impl: "Tvix", Version: "dev"}},
+	}
+	for _, tt := range tests {
+		if got := parseDoctorNixVersion(tt.out); got != tt.want {
+			t.Errorf("parseDoctorNixVersion(%q) = %+v, want %+v", tt.out, got, tt.want)
+		}
+	}
+}
+
+// TestDoctorFlakesPerImplementation: the verdict and the fix depend on
+// which nix it is.
+func TestDoctorFlakesPerImplementation(t *testing.T) {
+	if c, ok := doctorFlakesByVersion(parseDoctorNixVersion("nix (Nix) 2.3.16")); !ok || c.State != CheckFail ||
+		!strings.Contains(c.Detail, "too old for flakes") || !strings.Contains(c.Fix, "2.4 or later") {
+		t.Errorf("nix 2.3: %+v, %v; want too old, without a probe", c, ok)
+	}
+	for _, line := range []string{"nix (Nix) 2.4.1", "nix (Nix) 2.8.0", "nix (Lix, like Nix) 2.90.0", "nix (Determinate Nix 3.0.0) 2.26.3"} {
+		if c, ok := doctorFlakesByVersion(parseDoctorNixVersion(line)); ok {
+			t.Errorf("%s decided without a probe: %+v", line, c)
+		}
+	}
+	yes := doctorRun{stdout: []byte("true\n")}
+	no := doctorRun{stdout: []byte("false\n")}
+	old := doctorRun{stderr: []byte("error: unrecognised flag '--extra-experimental-features'\n"), err: doctorExitErr(t, 1)}
+	det := parseDoctorNixVersion("nix (Determinate Nix 3.11.2) 2.31.1")
+	if c := doctorFlakesCheck(det, yes, yes); c.State != CheckOK || !strings.Contains(c.Detail, "Determinate Nix has them on by default") {
+		t.Errorf("Determinate, on: %+v", c)
+	}
+	if c := doctorFlakesCheck(det, yes, no); c.State != CheckFail || !strings.Contains(c.Detail, "although Determinate Nix enables them") || c.Fix == "" {
+		t.Errorf("Determinate, turned off: %+v", c)
+	}
+	if c := doctorFlakesCheck(parseDoctorNixVersion("nix (Lix, like Nix) 2.93.0"), old, old); c.State != CheckFail || !strings.Contains(c.Fix, "update Lix") {
+		t.Errorf("Lix that cannot evaluate flakes: %+v", c)
 	}
 }
 
@@ -136,8 +187,8 @@ func TestDoctorNixReal(t *testing.T) {
 			if len(checks) != 2 {
 				t.Fatalf("DoctorNix = %v, want two checks", checks)
 			}
-			if checks[0].State != CheckOK || !strings.HasPrefix(checks[0].Detail, "2.") {
-				t.Errorf("nix check = %+v, want the nix 2.x version", checks[0])
+			if checks[0].State != CheckOK || !regexp.MustCompile(`^nix \(.*\) 2\.\d+`).MatchString(checks[0].Detail) {
+				t.Errorf("nix check = %+v, want nix's whole version line, nix 2.x", checks[0])
 			}
 			if checks[1].State != tt.flakes || !strings.Contains(checks[1].Detail, tt.detailHas) {
 				t.Errorf("flakes check = %+v, want %v with %q", checks[1], tt.flakes, tt.detailHas)
