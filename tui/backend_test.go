@@ -424,8 +424,9 @@ func testPackages() []nixsearch.Package {
 // testMeta is the metadata the tests' backend knows.
 func testMeta() map[string]Meta {
 	return map[string]Meta{
-		"cargo-edit": {Homepage: "https://github.com/killercup/cargo-edit", License: "MIT", MainProgram: "cargo-add"},
-		"cargo":      {Homepage: "https://crates.io", License: "MIT OR Apache-2.0", MainProgram: "cargo"},
+		"cargo-edit":               {Homepage: "https://github.com/killercup/cargo-edit", License: "MIT", MainProgram: "cargo-add"},
+		"cargo":                    {Homepage: "https://crates.io", License: "MIT OR Apache-2.0", MainProgram: "cargo"},
+		"python3Packages.requests": {Homepage: "https://requests.readthedocs.io", License: "Apache-2.0"},
 	}
 }
 
