@@ -742,3 +742,23 @@ func TestCacheLockWaiting(t *testing.T) {
 		u()
 	}
 }
+
+// TestCacheView: tables are read in place when aligned and copied when not,
+// with the same values.
+func TestCacheView(t *testing.T) {
+	buf := make([]byte, 4*5+1)
+	for i := range 5 {
+		binary.LittleEndian.PutUint32(buf[1+4*i:], uint32(i*1000+7))
+	}
+	unaligned := buf[1:]
+	got := cacheU32s(unaligned)
+	aligned := cacheU32s(slices.Clone(unaligned))
+	for i := range 5 {
+		if got[i] != uint32(i*1000+7) || aligned[i] != got[i] {
+			t.Fatalf("element %d: unaligned %d, aligned %d", i, got[i], aligned[i])
+		}
+	}
+	if len(cacheU64s(nil)) != 0 || cacheU64s(nil) == nil {
+		t.Error("an empty table is not an empty slice")
+	}
+}

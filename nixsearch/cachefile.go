@@ -293,38 +293,29 @@ func (t *cacheTables) take(size uint64, what string) []byte {
 	return v
 }
 
-// cacheU32s views b as little-endian uint32s: in place where the machine
-// is little-endian and b aligned, else copied.
-func cacheU32s(b []byte) []uint32 {
-	n := len(b) / 4
+// cacheView views b as little-endian integers (get decodes one): in place
+// where the machine is little-endian and b aligned, else copied.
+func cacheView[T uint32 | uint64](b []byte, get func([]byte) T) []T {
+	size := int(unsafe.Sizeof(T(0)))
+	n := len(b) / size
 	if n == 0 {
-		return []uint32{}
+		return []T{}
 	}
-	if cacheLittleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
-		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
+	if cacheLittleEndian && uintptr(unsafe.Pointer(&b[0]))%uintptr(size) == 0 {
+		return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
 	}
-	v := make([]uint32, n)
+	v := make([]T, n)
 	for i := range v {
-		v[i] = binary.LittleEndian.Uint32(b[4*i:])
+		v[i] = get(b[size*i:])
 	}
 	return v
 }
 
-// cacheU64s is cacheU32s for uint64s.
-func cacheU64s(b []byte) []uint64 {
-	n := len(b) / 8
-	if n == 0 {
-		return []uint64{}
-	}
-	if cacheLittleEndian && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
-		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
-	}
-	v := make([]uint64, n)
-	for i := range v {
-		v[i] = binary.LittleEndian.Uint64(b[8*i:])
-	}
-	return v
-}
+// cacheU32s views b as uint32s (see cacheView).
+func cacheU32s(b []byte) []uint32 { return cacheView(b, binary.LittleEndian.Uint32) }
+
+// cacheU64s views b as uint64s (see cacheView).
+func cacheU64s(b []byte) []uint64 { return cacheView(b, binary.LittleEndian.Uint64) }
 
 // cacheDecode parses a cache file; every failure wraps ErrCacheCorrupt. The
 // index's tables and strings point into data, which nobody may modify (or

@@ -232,11 +232,12 @@ func (b *indexBuilder) shardDone(k int, res *shardResult) {
 	b.results[k] = res
 	b.progress.Indexed += res.len()
 	b.progress.ShardsDone++
-	if b.opts.Progress != nil {
-		b.opts.Progress(b.progress)
-	}
+	// The partial index first: a Progress callback may report it.
 	if b.opts.Partial != nil && b.progress.ShardsDone < b.progress.Shards {
 		b.opts.Partial(b.index(false))
+	}
+	if b.opts.Progress != nil {
+		b.opts.Progress(b.progress)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/internal/termtext"
@@ -60,6 +61,20 @@ func (g *GlobalOptions) store() nixsearch.Store {
 }
 
 func (g *GlobalOptions) direnv() devshell.Direnv { return devshell.Direnv{} }
+
+// indexProcs is DEVSH_INDEX_PROCS, the number of concurrent nix processes
+// of an index build; 0 (unset) means one per core (nixsearch.BuildProcs).
+func (g *GlobalOptions) indexProcs() (int, error) {
+	v := g.Getenv("DEVSH_INDEX_PROCS")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("DEVSH_INDEX_PROCS=%q: want the number of nix processes to index with, 1 or more (unset it for one per core)", v)
+	}
+	return n, nil
+}
 
 // override is the --nixpkgs / DEVSH_NIXPKGS flake ref with its label ("" when
 // neither is set); nixsearch makes a relative path ref absolute against the

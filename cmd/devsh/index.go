@@ -25,9 +25,12 @@ func newIndexCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Build the package index for this project's nixpkgs",
-		Long: `Evaluate the project's nixpkgs once with nix search and keep the result in the
-cache, so that every later search is instant and offline. Prints the package count,
-the nixpkgs searched and the cache key.`,
+		Long: `Evaluate the project's nixpkgs once and keep the result in the cache, so that every
+later search is instant and offline. The package set is split into parts evaluated by
+concurrent nix processes (one per core, within half the free memory), which list what
+nix search lists plus each package's meta (main program, licence, homepage, broken,
+insecure, available here). Prints the package count, the nixpkgs searched, the cache
+key and whether the meta is complete.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIndex(cmd.Context(), o)
@@ -80,7 +83,12 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 		}
 	}
 	p := newProgress(g.IO.ErrOut, g.IO.ErrTTY, sourceLabel(src))
+	procs, err := g.indexProcs()
+	if err != nil {
+		return nil, nixsearch.CacheMeta{}, src, err
+	}
 	ix, meta, err := store.Build(ctx, src, nixsearch.BuildOptions{
+		Procs:    procs,
 		Refresh:  refresh,
 		Hint:     previousIndex(store, proj.Root, src.Key),
 		Progress: p.update,
@@ -141,7 +149,7 @@ func (p *progress) update(bp nixsearch.BuildProgress) {
 	if !p.tty {
 		if !p.started {
 			p.started = true
-			fmt.Fprintf(p.w, "indexing %s with nix search (once per nixpkgs; may take a minute)\n", p.label)
+			fmt.Fprintf(p.w, "indexing %s with nix (once per nixpkgs; may take a minute)\n", p.label)
 		}
 		return
 	}

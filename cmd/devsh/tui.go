@@ -363,8 +363,13 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProg
 	refresh := b.current
 	b.mu.Unlock()
 	store := b.g.store()
+	procs, err := b.g.indexProcs()
+	if err != nil {
+		return tui.IndexInfo{}, err
+	}
 	indexed := 0 // the package count of the partial index shown
 	ix, _, err := store.Build(ctx, src, nixsearch.BuildOptions{
+		Procs:   procs,
 		Refresh: refresh,
 		Hint:    previousIndex(store, b.proj.Root, src.Key),
 		Partial: func(part *nixsearch.Index) {

@@ -543,3 +543,46 @@ func TestTUIBackendCreatesTOML(t *testing.T) {
 		t.Fatalf("Packages after the first add = %+v, %v", got, err)
 	}
 }
+
+// TestTUIBackendPartialIndex: with no index yet, a build in three nix
+// processes makes the shards finished so far searchable: while it runs,
+// progress reports Indexed packages and Search answers from exactly
+// those; at the end the whole index is searched. DEVSH_INDEX_PROCS sets the
+// process count.
+func TestTUIBackendPartialIndex(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	t.Setenv("DEVSH_INDEX_PROCS", "3")
+	ctx := context.Background()
+	b := tuibNew(t, dir)
+	if info, err := b.OpenIndex(ctx); err != nil || !info.Missing {
+		t.Fatalf("OpenIndex = %+v, %v; want no index yet", info, err)
+	}
+	var mu sync.Mutex
+	var seen []int // Indexed values that were searched
+	got, err := b.BuildIndex(ctx, func(p tui.BuildProgress) {
+		if p.Indexed == 0 {
+			return
+		}
+		res, err := b.Search(ctx, "", 1000)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || res.Total != p.Indexed {
+			t.Errorf("during the build, Search(\"\") = %d packages, %v; want the %d indexed", res.Total, err, p.Indexed)
+		}
+		seen = append(seen, p.Indexed)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) == 0 || seen[len(seen)-1] >= got.Count {
+		t.Errorf("partial results %v during a build of %d packages, want some, each fewer", seen, got.Count)
+	}
+	if res, err := b.Search(ctx, "", 1000); err != nil || res.Total != got.Count {
+		t.Errorf("after the build Search(\"\") = %d, %v; want %d", res.Total, err, got.Count)
+	}
+
+	t.Setenv("DEVSH_INDEX_PROCS", "none")
+	if _, err := tuibNew(t, dir).BuildIndex(ctx, nil); err == nil || !strings.Contains(err.Error(), "DEVSH_INDEX_PROCS") {
+		t.Errorf("BuildIndex with a bad DEVSH_INDEX_PROCS: %v, want an error naming it", err)
+	}
+}
