@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/devsh/devsh/devshell/tomledit"
 	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/pelletier/go-toml/v2"
 )
@@ -109,7 +110,7 @@ func importsOf(data []byte) ([]string, error) {
 	var doc struct {
 		Imports any `toml:"imports"`
 	}
-	if err := toml.Unmarshal(data, &doc); err != nil {
+	if err := toml.Unmarshal(tomledit.TrimBOM(data), &doc); err != nil {
 		var derr *toml.DecodeError
 		if errors.As(err, &derr) {
 			row, col := derr.Position()

@@ -49,10 +49,11 @@ func FuzzManifestAddRemove(f *testing.F) {
 	})
 }
 
-// decode decodes data the way a TOML consumer sees it.
+// decode decodes data the way a TOML consumer sees it (nix's fromTOML, which
+// skips a leading byte order mark).
 func decode(data []byte) (map[string]any, error) {
 	var m map[string]any
-	if err := toml.Unmarshal(data, &m); err != nil {
+	if err := toml.Unmarshal(TrimBOM(data), &m); err != nil {
 		return nil, err
 	}
 	if m == nil {

@@ -558,3 +558,35 @@ func edgeInputs() []string {
 		"[devshell]\npackages = [\n  \"a\", \"b\", # ab\n  \"c\" ]\n",
 	}
 }
+
+// TestManifestBOM: a leading UTF-8 byte order mark (nix's fromTOML accepts
+// it) is skipped when reading and kept byte-exactly by add and remove.
+func TestManifestBOM(t *testing.T) {
+	const body = "[devshell]\npackages = [\"cargo\"]\n"
+	in := []byte(bom + body)
+	m, err := Parse("devshell.toml", in)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if got := m.Packages(); len(got) != 1 || got[0].Attr != "cargo" {
+		t.Errorf("Packages = %v", got)
+	}
+	added, _, err := Add("devshell.toml", in, []string{"jq"})
+	if err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	if want := bom + "[devshell]\npackages = [\"cargo\", \"jq\"]\n"; string(added) != want {
+		t.Errorf("Add = %q, want %q", added, want)
+	}
+	removed, _, err := Remove("devshell.toml", added, []string{"jq"})
+	if err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if !bytes.Equal(removed, in) {
+		t.Errorf("add then remove = %q, want the original %q", removed, in)
+	}
+	// A BOM anywhere else is still an error, with its position.
+	if _, err := Parse("devshell.toml", []byte(body+bom)); err == nil {
+		t.Error("Parse of a BOM after the start: err = nil")
+	}
+}
