@@ -388,3 +388,113 @@ func TestCLISanitisesTerminalOutput(t *testing.T) {
 		}
 	}
 }
+
+// cliSafetyCPUTicks returns the user CPU time of pid in clock ticks
+// (/proc/PID/stat field 14), or -1 when it cannot be read.
+func cliSafetyCPUTicks(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 12 {
+		return -1
+	}
+	var n int
+	if _, err := fmt.Sscan(f[11], &n); err != nil {
+		return -1
+	}
+	return n
+}
+
+// TestCLIInterruptLongEdit: Ctrl-C during a long edit (10,000 names; a
+// devshell.toml of 100,000 tables) and during a long read (`list` of that
+// file) ends devsh with exit 130 and "interrupted", and the file is
+// unchanged, with no temp file left.
+func TestCLIInterruptLongEdit(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	toml := filepath.Join(dir, "devshell.toml")
+	var tables strings.Builder
+	tables.WriteString(cliOneCargo)
+	for i := range 100_000 {
+		fmt.Fprintf(&tables, "[t%d]\nx = 1\n", i)
+	}
+	many := []string{"--no-direnv", "add", "--no-verify"}
+	for i := range 10_000 {
+		many = append(many, fmt.Sprintf("p%d", i))
+	}
+	cases := []struct {
+		name    string
+		content string
+		args    []string
+	}{
+		{"10000 names", cliOneCargo, many},
+		{"100000 tables add", tables.String(), []string{"--no-direnv", "add", "--no-verify", "jq"}},
+		{"100000 tables list", tables.String(), []string{"list"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cliWrite(t, toml, c.content)
+			cmd := exec.Command(bin, append([]string{"-C", dir}, c.args...)...)
+			var errOut cliBuffer
+			cmd.Stderr = &errOut
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			// Interrupt once devsh has spent 0.2 s of CPU (it is past
+			// its start-up and working), unless it finished first.
+			const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
+			var err error
+			finished := false
+			for range attempts {
+				select {
+				case err = <-done:
+					finished = true
+				default:
+				}
+				if finished || cliSafetyCPUTicks(cmd.Process.Pid) >= 20 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if finished {
+				// The input is meant to take seconds; if devsh got
+				// that fast, the input must grow for this test to test.
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("devsh finished before it could be interrupted (%v): make the input larger", err)
+				}
+				t.Skipf("devsh finished before it could be interrupted (%v): make the input larger", err)
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err = <-done:
+			case <-time.After(cliSafetyBound):
+				_ = cmd.Process.Kill()
+				t.Fatalf("devsh still running %v after Ctrl-C", cliSafetyBound)
+			}
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
+				t.Errorf("after Ctrl-C: %v, want exit %d (stderr %q)", err, exitInterrupted, errOut.String())
+			}
+			if !strings.HasSuffix(errOut.String(), "devsh: interrupted\n") {
+				t.Errorf("stderr = %q, want it to end with the interruption", errOut.String())
+			}
+			if got := cliRead(t, toml); got != c.content {
+				t.Errorf("devshell.toml changed after Ctrl-C (%d bytes, want %d)", len(got), len(c.content))
+			}
+			if cliHasTemp(cliDirEntries(t, dir)) {
+				t.Errorf("temp file left: %v", cliDirEntries(t, dir))
+			}
+		})
+	}
+}
