@@ -134,6 +134,87 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("80x24", func(t *testing.T) {
+		// The most common terminal: a person types, adds, removes, undoes
+		// both (the file's bytes checked each time), opens and closes the
+		// help with esc, and quits.
+		p := e2eNewProject(t, bin)
+		orig := p.read("devshell.toml")
+		s := p.startIn(80, 24, "")
+		s.waitScreen("devshell.toml listed", func(sc string) bool { return e2eJQRow.MatchString(sc) })
+
+		s.typeText("cargo-watch")
+		row := regexp.MustCompile(`▸\s+cargo-watch\s+8\.5\.3\s+Watches`)
+		s.waitScreen("cargo-watch selected, name and version in full", func(sc string) bool { return row.MatchString(sc) })
+		s.keys("Enter")
+		added := s.waitFile("devshell.toml with cargo-watch", func(b []byte) bool { return bytes.Contains(b, []byte("cargo-watch")) })
+		e2eCheckOneLineAdded(t, orig, added, `  "cargo-watch",`)
+		s.waitScreen("the add reported", func(sc string) bool { return strings.Contains(sc, "+ cargo-watch added") })
+
+		// Remove jq, which has a comment, from the packages panel.
+		s.keys("Tab")
+		s.waitScreen("the panel focused", func(sc string) bool { return strings.Contains(sc, "enter/del remove") })
+		s.keys("Enter")
+		s.waitFile("devshell.toml without jq", func(b []byte) bool { return !bytes.Contains(b, []byte(`"jq"`)) })
+		s.waitScreen("the removal reported", func(sc string) bool { return strings.Contains(sc, "- jq removed") })
+
+		// Undo brings jq back with its comment, in its place: the bytes
+		// after the add; undo again: the original bytes.
+		s.keys("C-z")
+		s.waitFile("devshell.toml as after the add", func(b []byte) bool { return bytes.Equal(b, added) })
+		s.waitScreen("the undo reported", func(sc string) bool { return strings.Contains(sc, "restored jq") })
+		s.keys("C-z")
+		s.waitFile("devshell.toml back to its original bytes", func(b []byte) bool { return bytes.Equal(b, orig) })
+		s.waitScreen("the second undo reported", func(sc string) bool { return strings.Contains(sc, "removed cargo-watch again") })
+
+		// The help opens with ? and esc closes it, and only it.
+		s.keys("Escape") // back to the results
+		// (Waiting, as a person does: an esc and a key sent at once read as
+		// alt+key.)
+		s.waitScreen("the results focused", func(sc string) bool { return strings.Contains(sc, "tab packages") })
+		s.typeText("?")
+		s.waitScreen("the help", func(sc string) bool { return strings.Contains(sc, "rebuild index") })
+		s.keys("Escape")
+		s.waitScreen("the help closed, the query kept", func(sc string) bool {
+			return !strings.Contains(sc, "rebuild index") && strings.Contains(sc, "> cargo-watch")
+		})
+		if s.exited() {
+			s.fatalf(s.capture(), "esc with the help open quit devsh")
+		}
+
+		s.keys("C-c")
+		if code := s.waitExit(); code != 0 {
+			s.fatalf(s.capture(), "devsh exited with status %d, want 0", code)
+		}
+		if got := p.read("devshell.toml"); !bytes.Equal(got, orig) {
+			t.Fatalf("devshell.toml after exit:\n%s\nwant the original:\n%s", got, orig)
+		}
+		p.checkAllowed()
+	})
+
+	t.Run("stdout redirected", func(t *testing.T) {
+		// devsh > file on a terminal: the help on stderr, exit 2, nothing
+		// written, and keys typed blind edit nothing.
+		p := e2eNewProject(t, bin)
+		orig := p.read("devshell.toml")
+		out := filepath.Join(p.root, "stdout")
+		s := p.startIn(80, 24, out)
+		s.typeText("cargo-watch")
+		s.keys("Enter")
+		if code := s.waitExit(); code != 2 {
+			s.fatalf(s.capture(), "devsh > file exited with status %d, want 2", code)
+		}
+		if sc := s.capture(); !strings.Contains(sc, "Usage:") {
+			s.fatalf(sc, "the terminal should show the help")
+		}
+		if b, err := os.ReadFile(out); err != nil || len(b) != 0 {
+			t.Fatalf("stdout file: %q, %v; want it empty", b, err)
+		}
+		if got := p.read("devshell.toml"); !bytes.Equal(got, orig) {
+			t.Fatalf("devshell.toml changed:\n%s", got)
+		}
+	})
+
 	t.Run("warm cache", func(t *testing.T) {
 		p := e2eNewProject(t, bin)
 		want := p.nixSearchCount()
@@ -370,8 +451,15 @@ type e2eSession struct {
 }
 
 // start runs devsh in the project in a new tmux server of its own, which
-// the test's cleanup kills.
+// the test's cleanup kills, at e2eWidth×e2eHeight.
 func (p *e2eProject) start() *e2eSession {
+	p.t.Helper()
+	return p.startIn(e2eWidth, e2eHeight, "")
+}
+
+// startIn is start at w×h; stdout, when set, is a file devsh's standard
+// output is redirected to (the keyboard stays the terminal's).
+func (p *e2eProject) startIn(w, h int, stdout string) *e2eSession {
 	p.t.Helper()
 	// A short directory of its own: a socket path must fit in 108 bytes.
 	sockDir, err := os.MkdirTemp("", "devsh-tmux")
@@ -400,7 +488,11 @@ func (p *e2eProject) start() *e2eSession {
 	// kill-server ends the watchdog with the pane.
 	fmt.Fprintf(&sh, "(while kill -0 %d; do sleep 1; done; tmux -S %s kill-server) >/dev/null 2>&1 &\n",
 		os.Getpid(), e2eQuote(s.socket))
-	fmt.Fprintf(&sh, "cd %s || exit 1\n%s\necho $? > %s\n", e2eQuote(p.dir), e2eQuote(p.bin), e2eQuote(s.exitFile))
+	redirect := ""
+	if stdout != "" {
+		redirect = " > " + e2eQuote(stdout)
+	}
+	fmt.Fprintf(&sh, "cd %s || exit 1\n%s%s\necho $? > %s\n", e2eQuote(p.dir), e2eQuote(p.bin), redirect, e2eQuote(s.exitFile))
 	if err := os.WriteFile(script, []byte(sh.String()), 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -409,7 +501,7 @@ func (p *e2eProject) start() *e2eSession {
 		_ = exec.Command("tmux", "-S", s.socket, "kill-server").Run()
 	})
 	s.tmux("-f", conf, "new-session", "-d", "-s", e2eTmuxSession,
-		"-x", strconv.Itoa(e2eWidth), "-y", strconv.Itoa(e2eHeight), "sh "+e2eQuote(script))
+		"-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "sh "+e2eQuote(script))
 	return s
 }
 
