@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/devsh/devsh/internal/proctest"
 )
@@ -361,12 +362,22 @@ func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
 	defer cancel()
 	var once sync.Once
 	var running int
+	var since time.Time
 	_, err := env.nix.BuildIndex(ctx, env.source("slow"), BuildOptions{Procs: 3, Progress: func(p BuildProgress) {
 		if p.Evaluated < 3000 {
 			return
 		}
+		// Cancel once all three run (a nix that starts slowly may not
+		// have yet), or after a while in any case.
+		if since.IsZero() {
+			since = time.Now()
+		}
+		n := buildProcessGroups(t, proctest.Live(t, marker))
+		if n < 3 && time.Since(since) < 10*time.Second {
+			return
+		}
 		once.Do(func() {
-			running = len(proctest.Live(t, marker))
+			running = n
 			cancel()
 		})
 	}})
@@ -374,7 +385,7 @@ func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if running != 3 {
-		t.Errorf("%d nix processes ran at once, want 3", running)
+		t.Errorf("%d nix process groups ran at once, want 3", running)
 	}
 	proctest.AwaitNone(t, marker)
 }
@@ -484,4 +495,25 @@ func TestPlanShards(t *testing.T) {
 			t.Errorf("%d procs: heaviest shard %d of total %d", tc.procs, heaviest, total)
 		}
 	}
+}
+
+// buildProcessGroups counts the process groups of pids: each nix the runner
+// starts leads its own group (newer nix forks helpers with the same
+// command line).
+func buildProcessGroups(t *testing.T, pids []int) int {
+	t.Helper()
+	groups := map[string]bool{}
+	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// pid (comm) state ppid pgrp …; comm may hold spaces, so split
+		// after its closing parenthesis.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+		if f := strings.Fields(rest); len(f) > 2 {
+			groups[f[2]] = true
+		}
+	}
+	return len(groups)
 }
