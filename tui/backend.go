@@ -178,4 +178,7 @@ type Meta struct {
 	Homepage    string
 	License     string
 	MainProgram string
+	// Unfree, Broken, Insecure and Unavailable (not available on this
+	// system) are warnings, shown first.
+	Unfree, Broken, Insecure, Unavailable bool
 }

@@ -427,6 +427,7 @@ func testMeta() map[string]Meta {
 		"cargo-edit":               {Homepage: "https://github.com/killercup/cargo-edit", License: "MIT", MainProgram: "cargo-add"},
 		"cargo":                    {Homepage: "https://crates.io", License: "MIT OR Apache-2.0", MainProgram: "cargo"},
 		"python3Packages.requests": {Homepage: "https://requests.readthedocs.io", License: "Apache-2.0"},
+		"hyperfine":                {License: "unfree", Unfree: true, Broken: true, Insecure: true, Unavailable: true},
 	}
 }
 

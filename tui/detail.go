@@ -135,7 +135,8 @@ func (d detailModel) View(st Styles, sel selection, w, n int) []string {
 	return lines
 }
 
-// metaLine is the third detail line: homepage, licence and main program.
+// metaLine is the third detail line: warnings (unfree, broken, insecure,
+// not available here), homepage, licence and main program.
 func (d detailModel) metaLine(attr string) string {
 	if d.disabled {
 		return ""
@@ -148,6 +149,19 @@ func (d detailModel) metaLine(attr string) string {
 		return "details unavailable: " + tuiSanitize(e.err.Error())
 	}
 	var parts []string
+	for _, w := range []struct {
+		on   bool
+		text string
+	}{
+		{e.meta.Unavailable, "not available on this system"},
+		{e.meta.Broken, "broken"},
+		{e.meta.Insecure, "insecure"},
+		{e.meta.Unfree, "unfree"},
+	} {
+		if w.on {
+			parts = append(parts, w.text)
+		}
+	}
 	if h := detailHomepage(e.meta.Homepage); h != "" {
 		parts = append(parts, "homepage "+h)
 	}

@@ -579,6 +579,12 @@ func TestMetaFetchedOnceAndCached(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("meta cargo-edit fetched %d times: %v", n, b.allCalls())
 	}
+	h.press("ctrl+u")
+	h.typeText("hyperfine")
+	// Warnings come first.
+	if want := "not available on this system · broken · insecure · unfree · unfree"; !strings.Contains(h.m.View(), want) {
+		t.Fatalf("detail lacks %q:\n%s", want, h.m.View())
+	}
 	b.mu.Lock()
 	b.metaErr = errors.New("nix eval: timeout")
 	b.mu.Unlock()

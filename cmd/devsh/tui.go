@@ -437,7 +437,8 @@ func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
 	b.mu.Unlock()
 	if ix != nil && ix.MetaMissing() == "" {
 		if p, ok := ix.Lookup(attr); ok {
-			return tui.Meta{Homepage: p.Homepage, License: p.License, MainProgram: p.MainProgram}, nil
+			return tui.Meta{Homepage: p.Homepage, License: p.License, MainProgram: p.MainProgram,
+				Unfree: p.Unfree, Broken: p.Broken, Insecure: p.Insecure, Unavailable: p.Unavailable}, nil
 		}
 	}
 	m, err := b.g.nix().Meta(ctx, src, attr)

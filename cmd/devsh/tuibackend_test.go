@@ -332,6 +332,17 @@ func TestTUIBackendMeta(t *testing.T) {
 			t.Errorf("from the index, Meta(%s) = %+v, %v; want %+v", tt.attr, got, err, tt.want)
 		}
 	}
+	// The warnings only the index knows.
+	for attr, want := range map[string]tui.Meta{
+		"terraform": {License: "BUSL-1.1", MainProgram: "terraform", Unfree: true},
+		"fd":        {Broken: true},
+		"openssl":   {Insecure: true},
+		"tmux":      {Unavailable: true},
+	} {
+		if got, err := b.Meta(ctx, attr); err != nil || got != want {
+			t.Errorf("from the index, Meta(%s) = %+v, %v; want %+v", attr, got, err, want)
+		}
+	}
 	if _, err := b.Meta(ctx, "nodePackages.prettier"); err == nil {
 		t.Error("Meta of a package the index lacks did not ask nix (which cannot evaluate the broken source)")
 	}
