@@ -53,6 +53,9 @@ type Backend interface {
 	// number of all matches. An empty query matches every package; its rows
 	// are the first limit packages in index order.
 	Search(ctx context.Context, query string, limit int) (Results, error)
+	// SearchDescriptions is Search over the descriptions (and names): the
+	// description mode the user toggles.
+	SearchDescriptions(ctx context.Context, query string, limit int) (Results, error)
 	// Meta fetches the details the index does not keep.
 	Meta(ctx context.Context, attr string) (Meta, error)
 }
@@ -171,6 +174,13 @@ type Row struct {
 	// Positions are the byte offsets in Pkg.Attr of the matched characters,
 	// ascending.
 	Positions []int
+	// Why says why the row matched when not by its name ("rg" for
+	// ripgrep), shown beside the name.
+	Why string
+	// Also lists the package's other names (the same package under an
+	// alias set, or the set it aliases): installed under any of them, it is
+	// installed.
+	Also []string
 }
 
 // Meta is what the detail area fetches lazily for one package.

@@ -20,6 +20,8 @@ import (
 // injected through the *Err fields.
 type memBackend struct {
 	mu sync.Mutex
+	// also gives rows their other names (Row.Also), as alias sets do.
+	also map[string][]string
 
 	project ProjectInfo
 	// source and resolveErr are Resolve's answer, warning Warning's.
@@ -259,8 +261,45 @@ func (b *memBackend) Search(ctx context.Context, query string, limit int) (Resul
 	index := b.index
 	b.log("search %q", query)
 	b.searchCtxErrs = append(b.searchCtxErrs, ctx.Err())
+	also := b.also
 	b.mu.Unlock()
-	return memSearch(index, query, limit), nil
+	res := memSearch(index, query, limit)
+	for i := range res.Rows {
+		res.Rows[i].Also = also[res.Rows[i].Pkg.Attr]
+	}
+	return res, nil
+}
+
+func (b *memBackend) SearchDescriptions(ctx context.Context, query string, limit int) (Results, error) {
+	b.mu.Lock()
+	index := b.index
+	b.log("search descriptions %q", query)
+	b.searchCtxErrs = append(b.searchCtxErrs, ctx.Err())
+	b.mu.Unlock()
+	return memSearchDescriptions(index, query, limit), nil
+}
+
+// memSearchDescriptions is the tests' description search: every word a
+// case-insensitive substring of the attribute or the description, in index
+// order.
+func memSearchDescriptions(index []memEntry, query string, limit int) Results {
+	res := Results{Query: query}
+	words := strings.Fields(strings.ToLower(query))
+	for _, e := range index {
+		text := e.lower + " " + strings.ToLower(e.pkg.Description)
+		ok := true
+		for _, w := range words {
+			ok = ok && strings.Contains(text, w)
+		}
+		if !ok {
+			continue
+		}
+		res.Total++
+		if len(res.Rows) < limit {
+			res.Rows = append(res.Rows, Row{Pkg: e.pkg})
+		}
+	}
+	return res
 }
 
 func (b *memBackend) Meta(ctx context.Context, attr string) (Meta, error) {

@@ -43,10 +43,14 @@ func warningCmd(ctx context.Context, b Backend) tea.Cmd {
 	return func() tea.Msg { return warningMsg{text: b.Warning(ctx)} }
 }
 
-// searchCmd runs the search numbered seq.
-func searchCmd(ctx context.Context, b Backend, query string, seq int) tea.Cmd {
+// searchCmd runs the search numbered seq, over descriptions when desc.
+func searchCmd(ctx context.Context, b Backend, query string, desc bool, seq int) tea.Cmd {
 	return func() tea.Msg {
-		res, err := b.Search(ctx, query, resultLimit)
+		search := b.Search
+		if desc {
+			search = b.SearchDescriptions
+		}
+		res, err := search(ctx, query, resultLimit)
 		return searchResultMsg{seq: seq, res: res, err: err}
 	}
 }

@@ -166,7 +166,7 @@ func namedKey(k string) (tea.KeyType, bool) {
 		"ctrl+p": tea.KeyCtrlP, "ctrl+n": tea.KeyCtrlN, "up": tea.KeyUp, "down": tea.KeyDown,
 		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
 		"delete": tea.KeyDelete, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight,
-		"ctrl+w": tea.KeyCtrlW, "ctrl+u": tea.KeyCtrlU, "ctrl+a": tea.KeyCtrlA, "ctrl+e": tea.KeyCtrlE,
+		"ctrl+t": tea.KeyCtrlT, "ctrl+w": tea.KeyCtrlW, "ctrl+u": tea.KeyCtrlU, "ctrl+a": tea.KeyCtrlA, "ctrl+e": tea.KeyCtrlE,
 	}[k]
 	return t, ok
 }

@@ -24,6 +24,8 @@ type KeyMap struct {
 	Undo    key.Binding
 	Rebuild key.Binding
 	Sync    key.Binding
+	// Descriptions switches the search between names and descriptions.
+	Descriptions key.Binding
 
 	// Clear empties the query; on an empty query it quits. In the packages
 	// panel it returns to the results.
@@ -97,13 +99,18 @@ func DefaultKeyMap() KeyMap {
 			key.WithKeys("?"),
 			key.WithHelp("?", "help"),
 		),
+		// ctrl+d and ctrl+f edit the query (delete, forward).
+		Descriptions: key.NewBinding(
+			key.WithKeys("ctrl+t"),
+			key.WithHelp("ctrl+t", "descriptions"),
+		),
 	}
 }
 
 // ShortHelp returns the bindings of the one-line help. It is part of the
 // help.KeyMap interface.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Toggle, k.Focus, k.Undo, k.Help}
+	return []key.Binding{k.Toggle, k.Focus, k.Undo, k.Descriptions, k.Help}
 }
 
 // shortHelpFor returns the one-line help of the focused area: the
@@ -122,7 +129,7 @@ func (k KeyMap) shortHelpFor(f focusArea) []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.Toggle, k.Remove, k.Focus, k.Undo},
+		{k.Toggle, k.Remove, k.Focus, k.Undo, k.Descriptions},
 		{k.Rebuild, k.Sync, k.Clear, k.Quit, k.Help},
 	}
 }

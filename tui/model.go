@@ -70,6 +70,9 @@ type Model struct {
 
 	searchSeq    int
 	searchCancel context.CancelFunc
+	// descriptions: the query searches descriptions, not names (toggled
+	// by KeyMap.Descriptions).
+	descriptions bool
 
 	results resultsModel
 	panel   panelModel
@@ -281,6 +284,13 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.selectionChanged()
 	case key.Matches(msg, k.Undo):
 		return m.enqueue(op{kind: opUndo})
+	case key.Matches(msg, k.Descriptions):
+		m.descriptions = !m.descriptions
+		m.status = statusNote("searching names")
+		if m.descriptions {
+			m.status = statusNote("searching descriptions")
+		}
+		return m.querySet()
 	case key.Matches(msg, k.Rebuild):
 		return m.startBuild()
 	case key.Matches(msg, k.Sync):
@@ -337,11 +347,13 @@ func (m Model) updateResultsKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.status = statusNote(m.nothingToToggle())
 			return m, nil
 		}
-		if it, ok := m.panel.find(row.Pkg.Attr); ok && it.FromCommand {
+		// Installed under another name (an alias set): that one toggles.
+		attr := rowInstalledName(m.panel.Installed(), row)
+		if it, ok := m.panel.find(attr); ok && it.FromCommand {
 			m.status = commandPackageStatus(it.Attr)
 			return m, nil
 		}
-		return m.enqueue(op{kind: opToggle, attr: row.Pkg.Attr})
+		return m.enqueue(op{kind: opToggle, attr: attr})
 	}
 	var moved bool
 	if m.results, moved = m.results.Update(msg, k); moved {
@@ -386,7 +398,7 @@ func (m Model) search() (Model, tea.Cmd) {
 	m.searchSeq++
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.searchCancel = cancel
-	return m, searchCmd(ctx, m.backend, m.input.Value(), m.searchSeq)
+	return m, searchCmd(ctx, m.backend, m.input.Value(), m.descriptions, m.searchSeq)
 }
 
 // applyLoad records the answer of a first-load step. next is the Cmd of
@@ -799,7 +811,7 @@ func (m Model) selected() selection {
 		attr:        row.Pkg.Attr,
 		version:     row.Pkg.Version,
 		description: row.Pkg.Description,
-		installed:   installed[row.Pkg.Attr],
+		installed:   installed[rowInstalledName(installed, row)],
 	}
 }
 
@@ -957,8 +969,19 @@ func (m Model) statusLine(w int) string {
 	if m.help.ShowAll {
 		return statusView(m.styles, m.status, nil, w)
 	}
+	// Widest first: all keys, whole; then without the description
+	// search's key, whole, then cut to the width with "…"; then only the
+	// key of the full help.
+	short := m.keys.shortHelpFor(m.focus)
+	narrow := slices.DeleteFunc(slices.Clone(short), func(b key.Binding) bool {
+		return slices.Equal(b.Keys(), m.keys.Descriptions.Keys())
+	})
+	whole := m.help
+	whole.Width = 0
 	return statusView(m.styles, m.status, []string{
-		m.help.ShortHelpView(m.keys.shortHelpFor(m.focus)) + " ",
+		whole.ShortHelpView(short) + " ",
+		whole.ShortHelpView(narrow) + " ",
+		m.help.ShortHelpView(narrow) + " ",
 		m.help.ShortHelpView([]key.Binding{m.keys.Help}) + " ",
 	}, w)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // searchMsgOf returns the one searchResultMsg among cmd's messages.
@@ -903,5 +904,69 @@ func TestEmptyQueryShowsInstalled(t *testing.T) {
 	h = newHarness(t, newMemBackend(testPackages()))
 	if v := h.m.View(); !strings.Contains(v, "Type to search 26 packages") || strings.Contains(v, "cargo-audit") {
 		t.Fatalf("no hint on the empty query without packages:\n%s", v)
+	}
+}
+
+// TestDescriptionSearchToggles: ctrl+t switches the query to descriptions
+// (the backend's SearchDescriptions) and back, says so, and the key is in
+// the footer and the full help.
+func TestDescriptionSearchToggles(t *testing.T) {
+	b := newMemBackend(testPackages())
+	h := newHarness(t, b)
+	h.typeText("vulnerab")
+	if h.m.results.res.Total != 0 {
+		t.Fatalf("names: %d matches for vulnerab, want 0", h.m.results.res.Total)
+	}
+	h.press("ctrl+t")
+	if row, ok := h.m.results.Selected(); !ok || row.Pkg.Attr != "cargo-audit" || h.m.results.res.Query != "vulnerab" {
+		t.Fatalf("descriptions: selected %+v (query %q), want cargo-audit", row, h.m.results.res.Query)
+	}
+	if !strings.Contains(h.m.View(), "searching descriptions") {
+		t.Errorf("the status does not say descriptions are searched:\n%s", h.m.View())
+	}
+	h.typeText(" sec") // typing on stays in the mode
+	if h.m.results.res.Total != 1 {
+		t.Errorf("descriptions \"vulnerab sec\": %d matches, want 1", h.m.results.res.Total)
+	}
+	h.press("ctrl+t")
+	if h.m.results.res.Total != 0 || !strings.Contains(h.m.View(), "searching names") {
+		t.Errorf("back to names: %d matches\n%s", h.m.results.res.Total, h.m.View())
+	}
+	if !strings.Contains(h.m.View(), "ctrl+t descriptions") {
+		t.Errorf("the footer lacks the key:\n%s", h.m.View())
+	}
+	h.press("?")
+	if !strings.Contains(h.m.View(), "ctrl+t") {
+		t.Errorf("the full help lacks the key:\n%s", h.m.View())
+	}
+}
+
+// TestAliasNamesShareInstalledMark: a row whose package is installed
+// under another name (an alias set) is marked installed, and enter removes
+// that name instead of adding a duplicate.
+func TestAliasNamesShareInstalledMark(t *testing.T) {
+	pkgs := append(testPackages(), nixsearch.Package{Attr: "python313Packages.requests", Version: "2.32.4"})
+	b := newMemBackend(pkgs, "python3Packages.requests")
+	b.also = map[string][]string{"python313Packages.requests": {"python3Packages.requests"}}
+	h := newHarness(t, b)
+	h.typeText("python313Packages.requests")
+	if !strings.Contains(h.m.View(), "✓ python313Packages.requests") {
+		t.Fatalf("the row is not marked installed:\n%s", h.m.View())
+	}
+	h.press("enter")
+	if got := b.attrs(); len(got) != 0 {
+		t.Fatalf("after enter the file has %v, want the alias removed", got)
+	}
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "remove python3Packages.requests"}) {
+		t.Fatalf("backend calls %v", got)
+	}
+}
+
+// TestWhyIsShownBesideTheName: a row matched by its main program says so.
+func TestWhyIsShownBesideTheName(t *testing.T) {
+	r := resultsModel{}.SetResults(Results{Total: 1, Rows: []Row{{Pkg: nixsearch.Package{Attr: "ripgrep", Version: "14.1.1"}, Why: "rg"}}})
+	r = r.SetSize(60, 3)
+	if got := strings.Join(r.View(Styles{}, nil, true, ""), "\n"); !strings.Contains(got, "ripgrep · rg") {
+		t.Errorf("view:\n%s", got)
 	}
 }

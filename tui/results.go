@@ -142,7 +142,7 @@ const (
 // scrolling.
 func (r resultsModel) columns(w int) (attrW, verW, descW int) {
 	for _, row := range r.res.Rows {
-		attrW = max(attrW, tuiWidth(row.Pkg.Attr))
+		attrW = max(attrW, tuiWidth(rowName(row)))
 		verW = max(verW, tuiWidth(row.Pkg.Version))
 	}
 	verW = min(verW, resultsMaxVersion)
@@ -203,7 +203,7 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 			b.WriteByte(' ')
 		}
 		b.WriteString(bar(st.App).Render(" "))
-		if installed[row.Pkg.Attr] {
+		if installed[rowInstalledName(installed, row)] {
 			b.WriteString(bar(st.Installed).Render(markInstalled))
 		} else {
 			b.WriteString(bar(st.App).Render(" "))
@@ -213,7 +213,7 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 		if sel {
 			attrStyle = st.Selected
 		}
-		b.WriteString(resultsHighlight(row.Pkg.Attr, row.Positions, attrW, bar(attrStyle), match))
+		b.WriteString(resultsHighlight(rowName(row), row.Positions, attrW, bar(attrStyle), match))
 		used := resultsMarks + attrW
 		if verW > 0 {
 			b.WriteString(bar(st.Version).Render("  " + tuiFit(tuiSanitize(row.Pkg.Version), verW)))
@@ -230,6 +230,28 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 		lines = append(lines, line)
 	}
 	return tuiLines(lines, r.cur.height, w)
+}
+
+// rowName is a row's name column: the name, and why it matched when not
+// by name ("ripgrep · rg").
+func rowName(row Row) string {
+	if row.Why == "" {
+		return row.Pkg.Attr
+	}
+	return row.Pkg.Attr + " · " + row.Why
+}
+
+// rowInstalledName is the name under which row's package is installed:
+// its own, or one of its other names (Row.Also); its own when none is.
+func rowInstalledName(installed map[string]bool, row Row) string {
+	if !installed[row.Pkg.Attr] {
+		for _, n := range row.Also {
+			if installed[n] {
+				return n
+			}
+		}
+	}
+	return row.Pkg.Attr
 }
 
 // resultsHighlight renders attr in exactly w cells, the characters at the

@@ -408,19 +408,39 @@ func (b *tuiBackend) setIndex(ix *nixsearch.Index, current, partial bool) {
 }
 
 func (b *tuiBackend) Search(ctx context.Context, query string, limit int) (tui.Results, error) {
+	return b.search(ctx, nixsearch.Query{Text: query}, limit)
+}
+
+func (b *tuiBackend) SearchDescriptions(ctx context.Context, query string, limit int) (tui.Results, error) {
+	return b.search(ctx, nixsearch.Query{Text: query, Descriptions: true}, limit)
+}
+
+// search runs q. A row shows the name the query used (under an alias set,
+// the alias) and why it matched; its other names let the TUI see it
+// installed under any of them.
+func (b *tuiBackend) search(ctx context.Context, q nixsearch.Query, limit int) (tui.Results, error) {
 	b.mu.Lock()
 	ix, m := b.ix, b.matcher
 	b.mu.Unlock()
 	if m == nil {
-		return tui.Results{Query: query}, nil
+		return tui.Results{Query: q.Text}, nil
 	}
-	res, err := m.Search(ctx, nixsearch.Query{Text: query}, limit)
+	res, err := m.Search(ctx, q, limit)
 	if err != nil {
 		return tui.Results{}, err
 	}
-	out := tui.Results{Query: query, Total: res.Total, Rows: make([]tui.Row, 0, len(res.Matches))}
+	out := tui.Results{Query: q.Text, Total: res.Total, Rows: make([]tui.Row, 0, len(res.Matches))}
 	for _, mt := range res.Matches {
-		out.Rows = append(out.Rows, tui.Row{Pkg: ix.At(mt.Index), Positions: mt.Positions})
+		row := tui.Row{Pkg: ix.At(mt.Index), Positions: mt.Positions, Why: nixsearch.SanitizeText(mt.Why)}
+		row.Pkg.Attr = mt.Name
+		if len(ix.AliasSets()) > 0 {
+			for _, n := range ix.Names(mt.Name) {
+				if n != mt.Name {
+					row.Also = append(row.Also, n)
+				}
+			}
+		}
+		out.Rows = append(out.Rows, row)
 	}
 	return out, nil
 }

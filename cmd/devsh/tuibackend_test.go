@@ -174,6 +174,20 @@ func TestTUIBackendIndexAndSearch(t *testing.T) {
 	if err != nil || !slices.Equal(tuibAttrs(res2), attrs) {
 		t.Errorf("Search from the cached index = %v, %v; want %v", tuibAttrs(res2), err, attrs)
 	}
+
+	// The ranking's extras reach the rows (from the cached index): why a
+	// row matched, the name under an alias set and the package's other
+	// names; descriptions are searched on demand.
+	if res, err := b2.Search(ctx, "rg", 3); err != nil || len(res.Rows) == 0 || res.Rows[0].Pkg.Attr != "ripgrep" || res.Rows[0].Why != "rg" {
+		t.Errorf("Search rg = %+v, %v; want ripgrep because of rg", res.Rows, err)
+	}
+	if res, err := b2.Search(ctx, "pythonPackages.requests", 3); err != nil || len(res.Rows) == 0 ||
+		res.Rows[0].Pkg.Attr != "pythonPackages.requests" || !slices.Contains(res.Rows[0].Also, "python313Packages.requests") {
+		t.Errorf("Search pythonPackages.requests = %+v, %v; want it under the alias, also python313Packages.requests", res.Rows, err)
+	}
+	if res, err := b2.SearchDescriptions(ctx, "multiplexer", 3); err != nil || !slices.Equal(tuibAttrs(res), []string{"tmux"}) {
+		t.Errorf("SearchDescriptions multiplexer = %v, %v; want tmux", tuibAttrs(res), err)
+	}
 }
 
 func TestTUIBackendPackagesAndToggle(t *testing.T) {
