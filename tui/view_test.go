@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/devsh/devsh/nixsearch"
+	"github.com/muesli/termenv"
 )
 
 // goldenWait bounds how long a golden test waits for a screen; it is a
@@ -270,5 +274,42 @@ func TestResultColumns(t *testing.T) {
 	}
 	if panelOuterWidth(80) != 0 || panelOuterWidth(100) == 0 {
 		t.Fatalf("panel widths: %d at 80, %d at 100", panelOuterWidth(80), panelOuterWidth(100))
+	}
+}
+
+// TestMonoStylesKeepAttributes: NO_COLOR's styles have no colour codes but
+// keep bold and underline, so the matched letters stay marked; the colour
+// styles draw the selected row as a bar (a background).
+func TestMonoStylesKeepAttributes(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI)
+	b := newMemBackend(testPackages(), "cargo")
+	for _, c := range []struct {
+		name   string
+		styles Styles
+		color  bool
+	}{{"mono", NewMonoStyles(r), false}, {"color", NewStyles(r), true}} {
+		m := NewModel(context.Background(), b, ModelOptions{Styles: c.styles})
+		nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+		lm, cmd := loadSteps(nm.(Model), b)
+		lm = execSync(lm, cmd)
+		lm, cmd = lm.update(keyMsg("c"))
+		lm = execSync(lm, cmd)
+		v := lm.View()
+		underline := regexp.MustCompile(`\x1b\[[0-9;]*4[;m]`)
+		colour := regexp.MustCompile(`\x1b\[([0-9;]*;)?(3[0-7]|4[0-7]|9[0-7]|10[0-7])[;m]`)
+		background := regexp.MustCompile(`\x1b\[([0-9;]*;)?(4[0-7]|10[0-7])[;m]`)
+		if !underline.MatchString(v) {
+			t.Errorf("%s: the matches are not underlined:\n%q", c.name, v)
+		}
+		if got := colour.MatchString(v); got != c.color {
+			t.Errorf("%s: colour codes %v, want %v", c.name, got, c.color)
+		}
+		if got := background.MatchString(v); got != c.color {
+			t.Errorf("%s: a background (the selected row's bar) %v, want %v", c.name, got, c.color)
+		}
+		if !strings.Contains(v, markCursor) {
+			t.Errorf("%s: no cursor mark", c.name)
+		}
 	}
 }

@@ -98,10 +98,20 @@ func tuiSourceError(root string, err error) error {
 		return err
 	}
 	if _, serr := os.Stat(filepath.Join(root, "flake.lock")); errors.Is(serr, os.ErrNotExist) {
-		return fmt.Errorf("no flake.lock: run `nix flake lock`, or pass --nixpkgs (%w)", err)
+		return tuiNoLockError{err}
 	}
 	return err
 }
+
+// tuiNoLockError is a nixpkgs that could not be found without a
+// flake.lock: one line with the fix; the registry's failure is its cause.
+type tuiNoLockError struct{ cause error }
+
+func (e tuiNoLockError) Error() string {
+	return "no flake.lock: run `nix flake lock`, or pass --nixpkgs"
+}
+
+func (e tuiNoLockError) Unwrap() error { return e.cause }
 
 // Resolve finds the nixpkgs and returns its header label.
 func (b *tuiBackend) Resolve(ctx context.Context) (string, error) {
