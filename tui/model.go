@@ -85,10 +85,10 @@ type Model struct {
 	// clears only that note.
 	statusSeq int
 
-	queue    []op
-	opCancel context.CancelFunc // cancels the running write; nil when none runs
-	history  []Change
-	dirty    bool // devshell.toml changed since the last sync
+	// writes runs the devshell.toml and .envrc writes, one at a time.
+	writes  writeQueue
+	history []Change
+	dirty   bool // devshell.toml changed since the last sync
 
 	quitting bool
 	result   Result
@@ -223,15 +223,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		if !m.index.current(msg.seq) {
 			return m, nil
 		}
-		m.index.evaluated = msg.evaluated
-		m.index.expected = msg.expected
-		m.index.now = msg.at
+		var grew bool
+		m.index, grew = m.index.progressed(msg)
 		listen := listenProgressCmd(m.index.pipe, msg.seq, m.clock)
-		if msg.indexed > 0 && msg.indexed != m.index.indexed && (m.index.info.Missing || m.index.partial) {
+		if grew {
 			// More of the index is searchable: search it again.
-			m.index.indexed = msg.indexed
-			m.index.partial = true
-			m.index.info = IndexInfo{Count: msg.indexed}
 			m = m.layout()
 			m, search := m.querySet()
 			return m, tea.Batch(listen, search)
@@ -241,7 +237,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		if !m.index.current(msg.seq) {
 			return m, nil
 		}
-		m.index.now = msg.at
+		m.index = m.index.ticked(msg.at)
 		return m, m.buildTick()
 	case buildDoneMsg:
 		return m.buildDone(msg)
@@ -434,12 +430,10 @@ func (m Model) applyLoad(msg tea.Msg) (_ Model, next, other tea.Cmd) {
 // applyIndexOpened records the cached index and the empty query's results.
 func (m Model) applyIndexOpened(msg indexOpenedMsg) (Model, tea.Cmd) {
 	m.status = m.restingStatus()
-	m.index.opened = true
-	m.index.info = msg.index
+	m.index = m.index.setOpened(msg.index, msg.indexErr)
 	var cmds []tea.Cmd
 	switch {
 	case msg.indexErr != nil:
-		m.index.err, m.index.openErr = msg.indexErr, true
 		m.status = statusError(indexErrorText(msg.indexErr))
 		m.detail.disabled = errors.Is(msg.indexErr, ErrNixMissing)
 	case msg.index.Missing || msg.index.Stale:
@@ -515,14 +509,8 @@ func (m Model) startBuild() (Model, tea.Cmd) {
 		m.status = statusNote("the index is already being built")
 		return m, nil
 	}
-	m.index.seq++
-	m.index.building = true
-	m.index.evaluated, m.index.indexed, m.index.expected = 0, 0, 0
-	m.index.start = m.clock()
-	m.index.now = m.index.start
-	m.index.pipe = newProgressPipe()
 	ctx, cancel := context.WithCancel(m.ctx)
-	m.index.cancel = cancel
+	m.index = m.index.started(m.clock(), cancel)
 	m = m.layout()
 	return m, tea.Batch(
 		buildCmd(ctx, m.backend, m.index.pipe, m.index.seq, m.clock),
@@ -545,19 +533,12 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 	if !m.index.current(msg.seq) {
 		return m, nil
 	}
-	m.index.building = false
-	m.index.now = msg.at
-	if m.index.cancel != nil {
-		m.index.cancel()
-	}
-	wasPartial := m.index.partial
-	m.index.partial, m.index.indexed = false, 0
+	var wasPartial bool
+	m.index, wasPartial = m.index.done(msg)
 	if msg.err != nil {
-		m.index.err = msg.err
 		m.status = statusError(indexErrorText(msg.err))
 		if wasPartial {
 			// The backend dropped the part it had built.
-			m.index.info = IndexInfo{Missing: true}
 			m.results = m.results.SetResults(Results{Query: m.input.Value()})
 		}
 		if errors.Is(msg.err, ErrNixMissing) && !m.index.searchable() {
@@ -565,8 +546,6 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 		}
 		return m.layout(), nil
 	}
-	m.index.err, m.index.openErr = nil, false
-	m.index.info = msg.info
 	m.detail.disabled = false
 	m.status = statusNote(fmt.Sprintf("index built: %s packages in %s",
 		tuiThousands(msg.info.Count), statusDuration(msg.at.Sub(m.index.start))))
@@ -585,15 +564,20 @@ func (m Model) rereadPackages() (Model, tea.Cmd) {
 
 // enqueue adds a write and starts it when none is running.
 func (m Model) enqueue(o op) (Model, tea.Cmd) {
-	m.queue = append(slices.Clone(m.queue), o)
+	m.writes = m.writes.push(o)
 	return m.startOp()
 }
 
 // startOp starts the next queued write, if none is running.
 func (m Model) startOp() (Model, tea.Cmd) {
-	for !m.running() && len(m.queue) > 0 {
-		o := m.queue[0]
-		m.queue = m.queue[1:]
+	for {
+		var (
+			o  op
+			ok bool
+		)
+		if m.writes, o, ok = m.writes.next(); !ok {
+			break
+		}
 		installed := m.panel.Installed()
 		var (
 			attr string
@@ -650,21 +634,18 @@ func (m Model) startOp() (Model, tea.Cmd) {
 }
 
 // running reports whether a write runs.
-func (m Model) running() bool { return m.opCancel != nil }
+func (m Model) running() bool { return m.writes.running() }
 
 // runOp marks a write running and returns its Cmd.
 func (m Model) runOp(o op, run func(ctx context.Context) opDoneMsg) (Model, tea.Cmd) {
-	ctx, cancel := context.WithCancel(m.ctx)
-	m.opCancel = cancel
-	return m, func() tea.Msg {
-		defer cancel()
-		return run(ctx)
-	}
+	var cmd tea.Cmd
+	m.writes, cmd = m.writes.run(m.ctx, run)
+	return m, cmd
 }
 
 // opDone records the end of a write and starts the next one.
 func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
-	m.opCancel = nil
+	m.writes = m.writes.finished()
 	var cmds []tea.Cmd
 	switch msg.op.kind {
 	case opSync:
@@ -766,9 +747,7 @@ func panelApply(items []Installed, c Change) []Installed {
 // that runs, it cancels the running write and quits at once.
 func (m Model) quit() (Model, tea.Cmd) {
 	if m.quitting {
-		if m.opCancel != nil {
-			m.opCancel()
-		}
+		m.writes.interrupt()
 		if m.dirty && m.result.SyncErr == nil {
 			m.result.SyncErr = errors.New("quit before the .envrc sync finished; run devsh sync")
 		}
@@ -778,9 +757,7 @@ func (m Model) quit() (Model, tea.Cmd) {
 	if m.searchCancel != nil {
 		m.searchCancel()
 	}
-	if m.index.cancel != nil {
-		m.index.cancel()
-	}
+	m.index.stop()
 	if m.running() {
 		m.status = statusInfo("finishing writes… (ctrl+c again to quit now)")
 		return m, nil

@@ -44,6 +44,80 @@ func (ix indexModel) searchable() bool {
 	return ix.opened && !ix.openErr && !ix.info.Missing
 }
 
+// The index's life cycle: opened once (setOpened), then any number of
+// builds, each started (started), fed progress (progressed, ticked) and
+// ended (done). The model calls these instead of writing the fields.
+
+// setOpened records OpenIndex's answer.
+func (ix indexModel) setOpened(info IndexInfo, err error) indexModel {
+	ix.opened = true
+	ix.info = info
+	if err != nil {
+		ix.err, ix.openErr = err, true
+	}
+	return ix
+}
+
+// started begins a new build at now, cancelled by cancel; its progress
+// comes through the returned model's pipe.
+func (ix indexModel) started(now time.Time, cancel context.CancelFunc) indexModel {
+	ix.seq++
+	ix.building = true
+	ix.evaluated, ix.indexed, ix.expected = 0, 0, 0
+	ix.start, ix.now = now, now
+	ix.pipe = newProgressPipe()
+	ix.cancel = cancel
+	return ix
+}
+
+// progressed records a progress report of the running build; grew is
+// true when more of the index became searchable, to be searched again.
+func (ix indexModel) progressed(msg buildProgressMsg) (_ indexModel, grew bool) {
+	ix.evaluated = msg.evaluated
+	ix.expected = msg.expected
+	ix.now = msg.at
+	if msg.indexed > 0 && msg.indexed != ix.indexed && (ix.info.Missing || ix.partial) {
+		ix.indexed = msg.indexed
+		ix.partial = true
+		ix.info = IndexInfo{Count: msg.indexed}
+		return ix, true
+	}
+	return ix, false
+}
+
+// ticked moves the build's clock to at.
+func (ix indexModel) ticked(at time.Time) indexModel {
+	ix.now = at
+	return ix
+}
+
+// done ends the running build; wasPartial reports that a partial index
+// was shown, which a failed build drops.
+func (ix indexModel) done(msg buildDoneMsg) (_ indexModel, wasPartial bool) {
+	ix.building = false
+	ix.now = msg.at
+	ix.stop()
+	wasPartial = ix.partial
+	ix.partial, ix.indexed = false, 0
+	if msg.err != nil {
+		ix.err = msg.err
+		if wasPartial {
+			ix.info = IndexInfo{Missing: true}
+		}
+		return ix, wasPartial
+	}
+	ix.err, ix.openErr = nil, false
+	ix.info = msg.info
+	return ix, wasPartial
+}
+
+// stop cancels the running build, if any.
+func (ix indexModel) stop() {
+	if ix.cancel != nil {
+		ix.cancel()
+	}
+}
+
 // current reports whether the build message numbered seq is of the running
 // build; messages of an ended or older build are dropped.
 func (ix indexModel) current(seq int) bool {

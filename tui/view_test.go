@@ -61,6 +61,17 @@ func goldenProgram(t *testing.T, w, h int) (*memBackend, *teatest.TestModel) {
 	return b, tm
 }
 
+// goldenFinal quits the program with ctrl+c and returns its last screen,
+// checked to be w×h.
+func goldenFinal(t *testing.T, tm *teatest.TestModel, w, h int) string {
+	t.Helper()
+	tm.Send(keyMsg("ctrl+c"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
+	view := final.View()
+	checkSize(t, view, w, h)
+	return view
+}
+
 // TestGoldenScreens runs the real Bubble Tea program on the in-memory
 // backend and compares the final screen with testdata/TestGoldenScreens/
 // (go test ./tui -run TestGoldenScreens -update rewrites them).
@@ -89,10 +100,7 @@ func TestGoldenScreens(t *testing.T) {
 		tm.Send(keyMsg("down"))
 		tm.Send(keyMsg("down"))
 		waitScreen(t, tm, "homepage requests.readthedocs.io")
-		tm.Send(keyMsg("ctrl+c"))
-		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
-		view := final.View()
-		checkSize(t, view, 80, 24)
+		view := goldenFinal(t, tm, 80, 24)
 		if !strings.Contains(view, "python3Packages.requests  2.32.4") {
 			t.Fatalf("at 80×24 the name and version must show in full:\n%s", view)
 		}
@@ -105,10 +113,7 @@ func TestGoldenScreens(t *testing.T) {
 		tm.Send(keyMsg("tab"))
 		tm.Send(keyMsg("down"))
 		waitScreen(t, tm, "homepage crates.io")
-		tm.Send(keyMsg("ctrl+c"))
-		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
-		view := final.View()
-		checkSize(t, view, 120, 40)
+		view := goldenFinal(t, tm, 120, 40)
 		golden.RequireEqual(t, []byte(view))
 	})
 	t.Run("40x10", func(t *testing.T) {
@@ -116,10 +121,7 @@ func TestGoldenScreens(t *testing.T) {
 		_, tm := goldenProgram(t, minWidth, minHeight)
 		tm.Type("cargo-ed")
 		waitScreen(t, tm, " 2 / 26")
-		tm.Send(keyMsg("ctrl+c"))
-		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
-		view := final.View()
-		checkSize(t, view, minWidth, minHeight)
+		view := goldenFinal(t, tm, minWidth, minHeight)
 		golden.RequireEqual(t, []byte(view))
 	})
 	t.Run("60x20", func(t *testing.T) {
@@ -128,10 +130,7 @@ func TestGoldenScreens(t *testing.T) {
 		waitScreen(t, tm, " 6 / 26") // not "26 / 26"
 		tm.Send(keyMsg("down"))
 		waitScreen(t, tm, "homepage github.com/killercup")
-		tm.Send(keyMsg("ctrl+c"))
-		final := tm.FinalModel(t, teatest.WithFinalTimeout(goldenWait)).(Model)
-		view := final.View()
-		checkSize(t, view, 60, 20)
+		view := goldenFinal(t, tm, 60, 20)
 		golden.RequireEqual(t, []byte(view))
 	})
 }
