@@ -348,8 +348,18 @@ func TestBuildIndexNoPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := env.nix.BuildIndex(context.Background(), env.source("empty"), BuildOptions{Procs: 2})
-	if err == nil || !strings.Contains(err.Error(), "has no packages") {
-		t.Errorf("err = %v, want 'has no packages'", err)
+	if err == nil || !strings.Contains(err.Error(), "has no packages") || !errors.Is(err, ErrNoPackages) {
+		t.Errorf("err = %v, want 'has no packages' (ErrNoPackages)", err)
+	}
+	// Never cached as an empty index.
+	src := env.source("empty")
+	src.Key = "k"
+	s := Store{Nix: env.nix, Cache: Cache{Dir: t.TempDir()}}
+	if _, _, err := s.Build(context.Background(), src, BuildOptions{}); !errors.Is(err, ErrNoPackages) {
+		t.Errorf("Store.Build = %v, want ErrNoPackages", err)
+	}
+	if _, _, err := s.Load(src); !errors.Is(err, ErrCacheMiss) {
+		t.Errorf("after an empty build Load = %v, want ErrCacheMiss", err)
 	}
 }
 

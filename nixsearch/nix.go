@@ -297,7 +297,7 @@ in
 // at all: a flake with neither legacyPackages.<system> nor
 // packages.<system> (nix ≤ 2.12 prints {} and exits 0 for it), or the wrong
 // system. It is an error so that an empty index is never cached.
-var ErrNoPackages = errors.New("no packages found")
+var ErrNoPackages = errors.New("has no packages")
 
 // Search runs `nix search <src.Ref> ^ --json` for src.System and returns every package,
 // sorted by Attr (see ParseSearchJSON). Stdout is parsed while nix writes it
@@ -344,7 +344,7 @@ func (n Nix) Search(ctx context.Context, src Source, progress func(evaluated int
 		return nil, fmt.Errorf("nix search %s: %w", src.Ref, res.err)
 	}
 	if len(res.pkgs) == 0 {
-		return nil, fmt.Errorf("nix search %s: %w for %s: that flake has neither legacyPackages.%s nor packages.%s; pass --nixpkgs with a nixpkgs flake", src.Ref, ErrNoPackages, nixSystemLabel(src.System), nixSystemLabel(src.System), nixSystemLabel(src.System))
+		return nil, fmt.Errorf("nix search: %s %w for %s (neither legacyPackages.%s nor packages.%s; pass --nixpkgs with a nixpkgs flake)", src.Ref, ErrNoPackages, nixSystemLabel(src.System), nixSystemLabel(src.System), nixSystemLabel(src.System))
 	}
 	return res.pkgs, nil
 }

@@ -188,7 +188,7 @@ func (n Nix) BuildIndex(ctx context.Context, src Source, opts BuildOptions) (*In
 		return nil, b.err
 	}
 	if b.progress.Indexed == 0 {
-		return nil, fmt.Errorf("build the package index: %s has no packages for %s (neither legacyPackages.%s nor packages.%s)", src.Ref, src.System, src.System, src.System)
+		return nil, fmt.Errorf("build the package index: %s %w for %s (neither legacyPackages.%s nor packages.%s; pass --nixpkgs with a nixpkgs flake)", src.Ref, ErrNoPackages, src.System, src.System, src.System)
 	}
 	return b.index(true), nil
 }
