@@ -1,5 +1,13 @@
 // Package nixsearch is devsh's package index: it resolves which nixpkgs a
-// project pins, runs `nix search --json` / `nix eval` through a cancellable
-// Runner, parses the result, keeps it in an on-disk cache, and matches
-// queries against it with a fast fuzzy matcher.
+// project pins, builds the index by evaluating the package set in shards
+// over concurrent nix processes (each a `nix eval` that lists what
+// `nix search --json` lists plus each package's meta; `nix search` and
+// `nix eval` run through a cancellable Runner), keeps it in an on-disk cache
+// whose file is the index's memory layout (opened by mapping it), and
+// matches queries against it with a fast fuzzy matcher.
+//
+// Data flow: Source (ResolveSource) → Store.Build (planShards →
+// Nix.BuildIndex: one nix per shard, progress summed, partial indexes as
+// shards land) → Index → Cache.Store; later Cache.Load maps the file back
+// into an Index → Matcher.Search.
 package nixsearch
