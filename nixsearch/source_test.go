@@ -772,3 +772,59 @@ func TestLockedNixpkgsDate(t *testing.T) {
 		t.Fatalf("LockedNixpkgsDate = %v, %v", got, ok)
 	}
 }
+
+// TestResolveSourceRelativePathInput: a project whose nixpkgs input is a
+// relative path, locked by the nix under test (nix ≥ 2.26 writes no
+// narHash for it). The source is the directory's content either way, keyed
+// by its narHash; without a narHash in the lock one `nix flake metadata`
+// tells it, remembered until a file under it changes.
+func TestResolveSourceRelativePathInput(t *testing.T) {
+	env := newNixTestEnv(t, []string{"project-relative"}, nil)
+	root := filepath.Join(env.dir, "project-relative")
+	pkgs := filepath.Join(root, "fakepkgs")
+	if err := os.CopyFS(pkgs, os.DirFS(filepath.Join("testdata", "fixture", "nixpkgs"))); err != nil {
+		t.Fatal(err)
+	}
+	nixLockProject(t, env.nix, root)
+	lock, err := os.ReadFile(filepath.Join(root, "flake.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockedHash := strings.Contains(string(lock), `"narHash"`)
+	t.Logf("flake.lock pins a narHash: %v (nix ≤ 2.25: yes; ≥ 2.26: no)", lockedHash)
+	cache := t.TempDir()
+	opts := ResolveOptions{ProjectRoot: root, CacheDir: cache}
+	want := nixLockedNarHash(t, env.nix, "path:"+pkgs)
+
+	before := env.runner.count()
+	src, err := env.nix.ResolveSource(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := env.runner.count() - before
+	if src.Origin != "flake.lock" || src.NarHash != want || src.Key != nixSourceKey(want, CurrentSystem()) || !strings.HasPrefix(src.Ref, "path:"+pkgs) {
+		t.Fatalf("ResolveSource = %+v, want the narHash %s of %s", src, want, pkgs)
+	}
+	if wantRuns := map[bool]int{true: 0, false: 1}[lockedHash]; runs != wantRuns {
+		t.Errorf("ResolveSource ran nix %d times, want %d", runs, wantRuns)
+	}
+	pkgsFound, err := env.nix.Search(context.Background(), src, nil)
+	if err != nil || len(pkgsFound) == 0 {
+		t.Errorf("Search(%s) = %d packages, %v", src.Ref, len(pkgsFound), err)
+	}
+	if lockedHash {
+		return // the lock pins the content; the rest is about unpinned locks
+	}
+	before = env.runner.count()
+	if again, err := env.nix.ResolveSource(context.Background(), opts); err != nil || again != src || env.runner.count() != before {
+		t.Errorf("second ResolveSource = %+v, %v after %d runs, want the same, remembered", again, err, env.runner.count()-before)
+	}
+	// New content under the path: a new key, without re-locking.
+	if err := os.WriteFile(filepath.Join(pkgs, "extra.nix"), []byte("{ }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := env.nix.ResolveSource(context.Background(), opts)
+	if err != nil || changed.Key == src.Key || changed.NarHash != nixLockedNarHash(t, env.nix, "path:"+pkgs) {
+		t.Errorf("after a change ResolveSource = %+v, %v; want a new narHash and key", changed, err)
+	}
+}
