@@ -762,3 +762,66 @@ func TestCacheView(t *testing.T) {
 		t.Error("an empty table is not an empty slice")
 	}
 }
+
+// TestCacheNeverThroughSymlinkOrFIFO: in a cache directory others may
+// write, an index file that is a symlink (to another user's file, say) is
+// neither written through nor read through, and a FIFO there does not block:
+// Load reports both as corrupt (Store.Load then removes them and the index
+// is rebuilt), Store refuses them, and the link's target is untouched.
+func TestCacheNeverThroughSymlinkOrFIFO(t *testing.T) {
+	c, _ := cacheTestCache(t)
+	meta := cacheTestMeta()
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("someone else's file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := c.Path(meta.Key)
+	if err := os.Symlink(victim, path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Load(meta.Key); !errors.Is(err, ErrCacheCorrupt) || !strings.Contains(err.Error(), "symlink") {
+		t.Errorf("Load through a symlink: err = %v, want ErrCacheCorrupt naming the symlink", err)
+	}
+	if err := c.Store(meta, cacheTestIndex()); err == nil {
+		t.Error("Store through a symlink: err = nil")
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "someone else's file\n" {
+		t.Errorf("victim = %q: written through the symlink", got)
+	}
+	// Store.Load removes the link (not its target) and reports a miss.
+	if _, _, err := (Store{Cache: c}).Load(Source{Key: meta.Key}); !errors.Is(err, ErrCacheMiss) {
+		t.Errorf("Store.Load: err = %v, want ErrCacheMiss", err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the symlink is still there: %v", err)
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Errorf("victim removed: %v", err)
+	}
+
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := c.Load(meta.Key); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCacheCorrupt) {
+			t.Errorf("Load of a FIFO: err = %v, want ErrCacheCorrupt", err)
+		}
+	case <-time.After(10 * time.Second): // a bound against a hang, not a timing
+		t.Fatal("Load of a FIFO blocked")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(meta, cacheTestIndex()); err != nil {
+		t.Fatalf("Store after the FIFO is gone: %v", err)
+	}
+	if _, _, err := c.Load(meta.Key); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+}

@@ -251,6 +251,18 @@ func TestCLINotRegularFiles(t *testing.T) {
 		if err := syscall.Mkfifo(filepath.Join(dir, ".envrc"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// doctor reports the FIFO instead of blocking on it (or letting
+		// direnv block on it).
+		code, stdout, _ := cliSafetyRun(t, bin, "-C", dir, "doctor")
+		if code != 1 || !strings.Contains(stdout, "named pipe (FIFO)") {
+			t.Errorf("doctor: exit %d, stdout %q; want 1 and the FIFO named", code, stdout)
+		}
+		if err := syscall.Mkfifo(filepath.Join(os.Getenv("HOME"), ".bashrc"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, stdout, _ := cliSafetyRun(t, bin, "-C", dir, "doctor"); code != 1 || !strings.Contains(stdout, "direnv hook") {
+			t.Errorf("doctor with a FIFO ~/.bashrc: exit %d, stdout %q", code, stdout)
+		}
 		code, stdout, stderr := cliSafetyRun(t, bin, "-C", dir, "add", "--no-verify", "jq")
 		// devshell.toml was written; the .envrc step failed: exit 3, and
 		// the message says both.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
@@ -47,7 +48,13 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	}
 	var checks []devshell.Check
 	checks = append(checks, devshell.DoctorNix(ctx, nil)...)
-	checks = append(checks, devshell.DoctorDirenv(ctx, g.direnv(), g.Getenv, os.ReadFile)...)
+	// The shell start-up files are read as regular files only: a FIFO
+	// there must not hang doctor.
+	readRegular := func(path string) ([]byte, error) {
+		data, _, err := atomicfile.ReadFile(path)
+		return data, err
+	}
+	checks = append(checks, devshell.DoctorDirenv(ctx, g.direnv(), g.Getenv, readRegular)...)
 	checks = append(checks, proj.Doctor(ctx, devshell.DoctorOptions{Direnv: g.direnv()})...)
 	checks = append(checks, doctorIndex(ctx, g, proj))
 	if err := ctx.Err(); err != nil {
