@@ -510,3 +510,85 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 		})
 	}
 }
+
+// TestCLIEditorSaveNeverReverted: an editor saves devshell.toml over and
+// over (read, write a temp file, rename: how editors save) while devsh
+// processes add packages. devsh must never undo one of the editor's saves:
+// every line the editor wrote is in the final file. (The editor, which takes
+// no lock, may undo devsh's adds in its own read-to-rename window; those are
+// counted, not asserted.)
+func TestCLIEditorSaveNeverReverted(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	toml := filepath.Join(dir, "devshell.toml")
+	const saves, procs = 300, 20
+	editor := exec.Command("sh", "-c", `f=$1; n=$2; i=1
+while [ "$i" -le "$n" ]; do
+	c=$(cat "$f") && printf '%s\n# editor save %d\n' "$c" "$i" > "$f.editor" && mv "$f.editor" "$f"
+	i=$((i+1))
+done`, "sh", toml, fmt.Sprint(saves))
+	var editorErr cliBuffer
+	editor.Stderr = &editorErr
+	if err := editor.Start(); err != nil {
+		t.Fatal(err)
+	}
+	editorDone := make(chan error, 1)
+	go func() { editorDone <- editor.Wait() }()
+	var wg sync.WaitGroup
+	reported := make([]bool, procs)
+	gaveUp := make([]bool, procs)
+	for p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, stdout, stderr := cliSafetyRun(t, bin, "-C", dir, "--no-direnv", "add", "--no-verify", fmt.Sprintf("ed%02d", p))
+			switch {
+			case code == 0:
+			case code == 1 && strings.Contains(stderr, "changed by another writer") && stdout == "":
+				// An editor saving every few milliseconds can outrun
+				// devsh's retries: it then writes nothing and says so.
+				gaveUp[p] = true
+			default:
+				t.Errorf("add ed%02d: exit %d, stderr %q", p, code, stderr)
+			}
+			reported[p] = strings.Contains(stdout, "added")
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-editorDone:
+		if err != nil {
+			t.Fatalf("editor: %v: %s", err, editorErr.String())
+		}
+	case <-time.After(cliSafetyBound):
+		_ = editor.Process.Kill()
+		t.Fatal("editor still saving after the bound")
+	}
+	got := cliRead(t, toml)
+	editorLost := 0
+	for i := 1; i <= saves; i++ {
+		if !strings.Contains(got, fmt.Sprintf("# editor save %d\n", i)) {
+			editorLost++
+		}
+	}
+	devshLost := 0
+	for p, ok := range reported {
+		if ok && !strings.Contains(got, fmt.Sprintf(`"ed%02d"`, p)) {
+			devshLost++
+		}
+	}
+	nGaveUp := 0
+	for p, g := range gaveUp {
+		if g {
+			nGaveUp++
+			if strings.Contains(got, fmt.Sprintf(`"ed%02d"`, p)) {
+				t.Errorf("ed%02d is in the file although its add said nothing was written", p)
+			}
+		}
+	}
+	t.Logf("editor saves: %d, reverted by devsh: %d; devsh adds: %d (%d gave up, nothing written), undone by the editor's own saves: %d",
+		saves, editorLost, procs, nGaveUp, devshLost)
+	if editorLost > 0 {
+		t.Errorf("%d of %d editor saves were reverted by devsh", editorLost, saves)
+	}
+}

@@ -13,7 +13,9 @@
 // file lives in from the read to the rename, so devsh processes editing the
 // same directory take turns; against other writers (an editor saving) the
 // content is re-read immediately before the rename and the operation applied
-// again when it moved. While the lock is held, temporary files a killed
+// again when it moved, and the rename itself is an atomic exchange (Linux
+// renameat2) whose displaced file is checked, so a save in that last instant
+// is put back instead of lost. While the lock is held, temporary files a killed
 // writer left for the same file are removed. Temporary files are named by
 // TempPattern, so a cleaner elsewhere recognises them with IsTemp.
 package atomicfile
@@ -89,6 +91,12 @@ const (
 type writeConflictError struct{}
 
 func (writeConflictError) Error() string { return "file changed while being written" }
+
+// noExchangeError reports that the platform cannot swap two files
+// atomically; Update then renames after its re-read.
+type noExchangeError struct{}
+
+func (noExchangeError) Error() string { return "atomic exchange not supported" }
 
 // NotRegularError reports a path that is not a regular file (a FIFO, a
 // device, a socket, a directory, or with NoFollow a symlink).
@@ -293,7 +301,7 @@ func WriteFile(path string, data []byte) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return writeReplace(context.Background(), l.target, data, mode, nil)
+	return writeReplace(context.Background(), l.target, data, mode, nil, nil)
 }
 
 // WriteFileNoFollow replaces path itself with data, never what a symlink
@@ -311,7 +319,7 @@ func WriteFileNoFollow(path string, data []byte) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return writeReplace(context.Background(), path, data, mode, nil)
+	return writeReplace(context.Background(), path, data, mode, nil, nil)
 }
 
 // Update applies op to the file's current bytes and writes the result
@@ -445,7 +453,7 @@ func (l *Lock) Update(ctx context.Context, op func(old []byte, exists bool) ([]b
 				return writeConflictError{}
 			}
 			return nil
-		})
+		}, func(tmp string) (bool, error) { return commitChecked(tmp, target, old, exists) })
 		if errors.Is(err, writeConflictError{}) {
 			continue
 		}
@@ -454,7 +462,7 @@ func (l *Lock) Update(ctx context.Context, op func(old []byte, exists bool) ([]b
 		}
 		return old, out, nil
 	}
-	return nil, nil, fmt.Errorf("update %s: changed by another writer on each of %d attempts", path, updateMaxAttempts)
+	return nil, nil, fmt.Errorf("update %s: changed by another writer on each of %d attempts; nothing written (try again when it has saved)", path, updateMaxAttempts)
 }
 
 // runOp runs op, returning early with ctx's error when ctx ends first (op
@@ -536,11 +544,12 @@ func writeKeptMode(fi fs.FileInfo) fs.FileMode {
 }
 
 // writeReplace writes data to a temp file next to target, fsyncs it, gives it
-// mode, runs beforeRename (when non-nil; its error aborts the write), renames
-// it over target and fsyncs the directory. On any failure before the rename,
-// and when ctx ends before it, the temp file is removed and target is
-// untouched.
-func writeReplace(ctx context.Context, target string, data []byte, mode fs.FileMode, beforeRename func() error) (err error) {
+// mode, runs beforeRename (when non-nil; its error aborts the write), puts
+// it in place with commit (nil: rename it over target) and fsyncs the
+// directory. On any failure before the commit, and when ctx ends before it,
+// the temp file is removed and target is untouched. commit reports whether
+// the temp path must be kept (it then holds another writer's content).
+func writeReplace(ctx context.Context, target string, data []byte, mode fs.FileMode, beforeRename func() error, commit func(tmp string) (keep bool, err error)) (err error) {
 	dir, base := filepath.Split(target)
 	tmp, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
@@ -580,7 +589,14 @@ func writeReplace(ctx context.Context, target string, data []byte, mode fs.FileM
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write %s: %w; nothing written", target, err)
 	}
-	if err := os.Rename(tmpName, target); err != nil {
+	if commit == nil {
+		commit = func(tmp string) (bool, error) { return false, os.Rename(tmp, target) }
+	}
+	if keep, err := commit(tmpName); err != nil {
+		renamed = keep
+		if errors.Is(err, writeConflictError{}) {
+			return err
+		}
 		return fmt.Errorf("write %s: %w", target, withoutTempName(err))
 	}
 	renamed = true
@@ -588,6 +604,57 @@ func writeReplace(ctx context.Context, target string, data []byte, mode fs.FileM
 		return fmt.Errorf("write %s: file replaced, but fsync of its directory failed: %w", target, err)
 	}
 	return nil
+}
+
+// commitChecked puts the temp file tmp in place of target, which Update
+// read as old (exists false: missing), and makes sure no other writer's
+// save is lost in the moment between Update's last re-read and this call:
+//
+//   - target existed: the two are swapped atomically (renameat2
+//     RENAME_EXCHANGE), so what was displaced is now at tmp and can be
+//     checked. Anything but old is another writer's save: it is swapped
+//     back into place and the update retried on it (writeConflictError).
+//     Where the file system cannot exchange, a plain rename is the
+//     fallback (the re-read just before is then the only check).
+//   - target was missing: it is created with link(2), which fails if a
+//     file appeared meanwhile (a conflict, retried), never replaces one.
+//
+// keep reports that tmp must not be removed: it holds another writer's
+// content that could not be put back (the error says where it is).
+func commitChecked(tmp, target string, old []byte, exists bool) (keep bool, err error) {
+	if !exists {
+		err := os.Link(tmp, target)
+		switch {
+		case err == nil:
+			return false, os.Remove(tmp)
+		case errors.Is(err, fs.ErrExist):
+			return false, writeConflictError{}
+		case errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.EMLINK):
+			// No hard links on this file system.
+			return false, os.Rename(tmp, target)
+		default:
+			return false, err
+		}
+	}
+	err = exchange(tmp, target)
+	if errors.Is(err, noExchangeError{}) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EOPNOTSUPP) {
+		return false, os.Rename(tmp, target)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, writeConflictError{} // removed meanwhile
+	}
+	if err != nil {
+		return false, err
+	}
+	displaced, ok, _, rerr := readRegular(tmp, true)
+	if rerr == nil && ok && bytes.Equal(displaced, old) {
+		return false, os.Remove(tmp)
+	}
+	// Another writer saved in between: its file goes back in place.
+	if err := exchange(tmp, target); err != nil {
+		return true, fmt.Errorf("another writer saved %s while devsh wrote it; their version is kept at %s: %w", target, tmp, err)
+	}
+	return false, writeConflictError{}
 }
 
 // withoutTempName drops the temp file's path from err, an *fs.PathError or

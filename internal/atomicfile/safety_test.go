@@ -296,3 +296,58 @@ func TestLockSerialisesAndHonoursContext(t *testing.T) {
 		t.Errorf("file has %d lines, want %d (lost updates)", n, writers)
 	}
 }
+
+// TestCommitCheckedKeepsLateSave: another writer saves between Update's last
+// re-read and its rename. The atomic exchange shows devsh the displaced file;
+// being not what devsh read, it goes back in place and the update is retried
+// on it. Without a save in between, the exchange is the replacement.
+func TestCommitCheckedKeepsLateSave(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "devshell.toml")
+	tmp := filepath.Join(dir, strings.Replace(TempPattern("devshell.toml"), "*", "1", 1))
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	write(target, "theirs\n") // saved after devsh read "base\n"
+	write(tmp, "ours\n")
+	keep, err := commitChecked(tmp, target, []byte("base\n"), true)
+	if !errors.Is(err, writeConflictError{}) || keep {
+		t.Fatalf("late save: keep %v, err %v; want a conflict", keep, err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "theirs\n" {
+		t.Errorf("target = %q, want the other writer's save", got)
+	}
+	// The temp path holds devsh's own bytes again, which writeReplace
+	// removes (keep is false).
+	if got, _ := os.ReadFile(tmp); string(got) != "ours\n" {
+		t.Errorf("temp path holds %q, want devsh's own bytes", got)
+	}
+
+	write(target, "base\n")
+	write(tmp, "ours\n")
+	ino := writeTestInode(t, tmp)
+	if keep, err := commitChecked(tmp, target, []byte("base\n"), true); err != nil || keep {
+		t.Fatalf("no save in between: keep %v, err %v", keep, err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "ours\n" || writeTestInode(t, target) != ino {
+		t.Errorf("target = %q (inode changed: %v), want ours, replaced", got, writeTestInode(t, target) != ino)
+	}
+	if names := writeTestFiles(t, dir); len(names) != 1 {
+		t.Errorf("dir holds %v", names)
+	}
+
+	// Created meanwhile by someone else: not replaced.
+	missing := filepath.Join(dir, ".envrc")
+	write(missing, "theirs\n")
+	write(tmp, "ours\n")
+	if _, err := commitChecked(tmp, missing, nil, false); !errors.Is(err, writeConflictError{}) {
+		t.Errorf("created meanwhile: err = %v, want a conflict", err)
+	}
+	if got, _ := os.ReadFile(missing); string(got) != "theirs\n" {
+		t.Errorf(".envrc = %q", got)
+	}
+	_ = os.Remove(tmp)
+}
