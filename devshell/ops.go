@@ -62,20 +62,22 @@ func (e *RefusedError) Error() string {
 	return strings.Join(parts, "; ") + "; nothing changed"
 }
 
-// Edit is EditContext without cancellation.
-func (p *Project) Edit(kind EditKind, names []string, dryRun bool) (EditResult, error) {
-	return p.EditContext(context.Background(), kind, names, dryRun)
+// EditOptions is one edit of the package list.
+type EditOptions struct {
+	Kind   EditKind
+	Names  []string
+	DryRun bool // work out the result and the new bytes, write nothing
 }
 
-// EditContext adds or removes names in the project's devshell TOML, format
+// Edit adds or removes o.Names in the project's devshell TOML, format
 // preserving, written atomically (see atomicfile.UpdateContext: other devsh
 // processes wait for the edit lock, an edit made by someone else meanwhile
-// is kept and the operation applied on top). With dryRun nothing is
+// is kept and the operation applied on top). With o.DryRun nothing is
 // written. Invalid names, invalid TOML and, for a removal, names that are
 // not in a packages list are refused before anything is written. When ctx
 // ends before the rename (Ctrl-C during a long edit), nothing is written.
-func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string, dryRun bool) (EditResult, error) {
-	if err := tomledit.ValidNames(names); err != nil {
+func (p *Project) Edit(ctx context.Context, o EditOptions) (EditResult, error) {
+	if err := tomledit.ValidNames(o.Names); err != nil {
 		return EditResult{}, err
 	}
 	var results []Result // of the last apply
@@ -88,10 +90,10 @@ func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string
 			out []byte
 			err error
 		)
-		if kind == EditAdd {
-			out, results, err = tomledit.Add(p.TOMLPath, old, names)
+		if o.Kind == EditAdd {
+			out, results, err = tomledit.Add(p.TOMLPath, old, o.Names)
 		} else {
-			out, results, err = tomledit.Remove(p.TOMLPath, old, names)
+			out, results, err = tomledit.Remove(p.TOMLPath, old, o.Names)
 		}
 		if err != nil {
 			return nil, err
@@ -110,7 +112,7 @@ func (p *Project) EditContext(ctx context.Context, kind EditKind, names []string
 
 	var before, after []byte
 	var err error
-	if dryRun {
+	if o.DryRun {
 		var exists bool
 		if before, exists, err = atomicfile.ReadFile(p.TOMLPath); err != nil {
 			return EditResult{}, fmt.Errorf("read %s: %w", p.TOMLPath, err)

@@ -54,7 +54,7 @@ func TestOpsEditAddRemove(t *testing.T) {
 	p := opsTestProject(t, "", true)
 	orig := opsRead(t, p.TOMLPath)
 
-	res, err := p.Edit(EditAdd, []string{"cargo-edit", "jq"}, false)
+	res, err := p.Edit(context.Background(), EditOptions{Kind: EditAdd, Names: []string{"cargo-edit", "jq"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestOpsEditAddRemove(t *testing.T) {
 		t.Fatalf("after add:\n%s\nwant:\n%s", got, want)
 	}
 
-	if _, err := p.Edit(EditRemove, []string{"cargo-edit"}, false); err != nil {
+	if _, err := p.Edit(context.Background(), EditOptions{Kind: EditRemove, Names: []string{"cargo-edit"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := opsRead(t, p.TOMLPath); got != orig {
@@ -78,7 +78,7 @@ func TestOpsEditAddRemove(t *testing.T) {
 func TestOpsEditDryRunWritesNothing(t *testing.T) {
 	p := opsTestProject(t, "", true)
 	orig := opsRead(t, p.TOMLPath)
-	res, err := p.Edit(EditAdd, []string{"hello"}, true)
+	res, err := p.Edit(context.Background(), EditOptions{Kind: EditAdd, Names: []string{"hello"}, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestOpsEditRefusals(t *testing.T) {
 		{EditAdd, []string{`x"y`}},
 		{EditAdd, []string{"${x}"}},
 	} {
-		if _, err := p.Edit(c.kind, c.names, false); err == nil {
+		if _, err := p.Edit(context.Background(), EditOptions{Kind: c.kind, Names: c.names}); err == nil {
 			t.Errorf("%v %v: no error", c.kind, c.names)
 		}
 		if got := opsRead(t, p.TOMLPath); got != orig {
@@ -114,12 +114,12 @@ func TestOpsEditRefusals(t *testing.T) {
 		}
 	}
 	var refused *RefusedError
-	if _, err := p.Edit(EditRemove, []string{"not-there"}, false); !errors.As(err, &refused) {
+	if _, err := p.Edit(context.Background(), EditOptions{Kind: EditRemove, Names: []string{"not-there"}}); !errors.As(err, &refused) {
 		t.Fatalf("want RefusedError, got %v", err)
 	}
 
 	os.Remove(p.TOMLPath)
-	if _, err := p.Edit(EditAdd, []string{"jq"}, false); !errors.Is(err, ErrNoManifest) {
+	if _, err := p.Edit(context.Background(), EditOptions{Kind: EditAdd, Names: []string{"jq"}}); !errors.Is(err, ErrNoManifest) {
 		t.Fatalf("want ErrNoManifest, got %v", err)
 	}
 	if _, err := os.Stat(p.TOMLPath); !errors.Is(err, os.ErrNotExist) {
@@ -133,7 +133,7 @@ func TestOpsEditInvalidTOMLUntouched(t *testing.T) {
 	if err := os.WriteFile(p.TOMLPath, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := p.Edit(EditAdd, []string{"hello"}, false)
+	_, err := p.Edit(context.Background(), EditOptions{Kind: EditAdd, Names: []string{"hello"}})
 	var pe *ParseError
 	if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), p.TOMLPath+":") {
 		t.Fatalf("want path:line:col ParseError, got %v", err)

@@ -123,9 +123,9 @@ func (c Change) String() string {
 	var s string
 	switch {
 	case c.Unchanged && c.Added:
-		s = "= " + c.Attr + " already present"
+		s = "= " + c.Attr + " already in devshell.toml"
 	case c.Unchanged:
-		s = "= " + c.Attr + " not present"
+		s = "= " + c.Attr + " not in devshell.toml"
 	case c.Added:
 		s = "+ " + c.Attr + " added"
 	default:

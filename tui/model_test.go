@@ -705,7 +705,7 @@ func TestUnchangedWriteRereadsPackages(t *testing.T) {
 	b.installed = nil
 	b.mu.Unlock()
 	h.press("tab", "enter")
-	if h.m.status.text != "= jq not present" || len(h.m.Changes()) != 0 {
+	if h.m.status.text != "= jq not in devshell.toml" || len(h.m.Changes()) != 0 {
 		t.Fatalf("status %q, changes %v", h.m.status.text, h.m.Changes())
 	}
 	if got := panelAttrs(h.m); len(got) != 0 {

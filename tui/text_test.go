@@ -185,8 +185,8 @@ func TestChangeString(t *testing.T) {
 	}{
 		{Change{Attr: "cargo-edit", Added: true}, "+ cargo-edit added"},
 		{Change{Attr: "cargo"}, "- cargo removed"},
-		{Change{Attr: "jq", Added: true, Unchanged: true}, "= jq already present"},
-		{Change{Attr: "jq", Unchanged: true}, "= jq not present"},
+		{Change{Attr: "jq", Added: true, Unchanged: true}, "= jq already in devshell.toml"},
+		{Change{Attr: "jq", Unchanged: true}, "= jq not in devshell.toml"},
 		{Change{Attr: "cargo", Added: true, Note: "also provided by [[commands]]"}, "+ cargo added (also provided by [[commands]])"},
 	}
 	for _, tt := range tests {

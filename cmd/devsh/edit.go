@@ -79,7 +79,7 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 			return err
 		}
 	}
-	res, err := proj.EditContext(ctx, o.Kind, names, o.DryRun)
+	res, err := proj.Edit(ctx, devshell.EditOptions{Kind: o.Kind, Names: names, DryRun: o.DryRun})
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 		return nil
 	}
 	for _, r := range res.Results {
-		fmt.Fprintln(ios.Out, termtext.Line(resultLine(r)))
+		fmt.Fprintln(ios.Out, termtext.Line(r.String()))
 	}
 	if proj.TOMLOutside() {
 		fmt.Fprintln(ios.ErrOut, outsideNote(proj))
@@ -126,22 +126,6 @@ func sanitizeLines(s string) string {
 		}
 	}
 	return strings.Join(lines, "")
-}
-
-// resultLine is the one line printed for what happened to one name.
-func resultLine(r devshell.Result) string {
-	switch r.Status {
-	case devshell.Added:
-		return "+ " + r.Name + " added"
-	case devshell.Removed:
-		return "- " + r.Name + " removed"
-	case devshell.AlreadyPresent:
-		return "= " + r.Name + " already in devshell.toml"
-	case devshell.ProvidedByCommand:
-		return "= " + r.Name + " already provided by a [[commands]] entry"
-	default:
-		return "? " + r.Name + " " + r.Status.String()
-	}
 }
 
 // syncProject runs the .envrc sync and direnv step and reports it on stderr.

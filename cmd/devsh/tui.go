@@ -231,7 +231,7 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 	if add {
 		kind = devshell.EditAdd
 	}
-	res, err := b.proj.Edit(kind, []string{attr}, false)
+	res, err := b.proj.Edit(ctx, devshell.EditOptions{Kind: kind, Names: []string{attr}})
 	if add && errors.Is(err, devshell.ErrNoManifest) {
 		return b.create(attr)
 	}

@@ -95,21 +95,22 @@ const (
 	OnlyInCommand                   // the name is only a [[commands]] package; nothing removed
 )
 
-// String returns a short human description of the status.
+// String returns the outcome in the words the CLI and the TUI both print,
+// e.g. "already in devshell.toml".
 func (s Status) String() string {
 	switch s {
 	case Added:
 		return "added"
 	case AlreadyPresent:
-		return "already present"
+		return "already in devshell.toml"
 	case ProvidedByCommand:
-		return "provided by a command"
+		return "already provided by a [[commands]] entry"
 	case Removed:
 		return "removed"
 	case NotPresent:
-		return "not present"
+		return "not in devshell.toml"
 	case OnlyInCommand:
-		return "only in a command"
+		return "only provided by a [[commands]] entry"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -118,6 +119,20 @@ func (s Status) String() string {
 type Result struct {
 	Name   string
 	Status Status
+}
+
+// String is the one line printed for the result, a mark then the name and
+// its status: "+ cargo-edit added", "- jq removed", "= jq already in
+// devshell.toml".
+func (r Result) String() string {
+	mark := "="
+	switch r.Status {
+	case Added:
+		mark = "+"
+	case Removed:
+		mark = "-"
+	}
+	return mark + " " + r.Name + " " + r.Status.String()
 }
 
 // Manifest is a parsed devshell.toml, keeping the original bytes.

@@ -444,8 +444,8 @@ func TestValidName(t *testing.T) {
 
 func TestManifestStatusString(t *testing.T) {
 	want := map[Status]string{
-		Added: "added", AlreadyPresent: "already present", ProvidedByCommand: "provided by a command",
-		Removed: "removed", NotPresent: "not present", OnlyInCommand: "only in a command",
+		Added: "added", AlreadyPresent: "already in devshell.toml", ProvidedByCommand: "already provided by a [[commands]] entry",
+		Removed: "removed", NotPresent: "not in devshell.toml", OnlyInCommand: "only provided by a [[commands]] entry",
 	}
 	for s, w := range want {
 		if s.String() != w {
@@ -454,6 +454,25 @@ func TestManifestStatusString(t *testing.T) {
 	}
 	if got := Status(42).String(); got != "Status(42)" {
 		t.Errorf("unknown status String() = %q", got)
+	}
+}
+
+// TestResultString: the one line the CLI prints and the TUI shows.
+func TestResultString(t *testing.T) {
+	for _, tc := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{"cargo-edit", Added}, "+ cargo-edit added"},
+		{Result{"jq", Removed}, "- jq removed"},
+		{Result{"jq", AlreadyPresent}, "= jq already in devshell.toml"},
+		{Result{"jq", ProvidedByCommand}, "= jq already provided by a [[commands]] entry"},
+		{Result{"jq", NotPresent}, "= jq not in devshell.toml"},
+		{Result{"jq", OnlyInCommand}, "= jq only provided by a [[commands]] entry"},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("%+v.String() = %q, want %q", tc.r, got, tc.want)
+		}
 	}
 }
 
