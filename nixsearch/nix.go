@@ -88,6 +88,9 @@ func nixErrorHint(cmd, text string) string {
 	case has("unable to download", "resolve host", "Failed to open archive", "Failed to connect",
 		"Connection refused", "Timeout was reached", "SSL connect error", "unable to fetch", "failed to fetch"):
 		return fetchHint
+	case has("does not exist", "No such file or directory") && !has("/nix/store/"):
+		// A local path (not a file inside a flake's source).
+		return "that path does not exist: check it, or pass --nixpkgs with another nixpkgs"
 	case has("does not provide attribute"):
 		return "that flake has no such attribute for this system: check the name, or pass --nixpkgs with a nixpkgs flake"
 	case cmd == "nix flake metadata" || has("while fetching"):

@@ -558,7 +558,7 @@ func TestNixErrorsNameCause(t *testing.T) {
 	})
 	t.Run("missing path", func(t *testing.T) {
 		_, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: "path:" + gone})
-		check(t, err, []string{"No such file or directory", "does not exist"}, "could not fetch")
+		check(t, err, []string{"No such file or directory", "does not exist"}, "that path does not exist")
 	})
 	t.Run("fetch failed", func(t *testing.T) {
 		src := Source{Ref: "file://" + gone + ".tar.gz?narHash=sha256-AAAAcs0AtTht7QFsmWuO9OcalEbMmMGLeJVrBHmTADM%3D", System: CurrentSystem()}
