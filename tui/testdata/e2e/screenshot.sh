@@ -2,7 +2,7 @@
 # screenshot.sh [OUT.png]: renders the README's screenshot (default
 # screenshot.png) from the real TUI. Run from the repository's top level.
 #
-# devsh runs in a detached tmux (100x22) on the demo project of
+# devsh runs in a detached tmux (100x30) on the demo project of
 # demo-setup.sh; the colour screen (tmux capture-pane -e) goes through
 # freeze (ANSI to SVG) and rsvg-convert (SVG to PNG). The font is DejaVu
 # Sans Mono, a system font, because rsvg-convert ignores the web font freeze
@@ -32,7 +32,7 @@ export TMPDIR=$(printf %q "$work")
 export TERM=xterm-256color
 devsh
 RUN
-tmux -S "$sock" -f "$work/tmux.conf" new-session -d -s shot -x 100 -y 22 "bash --norc --noprofile $(printf %q "$work/run.sh")"
+tmux -S "$sock" -f "$work/tmux.conf" new-session -d -s shot -x 100 -y 30 "bash --norc --noprofile $(printf %q "$work/run.sh")"
 
 # wait_for TEXT: polls the screen until it shows TEXT (two minutes at most).
 wait_for() {
@@ -50,13 +50,16 @@ wait_for() {
 
 wait_for "index built"
 tmux -S "$sock" send-keys -t shot -l cargo
-wait_for "5 / 40"
+wait_for "cargo-edit-unwrapped"
 tmux -S "$sock" send-keys -t shot Down
 wait_for "homepage github.com/killercup/cargo-edit"
 tmux -S "$sock" send-keys -t shot Enter
 wait_for "+ cargo-edit added"
 # Without the final newline, which freeze would draw as an empty line.
-printf '%s' "$(tmux -S "$sock" capture-pane -e -p -t shot)" >"$work/screen.ansi"
+# freeze ignores "default background" (ESC[49m), which tmux writes after the
+# selected row's bar: it becomes a reset followed by the colour set with it.
+printf '%s' "$(tmux -S "$sock" capture-pane -e -p -t shot)" |
+	sed -e 's/\x1b\[\([0-9;]*\)m\x1b\[49m/\x1b[0m\x1b[\1m/g' -e 's/\x1b\[49m/\x1b[0m/g' >"$work/screen.ansi"
 
 freeze --language ansi --font.family "DejaVu Sans Mono" --line-height 1.0 \
 	-o "$work/screen.svg" "$work/screen.ansi" >/dev/null
