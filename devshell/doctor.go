@@ -13,6 +13,7 @@ import (
 
 	"github.com/devsh/devsh/devshell/envrc"
 	"github.com/devsh/devsh/internal/atomicfile"
+	"github.com/devsh/devsh/internal/nixcli"
 	"github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
 )
@@ -62,10 +63,6 @@ func (c Check) String() string {
 	return s
 }
 
-// doctorNixFeatures are the experimental features a flake workflow needs on
-// nix releases where they are not yet on by default.
-const doctorNixFeatures = "nix-command flakes"
-
 // doctorFlakeProbe is a nix expression that is true exactly when the flakes
 // feature is on: builtins.getFlake exists only then.
 const doctorFlakeProbe = "builtins ? getFlake"
@@ -79,7 +76,7 @@ func doctorNixVersionArgs() []string { return []string{"nix", "--version"} }
 func doctorFlakeProbeArgs(withFlags bool) []string {
 	args := []string{"nix"}
 	if withFlags {
-		args = append(args, "--extra-experimental-features", doctorNixFeatures)
+		args = append(args, nixcli.FeaturesFlag, nixcli.Features)
 	}
 	return append(args, "eval", "--expr", doctorFlakeProbe)
 }
@@ -243,11 +240,11 @@ func doctorFlakesCheck(v doctorNixVersion, withFlags, plain doctorRun) Check {
 // last to first, so the first wins); else $XDG_CONFIG_HOME/nix/nix.conf
 // (~/.config by default). Paths under $HOME are shown with "~".
 func doctorNixConfFix(getenv func(string) string) string {
-	line := "experimental-features = " + doctorNixFeatures
+	line := "experimental-features = " + nixcli.Features
 	if conf := getenv("NIX_CONFIG"); conf != "" {
 		for _, l := range strings.Split(conf, "\n") {
 			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == "experimental-features" {
-				return `NIX_CONFIG sets experimental-features and overrides nix.conf: add "` + doctorNixFeatures + `" to that line of NIX_CONFIG`
+				return `NIX_CONFIG sets experimental-features and overrides nix.conf: add "` + nixcli.Features + `" to that line of NIX_CONFIG`
 			}
 		}
 	}

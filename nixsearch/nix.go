@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devsh/devsh/internal/nixcli"
 )
 
 // Nix runs the nix command line. The zero value runs "nix" from $PATH with
@@ -26,11 +28,6 @@ type Nix struct {
 	// means "no registry" only from nix 2.13 on, so pass a file).
 	ExtraArgs []string
 }
-
-// nixFeatures is passed to every run with --extra-experimental-features:
-// nix 2.8 (Debian's) ships flakes and the new CLI as experimental, and
-// newer nix accepts the flag even when the features are already on.
-const nixFeatures = "nix-command flakes"
 
 // nixSearchRegex is the regex given to `nix search`: it matches every
 // package, and nix ≥ 2.20 rejects an empty regex.
@@ -109,7 +106,7 @@ func nixCommandName(args []string) string {
 	words := []string{"nix"}
 	for i := 1; i < len(args); i++ {
 		a := args[i]
-		if a == "--extra-experimental-features" {
+		if a == nixcli.FeaturesFlag {
 			i++
 			continue
 		}
@@ -131,7 +128,7 @@ func (n Nix) nixBase(sub ...string) []string {
 	if bin == "" {
 		bin = "nix"
 	}
-	args := []string{bin, "--extra-experimental-features", nixFeatures}
+	args := []string{bin, nixcli.FeaturesFlag, nixcli.Features}
 	args = append(args, sub...)
 	args = append(args, "--log-format", nixLogFormat)
 	return append(args, nixAbsRegistry(n.ExtraArgs)...)

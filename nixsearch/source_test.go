@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/nixcli"
 )
 
 func TestParseFlakeLock(t *testing.T) {
@@ -383,7 +385,7 @@ func nixLockProject(t *testing.T, n Nix, project string) {
 // nixTryLock runs `nix flake lock path:<project>` with n's options, plain
 // log format (its output is only shown to a reader).
 func nixTryLock(n Nix, project string) ([]byte, error) {
-	args := append([]string{"nix", "--extra-experimental-features", nixFeatures, "flake", "lock"}, n.ExtraArgs...)
+	args := append([]string{"nix", nixcli.FeaturesFlag, nixcli.Features, "flake", "lock"}, n.ExtraArgs...)
 	args = append(args, "path:"+project)
 	return exec.Command(args[0], args[1:]...).CombinedOutput()
 }
