@@ -93,6 +93,10 @@ func NewMatcher(ix *Index, workers int) *Matcher {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// The ranking's tables are built here, once per index, so that no
+	// keystroke pays for them (the TUI makes its Matcher off the Update
+	// path, when the index arrives).
+	ix.rankPrepare()
 	return &Matcher{ix: ix, workers: workers, chunk: matchChunk}
 }
 
@@ -175,9 +179,33 @@ func matchHasUpper(s string) bool {
 	return false
 }
 
+// matchIsASCII reports whether s is plain ASCII.
+func matchIsASCII(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if s[k] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // matchCasedSubsequence reports whether pat occurs in s as a subsequence,
 // rune by rune, case for case.
 func matchCasedSubsequence(s, pat string) bool {
+	if matchIsASCII(pat) {
+		// Byte by byte: an ASCII byte never occurs inside a multi-byte rune.
+		j := 0
+		for k := 0; k < len(pat); k++ {
+			for j < len(s) && s[j] != pat[k] {
+				j++
+			}
+			if j == len(s) {
+				return false
+			}
+			j++
+		}
+		return true
+	}
 	for _, c := range pat {
 		k := strings.IndexRune(s, c)
 		if k < 0 {
@@ -290,22 +318,30 @@ func (ix *Index) matchBetter(a, b matchCand) bool {
 // score: the whole query (words joined by '-') equal to the attribute or
 // to its last segment, else the first word a prefix of either, else fuzzy.
 func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post uint8) {
-	attr := ix.indexLower(i)
-	w := p.words[0].low
-	if p.cased {
-		attr = []byte(ix.attr(i))
-		w = []byte(p.words[0].raw)
-	}
-	last := attr[ix.seg[i]:]
 	set := ix.set[i]
-	if bytes.Equal(attr, p.joined) {
-		return rankKey(tierExact, 0, 0, r.variant[i]), 0
+	seg := ix.seg[i]
+	var exact, inSet, prefix bool
+	if p.cased {
+		// Case for case, on the attribute as it is (no copy).
+		attr, joined, w := ix.attr(i), string(p.joined), p.words[0].raw
+		last := attr[seg:]
+		exact = attr == joined
+		inSet = set >= 0 && (last == joined || len(p.words) > 1 && matchWordIs(last, p))
+		prefix = strings.HasPrefix(attr, w) || strings.HasPrefix(last, w)
+	} else {
+		attr, w := ix.indexLower(i), p.words[0].low
+		last := attr[seg:]
+		exact = bytes.Equal(attr, p.joined)
+		inSet = set >= 0 && (bytes.Equal(last, p.joined) || len(p.words) > 1 && matchWordIs(string(last), p))
+		prefix = bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w)
 	}
-	if set >= 0 && (bytes.Equal(last, p.joined) || len(p.words) > 1 && ix.matchWordIs(last, p)) {
+	switch {
+	case exact:
+		return rankKey(tierExact, 0, 0, r.variant[i]), 0
+	case inSet:
 		// The name itself, in some set ("requests"; "py313 requests").
 		return rankKey(tierSet, 0, r.setKey[set], r.variant[i]), 0
-	}
-	if bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w) {
+	case prefix:
 		nested := uint32(0)
 		if set >= 0 {
 			nested = 1
@@ -321,11 +357,12 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 	return rankKey(tierFuzzy, 0, 0, false), post
 }
 
-// matchWordIs reports whether one of the plan's words is seg.
-func (ix *Index) matchWordIs(seg []byte, p *matchPlan) bool {
+// matchWordIs reports whether one of the plan's words is seg (a cased word
+// case for case).
+func matchWordIs(seg string, p *matchPlan) bool {
 	for k := range p.words {
 		w := &p.words[k]
-		if w.cased && string(seg) == w.raw || !w.cased && bytes.EqualFold(seg, w.low) {
+		if w.cased && seg == w.raw || !w.cased && strings.EqualFold(seg, w.raw) {
 			return true
 		}
 	}

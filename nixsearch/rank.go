@@ -1,6 +1,7 @@
 package nixsearch
 
 import (
+	"bytes"
 	"cmp"
 	"math/bits"
 	"slices"
@@ -60,6 +61,13 @@ type rankInfo struct {
 	// programs maps a lower-cased main program to the packages running it,
 	// in index order.
 	programs map[string][]int32
+	// topLevel lists the top-level attributes, for version queries.
+	topLevel []int32
+	// segMask[i] is the prefilter bitmask (indexMaskBit) of attribute i's
+	// last segment and segLen[i] its length (capped at 255), for the
+	// edit-distance search: two small arrays it scans instead of the index.
+	segMask []uint64
+	segLen  []uint8
 }
 
 // rankPrepare returns the index's ranking info, building it on first use.
@@ -73,8 +81,21 @@ func (ix *Index) rankBuild(r *rankInfo) {
 	n := ix.n
 	r.variant = make([]bool, n)
 	r.programs = map[string][]int32{}
+	r.segMask = make([]uint64, n)
+	r.segLen = make([]uint8, n)
 	for i := range n {
+		if ix.set[i] < 0 {
+			r.topLevel = append(r.topLevel, int32(i))
+		}
 		last := ix.indexLower(i)[ix.seg[i]:]
+		r.segLen[i] = uint8(min(len(last), 255))
+		if ix.generic[i] {
+			r.segMask[i] = ^uint64(0) // as Index.mask: reject nothing
+		} else {
+			for _, c := range last {
+				r.segMask[i] |= indexMaskBit(c)
+			}
+		}
 		for _, s := range rankVariantSuffixes {
 			if len(last) > len(s) && strings.HasSuffix(string(last), s) {
 				r.variant[i] = true
@@ -366,17 +387,23 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	var hits []hit
 	// versioned counts, per name, the attributes writing a version in it.
 	versioned := map[string]int{}
-	for i := range ix.n {
-		if ix.set[i] >= 0 {
-			continue
-		}
+	nameB := []byte(name)
+	for _, i32 := range r.topLevel {
+		i := int(i32)
+		// Only names starting with the query's name (or running it) are
+		// parsed: a string is made for those few.
 		var attr string
-		if cased {
+		switch {
+		case cased && strings.HasPrefix(ix.attr(i), name):
 			attr = ix.attr(i)
-		} else {
+		case !cased && bytes.HasPrefix(ix.indexLower(i), nameB):
 			attr = string(ix.indexLower(i))
-		}
-		if len(attr) < len(name) || attr[0] != name[0] && !progs[int32(i)] {
+		case progs[i32]:
+			attr = ix.attr(i)
+			if !cased {
+				attr = string(ix.indexLower(i))
+			}
+		default:
 			continue
 		}
 		base, parts, suffix := rankAttrVersion(attr)
@@ -394,7 +421,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 		if len(parts) > 0 {
 			versioned[base]++
 		}
-		nums := rankVersionNums(ix.At(i).Version)
+		nums := rankVersionNums(ix.indexField(i, fieldVersion))
 		kind := -1
 		switch {
 		case len(parts) > 0 && (slices.Equal(parts, wantParts) || len(parts) == 1 && parts[0] == want):
@@ -455,7 +482,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	for k, h := range hits {
 		e := rankExtra{idx: h.idx, key: rankKey(tierVersion, uint32(k), 0, false)}
 		if h.kind == 2 {
-			e.why = "newer: " + ix.At(h.idx).Version
+			e.why = "newer: " + ix.indexField(h.idx, fieldVersion)
 		}
 		out[k] = e
 	}
@@ -524,10 +551,21 @@ func (ix *Index) rankEditHits(r *rankInfo, want []byte, bound int, whole bool) [
 	}
 	var rows indexOSARows
 	var out []rankExtra
-	for i := range ix.n {
-		// Each letter of the word missing from the attribute costs an edit.
-		if bits.OnesCount64(wmask&^ix.mask[i]) > bound {
+	masks, lens := r.segMask, r.segLen
+	if whole {
+		masks, lens = ix.mask, nil
+	}
+	for i, m := range masks {
+		// Each letter of the word missing from the target costs an edit,
+		// and so does each letter of the target missing from the word: an
+		// edit adds or removes at most one distinct letter on each side.
+		if bits.OnesCount64(wmask&^m) > bound || m != ^uint64(0) && bits.OnesCount64(m&^wmask) > bound {
 			continue
+		}
+		if lens != nil && lens[i] < 255 {
+			if d := int(lens[i]) - len(want); d > bound || -d > bound {
+				continue
+			}
 		}
 		t := ix.indexLower(i)
 		if !whole {

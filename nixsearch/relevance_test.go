@@ -20,10 +20,19 @@ type relevanceCase struct {
 // skipping comments and blank lines; every line must have n fields.
 func relevanceReadTSV(t *testing.T, name string, n int) [][]string {
 	t.Helper()
+	rows, err := relevanceTSV(name, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// relevanceTSV is relevanceReadTSV returning its error (benchmarks use it).
+func relevanceTSV(name string, n int) ([][]string, error) {
 	path := filepath.Join("testdata", "relevance", name)
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
 	var rows [][]string
@@ -35,14 +44,11 @@ func relevanceReadTSV(t *testing.T, name string, n int) [][]string {
 		}
 		fields := strings.Split(l, "\t")
 		if len(fields) != n {
-			t.Fatalf("%s:%d: %d fields, want %d", path, line, len(fields), n)
+			return nil, fmt.Errorf("%s:%d: %d fields, want %d", path, line, len(fields), n)
 		}
 		rows = append(rows, fields)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return rows, sc.Err()
 }
 
 // relevanceDumpIndex builds the index of the real dump, with the test's
