@@ -592,3 +592,39 @@ done`, "sh", toml, fmt.Sprint(saves))
 		t.Errorf("%d of %d editor saves were reverted by devsh", editorLost, saves)
 	}
 }
+
+// TestCLIIndexRefreshNeverWritesThroughSymlink: in a shared cache
+// directory someone replaces the index file with a symlink to another
+// file; `devsh index --refresh` must not write through it, and a plain
+// `devsh index` treats it as no index (removes the link, rebuilds).
+func TestCLIIndexRefreshNeverWritesThroughSymlink(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRun(t, "-C", dir, "index")
+	r.cliWant(t, 0)
+	cache := cliIndexFields(t, r.stdout)["cache"]
+	victim := filepath.Join(t.TempDir(), "victim")
+	cliWrite(t, victim, "another user's file\n")
+	if err := os.Remove(cache); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, cache); err != nil {
+		t.Fatal(err)
+	}
+
+	r = cliRun(t, "-C", dir, "index", "--refresh")
+	if r.code != 1 || !strings.Contains(r.stderr, "symlink") {
+		t.Errorf("index --refresh over a symlink: exit %d, stderr %q; want 1 naming the symlink", r.code, r.stderr)
+	}
+	if got := cliRead(t, victim); got != "another user's file\n" {
+		t.Errorf("victim = %q: written through the symlink", got)
+	}
+
+	r = cliRun(t, "-C", dir, "index")
+	r.cliWant(t, 0)
+	if fi, err := os.Lstat(cache); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("index after the symlink: %v %v, want a regular index file", fi, err)
+	}
+	if got := cliRead(t, victim); got != "another user's file\n" {
+		t.Errorf("victim = %q", got)
+	}
+}

@@ -106,7 +106,7 @@ type NotRegularError struct {
 }
 
 func (e *NotRegularError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file: devsh reads and writes only regular files (replace it with one)", e.Path, e.Kind)
+	return fmt.Sprintf("%s is %s, not a regular file: devsh reads and writes only regular files (remove it or put a regular file there)", e.Path, e.Kind)
 }
 
 // TooLargeError reports a file over the size limit.
