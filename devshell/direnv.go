@@ -302,6 +302,13 @@ func (d Direnv) direnvSafeUpdate(ctx context.Context, envrcPath string, op func(
 	// has its record), else a widened approval could go unnoticed.
 	records := direnvApprovals{dir: direnvAllowDir(os.Getenv), path: status.Found}
 	if !records.has(approved) {
+		// Allowed without a record: a whitelist in direnv's config allows
+		// the path whatever its content, so it needs no re-allow.
+		if now, err := d.direnvStatusAs(ctx, filepath.Dir(abs), useJSON); err == nil &&
+			now.Approval == Allowed && direnvSameFile(now.Found, abs) {
+			res.Allowed = true
+			return res, nil
+		}
 		res.Note = "direnv's approval records are not where devsh can check them (" + records.dir + "), so the changed .envrc was not re-allowed; review it, then run: direnv allow"
 		return res, nil
 	}

@@ -193,3 +193,36 @@ func TestDirenvNewlineInPathKeepsApproval(t *testing.T) {
 		}
 	})
 }
+
+// TestDirenvWhitelistedNeedsNoReallow: a .envrc that direnv allows through
+// its config's whitelist has no approval record; devsh then runs no allow
+// (it could not check it) and reports the file still allowed.
+func TestDirenvWhitelistedNeedsNoReallow(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		direnvTestEnv(t)
+		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+		conf := filepath.Join(os.Getenv("DIRENV_CONFIG"), "direnv.toml")
+		if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(conf, []byte("[whitelist]\nexact = [\""+envrc+"\"]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec := &direnvTestRecorder{}
+		d := Direnv{Runner: rec, Bin: b.path}
+		direnvTestStatus(t, d, b, dir, envrc, Allowed)
+		res, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
+		if err != nil {
+			t.Fatalf("SafeEnvrcUpdate: %v", err)
+		}
+		if want := (EnvrcUpdate{Changed: true, Allowed: true}); res != want {
+			t.Errorf("SafeEnvrcUpdate = %+v, want %+v", res, want)
+		}
+		if n := rec.allows(); n != 0 {
+			t.Errorf("%d allow runs, want 0", n)
+		}
+		if !direnvTestLoads(t, b, dir) {
+			t.Error("whitelisted .envrc does not load after the edit")
+		}
+	})
+}

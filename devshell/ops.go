@@ -260,7 +260,7 @@ func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 	rep.Reallowed = up.Reallowed
 	if up.Note != "" {
 		rep.Notes = append(rep.Notes, up.Note)
-	} else if up.Changed && !up.Reallowed {
+	} else if up.Changed && !up.Allowed {
 		rep.Notes = append(rep.Notes, ".envrc changed and was not approved before; review it, then run: direnv allow")
 	}
 	if !up.Changed && o.TOMLChanged {
