@@ -99,30 +99,30 @@ func (d Direnv) bin() string {
 	return d.Bin
 }
 
-// VersionArgs builds the argv printing direnv's version.
-func (d Direnv) VersionArgs() []string { return []string{d.bin(), "version"} }
+// versionArgs builds the argv printing direnv's version.
+func (d Direnv) versionArgs() []string { return []string{d.bin(), "version"} }
 
-// StatusArgs builds the argv of `direnv status`, asking for JSON when json
+// statusArgs builds the argv of `direnv status`, asking for JSON when json
 // is set (direnv ≥ 2.33).
-func (d Direnv) StatusArgs(json bool) []string {
+func (d Direnv) statusArgs(json bool) []string {
 	if json {
 		return []string{d.bin(), "status", "--json"}
 	}
 	return []string{d.bin(), "status"}
 }
 
-// AllowArgs builds the argv approving the .envrc of the working directory.
+// allowArgs builds the argv approving the .envrc of the working directory.
 // No path is passed: given one, direnv resolves symlinks first and approves
 // the link's target, which the shell hook never loads (a symlinked .envrc
 // would lose its approval); in the directory it approves the .envrc by the
 // name the hook uses.
-func (d Direnv) AllowArgs() []string {
+func (d Direnv) allowArgs() []string {
 	return []string{d.bin(), "allow"}
 }
 
-// ReloadArgs builds the argv of `direnv reload`, which marks the RC file of
+// reloadArgs builds the argv of `direnv reload`, which marks the RC file of
 // the working directory as changed so the shell hook reloads it.
-func (d Direnv) ReloadArgs() []string { return []string{d.bin(), "reload"} }
+func (d Direnv) reloadArgs() []string { return []string{d.bin(), "reload"} }
 
 // Available returns nil when direnv can be run, or an error (wrapping
 // exec.ErrNotFound when the program is missing).
@@ -138,7 +138,7 @@ func (d Direnv) Available() error {
 // when the program is missing). One run serves every status of an operation:
 // callers pass the answer on instead of asking again.
 func (d Direnv) direnvStatusJSON(ctx context.Context) (bool, error) {
-	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.VersionArgs()})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.versionArgs()})
 	if err != nil {
 		return false, runnerError("direnv version", err, stderr)
 	}
@@ -172,7 +172,7 @@ func (d Direnv) direnvStatus(ctx context.Context, dir string) (direnvStatusResul
 // direnvStatusAs runs `direnv status` in dir, with --json when useJSON is
 // set (see direnvStatusJSON), and parses it.
 func (d Direnv) direnvStatusAs(ctx context.Context, dir string, useJSON bool) (direnvStatusResult, error) {
-	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.StatusArgs(useJSON)})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.statusArgs(useJSON)})
 	if err != nil {
 		return direnvStatusResult{}, runnerError("direnv status in "+dir, err, stderr)
 	}
@@ -184,7 +184,7 @@ func (d Direnv) direnvStatusAs(ctx context.Context, dir string, useJSON bool) (d
 }
 
 // Allow approves the .envrc at envrcPath as it is now (`direnv allow` in its
-// directory, see AllowArgs). envrcPath must name an existing .envrc, so that
+// directory, see allowArgs). envrcPath must name an existing .envrc, so that
 // direnv cannot approve a parent's RC file instead.
 func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 	abs, err := filepath.Abs(envrcPath)
@@ -197,7 +197,7 @@ func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 	if _, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("direnv allow %s: %w", abs, err)
 	}
-	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: filepath.Dir(abs), Args: d.AllowArgs()})
+	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: filepath.Dir(abs), Args: d.allowArgs()})
 	if err != nil {
 		return runnerError("direnv allow "+abs, err, stderr)
 	}
@@ -208,7 +208,7 @@ func (d Direnv) Allow(ctx context.Context, envrcPath string) error {
 // files the .envrc watches (direnv touches the RC file). It fails when dir
 // has no RC file.
 func (d Direnv) Reload(ctx context.Context, dir string) error {
-	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.ReloadArgs()})
+	_, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Dir: dir, Args: d.reloadArgs()})
 	if err != nil {
 		return runnerError("direnv reload in "+dir, err, stderr)
 	}

@@ -23,14 +23,14 @@ func TestDirenvArgs(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"version", def.VersionArgs(), []string{"direnv", "version"}},
-		{"status text", def.StatusArgs(false), []string{"direnv", "status"}},
-		{"status json", def.StatusArgs(true), []string{"direnv", "status", "--json"}},
-		{"allow", def.AllowArgs(), []string{"direnv", "allow"}},
-		{"reload", def.ReloadArgs(), []string{"direnv", "reload"}},
-		{"custom bin status json", custom.StatusArgs(true), []string{"/opt/direnv-2.37/direnv", "status", "--json"}},
-		{"custom bin allow", custom.AllowArgs(), []string{"/opt/direnv-2.37/direnv", "allow"}},
-		{"custom bin reload", custom.ReloadArgs(), []string{"/opt/direnv-2.37/direnv", "reload"}},
+		{"version", def.versionArgs(), []string{"direnv", "version"}},
+		{"status text", def.statusArgs(false), []string{"direnv", "status"}},
+		{"status json", def.statusArgs(true), []string{"direnv", "status", "--json"}},
+		{"allow", def.allowArgs(), []string{"direnv", "allow"}},
+		{"reload", def.reloadArgs(), []string{"direnv", "reload"}},
+		{"custom bin status json", custom.statusArgs(true), []string{"/opt/direnv-2.37/direnv", "status", "--json"}},
+		{"custom bin allow", custom.allowArgs(), []string{"/opt/direnv-2.37/direnv", "allow"}},
+		{"custom bin reload", custom.reloadArgs(), []string{"/opt/direnv-2.37/direnv", "reload"}},
 	}
 	for _, tt := range tests {
 		if !slices.Equal(tt.got, tt.want) {

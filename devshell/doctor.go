@@ -276,7 +276,7 @@ func doctorTail(run doctorRun) string {
 // DoctorDirenv checks direnv: installed, its version, and whether the
 // user's shell runs its hook (see DirenvHookCheck).
 func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, readFile func(string) ([]byte, error)) []Check {
-	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.VersionArgs()})
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.versionArgs()})
 	c := Check{Name: "direnv"}
 	switch {
 	case errors.Is(err, exec.ErrNotFound):

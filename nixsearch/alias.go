@@ -162,9 +162,9 @@ let
 in builtins.listToAttrs (builtins.filter (x: x.value != null) pairs)`
 }
 
-// AliasSetsArgs is the argv of the `nix eval` that AliasSets runs on
+// aliasSetsArgs is the argv of the `nix eval` that AliasSets runs on
 // <ref>#<set>.<system>.
-func (n Nix) AliasSetsArgs(src Source, set string, ix *Index) []string {
+func (n Nix) aliasSetsArgs(src Source, set string, ix *Index) []string {
 	return append(n.nixBase("eval"), "--json", nixInstallable(src, set), "--apply", aliasExpr(aliasProbeFor(ix)))
 }
 
@@ -177,7 +177,7 @@ func (n Nix) AliasSets(ctx context.Context, src Source, ix *Index) (map[string]s
 	if len(ix.sets) == 0 {
 		return map[string]string{}, nil
 	}
-	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.AliasSetsArgs(src, set, ix) })
+	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.aliasSetsArgs(src, set, ix) })
 	if err != nil {
 		return nil, fmt.Errorf("find alias sets: %w", err)
 	}

@@ -63,7 +63,7 @@ func TestNixAliasSetsArgs(t *testing.T) {
 		{Attr: "python313Packages.a"}, {Attr: "python313Packages.x.y"},
 	})
 	n := Nix{Bin: "nix"}
-	args := n.AliasSetsArgs(Source{Ref: "path:/n", System: "x86_64-linux"}, "legacyPackages", ix)
+	args := n.aliasSetsArgs(Source{Ref: "path:/n", System: "x86_64-linux"}, "legacyPackages", ix)
 	// nix eval's own argv prefix (nixBase), then the installable and the
 	// function.
 	base := n.nixBase("eval")

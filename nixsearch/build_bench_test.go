@@ -36,7 +36,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 	b.Setenv("XDG_CACHE_HOME", b.TempDir())
 	// A locked source, as devsh resolves it (pure evaluation).
 	var out strings.Builder
-	if err := n.nixRun(context.Background(), n.MetadataArgs("path:"+dir), &out, nil); err != nil {
+	if err := n.nixRun(context.Background(), n.metadataArgs("path:"+dir), &out, nil); err != nil {
 		b.Fatal(err)
 	}
 	m, err := nixParseMetadata([]byte(out.String()))

@@ -45,7 +45,7 @@ func (n Nix) CheckNames(ctx context.Context, src Source, names []string) ([]Name
 		return nil, errors.New("nix eval: source needs a flake reference and a system")
 	}
 	var out bytes.Buffer
-	if err := n.nixRun(ctx, n.CheckArgs(src, names), &out, nil); err != nil {
+	if err := n.nixRun(ctx, n.checkArgs(src, names), &out, nil); err != nil {
 		return nil, err
 	}
 	var raw []struct {
@@ -105,9 +105,9 @@ func nixClip(s string) string {
 	return s
 }
 
-// CheckArgs is the argv of the `nix eval` CheckNames runs: the names'
+// checkArgs is the argv of the `nix eval` CheckNames runs: the names'
 // statuses (and the entries of the packages) as a JSON list.
-func (n Nix) CheckArgs(src Source, names []string) []string {
+func (n Nix) checkArgs(src Source, names []string) []string {
 	return n.nixCheckRunArgs(src, nixCheckBody, names)
 }
 

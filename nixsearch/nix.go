@@ -165,11 +165,11 @@ func nixSystemArgs(system string) []string {
 	return []string{"--system", system, "--option", "eval-system", system}
 }
 
-// SearchArgs is the argv of `nix search --system <system> <ref> ^ --json`
+// searchArgs is the argv of `nix search --system <system> <ref> ^ --json`
 // for src (the --system and eval-system are left out when src.System is
 // ""): nix searches packages.<system> and legacyPackages.<system> of that
 // system only.
-func (n Nix) SearchArgs(src Source) []string {
+func (n Nix) searchArgs(src Source) []string {
 	args := n.nixBase("search")
 	if src.System != "" {
 		args = append(args, nixSystemArgs(src.System)...)
@@ -177,22 +177,22 @@ func (n Nix) SearchArgs(src Source) []string {
 	return append(args, src.Ref, nixSearchRegex, "--json")
 }
 
-// MetadataArgs is the argv of `nix flake metadata <ref> --json`.
-func (n Nix) MetadataArgs(ref string) []string {
+// metadataArgs is the argv of `nix flake metadata <ref> --json`.
+func (n Nix) metadataArgs(ref string) []string {
 	return append(n.nixBase("flake", "metadata"), ref, "--json")
 }
 
-// EvalArgs is the argv of the one `nix eval` that Verify runs: it applies
+// evalArgs is the argv of the one `nix eval` that Verify runs: it applies
 // nixVerifyExpr(names) to <ref>#<set>.<system>, where set is
 // "legacyPackages" or "packages". The result is a JSON list of booleans,
 // one per name.
-func (n Nix) EvalArgs(src Source, set string, names []string) []string {
+func (n Nix) evalArgs(src Source, set string, names []string) []string {
 	return append(n.nixBase("eval"), "--json", nixInstallable(src, set), "--apply", nixVerifyExpr(names))
 }
 
-// MetaArgs is the argv of the `nix eval` that Meta runs for one attribute
+// metaArgs is the argv of the `nix eval` that Meta runs for one attribute
 // path of <ref>#<set>.<system>.
-func (n Nix) MetaArgs(src Source, set, attr string) []string {
+func (n Nix) metaArgs(src Source, set, attr string) []string {
 	return append(n.nixBase("eval"), "--json", nixInstallable(src, set), "--apply", nixMetaExpr(attr))
 }
 
@@ -334,7 +334,7 @@ func (n Nix) Search(ctx context.Context, src Source, progress func(evaluated int
 		_, _ = io.Copy(io.Discard, pr)
 		done <- parsed{pkgs, err}
 	}()
-	runErr := n.nixRun(ctx, n.SearchArgs(src), pw, progress)
+	runErr := n.nixRun(ctx, n.searchArgs(src), pw, progress)
 	pw.Close() // EOF for the parser
 	res := <-done
 	if runErr != nil {
@@ -360,7 +360,7 @@ func (n Nix) Verify(ctx context.Context, src Source, names []string) (map[string
 	if len(names) == 0 {
 		return valid, nil
 	}
-	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.EvalArgs(src, set, names) })
+	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.evalArgs(src, set, names) })
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +392,7 @@ type PackageMeta struct {
 // that does not exist is an error; meta fields that fail to evaluate are
 // empty. The strings are sanitised for printing.
 func (n Nix) Meta(ctx context.Context, src Source, attr string) (PackageMeta, error) {
-	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.MetaArgs(src, set, attr) })
+	out, err := n.nixEvalPackageSet(ctx, src, func(set string) []string { return n.metaArgs(src, set, attr) })
 	if err != nil {
 		return PackageMeta{}, err
 	}

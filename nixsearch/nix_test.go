@@ -109,11 +109,11 @@ func TestNixArgs(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"search", n.SearchArgs(src), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--system", "x86_64-linux", "--option", "eval-system", "x86_64-linux", "path:/p?narHash=sha256-x", "^", "--json"}},
-		{"search without system, custom bin", Nix{Bin: "/opt/nix/bin/nix"}.SearchArgs(Source{Ref: "nixpkgs"}), []string{"/opt/nix/bin/nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "nixpkgs", "^", "--json"}},
-		{"metadata", n.MetadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "nixpkgs", "--json"}},
-		{"eval", n.EvalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
-		{"meta", Nix{}.MetaArgs(src, "packages", "a.b"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "path:/p?narHash=sha256-x#packages.x86_64-linux", "--apply", nixMetaExpr("a.b")}},
+		{"search", n.searchArgs(src), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--system", "x86_64-linux", "--option", "eval-system", "x86_64-linux", "path:/p?narHash=sha256-x", "^", "--json"}},
+		{"search without system, custom bin", Nix{Bin: "/opt/nix/bin/nix"}.searchArgs(Source{Ref: "nixpkgs"}), []string{"/opt/nix/bin/nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "nixpkgs", "^", "--json"}},
+		{"metadata", n.metadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "nixpkgs", "--json"}},
+		{"eval", n.evalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
+		{"meta", Nix{}.metaArgs(src, "packages", "a.b"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "path:/p?narHash=sha256-x#packages.x86_64-linux", "--apply", nixMetaExpr("a.b")}},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -121,7 +121,7 @@ func TestNixArgs(t *testing.T) {
 		}
 	}
 	// The builders must not share ExtraArgs' backing array between calls.
-	a, b := n.SearchArgs(src), n.MetadataArgs("x")
+	a, b := n.searchArgs(src), n.metadataArgs("x")
 	if a[len(a)-1] != "--json" || b[len(b)-2] != "x" {
 		t.Errorf("argv corrupted by a later call: %q, %q", a, b)
 	}
@@ -135,7 +135,7 @@ func TestNixAbsRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := []string{"--option", "flake-registry", "testdata/reg.json", "--option", "tarball-ttl", "0"}
-	got := Nix{ExtraArgs: in}.MetadataArgs("x")
+	got := Nix{ExtraArgs: in}.metadataArgs("x")
 	want := []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json",
 		"--option", "flake-registry", filepath.Join(wd, "testdata", "reg.json"), "--option", "tarball-ttl", "0", "x", "--json"}
 	if !reflect.DeepEqual(got, want) {
@@ -182,9 +182,9 @@ func TestNixCommandNameAndSummary(t *testing.T) {
 		args []string
 		want string
 	}{
-		{n.SearchArgs(Source{Ref: "x"}), "nix search"},
-		{n.MetadataArgs("x"), "nix flake metadata"},
-		{n.EvalArgs(Source{Ref: "x", System: "s"}, "packages", nil), "nix eval"},
+		{n.searchArgs(Source{Ref: "x"}), "nix search"},
+		{n.metadataArgs("x"), "nix flake metadata"},
+		{n.evalArgs(Source{Ref: "x", System: "s"}, "packages", nil), "nix eval"},
 		{[]string{"nix"}, "nix"},
 	}
 	for _, tt := range names {
@@ -202,7 +202,7 @@ func TestNixCommandNameAndSummary(t *testing.T) {
 			t.Errorf("nixErrorSummary(%q) = %q, want %q", tt.stderr, got, tt.want)
 		}
 	}
-	e := &NixError{Args: n.MetadataArgs("x"), ExitCode: 1, Stderr: "error: boom\n  at x"}
+	e := &NixError{Args: n.metadataArgs("x"), ExitCode: 1, Stderr: "error: boom\n  at x"}
 	if got, want := e.Error(), "nix flake metadata failed (exit status 1): boom (nix could not fetch that source (offline?): run `nix flake lock` once while online so nix keeps it in its store, or pass --nixpkgs with a local nixpkgs)"; got != want {
 		t.Errorf("NixError.Error() = %q, want %q", got, want)
 	}

@@ -166,23 +166,6 @@ func (n Nix) ResolveSource(ctx context.Context, o ResolveOptions) (Source, error
 	return n.nixResolveRef(ctx, "nixpkgs", "", "registry", o.CacheDir, system)
 }
 
-// ParseFlakeLock finds the root input "nixpkgs" in a flake.lock and
-// returns it as a Source for system, with Origin "flake.lock" and a locked
-// Ref built from the node's "locked" attributes (every one carried, see
-// nixLockedRef). ok is false when the root has no "nixpkgs" input. It
-// supports github, gitlab, sourcehut, path, git, hg, tarball and file
-// inputs; other types are an error naming the type (use --nixpkgs then).
-// Relative paths are left relative.
-//
-// Key is the narHash's; a node without narHash (nix ≥ 2.26 writes none for
-// a relative path input, Determinate's lazy-locks none at all) is keyed on
-// its locked Ref when the node has a rev (the rev is the content), else Key
-// is "" and only `nix flake metadata` can tell the content (ResolveSource
-// runs it).
-func ParseFlakeLock(data []byte, system string) (Source, bool, error) {
-	return nixParseFlakeLock(data, system, "")
-}
-
 // nixLockFile is the part of flake.lock (versions 5 to 7) devsh reads.
 type nixLockFile struct {
 	Version int                    `json:"version"`
@@ -205,8 +188,20 @@ type nixLockNode struct {
 // make cyclic.
 const nixLockMaxDepth = 64
 
-// nixParseFlakeLock is ParseFlakeLock; a relative path input is made
-// absolute against root when root is not "".
+// nixParseFlakeLock finds the root input "nixpkgs" in a flake.lock and
+// returns it as a Source for system, with Origin "flake.lock" and a locked
+// Ref built from the node's "locked" attributes (every one carried, see
+// nixLockedRef). ok is false when the root has no "nixpkgs" input. It
+// supports github, gitlab, sourcehut, path, git, hg, tarball and file
+// inputs; other types are an error naming the type (use --nixpkgs then).
+// A relative path input is made absolute against root when root is not ""
+// (and left relative when it is).
+//
+// Key is the narHash's; a node without narHash (nix ≥ 2.26 writes none for
+// a relative path input, Determinate's lazy-locks none at all) is keyed on
+// its locked Ref when the node has a rev (the rev is the content), else Key
+// is "" and only `nix flake metadata` can tell the content (ResolveSource
+// runs it).
 func nixParseFlakeLock(data []byte, system, root string) (Source, bool, error) {
 	var lock nixLockFile
 	if err := json.Unmarshal(data, &lock); err != nil {
@@ -517,7 +512,7 @@ func (n Nix) nixResolveRef(ctx context.Context, ref, base, origin, cacheDir, sys
 		}
 	}
 	var out strings.Builder
-	if err := n.nixRun(ctx, n.MetadataArgs(ref), &out, nil); err != nil {
+	if err := n.nixRun(ctx, n.metadataArgs(ref), &out, nil); err != nil {
 		return Source{}, err
 	}
 	m, err := nixParseMetadata([]byte(out.String()))

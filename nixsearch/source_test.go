@@ -93,7 +93,7 @@ func TestParseFlakeLock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := ParseFlakeLock(data, sys)
+			got, ok, err := nixParseFlakeLock(data, sys, "")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
@@ -107,7 +107,7 @@ func TestParseFlakeLock(t *testing.T) {
 				t.Fatal(err)
 			}
 			if ok != tt.wantOK || got != tt.want {
-				t.Errorf("ParseFlakeLock = %+v, %v\nwant            %+v, %v", got, ok, tt.want, tt.wantOK)
+				t.Errorf("nixParseFlakeLock = %+v, %v\nwant            %+v, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
 	}
@@ -124,14 +124,14 @@ func TestParseFlakeLockMalformed(t *testing.T) {
 		{"github without rev", `{"nodes":{"root":{"inputs":{"nixpkgs":"n"}},"n":{"locked":{"type":"github","owner":"o","repo":"r","narHash":"sha256-x"}}},"root":"root","version":7}`, "lacks owner, repo or rev"},
 	}
 	for _, tt := range tests {
-		_, _, err := ParseFlakeLock([]byte(tt.in), "x86_64-linux")
+		_, _, err := nixParseFlakeLock([]byte(tt.in), "x86_64-linux", "")
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("%s: error = %v, want one containing %q", tt.name, err, tt.wantErr)
 		}
 	}
 	// An empty follows path means the root itself, which is not a locked
 	// input (nix writes it for an input following nothing).
-	_, _, err := ParseFlakeLock([]byte(`{"nodes":{"root":{"inputs":{"nixpkgs":[]}}},"root":"root","version":7}`), "x86_64-linux")
+	_, _, err := nixParseFlakeLock([]byte(`{"nodes":{"root":{"inputs":{"nixpkgs":[]}}},"root":"root","version":7}`), "x86_64-linux", "")
 	if err == nil || !strings.Contains(err.Error(), "not locked") {
 		t.Errorf("empty follows path: error = %v", err)
 	}
@@ -361,7 +361,7 @@ func TestNixParseMetadata(t *testing.T) {
 // the code under test.
 func nixLockedNarHash(t *testing.T, n Nix, ref string) string {
 	t.Helper()
-	out, err := exec.Command(n.MetadataArgs(ref)[0], n.MetadataArgs(ref)[1:]...).Output()
+	out, err := exec.Command(n.metadataArgs(ref)[0], n.metadataArgs(ref)[1:]...).Output()
 	if err != nil {
 		t.Fatalf("nix flake metadata %s: %v", ref, err)
 	}
@@ -685,7 +685,7 @@ func FuzzParseFlakeLock(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, ok, err := ParseFlakeLock(data, "x86_64-linux")
+		src, ok, err := nixParseFlakeLock(data, "x86_64-linux", "")
 		if err != nil || !ok {
 			if src != (Source{}) {
 				t.Errorf("no source expected, got %+v (ok %v, err %v)", src, ok, err)

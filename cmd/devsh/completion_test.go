@@ -277,9 +277,10 @@ func BenchmarkCompleteAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	src, ok, err := nixsearch.ParseFlakeLock([]byte(completionBenchLock), nixsearch.CurrentSystem())
-	if err != nil || !ok {
-		b.Fatalf("ParseFlakeLock: %v, %v", ok, err)
+	// The flake.lock pin resolves without running nix.
+	src, err := nixsearch.Nix{}.ResolveSource(context.Background(), nixsearch.ResolveOptions{ProjectRoot: dir, CacheDir: cache})
+	if err != nil {
+		b.Fatalf("ResolveSource: %v", err)
 	}
 	ix := nixsearch.NewIndex(pkgs)
 	if err := (nixsearch.Cache{Dir: cache}).Store(nixsearch.CacheMeta{Key: src.Key, NarHash: src.NarHash, System: src.System, Count: ix.Len()}, ix); err != nil {
