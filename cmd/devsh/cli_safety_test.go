@@ -300,6 +300,62 @@ func TestCLIReadOnlyManifestRefused(t *testing.T) {
 	}
 }
 
+// cliSafetySignal starts the binary with args, waits (bounded) until
+// ready(pid) says it is at work, sends sig and waits (bounded) for it to
+// end. It returns the run's stderr and error; early is set when the
+// process ended before it was ready (no signal was sent).
+func cliSafetySignal(t *testing.T, bin string, args []string, ready func(pid int) bool, sig os.Signal) (stderr string, early bool, err error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var errOut cliBuffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
+	isReady := false
+	for range attempts {
+		select {
+		case err := <-done:
+			return errOut.String(), true, err
+		default:
+		}
+		if isReady = ready(cmd.Process.Pid); isReady {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !isReady {
+		_ = cmd.Process.Kill()
+		t.Fatalf("devsh %q never got to work", args)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-done:
+	case <-time.After(cliSafetyBound):
+		_ = cmd.Process.Kill()
+		t.Fatalf("devsh still running %v after %v", cliSafetyBound, sig)
+	}
+	return errOut.String(), false, err
+}
+
+// cliSafetyWantInterrupted checks that a run ended like an interrupted one:
+// exit 130 and "devsh: interrupted" last on stderr.
+func cliSafetyWantInterrupted(t *testing.T, err error, stderr string) {
+	t.Helper()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
+		t.Errorf("devsh: %v, want exit %d (stderr %q)", err, exitInterrupted, stderr)
+	}
+	if !strings.HasSuffix(stderr, "devsh: interrupted\n") {
+		t.Errorf("stderr = %q, want it to end with the interruption", stderr)
+	}
+}
+
 // TestCLISignalsEndNix: SIGHUP (terminal closed) and SIGTERM end devsh the
 // way Ctrl-C does — its context is cancelled, it kills nix's process group,
 // says "interrupted" and exits 130 — instead of dying at once with nix left
@@ -314,48 +370,21 @@ func TestCLISignalsEndNix(t *testing.T) {
 			if err := os.CopyFS(slow, os.DirFS(filepath.Join(cliFixtureDir, "slow"))); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(bin, "-C", dir, "--nixpkgs", "path:"+slow, "index")
-			var errOut cliBuffer
-			cmd.Stderr = &errOut
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
-			running := false
-			for range attempts {
+			nixRunning := func(devsh int) bool {
 				// devsh's own command line holds the marker too: wait
 				// for another process, its nix.
 				for _, pid := range proctest.Live(t, slow) {
-					running = running || pid != cmd.Process.Pid
+					if pid != devsh {
+						return true
+					}
 				}
-				if running {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
+				return false
 			}
-			if !running {
-				_ = cmd.Process.Kill()
-				t.Fatalf("nix never started for %s", slow)
+			stderr, early, err := cliSafetySignal(t, bin, []string{"-C", dir, "--nixpkgs", "path:" + slow, "index"}, nixRunning, sig)
+			if early {
+				t.Fatalf("devsh index ended before nix ran: %v %q", err, stderr)
 			}
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(cliSafetyBound):
-				_ = cmd.Process.Kill()
-				t.Fatalf("devsh still running %v after %v", cliSafetyBound, sig)
-			}
-			var exitErr *exec.ExitError
-			if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
-				t.Errorf("devsh after %v: %v, want exit %d (stderr %q)", sig, err, exitInterrupted, errOut.String())
-			}
-			if !strings.HasSuffix(errOut.String(), "devsh: interrupted\n") {
-				t.Errorf("stderr = %q, want it to end with the interruption", errOut.String())
-			}
+			cliSafetyWantInterrupted(t, err, stderr)
 			proctest.AwaitNone(t, slow)
 		})
 	}
@@ -453,31 +482,11 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cliWrite(t, toml, c.content)
-			cmd := exec.Command(bin, append([]string{"-C", dir}, c.args...)...)
-			var errOut cliBuffer
-			cmd.Stderr = &errOut
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
 			// Interrupt once devsh has spent 0.2 s of CPU (it is past
-			// its start-up and working), unless it finished first.
-			const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
-			var err error
-			finished := false
-			for range attempts {
-				select {
-				case err = <-done:
-					finished = true
-				default:
-				}
-				if finished || cliSafetyCPUTicks(cmd.Process.Pid) >= 20 {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			if finished {
+			// its start-up and working).
+			working := func(pid int) bool { return cliSafetyCPUTicks(pid) >= 20 }
+			stderr, early, err := cliSafetySignal(t, bin, append([]string{"-C", dir}, c.args...), working, os.Interrupt)
+			if early {
 				// The input is meant to take seconds; if devsh got
 				// that fast, the input must grow for this test to test.
 				if os.Getenv("CI") == "true" {
@@ -485,22 +494,7 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 				}
 				t.Skipf("devsh finished before it could be interrupted (%v): make the input larger", err)
 			}
-			if err := cmd.Process.Signal(os.Interrupt); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err = <-done:
-			case <-time.After(cliSafetyBound):
-				_ = cmd.Process.Kill()
-				t.Fatalf("devsh still running %v after Ctrl-C", cliSafetyBound)
-			}
-			var exitErr *exec.ExitError
-			if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
-				t.Errorf("after Ctrl-C: %v, want exit %d (stderr %q)", err, exitInterrupted, errOut.String())
-			}
-			if !strings.HasSuffix(errOut.String(), "devsh: interrupted\n") {
-				t.Errorf("stderr = %q, want it to end with the interruption", errOut.String())
-			}
+			cliSafetyWantInterrupted(t, err, stderr)
 			if got := cliRead(t, toml); got != c.content {
 				t.Errorf("devshell.toml changed after Ctrl-C (%d bytes, want %d)", len(got), len(c.content))
 			}
