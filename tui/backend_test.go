@@ -33,6 +33,7 @@ type memBackend struct {
 	meta       map[string]Meta
 
 	info     IndexInfo
+	pkgErr   error // Packages' error, e.g. invalid TOML
 	openErr  error
 	buildErr error
 	syncErr  error
@@ -130,6 +131,9 @@ func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.log("packages")
+	if b.pkgErr != nil {
+		return nil, b.pkgErr
+	}
 	out := slices.Clone(b.installed)
 	// Like the real backend: versions and descriptions from the index.
 	for i := range out {

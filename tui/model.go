@@ -970,7 +970,9 @@ func (m Model) inputView(w int) string {
 	switch {
 	case m.index.searchable() && m.input.Value() == "":
 		// The empty query lists devshell.toml's packages.
-		count = fmt.Sprintf("%d in %s", len(m.results.res.Rows), m.tomlName())
+		if n := len(m.results.res.Rows); n > 0 {
+			count = fmt.Sprintf("%d in %s", n, m.tomlName())
+		}
 	case m.index.searchable():
 		count = tuiThousands(m.results.res.Total) + " / " + tuiThousands(m.index.info.Count)
 	case m.index.building:

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -310,5 +311,43 @@ func TestMonoStylesKeepAttributes(t *testing.T) {
 		if !strings.Contains(v, markCursor) {
 			t.Errorf("%s: no cursor mark", c.name)
 		}
+	}
+}
+
+// TestHonestScreens: the empty panel says why; a detail line still
+// loading says so; a missing description leaves no trailing separator.
+func TestHonestScreens(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"invalid TOML", errors.New("devshell.toml:3:12: expected a value\nmore detail"), "devshell.toml:3:12: expected a value"},
+		{"no devshell.toml", fmt.Errorf("%w: devshell.toml: no such file", ErrNoTOML), "no devshell.toml yet: enter on a result creates it"},
+		{"no packages", nil, "no packages yet: enter on a result adds it"},
+	} {
+		b := newMemBackend(testPackages())
+		b.pkgErr = c.err
+		h := newHarness(t, b)
+		h.press("tab")
+		// The panel wraps the text: its first words on the screen, all of it
+		// in the panel's text.
+		if v := h.m.View(); h.m.panel.emptyText() != c.want || !strings.Contains(v, "│ "+c.want[:16]) {
+			t.Errorf("%s: the panel does not say %q:\n%s", c.name, c.want, v)
+		}
+	}
+
+	var d detailModel = newDetailModel()
+	st := asciiStyles()
+	lines := d.View(st, selection{attr: "jq", version: "1.8.1"}, 60, detailHeight)
+	if got := strings.TrimRight(lines[0], " "); got != " jq 1.8.1" {
+		t.Errorf("no description: first detail line %q, want no trailing separator", got)
+	}
+	if got := strings.TrimSpace(lines[2]); got != "loading details…" {
+		t.Errorf("metadata not fetched yet: %q, want loading details…", got)
+	}
+	lines = d.View(st, selection{attr: "jq", installed: true}, 60, detailHeight)
+	if got := strings.TrimRight(lines[0], " "); got != " jq · ✓ in devshell.toml" {
+		t.Errorf("installed, no version or description: %q", got)
 	}
 }

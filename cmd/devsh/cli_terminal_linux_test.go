@@ -209,30 +209,32 @@ const cliPTYWait = 20 * time.Second
 // passed, and returns what it received.
 func cliReadUntil(t *testing.T, ptm *os.File, want string) string {
 	t.Helper()
-	var got bytes.Buffer
-	deadline := time.Now().Add(cliPTYWait)
-	buf := make([]byte, 4096)
-	for !strings.Contains(got.String(), want) && time.Now().Before(deadline) {
-		if err := ptm.SetReadDeadline(deadline); err != nil {
-			t.Fatalf("the pty cannot time out reads: %v", err)
-		}
-		n, err := ptm.Read(buf)
-		got.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return got.String()
+	return cliReadPTY(t, ptm, func(got string) (bool, time.Time) {
+		return strings.Contains(got, want), time.Now().Add(cliPTYWait)
+	})
 }
 
 // cliDrain returns what the pty has received so far, waiting a moment for
 // output still under way.
 func cliDrain(t *testing.T, ptm *os.File) string {
 	t.Helper()
+	return cliReadPTY(t, ptm, func(string) (bool, time.Time) {
+		return false, time.Now().Add(200 * time.Millisecond)
+	})
+}
+
+// cliReadPTY reads the pty until done says so or a read passes its
+// deadline, and returns what it received.
+func cliReadPTY(t *testing.T, ptm *os.File, done func(got string) (bool, time.Time)) string {
+	t.Helper()
 	var got bytes.Buffer
 	buf := make([]byte, 4096)
 	for {
-		if err := ptm.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+		stop, deadline := done(got.String())
+		if stop {
+			break
+		}
+		if err := ptm.SetReadDeadline(deadline); err != nil {
 			t.Fatalf("the pty cannot time out reads: %v", err)
 		}
 		n, err := ptm.Read(buf)
