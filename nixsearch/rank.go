@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,9 @@ const (
 // nodejs before nodejs-slim).
 var rankVariantSuffixes = [...]string{"-unwrapped", "_unwrapped", "-slim", "-minimal", "minimal", "-nox", "-headless", "-bin"}
 
+// rankChunkMin is the fewest packages worth a goroutine of rankBuild.
+const rankChunkMin = 16_384
+
 // rankInfo is what the ranking knows about an index beyond the match
 // targets, prepared once on first use: which sets are the languages'
 // defaults, an order of sets for exact-name ties, which attributes are
@@ -83,28 +87,62 @@ func (ix *Index) rankBuild(r *rankInfo) {
 	r.programs = map[string][]int32{}
 	r.segMask = make([]uint64, n)
 	r.segLen = make([]uint8, n)
-	for i := range n {
-		if ix.set[i] < 0 {
-			r.topLevel = append(r.topLevel, int32(i))
-		}
-		last := ix.indexLower(i)[ix.seg[i]:]
-		r.segLen[i] = uint8(min(len(last), 255))
-		if ix.generic[i] {
-			r.segMask[i] = ^uint64(0) // as Index.mask: reject nothing
-		} else {
-			for _, c := range last {
-				r.segMask[i] |= indexMaskBit(c)
+	// The per-package tables are filled in parallel chunks (a one-shot
+	// `devsh search` pays for them on every run); top-level lists and
+	// main programs are merged in chunk order, so they stay in index order.
+	var maskTab [256]uint64
+	for c := range 256 {
+		maskTab[c] = indexMaskBit(byte(c))
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/rankChunkMin))
+	type part struct {
+		topLevel []int32
+		programs []int32 // packages with a main program
+	}
+	parts := make([]part, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() {
+			p := &parts[w]
+			for i := lo; i < hi; i++ {
+				if ix.set[i] < 0 {
+					p.topLevel = append(p.topLevel, int32(i))
+				}
+				last := ix.indexLower(i)[ix.seg[i]:]
+				r.segLen[i] = uint8(min(len(last), 255))
+				switch {
+				case ix.generic[i]:
+					r.segMask[i] = ^uint64(0) // as Index.mask: reject nothing
+				case ix.seg[i] == 0:
+					r.segMask[i] = ix.mask[i] // the attribute is its last segment
+				default:
+					var m uint64
+					for _, c := range last {
+						m |= maskTab[c]
+					}
+					r.segMask[i] = m
+				}
+				for _, s := range rankVariantSuffixes {
+					// Compared in place: string(last) in a call would copy it,
+					// 130k times per index.
+					if len(last) > len(s) && string(last[len(last)-len(s):]) == s {
+						r.variant[i] = true
+						break
+					}
+				}
+				if ix.MainProgram(i) != "" {
+					p.programs = append(p.programs, int32(i))
+				}
 			}
-		}
-		for _, s := range rankVariantSuffixes {
-			if len(last) > len(s) && strings.HasSuffix(string(last), s) {
-				r.variant[i] = true
-				break
-			}
-		}
-		if mp := ix.MainProgram(i); mp != "" {
-			k := strings.ToLower(mp)
-			r.programs[k] = append(r.programs[k], int32(i))
+		})
+	}
+	wg.Wait()
+	for _, p := range parts {
+		r.topLevel = append(r.topLevel, p.topLevel...)
+		for _, i := range p.programs {
+			k := strings.ToLower(ix.MainProgram(int(i)))
+			r.programs[k] = append(r.programs[k], i)
 		}
 	}
 
@@ -113,11 +151,17 @@ func (ix *Index) rankBuild(r *rankInfo) {
 	// member (rubyPackages beside rubyPackages_3_4), else its newest;
 	// families rank by their number of packages.
 	sets := len(ix.sets)
-	famSize := map[string]int{}
+	// Per set, then per family: one indexFamily call per set, not per
+	// package.
+	setSize := make([]int, sets)
 	for i := range n {
 		if s := ix.set[i]; s >= 0 {
-			famSize[indexFamily(ix.sets[s].name)]++
+			setSize[s]++
 		}
+	}
+	famSize := map[string]int{}
+	for k, c := range setSize {
+		famSize[indexFamily(ix.sets[k].name)] += c
 	}
 	aliased := map[string]bool{}
 	families := map[string]bool{}
