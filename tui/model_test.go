@@ -970,3 +970,21 @@ func TestWhyIsShownBesideTheName(t *testing.T) {
 		t.Errorf("view:\n%s", got)
 	}
 }
+
+// TestSlowResolveSaysSo: while the nixpkgs is being found (no flake.lock,
+// a slow registry), the first frame is drawn with the packages and a
+// status saying what is under way.
+func TestSlowResolveSaysSo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := slowResolveBackend{newMemBackend(testPackages(), "rustc")}
+	m := NewModel(ctx, b, ModelOptions{Styles: asciiStyles()})
+	// Resolve never answers: the budget ends (long enough for the packages
+	// to be read first on a loaded machine).
+	m = m.preload(500 * time.Millisecond)
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	v := nm.View()
+	if !strings.Contains(v, "resolving nixpkgs…") || !strings.Contains(v, "✓ rustc") {
+		t.Fatalf("first frame while resolving:\n%s", v)
+	}
+}
