@@ -1,10 +1,12 @@
 package devshell
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -223,6 +225,89 @@ func TestDirenvWhitelistedNeedsNoReallow(t *testing.T) {
 		}
 		if !direnvTestLoads(t, b, dir) {
 			t.Error("whitelisted .envrc does not load after the edit")
+		}
+	})
+}
+
+// TestDirenvEnvrcEditorSaveNeverReverted: an editor saves the approved
+// .envrc over and over (temp file and rename, every half millisecond or so,
+// for as long as devsh works) while devsh edits it 20 times
+// through SafeEnvrcUpdate (real direnv). devsh never undoes one of the
+// editor's saves, and never leaves content approved that it did not write.
+func TestDirenvEnvrcEditorSaveNeverReverted(t *testing.T) {
+	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
+		direnvTestEnv(t)
+		dir, envrc := direnvTestProject(t, direnvTestEnvrc)
+		direnvTestRun(t, b, dir, "allow")
+		d := Direnv{Bin: b.path}
+		const edits = 20
+		stop := make(chan struct{})
+		editorDone := make(chan int, 1)
+		go func() {
+			n := 0
+			defer func() { editorDone <- n }()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(500 * time.Microsecond): // a save every half millisecond or so
+				}
+				old, err := os.ReadFile(envrc)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				tmp := envrc + ".editor"
+				if err := os.WriteFile(tmp, append(old, []byte("# editor save "+strconv.Itoa(n+1)+"\n")...), 0o644); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := os.Rename(tmp, envrc); err != nil {
+					t.Error(err)
+					return
+				}
+				n++
+			}
+		}()
+		var written [][]byte
+		for i := range edits {
+			line := "watch_file extra" + strconv.Itoa(i) + ".toml\n"
+			_, err := d.SafeEnvrcUpdate(context.Background(), envrc, func(old []byte, _ bool) ([]byte, error) {
+				out := append(bytes.Clone(old), line...)
+				written = append(written, out)
+				return out, nil
+			})
+			// Errors are allowed (an editor this fast can outrun the
+			// retries, or change the file during the allow): what
+			// matters is what is left.
+			_ = err
+		}
+		close(stop)
+		n := <-editorDone
+		got, _ := os.ReadFile(envrc)
+		lost := 0
+		for i := 1; i <= n; i++ {
+			if !bytes.Contains(got, []byte("# editor save "+strconv.Itoa(i)+"\n")) {
+				lost++
+			}
+		}
+		// Approved now: only content devsh wrote, or the original.
+		foreign := 0
+		if direnvRaceApproved(envrc, got) {
+			ok := string(got) == direnvTestEnvrc
+			for _, w := range written {
+				ok = ok || bytes.Equal(w, got)
+			}
+			if !ok {
+				foreign++
+			}
+		}
+		t.Logf("direnv %v: %d editor saves, %d reverted; %d devsh edits; final content approved though devsh did not write it: %d", b.version, n, lost, edits, foreign)
+		if lost > 0 {
+			t.Errorf("%d of %d editor saves of .envrc were reverted", lost, n)
+		}
+		if foreign > 0 {
+			t.Error("the final .envrc, which devsh did not write, is approved")
 		}
 	})
 }
