@@ -368,6 +368,11 @@ func Acquire(ctx context.Context, path string) (*Lock, error) {
 	}
 	l := &Lock{path: path, target: target}
 	dir, err := os.Open(filepath.Dir(target))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// No directory, so no file to edit: the read or write reports it
+		// (as the caller's own "no devshell.toml" for a missing file).
+		return l, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -351,3 +351,20 @@ func TestCommitCheckedKeepsLateSave(t *testing.T) {
 	}
 	_ = os.Remove(tmp)
 }
+
+// TestUpdateMissingDirectory: a file whose directory does not exist is
+// simply missing: op sees exists=false and its own error comes back (no
+// lock error in its place).
+func TestUpdateMissingDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "devshell.toml")
+	errMissing := errors.New("no devshell.toml")
+	_, _, err := Update(path, func(old []byte, exists bool) ([]byte, error) {
+		if exists || old != nil {
+			t.Errorf("op: exists %v, old %q", exists, old)
+		}
+		return nil, errMissing
+	})
+	if err != errMissing {
+		t.Errorf("err = %v, want the op's own error", err)
+	}
+}
