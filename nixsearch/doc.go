@@ -10,4 +10,10 @@
 // Nix.BuildIndex: one nix per shard, progress summed, partial indexes as
 // shards land) → Index → Cache.Store; later Cache.Load maps the file back
 // into an Index → Matcher.Search.
+//
+// Every nix run goes through Nix.nixRun with --log-format internal-json and
+// NO_COLOR=1; its stderr streams into a nixStderr (nixlog.go), which counts
+// the `evaluating '…'` activities for progress (0 while nix reports none)
+// and keeps nix's error events for the one-line *NixError, the same on nix
+// 2.8 to 2.35, Lix and Determinate Nix.
 package nixsearch
