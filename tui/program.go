@@ -27,7 +27,7 @@ type Options struct {
 // index ≤ 5 ms, one search) so that the first frame has results, and short
 // enough that with the program's start the first frame is on the screen
 // within 0.1 s in every case (a slow step then lands a moment later).
-const firstFrameBudget = 40 * time.Millisecond
+const firstFrameBudget = 25 * time.Millisecond
 
 // Run runs the TUI on the terminal until the user quits, and returns what
 // the session did. Quitting is not an error; the error is for a program

@@ -46,7 +46,7 @@ const cliDevshellFlake = `{
 
 // cliRequireTool fails the test when name is not on PATH: the tests run the
 // real tools, and .ci/run installs them.
-func cliRequireTool(t *testing.T, name string) string {
+func cliRequireTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -60,7 +60,7 @@ func cliRequireTool(t *testing.T, name string) string {
 // the test's temp dirs) and flake registry, and clears devsh's own variables.
 // nix's flake features stay off in its configuration (devsh passes them
 // itself); cliEnableFlakes turns them on.
-func cliEnv(t *testing.T) {
+func cliEnv(t testing.TB) {
 	t.Helper()
 	cliRequireTool(t, "nix")
 	cliRequireTool(t, "direnv")
@@ -112,7 +112,7 @@ func cliCacheDir() string { return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "d
 // in a temp dir: ./fakepkgs (the fixture nixpkgs), flake.nix, devshell.toml
 // with toml (none when toml is ""), staged in git and locked with
 // `nix flake lock`. It returns the project directory.
-func cliProject(t *testing.T, toml string) string {
+func cliProject(t testing.TB, toml string) string {
 	t.Helper()
 	files := map[string]string{}
 	if toml != "" {
@@ -126,7 +126,7 @@ func cliProject(t *testing.T, toml string) string {
 // flake, and files (slash-separated paths relative to the project), all in a
 // new git repository with everything but untracked staged, and locked with
 // `nix flake lock`. It returns the project directory.
-func cliProjectFiles(t *testing.T, flake string, files map[string]string, untracked ...string) string {
+func cliProjectFiles(t testing.TB, flake string, files map[string]string, untracked ...string) string {
 	t.Helper()
 	cliEnv(t)
 	dir := filepath.Join(t.TempDir(), "proj")
@@ -150,7 +150,7 @@ func cliProjectFiles(t *testing.T, flake string, files map[string]string, untrac
 }
 
 // cliExec runs a setup command in dir and fails the test if it fails.
-func cliExec(t *testing.T, dir string, args ...string) []byte {
+func cliExec(t testing.TB, dir string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
@@ -164,7 +164,7 @@ func cliExec(t *testing.T, dir string, args ...string) []byte {
 }
 
 // cliWrite writes content to path, creating its directory.
-func cliWrite(t *testing.T, path, content string) {
+func cliWrite(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

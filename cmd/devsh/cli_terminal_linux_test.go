@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,7 +160,7 @@ func cliPipe(t *testing.T) (*os.File, func() string) {
 // cliOpenPTY opens a pseudo-terminal of cols×rows and returns its
 // controlling side (the test's keyboard and screen) and its terminal side
 // (the child's stdin or stdout).
-func cliOpenPTY(t *testing.T, cols, rows int) (ptm, pts *os.File) {
+func cliOpenPTY(t testing.TB, cols, rows int) (ptm, pts *os.File) {
 	t.Helper()
 	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
@@ -244,4 +245,80 @@ func cliReadPTY(t *testing.T, ptm *os.File, done func(got string) (bool, time.Ti
 		}
 	}
 	return got.String()
+}
+
+// BenchmarkFirstPaint measures, through the built binary on a pty at
+// 80×24, the time from starting devsh to its first frame (the first box
+// corner on the screen): with a warm index, and without a flake.lock (the
+// nixpkgs is resolved behind the first frame, and fails). It reports the
+// median and the worst run besides the mean. The pty answers the terminal
+// queries a terminal answers (background colour, cursor position), which
+// Bubble Tea's init makes before the program starts.
+func BenchmarkFirstPaint(b *testing.B) {
+	goTool := cliRequireTool(b, "go")
+	bin := filepath.Join(b.TempDir(), "devsh")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		name string
+		lock bool
+	}{{"warm-index", true}, {"no-flake-lock", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := cliProject(b, cliOneCargo)
+			if c.lock {
+				if out, err := exec.Command(bin, "-C", dir, "index").CombinedOutput(); err != nil {
+					b.Fatalf("devsh index: %v\n%s", err, out)
+				}
+			} else if err := os.Remove(filepath.Join(dir, "flake.lock")); err != nil {
+				b.Fatal(err)
+			}
+			var times []time.Duration
+			for b.Loop() {
+				times = append(times, cliFirstPaint(b, bin, dir))
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2])/1e6, "ms-median")
+			b.ReportMetric(float64(times[len(times)-1])/1e6, "ms-worst")
+		})
+	}
+}
+
+// cliFirstPaint starts devsh on a pty in dir and returns how long its first
+// frame took; then it quits it.
+func cliFirstPaint(b *testing.B, bin, dir string) time.Duration {
+	b.Helper()
+	ptm, pts := cliOpenPTY(b, 80, 24)
+	cmd := exec.Command(bin, "-C", dir, "--no-direnv")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, io.Discard
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var got bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(got.String(), "╭") {
+		if err := ptm.SetReadDeadline(time.Now().Add(cliPTYWait)); err != nil {
+			b.Fatal(err)
+		}
+		n, err := ptm.Read(buf)
+		chunk := string(buf[:n])
+		got.WriteString(chunk)
+		if strings.Contains(chunk, "\x1b]11;?") {
+			_, _ = ptm.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
+		}
+		if strings.Contains(chunk, "\x1b[6n") {
+			_, _ = ptm.Write([]byte("\x1b[1;1R"))
+		}
+		if err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			b.Fatalf("no first frame: %v; the terminal received %q", err, got.String())
+		}
+	}
+	elapsed := time.Since(start)
+	_, _ = ptm.Write([]byte{3}) // ctrl+c
+	go func() { _, _ = io.Copy(io.Discard, ptm) }()
+	_ = cmd.Wait()
+	return elapsed
 }
