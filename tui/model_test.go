@@ -668,13 +668,22 @@ func TestSlowLoadStartsScreenFirst(t *testing.T) {
 		t.Fatal("loaded before the gate opened")
 	}
 	close(b.gate)
-	// Init waits for the held step: the index opened, the empty query
+	// Init waits for the held step (or an earlier one, on a loaded
+	// machine); the steps lead to the index opened, the empty query
 	// searched.
 	var msg indexOpenedMsg
 	var ok bool
-	for _, mm := range cmdMsgs(m.Init()) {
-		if mm, is := mm.(indexOpenedMsg); is {
+	queue := cmdMsgs(m.Init())
+	for len(queue) > 0 {
+		mm := queue[0]
+		queue = queue[1:]
+		switch mm := mm.(type) {
+		case indexOpenedMsg:
 			msg, ok = mm, true
+		case loadedMsg, resolvedMsg:
+			var next tea.Cmd
+			m, next, _ = m.applyLoad(mm)
+			queue = append(queue, cmdMsgs(next)...)
 		}
 	}
 	if !ok || msg.index.Count != 26 || !msg.searched {
