@@ -80,6 +80,9 @@ func nixErrorHint(cmd, text string) string {
 	switch {
 	case has("unrecognised flag", "unrecognized flag", "is not a recognised command", "unknown flag"):
 		return "this nix is too old for flakes: install nix 2.4 or later"
+	case has("' is unsupported"):
+		// nix 2.8–2.11 know no tarball+ or file+ references.
+		return "this nix does not know that kind of reference (tarball+ and file+ need nix 2.12): update nix, or pass --nixpkgs with another reference"
 	case has("in the flake registries"):
 		return "no such flake in the flake registry: add a nixpkgs input to flake.nix and run `nix flake lock`, or pass --nixpkgs with a flake reference"
 	case has("unable to download", "resolve host", "Failed to open archive", "Failed to connect",

@@ -129,6 +129,7 @@ func TestNixErrorHint(t *testing.T) {
 		{"nix flake metadata", "opening Git repository '/home/user/gone': could not find repository", "could not fetch"},
 		{"nix eval", "flake 'path:/x' does not provide attribute 'packages.x86_64-linux.legacyPackages.x86_64-linux', 'legacyPackages.x86_64-linux.legacyPackages.x86_64-linux' or 'legacyPackages.x86_64-linux'", "no such attribute"},
 		{"nix search", "gamma fails to evaluate", "evaluation error"},
+		{"nix flake metadata", "input 'tarball+https://channels.nixos.org/nixos-unstable/nixexprs' is unsupported", "need nix 2.12"},
 		{"nix search", "syntax error, unexpected end of file, expecting ';'", "--nixpkgs"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -390,16 +391,16 @@ func nixTryLock(n Nix, project string) ([]byte, error) {
 	return exec.Command(args[0], args[1:]...).CombinedOutput()
 }
 
-// nixBrokenTarballCache reports whether out is the failure of the nix
-// 2.26.3 build in ../shared/tools to fetch any tarball: built against
-// Debian's libgit2 1.5, it writes its tarball cache with git_mempack_dump
-// instead of libgit2 1.9's git_mempack_write_thin_pack (see that folder's
-// build.sh), and the objects it unpacked are then missing. That is a defect
+// nixBrokenTarballCache reports whether out (of a tarball fetch) is the
+// failure of the nix 2.26.3 build in ../shared/tools to fetch any tarball:
+// built against Debian's libgit2 1.5, it writes its tarball cache with
+// git_mempack_dump instead of libgit2 1.9's git_mempack_write_thin_pack
+// (see that folder's build.sh), and the objects it unpacked are then
+// missing. That is a defect
 // of that build, not of nix 2.26 nor of devsh; nix 2.8 and 2.24 fetch the
 // same tarball.
 func nixBrokenTarballCache(out []byte) bool {
-	return bytes.Contains(out, []byte("into the Git cache")) && bytes.Contains(out, []byte("getting Git object")) &&
-		bytes.Contains(out, []byte("object not found"))
+	return bytes.Contains(out, []byte("getting Git object")) && bytes.Contains(out, []byte("object not found"))
 }
 
 func TestResolveSourceFromFlakeLock(t *testing.T) {
@@ -828,5 +829,45 @@ func TestResolveSourceRelativePathInput(t *testing.T) {
 	changed, err := env.nix.ResolveSource(context.Background(), opts)
 	if err != nil || changed.Key == src.Key || changed.NarHash != nixLockedNarHash(t, env.nix, "path:"+pkgs) {
 		t.Errorf("after a change ResolveSource = %+v, %v; want a new narHash and key", changed, err)
+	}
+}
+
+// nixTestMinor is the minor version of the nix under test (2.x), from
+// `nix --version`.
+func nixTestMinor(t *testing.T) int {
+	t.Helper()
+	out, err := exec.Command("nix", "--version").Output()
+	if err != nil {
+		t.Fatalf("nix --version: %v", err)
+	}
+	m := regexp.MustCompile(`\) 2\.(\d+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("nix --version printed %q", out)
+	}
+	minor, _ := strconv.Atoi(string(m[1]))
+	return minor
+}
+
+// TestResolveSourceTarballPlus: a tarball+ reference (what devsh builds for
+// a locked tarball URL without an archive ending) works from nix 2.12; an
+// older nix fails with its own message and devsh says what to do.
+func TestResolveSourceTarballPlus(t *testing.T) {
+	nixRequireTool(t, "tar")
+	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	tarball := filepath.Join(env.dir, "nixpkgs.tar.gz")
+	if out, err := exec.Command("tar", "-czf", tarball, "-C", env.dir, "nixpkgs/flake.nix").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	src, err := env.nix.ResolveSource(context.Background(), ResolveOptions{Override: "tarball+file://" + tarball})
+	var nixErr *NixError
+	switch minor := nixTestMinor(t); {
+	case minor < 12:
+		if !errors.As(err, &nixErr) || !strings.Contains(err.Error(), "is unsupported") || !strings.Contains(err.Error(), "need nix 2.12") {
+			t.Errorf("nix 2.%d: %v, want nix's 'is unsupported' and the fix", minor, err)
+		}
+	case errors.As(err, &nixErr) && nixBrokenTarballCache([]byte(nixErr.Stderr)):
+		t.Skipf("this nix cannot fetch tarballs at all (see nixBrokenTarballCache): %v", err)
+	case err != nil || src.NarHash == "":
+		t.Errorf("nix 2.%d: ResolveSource(tarball+file://…) = %+v, %v; want a locked source", minor, src, err)
 	}
 }
