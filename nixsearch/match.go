@@ -294,8 +294,8 @@ type matchCand struct {
 func (c matchCand) tier() uint8 { return uint8(c.key >> 60) }
 
 // matchBetter is the ranking: key (tier, then distance, set and variant
-// where the tier orders by them); score; post; shorter path; attribute
-// order.
+// where the tier orders by them); score; post; shorter path; the newer of
+// two versions of a name; attribute order.
 func (ix *Index) matchBetter(a, b matchCand) bool {
 	if a.key != b.key {
 		return a.key < b.key
@@ -310,6 +310,10 @@ func (ix *Index) matchBetter(a, b matchCand) bool {
 	lb := ix.off[b.idx+1] - ix.off[b.idx]
 	if la != lb {
 		return la < lb
+	}
+	// Versions of one name: the newest first (gcc14 before gcc13).
+	if c := indexVersionCompare(ix.attr(int(a.idx)), ix.attr(int(b.idx))); c != 0 {
+		return c < 0
 	}
 	return a.idx < b.idx
 }
@@ -342,11 +346,8 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 		// The name itself, in some set ("requests"; "py313 requests").
 		return rankKey(tierSet, 0, r.setKey[set], r.variant[i]), 0
 	case prefix:
-		nested := uint32(0)
-		if set >= 0 {
-			nested = 1
-		}
-		return rankKey(tierPrefix, 0, nested, r.variant[i]), 0
+		// Top level first, then by set as for exact names.
+		return rankKey(tierPrefix, 0, r.rankSetKey(ix, i), r.variant[i]), 0
 	}
 	if set >= 0 {
 		post = 2

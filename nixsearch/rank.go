@@ -442,7 +442,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 			attr = ix.attr(i)
 		case !cased && bytes.HasPrefix(ix.indexLower(i), nameB):
 			attr = string(ix.indexLower(i))
-		case progs[i32]:
+		case progs[i32] || rankPnameIs(ix.indexField(i, fieldPname), name, cased):
 			attr = ix.attr(i)
 			if !cased {
 				attr = string(ix.indexLower(i))
@@ -455,7 +455,8 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 		switch {
 		case base == name:
 			nameQ = 0
-		case progs[int32(i)]:
+		case progs[i32] || rankPnameIs(ix.indexField(i, fieldPname), name, cased):
+			// it runs the name, or is built as it (jdk is openjdk)
 			nameQ = 1
 		case strings.HasPrefix(base, name):
 			nameQ = 2
@@ -533,6 +534,15 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	return out
 }
 
+// rankPnameIs reports whether a package's pname is name ("openjdk" for
+// jdk; case-insensitive unless cased).
+func rankPnameIs(pname, name string, cased bool) bool {
+	if cased {
+		return pname == name
+	}
+	return strings.EqualFold(pname, name)
+}
+
 // rankProgramHits finds the packages whose main program is word: top-level
 // ones in tierProgram, nested ones in tierSet.
 func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExtra {
@@ -560,8 +570,8 @@ func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExt
 }
 
 // rankTypoMin is the shortest word searched for typos: below it, one edit
-// reaches too many names to mean anything.
-const rankTypoMin = 5
+// reaches too many names to mean anything ("tmxu" still finds tmux).
+const rankTypoMin = 4
 
 // rankTypoBound is the largest edit distance tolerated for a word of n
 // bytes: one letter wrong in a short name, two in a longer one.
@@ -619,7 +629,13 @@ func (ix *Index) rankEditHits(r *rankInfo, want []byte, bound int, whole bool) [
 			continue
 		}
 		if d, ok := rows.distance(want, t, bound); ok {
-			out = append(out, rankExtra{idx: i, dist: d, key: rankKey(tierTypo, uint32(d), r.rankSetKey(ix, i), r.variant[i])})
+			// At one distance, the same letters first: a swap ("tmxu" →
+			// tmux) is likelier than a wrong letter (tmsu).
+			order := 2 * uint32(d)
+			if m != wmask {
+				order++
+			}
+			out = append(out, rankExtra{idx: i, dist: d, key: rankKey(tierTypo, order, r.rankSetKey(ix, i), r.variant[i])})
 		}
 	}
 	return out

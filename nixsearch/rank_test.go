@@ -13,7 +13,7 @@ func rankTestIndex() *Index {
 	p := func(attr, version, mainProgram string) Package {
 		return Package{Attr: attr, Pname: attr, Version: version, MainProgram: mainProgram}
 	}
-	return NewIndex([]Package{
+	pkgs := []Package{
 		p("ripgrep", "14.1.1", "rg"), p("ripgrep-all", "0.10", "rga"), p("rgx", "1.0", ""),
 		p("emacsPackages.rg", "1", ""), p("emacsPackages.magit", "4", ""), p("emacsPackages.org", "9", ""),
 		p("neovim", "0.11", "nvim"), p("neovim-unwrapped", "0.11", "nvim"), p("nvimpager", "0.13", ""),
@@ -28,7 +28,15 @@ func rankTestIndex() *Index {
 		p("kubectl", "1.34", "kubectl"), p("kubectl-tree", "0.4", ""), p("terraform", "1.13", "terraform"),
 		p("vimPlugins.telescope-nvim", "1", ""), p("lua51Packages.telescope-nvim", "1", ""), p("lua52Packages.telescope-nvim", "1", ""),
 		p("vimPlugins.vim-fugitive", "1", ""), p("vimPlugins.nvim-cmp", "1", ""),
-	}).WithAliasSets(map[string]string{"python3Packages": "python313Packages", "luaPackages": "lua52Packages"})
+		p("tmsu", "0.7", ""), p("tmux", "3.5a", ""), p("emacsPackages.flaskish", "1", ""),
+		p("python313Packages.httpx", "0.28", ""),
+	}
+	for i := range pkgs {
+		if pkgs[i].Attr == "jdk" {
+			pkgs[i].Pname = "openjdk"
+		}
+	}
+	return NewIndex(pkgs).WithAliasSets(map[string]string{"python3Packages": "python313Packages", "luaPackages": "lua52Packages"})
 }
 
 func TestRankTiers(t *testing.T) {
@@ -44,7 +52,7 @@ func TestRankTiers(t *testing.T) {
 		{"neovim", []string{"neovim", "neovim-unwrapped"}, ""},
 		{"rg", []string{"ripgrep", "emacsPackages.rg", "rgx"}, "rg"},
 		{"nvim", []string{"neovim", "neovim-unwrapped", "nvimpager"}, "nvim"},
-		{"psql", []string{"postgresql", "postgresql_16", "postgresql_18"}, "psql"},
+		{"psql", []string{"postgresql", "postgresql_18", "postgresql_16"}, "psql"}, // newest first
 		// the python family is the larger, its default (the alias target)
 		// first; kodiPackages after
 		{"requests", []string{"python313Packages.requests", "python312Packages.requests", "kodiPackages.requests"}, ""},
@@ -73,6 +81,12 @@ func TestRankTiers(t *testing.T) {
 		{"terrafrom", []string{"terraform"}, ""},
 		{"terraorm", []string{"terraform"}, ""},
 		{"kubecttl", []string{"kubectl"}, ""},
+		// at one edit, the same letters (a swap) before a wrong letter
+		{"tmxu", []string{"tmux", "tmsu"}, ""},
+		// a version query by the package's pname: jdk is openjdk
+		{"openjdk 21", []string{"jdk"}, ""},
+		// nested prefixes: the larger family of sets first, newest first
+		{"flas", []string{"python313Packages.flask", "python312Packages.flask", "emacsPackages.flaskish"}, ""},
 		// an alias set: resolved, shown under the typed name
 		{"python3Packages.requests", []string{"python3Packages.requests"}, ""},
 		{"python3Packages.fl", []string{"python3Packages.flask"}, ""},
