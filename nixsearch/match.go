@@ -420,6 +420,44 @@ func (ix *Index) matchCased(i int, p *matchPlan) bool {
 	return true
 }
 
+// matchPrefixMin is the shortest word whose score matchPrefixScore knows:
+// from the fourth character on, the adjacency bonus (45 and up) beats any
+// later candidate for the word's last character (at most 20), so nothing
+// after the prefix changes the match.
+const matchPrefixMin = 4
+
+// matchPrefixScore scores a one-word ASCII plan whose word attribute i
+// starts with by the scoring loop over the prefix alone, less one point per
+// byte after it, instead of the loop over the whole attribute. For a word
+// of matchPrefixMin or more bytes that is sahilm/fuzzy's score (known);
+// for a shorter one an upper bound: a later candidate for the last
+// character scores at most 20, against its prefix score of at least 10
+// (first character), 5 or 15 (adjacency). ok is false when the word is
+// not such a prefix.
+func (ix *Index) matchPrefixScore(i int, p *matchPlan) (score int, known, ok bool) {
+	if len(p.words) != 1 || ix.generic[i] {
+		return 0, false, false
+	}
+	w := &p.words[0]
+	low := ix.indexLower(i)
+	m := len(w.low)
+	if !w.ascii || m == 0 || !bytes.HasPrefix(low, w.low) {
+		return 0, false, false
+	}
+	s, _, _ := matchScoreASCII(ix.attr(i)[:m], low[:m], w.low, nil, false)
+	s -= len(low) - m
+	switch {
+	case m >= matchPrefixMin:
+		return s, true, true
+	case m == 1:
+		return s + 20 - matchFirstCharBonus, false, true
+	case m == 2:
+		return s + 20 - matchAdjacentBonus, false, true
+	default: // 3: the adjacency bonus is 3·5
+		return s + 20 - 3*matchAdjacentBonus, false, true
+	}
+}
+
 // matchBound is an upper bound of sahilm/fuzzy's score for an m-byte word
 // in an n-byte target whose first byte occurs first at first. Per matched
 // character at most one of the camel-case and separator bonuses applies
@@ -656,13 +694,21 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 				if !scored {
 					// Score only what can still enter this worker's top
 					// rows: most matches lose on their key alone.
+					exact, known, ok := ix.matchPrefixScore(i, &p)
+					if ok {
+						bound = exact
+					}
 					if h.full() {
 						root := h.c[0]
 						if key > root.key || key == root.key && bound < int(root.score) {
 							continue
 						}
 					}
-					s, _ = ix.matchFuzzy(i, &p)
+					if known {
+						s = exact
+					} else {
+						s, _ = ix.matchFuzzy(i, &p)
+					}
 				}
 				h.push(matchCand{idx: int32(i), score: int32(s), key: key, post: post})
 			}
@@ -689,10 +735,13 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	for _, n := range counts {
 		matched += n
 	}
-	set := make([]int32, 0, matched)
+	// The match set, compacted in place (chunk c's matches start at
+	// c·chunk, never before where they go): no second array per keystroke.
+	dst := 0
 	for c, n := range counts {
-		set = append(set, out[c*chunk:c*chunk+n]...)
+		dst += copy(out[dst:], out[c*chunk:c*chunk+n])
 	}
+	set := out[:matched:matched]
 	m.matchRemember(matchMemo{plan: p, set: set})
 
 	var best []matchCand

@@ -522,3 +522,54 @@ func TestMatchIsSeparator(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchPrefixScore: the shortcut for a word the attribute starts with
+// is sahilm/fuzzy's score exactly (random ASCII targets with separators and
+// camel case, words from their first 4–7 bytes).
+func TestMatchPrefixScore(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	alpha := strings.Split("a b c A B C - . _ x", " ")
+	checked := 0
+	for range 50_000 {
+		target := matchRandString(r, alpha, 14)
+		m := 4 + r.IntN(4)
+		if len(target) < m {
+			continue
+		}
+		ix := NewIndex([]Package{{Attr: target}})
+		p := matchPrepare(Query{Text: strings.ToLower(target[:m])})
+		if len(p.words) != 1 || p.words[0].raw != strings.ToLower(target[:m]) {
+			continue // separators made it several words or none
+		}
+		got, known, isPrefix := ix.matchPrefixScore(0, &p)
+		want, ok := ix.matchFuzzy(0, &p)
+		if !known || !isPrefix || !ok || got != want {
+			t.Fatalf("%q in %q: prefix score %d (known %v), scorer %d (ok %v)", p.words[0].raw, target, got, known, want, ok)
+		}
+		if f := fuzzy.Find(p.words[0].raw, []string{target}); len(f) != 1 || f[0].Score != got {
+			t.Fatalf("%q in %q: prefix score %d, fuzzy.Find %v", p.words[0].raw, target, got, f)
+		}
+		checked++
+	}
+	if checked < 10_000 {
+		t.Fatalf("only %d cases checked", checked)
+	}
+	// Shorter words: an upper bound.
+	for range 50_000 {
+		target := matchRandString(r, alpha, 14)
+		m := 1 + r.IntN(3)
+		if len(target) < m {
+			continue
+		}
+		ix := NewIndex([]Package{{Attr: target}})
+		p := matchPrepare(Query{Text: strings.ToLower(target[:m])})
+		if len(p.words) != 1 || p.words[0].raw != strings.ToLower(target[:m]) {
+			continue
+		}
+		bound, known, isPrefix := ix.matchPrefixScore(0, &p)
+		want, _ := ix.matchFuzzy(0, &p)
+		if known || !isPrefix || want > bound {
+			t.Fatalf("%q in %q: bound %d (known %v), score %d", p.words[0].raw, target, bound, known, want)
+		}
+	}
+}
