@@ -137,6 +137,12 @@ func nixAppendCapped(dst, p []byte) []byte {
 func (w *nixStderr) line(b []byte) {
 	s := nixStripTerminal(string(b))
 	if rest, ok := strings.CutPrefix(s, nixEventPrefix); ok {
+		if handled, evaluating := nixFastEvent(rest); handled {
+			if evaluating {
+				w.evaluatedOne()
+			}
+			return
+		}
 		var ev nixEvent
 		if json.Unmarshal([]byte(rest), &ev) == nil {
 			w.event(ev)
@@ -148,6 +154,22 @@ func (w *nixStderr) line(b []byte) {
 		return
 	}
 	w.keep(nixSanitize(s, false))
+}
+
+// nixFastEvent handles the events a search writes by the hundred thousand
+// without decoding them: an activity's start (counted when its text is
+// `evaluating '…'`), stop and result. nix writes the keys sorted, "action"
+// first (nlohmann::json, CppNix and Lix alike); any other line is decoded.
+// No false count is possible: inside a JSON string a quote is escaped, so
+// `"text":"evaluating '` can only be the text key's own value.
+func nixFastEvent(rest string) (handled, evaluating bool) {
+	switch {
+	case strings.HasPrefix(rest, `{"action":"stop"`), strings.HasPrefix(rest, `{"action":"result"`):
+		return true, false
+	case strings.HasPrefix(rest, `{"action":"start"`):
+		return true, strings.Contains(rest, `"text":"`+nixProgressPrefix)
+	}
+	return false, false
 }
 
 // event handles one parsed `@nix` event.
@@ -223,7 +245,9 @@ func nixTrimBlank(lines []string) []string {
 // nixStripTerminal removes ANSI escape sequences and carriage returns
 // from s, leaving everything else as it is.
 func nixStripTerminal(s string) string {
-	if !strings.ContainsAny(s, "\x1b\r\u009b") {
+	// Three byte scans (vectorised) instead of ContainsAny, which a
+	// non-ASCII set makes rune by rune: U+009B (C1 CSI) starts with 0xC2.
+	if strings.IndexByte(s, 0x1b) < 0 && strings.IndexByte(s, '\r') < 0 && strings.IndexByte(s, 0xc2) < 0 {
 		return s
 	}
 	var b strings.Builder

@@ -1,6 +1,7 @@
 package nixsearch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,30 @@ func TestNixErrorHint(t *testing.T) {
 		hint := nixErrorHint(tt.cmd, tt.msg)
 		if !strings.Contains(hint, tt.hintHas) {
 			t.Errorf("nixErrorHint(%s, %q) = %q, want it to contain %q", tt.cmd, tt.msg, hint, tt.hintHas)
+		}
+	}
+}
+
+// BenchmarkNixStderrEvents is the stderr of a nixpkgs-sized search:
+// 130,000 activity start/stop pairs, as --log-format internal-json writes
+// them, parsed in 32 KiB writes (a pipe's chunks).
+func BenchmarkNixStderrEvents(b *testing.B) {
+	var in strings.Builder
+	for i := range 130_000 {
+		fmt.Fprintf(&in, `@nix {"action":"start","id":%d,"level":3,"parent":0,"text":"evaluating 'legacyPackages.x86_64-linux.pkg%d'","type":0}`+"\n", 73821897883648+i, i)
+		fmt.Fprintf(&in, `@nix {"action":"stop","id":%d}`+"\n", 73821897883648+i)
+	}
+	data := []byte(in.String())
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		w := &nixStderr{onEval: func(int) {}, lastReport: time.Now()}
+		for i := 0; i < len(data); i += 32 << 10 {
+			w.Write(data[i:min(i+32<<10, len(data))])
+		}
+		w.finish()
+		if w.evaluated != 130_000 {
+			b.Fatalf("evaluated %d", w.evaluated)
 		}
 	}
 }
