@@ -79,7 +79,8 @@ func TestCompleteAddFromIndex(t *testing.T) {
 		// Names already on the command line are not offered again.
 		{[]string{"add", "cargo-edit", "cargo-e"}, []string{"cargo-edit-alias", "cargo-edit-unwrapped"}, cobra.ShellCompDirectiveNoFileComp},
 		// A package set is one entry, without a trailing space…
-		{[]string{"add", "python3"}, []string{"python3", "python3Packages.", "python313Packages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
+		// (the sets in search order: the newest-looking set first)
+		{[]string{"add", "python3"}, []string{"python3", "python313Packages.", "python3Packages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
 		// An alias set nix search does not list completes like its target.
 		{[]string{"add", "pythonP"}, []string{"pythonPackages."}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
 		{[]string{"add", "pythonPackages.r"}, []string{"pythonPackages.requests"}, cobra.ShellCompDirectiveNoFileComp},
@@ -190,7 +191,9 @@ func TestCompletionNames(t *testing.T) {
 	if len(comps) != 200 || d != cobra.ShellCompDirectiveNoFileComp {
 		t.Errorf("lib: %d names, directive %d; want the limit, 200, and no NoSpace (the set is past it)", len(comps), d)
 	}
-	if got := names(comps[:2]); !slices.Equal(got, []string{"lib000", "lib001"}) {
+	// ranked as search ranks: equal scores and lengths, so the newest
+	// "version" of the name first
+	if got := names(comps[:2]); !slices.Equal(got, []string{"lib499", "lib498"}) {
 		t.Errorf("first names %q", got)
 	}
 	// Descriptions are one line, cut to the width.
@@ -212,7 +215,7 @@ func TestCompletionNames(t *testing.T) {
 	}
 	// ranked: the shorter name first
 	comps, _ = completionNames(ix, "li", nil, 3)
-	if got := names(comps); !slices.Equal(got, []string{"lix", "lib000", "lib001"}) {
+	if got := names(comps); !slices.Equal(got, []string{"lix", "lib499", "lib498"}) {
 		t.Errorf("li limit 3: %q", got)
 	}
 	comps, _ = completionNames(ix, "L", nil, 200)
