@@ -137,14 +137,37 @@ func (p *Project) errNoManifest() error {
 	return fmt.Errorf("%s: %w (devsh init creates one)", p.TOMLPath, ErrNoManifest)
 }
 
-// Packages reads the project's devshell TOML and returns its packages in
-// file order, and the packages [[commands]] entries bring in.
-func (p *Project) Packages() (pkgs []Entry, commands []string, err error) {
+// Installed is one package the shell gets from devshell.toml.
+type Installed struct {
+	Attr string
+	// FromCommand is set when only a [[commands]] entry brings it in (no
+	// packages list names it).
+	FromCommand bool
+}
+
+// Installed reads the project's devshell TOML and returns the packages the
+// shell gets: the packages lists' entries in file order, then those only
+// [[commands]] entries bring in, each name once.
+func (p *Project) Installed() ([]Installed, error) {
 	m, err := p.ReadManifest()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return m.Packages(), m.CommandPackages(), nil
+	seen := map[string]bool{}
+	var out []Installed
+	for _, e := range m.Packages() {
+		if !seen[e.Attr] {
+			seen[e.Attr] = true
+			out = append(out, Installed{Attr: e.Attr})
+		}
+	}
+	for _, c := range m.CommandPackages() {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, Installed{Attr: c, FromCommand: true})
+		}
+	}
+	return out, nil
 }
 
 // ReadManifest reads and parses the project's devshell TOML. A packages key

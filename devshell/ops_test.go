@@ -297,3 +297,23 @@ func TestRelBelow(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectInstalled: the lists' packages in file order, then those only
+// [[commands]] bring in, each name once.
+func TestProjectInstalled(t *testing.T) {
+	dir := t.TempDir()
+	toml := "packages = [\"jq\"]\n[devshell]\npackages = [\"rustc\", \"cargo\", \"jq\"]\n" +
+		"[[commands]]\npackage = \"cargo\"\n[[commands]]\npackage = \"cargo-watch\"\n[[commands]]\npackage = \"cargo-watch\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "devshell.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Find(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Installed()
+	want := []Installed{{Attr: "jq"}, {Attr: "rustc"}, {Attr: "cargo"}, {Attr: "cargo-watch", FromCommand: true}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Installed() = %+v, %v; want %+v", got, err, want)
+	}
+}

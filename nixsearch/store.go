@@ -299,3 +299,50 @@ func (s Store) projectFile(root string) string {
 	h := sha256.Sum256([]byte(root))
 	return filepath.Join(s.Cache.Dir, "projects", hex.EncodeToString(h[:12]))
 }
+
+// Opened is the index a project searches, as Store.Open found it.
+type Opened struct {
+	Index *Index
+	Meta  CacheMeta
+	// Stale is set when Index is the one the project searched before (see
+	// Previous), built for another nixpkgs, because src's own is not cached.
+	Stale bool
+}
+
+// Open is "the index for this project": the cached index of src, else the
+// one the project at root searched before, marked Stale (the TUI searches
+// it while the new one builds; completion and doctor mention it). With
+// neither, the error is ErrCacheMiss. A src without Key (the nixpkgs could
+// not be told) gives the previous index only. Open runs no nix and writes
+// nothing; RememberProject records what a project searched.
+func (s Store) Open(src Source, root string) (Opened, error) {
+	if src.Key != "" {
+		ix, meta, err := s.Load(src)
+		if err == nil {
+			return Opened{Index: ix, Meta: meta}, nil
+		}
+		if !errors.Is(err, ErrCacheMiss) {
+			return Opened{}, err
+		}
+	}
+	if ix, meta := s.Previous(root, src.Key); ix != nil {
+		return Opened{Index: ix, Meta: meta, Stale: true}, nil
+	}
+	return Opened{}, ErrCacheMiss
+}
+
+// Previous loads the index the project at root searched before (the key
+// RememberProject last recorded) when that is not key, else nil: a stale
+// index to show, or to plan a new build's shards by, while key's own is
+// missing.
+func (s Store) Previous(root, key string) (*Index, CacheMeta) {
+	last := s.LastProjectKey(root)
+	if last == "" || last == key {
+		return nil, CacheMeta{}
+	}
+	ix, meta, err := s.Load(Source{Key: last})
+	if err != nil {
+		return nil, CacheMeta{}
+	}
+	return ix, meta
+}

@@ -75,13 +75,14 @@ func completeRemove(g *GlobalOptions) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		pkgs, _, err := proj.Packages()
+		pkgs, err := proj.Installed()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
 		for _, p := range pkgs {
-			if strings.HasPrefix(p.Attr, toComplete) && !slices.Contains(args, p.Attr) && !slices.Contains(out, p.Attr) {
+			// A [[commands]] package is not removed by remove: not offered.
+			if !p.FromCommand && strings.HasPrefix(p.Attr, toComplete) && !slices.Contains(args, p.Attr) {
 				out = append(out, p.Attr)
 			}
 		}
@@ -111,14 +112,15 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 	if err != nil {
 		return nil
 	}
-	store := g.store()
 	src, err := g.resolveSource(ctx, nixsearch.Nix{Runner: completionRefusingNix{}}, proj)
-	if err == nil {
-		if ix, _, err := store.Load(src); err == nil {
-			return ix
-		}
+	if err != nil {
+		src = nixsearch.Source{} // the index searched before, if any
 	}
-	return previousIndex(store, proj.Root, src.Key)
+	opened, err := g.store().Open(src, proj.Root)
+	if err != nil {
+		return nil
+	}
+	return opened.Index
 }
 
 // completionNames returns the names of ix that start with prefix

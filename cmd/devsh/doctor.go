@@ -99,18 +99,17 @@ func doctorIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) 
 		return c
 	}
 	label := sourceLabel(src)
-	store := g.store()
-	ix, meta, err := store.Load(src)
-	if err == nil {
-		c.Detail = fmt.Sprintf("%d packages for %s, built %s", ix.Len(), label, meta.Built.Local().Format(time.DateOnly))
+	opened, err := g.store().Open(src, proj.Root)
+	if err == nil && !opened.Stale {
+		c.Detail = fmt.Sprintf("%d packages for %s, built %s", opened.Index.Len(), label, opened.Meta.Built.Local().Format(time.DateOnly))
 		return c
 	}
-	if !errors.Is(err, nixsearch.ErrCacheMiss) {
+	if err != nil && !errors.Is(err, nixsearch.ErrCacheMiss) {
 		c.State, c.Detail, c.Fix = devshell.CheckFail, oneLine(err.Error()), "devsh index --refresh"
 		return c
 	}
 	c.State, c.Fix = devshell.CheckWarn, "devsh index (one nix evaluation, 30–90 s on real nixpkgs)"
-	if previousIndex(store, proj.Root, src.Key) != nil {
+	if opened.Stale {
 		c.Detail = "stale: built for the nixpkgs this project used before, not " + label
 		return c
 	}

@@ -72,14 +72,19 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 		return nil, nixsearch.CacheMeta{}, src, err
 	}
 	store := g.store()
-	if !refresh {
-		ix, meta, err := store.Load(src)
-		if err == nil {
+	var hint *nixsearch.Index // the index searched before plans the shards
+	if refresh {
+		hint, _ = store.Previous(proj.Root, src.Key)
+	} else {
+		opened, err := store.Open(src, proj.Root)
+		switch {
+		case err == nil && !opened.Stale:
 			_ = store.RememberProject(proj.Root, src.Key)
-			return ix, meta, src, nil
-		}
-		if !errors.Is(err, nixsearch.ErrCacheMiss) {
-			return nil, meta, src, err
+			return opened.Index, opened.Meta, src, nil
+		case err == nil:
+			hint = opened.Index
+		case !errors.Is(err, nixsearch.ErrCacheMiss):
+			return nil, opened.Meta, src, err
 		}
 	}
 	p := newProgress(g.IO.ErrOut, g.IO.ErrTTY, sourceLabel(src))
@@ -90,7 +95,7 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 	ix, meta, err := store.Build(ctx, src, nixsearch.BuildOptions{
 		Procs:    procs,
 		Refresh:  refresh,
-		Hint:     previousIndex(store, proj.Root, src.Key),
+		Hint:     hint,
 		Progress: p.update,
 		Waiting:  p.waiting,
 		Waited:   p.waited,
@@ -101,21 +106,6 @@ func openIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project, re
 	}
 	_ = store.RememberProject(proj.Root, src.Key)
 	return ix, meta, src, nil
-}
-
-// previousIndex loads the index this project searched before (the key
-// Store.RememberProject recorded for root) when that is not key, else nil:
-// a stale index to use, or mention, while key's own is missing.
-func previousIndex(store nixsearch.Store, root, key string) *nixsearch.Index {
-	last := store.LastProjectKey(root)
-	if last == "" || last == key {
-		return nil
-	}
-	ix, _, err := store.Load(nixsearch.Source{Key: last})
-	if err != nil {
-		return nil
-	}
-	return ix
 }
 
 // progress prints the index build's progress on stderr: a line rewritten in

@@ -135,15 +135,12 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 // invalid: search still works outside a project).
 func installedSet(proj *devshell.Project) map[string]bool {
 	set := map[string]bool{}
-	pkgs, cmds, err := proj.Packages()
+	pkgs, err := proj.Installed()
 	if err != nil {
 		return set
 	}
 	for _, p := range pkgs {
 		set[p.Attr] = true
-	}
-	for _, c := range cmds {
-		set[c] = true
 	}
 	return set
 }

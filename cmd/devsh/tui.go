@@ -191,26 +191,16 @@ func (b *tuiBackend) gitWarning() string {
 }
 
 func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
-	pkgs, cmds, err := b.proj.Packages()
+	pkgs, err := b.proj.Installed()
 	if errors.Is(err, devshell.ErrNoManifest) {
 		return nil, fmt.Errorf("%w: %w", tui.ErrNoTOML, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	var out []tui.Installed
-	for _, p := range pkgs {
-		if !seen[p.Attr] {
-			seen[p.Attr] = true
-			out = append(out, tui.Installed{Attr: p.Attr})
-		}
-	}
-	for _, c := range cmds {
-		if !seen[c] {
-			seen[c] = true
-			out = append(out, tui.Installed{Attr: c, FromCommand: true})
-		}
+	out := make([]tui.Installed, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = tui.Installed{Attr: p.Attr, FromCommand: p.FromCommand}
 	}
 	// Versions and descriptions from the index, when one is open.
 	b.mu.Lock()
@@ -329,35 +319,31 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 func (b *tuiBackend) OpenIndex(ctx context.Context) (tui.IndexInfo, error) {
 	store := b.g.store()
 	src, srcErr := b.resolve(ctx)
-	if errors.Is(srcErr, exec.ErrNotFound) {
+	switch {
+	case errors.Is(srcErr, exec.ErrNotFound):
 		// Without nix the nixpkgs cannot be told when flake.lock pins no
 		// narHash (nix ≥ 2.26 locks a relative path so): show the index the
 		// project used before, else none; BuildIndex says nix is missing.
-		if ix := previousIndex(store, b.proj.Root, ""); ix != nil {
-			b.setIndex(ix, false, false)
-			return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
-		}
-		return tui.IndexInfo{Missing: true}, nil
-	}
-	if srcErr != nil {
+		src = nixsearch.Source{}
+	case srcErr != nil:
 		return tui.IndexInfo{Missing: true}, srcErr
 	}
-	ix, _, err := store.Load(src)
-	if err == nil {
-		_ = store.RememberProject(b.proj.Root, src.Key)
-		b.setIndex(ix, true, false)
-		return tui.IndexInfo{Count: ix.Len()}, nil
+	opened, err := store.Open(src, b.proj.Root)
+	if errors.Is(err, nixsearch.ErrCacheMiss) {
+		return tui.IndexInfo{Missing: true}, nil
 	}
-	if !errors.Is(err, nixsearch.ErrCacheMiss) {
+	if err != nil {
 		return tui.IndexInfo{Missing: true}, err
 	}
-	// The project's lock changed: show the index it used before, marked
-	// stale, while the new one is built.
-	if ix := previousIndex(store, b.proj.Root, src.Key); ix != nil {
-		b.setIndex(ix, false, false)
-		return tui.IndexInfo{Count: ix.Len(), Stale: true}, nil
+	if opened.Stale {
+		// The project's lock changed (or nix is missing): show the index it
+		// used before, marked stale, while the new one is built.
+		b.setIndex(opened.Index, false, false)
+		return tui.IndexInfo{Count: opened.Index.Len(), Stale: true}, nil
 	}
-	return tui.IndexInfo{Missing: true}, nil
+	_ = store.RememberProject(b.proj.Root, src.Key)
+	b.setIndex(opened.Index, true, false)
+	return tui.IndexInfo{Count: opened.Index.Len()}, nil
 }
 
 // BuildIndex builds the index in shards. When there is no index to search
@@ -378,10 +364,11 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProg
 		return tui.IndexInfo{}, err
 	}
 	indexed := 0 // the package count of the partial index shown
+	hint, _ := store.Previous(b.proj.Root, src.Key)
 	ix, _, err := store.Build(ctx, src, nixsearch.BuildOptions{
 		Procs:   procs,
 		Refresh: refresh,
-		Hint:    previousIndex(store, b.proj.Root, src.Key),
+		Hint:    hint,
 		Partial: func(part *nixsearch.Index) {
 			b.mu.Lock()
 			show := b.ix == nil || b.partial

@@ -460,8 +460,8 @@ func TestTUIBackendWithoutNix(t *testing.T) {
 	}
 	if m, err := devshell.Find(dir, ""); err != nil {
 		t.Fatal(err)
-	} else if pkgs, _, err := m.Packages(); err != nil || len(pkgs) != 3 || pkgs[2].Attr != "jq" {
-		t.Errorf("devshell.toml packages after the add = %+v, %v; want jq last", pkgs, err)
+	} else if mf, err := m.ReadManifest(); err != nil || len(mf.Packages()) != 3 || mf.Packages()[2].Attr != "jq" {
+		t.Errorf("devshell.toml packages after the add = %+v, %v; want jq last", mf, err)
 	}
 }
 
