@@ -29,9 +29,11 @@ type Backend interface {
 	Warning(ctx context.Context) string
 	// Packages lists the devshell.toml packages in file order.
 	Packages(ctx context.Context) ([]Installed, error)
-	// Toggle adds (add=true) or removes attr and writes the file at once;
-	// an add creates devshell.toml when there is none.
-	Toggle(ctx context.Context, attr string, add bool) (Change, error)
+	// Add adds attr and writes the file at once; it creates devshell.toml
+	// when there is none.
+	Add(ctx context.Context, attr string) (Change, error)
+	// Remove removes attr and writes the file at once.
+	Remove(ctx context.Context, attr string) (Change, error)
 	// Undo reverts c, the last change. When the file still has
 	// c.Bytes.After, it gets c.Bytes.Before back, byte for byte (comments,
 	// position, an empty list the add created), and the answer has Exact

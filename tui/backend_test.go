@@ -146,7 +146,7 @@ func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
 	return out, nil
 }
 
-func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (c Change, err error) {
+func (b *memBackend) toggle(ctx context.Context, attr string, add bool) (c Change, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if add {
@@ -174,6 +174,16 @@ func (b *memBackend) Toggle(ctx context.Context, attr string, add bool) (c Chang
 		b.installed = slices.Delete(b.installed, i, i+1)
 	}
 	return Change{Attr: attr, Added: add}, nil
+}
+
+// Add implements tui.Backend.
+func (b *memBackend) Add(ctx context.Context, attr string) (Change, error) {
+	return b.toggle(ctx, attr, true)
+}
+
+// Remove implements tui.Backend.
+func (b *memBackend) Remove(ctx context.Context, attr string) (Change, error) {
+	return b.toggle(ctx, attr, false)
 }
 
 // memRender is the memBackend's "file": its packages, one a line, with
@@ -212,7 +222,7 @@ func (b *memBackend) Undo(ctx context.Context, c Change) (Change, error) {
 		return Change{Attr: c.Attr, Added: !c.Added, Exact: true}, nil
 	}
 	b.mu.Unlock()
-	return b.Toggle(ctx, c.Attr, !c.Added)
+	return b.toggle(ctx, c.Attr, !c.Added)
 }
 
 func (b *memBackend) Sync(ctx context.Context) (string, error) {

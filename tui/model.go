@@ -620,7 +620,11 @@ func (m Model) startOp() (Model, tea.Cmd) {
 		}
 		b := m.backend
 		return m.runOp(o, func(ctx context.Context) opDoneMsg {
-			c, err := b.Toggle(ctx, attr, add)
+			edit := b.Remove
+			if add {
+				edit = b.Add
+			}
+			c, err := edit(ctx, attr)
 			switch {
 			case err != nil:
 				c = Change{Attr: attr, Added: add} // what was asked, for the error line

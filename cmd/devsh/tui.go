@@ -216,7 +216,7 @@ func (b *tuiBackend) Packages(ctx context.Context) ([]tui.Installed, error) {
 	return out, nil
 }
 
-func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Change, error) {
+func (b *tuiBackend) toggle(ctx context.Context, attr string, add bool) (tui.Change, error) {
 	kind := devshell.EditRemove
 	if add {
 		kind = devshell.EditAdd
@@ -250,6 +250,16 @@ func (b *tuiBackend) Toggle(ctx context.Context, attr string, add bool) (tui.Cha
 	return c, nil
 }
 
+// Add implements tui.Backend.
+func (b *tuiBackend) Add(ctx context.Context, attr string) (tui.Change, error) {
+	return b.toggle(ctx, attr, true)
+}
+
+// Remove implements tui.Backend.
+func (b *tuiBackend) Remove(ctx context.Context, attr string) (tui.Change, error) {
+	return b.toggle(ctx, attr, false)
+}
+
 // create writes a new devshell.toml holding attr, for the first add in a
 // project that has none.
 func (b *tuiBackend) create(attr string) (tui.Change, error) {
@@ -262,7 +272,7 @@ func (b *tuiBackend) create(attr string) (tui.Change, error) {
 		return out, err
 	})
 	if errors.Is(err, errExists) {
-		return b.Toggle(context.Background(), attr, true)
+		return b.toggle(context.Background(), attr, true)
 	}
 	if err != nil {
 		return tui.Change{}, fmt.Errorf("create %s: %w", b.proj.TOMLPath, err)
@@ -294,7 +304,7 @@ func (b *tuiBackend) Undo(ctx context.Context, c tui.Change) (tui.Change, error)
 			return tui.Change{}, fmt.Errorf("undo: %w", err)
 		}
 	}
-	return b.Toggle(ctx, c.Attr, !c.Added)
+	return b.toggle(ctx, c.Attr, !c.Added)
 }
 
 func (b *tuiBackend) Sync(ctx context.Context) (string, error) {

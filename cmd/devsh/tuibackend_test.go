@@ -212,7 +212,11 @@ func TestTUIBackendPackagesAndToggle(t *testing.T) {
 	toggle := func(attr string, add bool, want tui.Change) {
 		t.Helper()
 		before := cliRead(t, toml)
-		c, err := b.Toggle(ctx, attr, add)
+		edit := b.Remove
+		if add {
+			edit = b.Add
+		}
+		c, err := edit(ctx, attr)
 		if err != nil {
 			t.Fatalf("Toggle(%s, %v): %v", attr, add, err)
 		}
@@ -257,7 +261,7 @@ func TestTUIBackendPackagesAndToggle(t *testing.T) {
 		t.Errorf("adding a [[commands]] package rewrote devshell.toml:\n%s", got)
 	}
 	// Removing it is refused: that means editing the [[commands]] entry.
-	if c, err := b.Toggle(ctx, "cargo-watch", false); err == nil || !strings.Contains(err.Error(), "[[commands]]") {
+	if c, err := b.Remove(ctx, "cargo-watch"); err == nil || !strings.Contains(err.Error(), "[[commands]]") {
 		t.Errorf("Toggle(cargo-watch, false) = %+v, %v; want an error naming [[commands]]", c, err)
 	}
 	if got := packages(); !slices.Equal(got, initial) {
@@ -278,7 +282,7 @@ func TestTUIBackendSync(t *testing.T) {
 	cliNotExist(t, envrc)
 	b.g.NoDirenv = false
 
-	if _, err := b.Toggle(ctx, "jq", true); err != nil {
+	if _, err := b.Add(ctx, "jq"); err != nil {
 		t.Fatal(err)
 	}
 	s, err := b.Sync(ctx)
@@ -455,7 +459,7 @@ func TestTUIBackendWithoutNix(t *testing.T) {
 	if want := []tui.Installed{{Attr: "rustc"}, {Attr: "cargo"}, {Attr: "cargo-watch", FromCommand: true}}; err != nil || !slices.Equal(pkgs, want) {
 		t.Errorf("Packages without nix = %+v, %v; want %+v", pkgs, err, want)
 	}
-	if c, err := b.Toggle(ctx, "jq", true); err != nil || c.Bytes == nil || (tui.Change{Attr: c.Attr, Added: c.Added, Unchanged: c.Unchanged, Note: c.Note}) != (tui.Change{Attr: "jq", Added: true}) {
+	if c, err := b.Add(ctx, "jq"); err != nil || c.Bytes == nil || (tui.Change{Attr: c.Attr, Added: c.Added, Unchanged: c.Unchanged, Note: c.Note}) != (tui.Change{Attr: "jq", Added: true}) {
 		t.Errorf("Toggle without nix = %+v, %v; want jq added", c, err)
 	}
 	if m, err := devshell.Find(dir, ""); err != nil {
@@ -517,7 +521,7 @@ func TestTUIBackendUndo(t *testing.T) {
 	ctx := context.Background()
 	b := tuibNew(t, dir)
 
-	rm, err := b.Toggle(ctx, "cargo-watch", false)
+	rm, err := b.Remove(ctx, "cargo-watch")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +536,7 @@ func TestTUIBackendUndo(t *testing.T) {
 		t.Errorf("undo of the removal = %+v, want cargo-watch added back exactly", back)
 	}
 
-	add, err := b.Toggle(ctx, "jq", true)
+	add, err := b.Add(ctx, "jq")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +564,7 @@ func TestTUIBackendCreatesTOML(t *testing.T) {
 	if _, err := b.Packages(ctx); !errors.Is(err, tui.ErrNoTOML) {
 		t.Fatalf("Packages without devshell.toml: %v, want tui.ErrNoTOML", err)
 	}
-	c, err := b.Toggle(ctx, "jq", true)
+	c, err := b.Add(ctx, "jq")
 	if err != nil || !c.Added || c.Unchanged {
 		t.Fatalf("first add = %+v, %v", c, err)
 	}

@@ -94,7 +94,7 @@ func TestUntrackedWarningTUI(t *testing.T) {
 	if got := b.Warning(ctx); got != want {
 		t.Errorf("Warning() = %q, want %q", got, want)
 	}
-	c, err := b.Toggle(ctx, "cargo", true)
+	c, err := b.Add(ctx, "cargo")
 	if err != nil {
 		t.Fatal(err)
 	}
