@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/devsh/devsh/internal/nixcli"
@@ -39,6 +41,9 @@ type NixError struct {
 	Args []string
 	// ExitCode is nix's exit status (-1 when it was killed by a signal).
 	ExitCode int
+	// Signal names the signal that killed nix ("killed" for SIGKILL, as the
+	// OOM killer sends), "" when it exited.
+	Signal string
 	// Message is nix's error in one line: the raw_msg of its last error
 	// event (the message without the trace), else the last "error:" line of
 	// its stderr, else its last line.
@@ -56,6 +61,13 @@ func (e *NixError) Error() string {
 	msg := e.Message
 	if msg == "" {
 		msg = nixErrorSummary(e.Stderr)
+	}
+	if e.Signal != "" {
+		s := fmt.Sprintf("%s was stopped by a signal (%s)", nixCommandName(e.Args), e.Signal)
+		if e.Message != "" && e.Message != nixNoErrorOutput {
+			s += " after: " + e.Message
+		}
+		return s + " (out of memory? an evaluation of nixpkgs can take GBs: close other programs and try again)"
 	}
 	s := fmt.Sprintf("%s failed (exit status %d): %s", nixCommandName(e.Args), e.ExitCode, msg)
 	if hint := nixErrorHint(nixCommandName(e.Args), msg+"\n"+e.Stderr); hint != "" {
@@ -487,7 +499,14 @@ func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) {
 		msg, text := stderr.failure()
-		return &NixError{Args: args, ExitCode: coded.ExitCode(), Message: msg, Stderr: text}
+		nerr := &NixError{Args: args, ExitCode: coded.ExitCode(), Message: msg, Stderr: text}
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				nerr.Signal = ws.Signal().String()
+			}
+		}
+		return nerr
 	}
 	return fmt.Errorf("%s: %w", nixCommandName(args), err)
 }

@@ -351,5 +351,8 @@ func nixErrorSummary(stderr string) string {
 			return l
 		}
 	}
-	return "no error output"
+	return nixNoErrorOutput
 }
+
+// nixNoErrorOutput is the summary of a failed nix run that printed no error.
+const nixNoErrorOutput = "no error output"

@@ -47,7 +47,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		return err
 	}
 	var checks []devshell.Check
-	checks = append(checks, devshell.DoctorNix(ctx, nil)...)
+	checks = append(checks, devshell.DoctorNix(ctx, g.Runner)...)
 	// The shell start-up files are read as regular files only: a FIFO
 	// there must not hang doctor.
 	readRegular := func(path string) ([]byte, error) {
@@ -55,7 +55,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		return data, err
 	}
 	checks = append(checks, devshell.DoctorDirenv(ctx, g.direnv(), g.Getenv, readRegular)...)
-	checks = append(checks, proj.Doctor(ctx, devshell.DoctorOptions{Direnv: g.direnv()})...)
+	checks = append(checks, proj.Doctor(ctx, devshell.DoctorOptions{Direnv: g.direnv(), Runner: g.Runner})...)
 	checks = append(checks, doctorIndex(ctx, g, proj))
 	if err := ctx.Err(); err != nil {
 		return err

@@ -54,13 +54,13 @@ func (g *GlobalOptions) cacheDir() string {
 	return nixsearch.DefaultCacheDir(g.Getenv)
 }
 
-func (g *GlobalOptions) nix() nixsearch.Nix { return nixsearch.Nix{} }
+func (g *GlobalOptions) nix() nixsearch.Nix { return nixsearch.Nix{Runner: g.Runner} }
 
 func (g *GlobalOptions) store() nixsearch.Store {
 	return nixsearch.Store{Nix: g.nix(), Cache: nixsearch.Cache{Dir: g.cacheDir()}}
 }
 
-func (g *GlobalOptions) direnv() devshell.Direnv { return devshell.Direnv{} }
+func (g *GlobalOptions) direnv() devshell.Direnv { return devshell.Direnv{Runner: g.Runner} }
 
 // indexProcs is DEVSH_INDEX_PROCS, the number of concurrent nix processes
 // of an index build; 0 (unset) means one per core (nixsearch.BuildProcs).

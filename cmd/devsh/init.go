@@ -44,7 +44,7 @@ func runInit(ctx context.Context, o *InitOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := devshell.Init(ctx, dir, nil)
+	rep, err := devshell.Init(ctx, dir, o.G.Runner)
 	// Report what was written even when staging failed afterwards.
 	initReport(o.G.IO, rep)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	runner "github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -75,14 +76,24 @@ type GlobalOptions struct {
 	Nixpkgs  string // --nixpkgs (or DEVSH_NIXPKGS)
 	NoDirenv bool
 	CacheDir string // --cache-dir (or DEVSH_CACHE_DIR)
+	// Runner runs every external program (nix, direnv, git); nil means
+	// runner.Exec. A test swaps it to inject a failure the real tool cannot be
+	// made to produce, or to see which programs a command ran.
+	Runner runner.Runner
 }
 
 // run executes devsh with args and maps the outcome to an exit code.
 func run(ctx context.Context, args []string, ios *IOStreams, getenv func(string) string) int {
-	root := newRootCmd(ios, getenv)
+	return runWith(ctx, args, &GlobalOptions{IO: ios, Getenv: getenv})
+}
+
+// runWith is run with the options' dependencies (IO, Getenv, Runner) given;
+// the flags fill in the rest.
+func runWith(ctx context.Context, args []string, g *GlobalOptions) int {
+	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(ctx, err, ios.ErrOut)
+	return exitCode(ctx, err, g.IO.ErrOut)
 }
 
 // exitCode prints err (one line) and returns its exit code.
@@ -191,8 +202,8 @@ func oneLine(s string) string {
 	return s
 }
 
-func newRootCmd(ios *IOStreams, getenv func(string) string) *cobra.Command {
-	g := &GlobalOptions{IO: ios, Getenv: getenv}
+func newRootCmd(g *GlobalOptions) *cobra.Command {
+	ios := g.IO
 	root := &cobra.Command{
 		Use:   "devsh",
 		Short: "Search nixpkgs and manage a numtide/devshell project's packages",

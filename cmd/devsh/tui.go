@@ -186,7 +186,7 @@ func (b *tuiBackend) Warning(ctx context.Context) string { return b.gitWarning()
 // gitWarning is untrackedWarning for the project, asked of git once per
 // session: the TUI shows it when it opens and runTUI prints it on exit.
 func (b *tuiBackend) gitWarning() string {
-	b.warnOnce.Do(func() { b.warning = untrackedWarning(context.Background(), b.proj) })
+	b.warnOnce.Do(func() { b.warning = untrackedWarning(context.Background(), b.g, b.proj) })
 	return b.warning
 }
 

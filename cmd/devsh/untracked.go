@@ -13,8 +13,8 @@ import (
 // devshell.toml (or flake.nix, or an imported file) git does not track, so
 // that the flake cannot see it; "" when there is nothing to warn about. A
 // failing git check is no reason to stop an edit: it gives "" too.
-func untrackedWarning(ctx context.Context, proj *devshell.Project) string {
-	files, err := proj.UntrackedFiles(ctx, nil)
+func untrackedWarning(ctx context.Context, g *GlobalOptions, proj *devshell.Project) string {
+	files, err := proj.UntrackedFiles(ctx, g.Runner)
 	if err != nil || len(files) == 0 {
 		return ""
 	}
@@ -33,7 +33,7 @@ func untrackedWarning(ctx context.Context, proj *devshell.Project) string {
 // warnUntracked prints untrackedWarning on stderr; callers run it once per
 // command.
 func warnUntracked(ctx context.Context, g *GlobalOptions, proj *devshell.Project) {
-	if w := untrackedWarning(ctx, proj); w != "" {
+	if w := untrackedWarning(ctx, g, proj); w != "" {
 		fmt.Fprintln(g.IO.ErrOut, termtext.Line(w))
 	}
 }
