@@ -1,5 +1,3 @@
-// Command devsh manages a numtide/devshell project from the terminal: a TUI
-// (devsh) and one-shot commands (devsh add, remove, list, search, index, sync).
 package main
 
 import (
