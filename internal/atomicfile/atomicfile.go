@@ -2,7 +2,7 @@
 // losing anyone else's edit; both devshell (devshell.toml, .envrc,
 // .gitignore, imports) and nixsearch (index cache files) go through it.
 //
-// Data flows in as a path and new bytes (WriteFile) or an operation on the
+// Data flows in as a path and new bytes (WriteFileNoFollow) or an operation on the
 // current bytes (Update); out comes the replaced file, never a half-written
 // one. Only regular files are read or replaced: a FIFO, device, socket or
 // directory is a one-line error at once (opened without blocking, its type
@@ -58,7 +58,7 @@ func IsTemp(name string) (base string, ok bool) {
 	return name[1:i], true
 }
 
-// writeNewFileMode is the mode of a file WriteFile creates: the usual mode
+// writeNewFileMode is the mode of a file this package creates: the usual mode
 // of a hand-written, non-executable project file.
 const writeNewFileMode fs.FileMode = 0o644
 
@@ -277,33 +277,6 @@ func readRegular(path string, noFollow bool) (data []byte, exists bool, fi fs.Fi
 	return buf.Bytes(), true, fi, nil
 }
 
-// WriteFile replaces path (following a symlink to its target) with data:
-// under the directory's edit lock, temp file in the same directory, fsync,
-// keep the mode (0644 for a new file), rename, fsync dir. A failure leaves
-// the original and no temp file. The file's owner is not carried over (the
-// new file belongs to the writer). An existing target must be a regular,
-// writable file with one link.
-func WriteFile(path string, data []byte) error {
-	l, err := Acquire(context.Background(), path)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	mode := writeNewFileMode
-	if fi, err := os.Stat(l.target); err == nil {
-		if err := checkRegular(l.target, fi); err != nil {
-			return wrapPath("write", path, err)
-		}
-		if err := checkReplaceable(l.target, fi); err != nil {
-			return err
-		}
-		mode = writeKeptMode(fi)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return writeReplace(context.Background(), l.target, data, mode, nil, nil)
-}
-
 // WriteFileNoFollow replaces path itself with data, never what a symlink
 // there points to (for cache files in a directory others may write): the
 // rename replaces the name, and an existing symlink or other non-regular
@@ -412,9 +385,6 @@ func (l *Lock) Release() {
 		l.dir = nil
 	}
 }
-
-// Target is the file the lock is for, after symlinks.
-func (l *Lock) Target() string { return l.target }
 
 // removeLeftovers deletes temporary files of the locked file: every writer
 // holds the lock while its temporary file exists, so one found now was left
