@@ -624,6 +624,13 @@ func (h *matchHeap) push(c matchCand) {
 // `limit` of them, best first (limit <= 0: all of them). An empty query
 // matches every package, in index order. When ctx is cancelled the scan
 // stops between chunks and Search returns ctx.Err().
+//
+// A search is three steps, as fzf's matcher, merger and cache are three
+// units: scan (matchScan: the candidates, from the memo or the whole index,
+// split into chunks that workers take in turn, each chunk filtered and its
+// survivors ranked into the worker's bounded heap), remember (the full
+// match set, for the queries that narrow this one), and merge (matchMerge:
+// the heaps and the candidates found another way, sorted into the result).
 func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{Query: q}, err
@@ -632,153 +639,231 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	rq := ix.rankParse(q)
 	p := matchPrepare(Query{Text: rq.text, Descriptions: q.Descriptions})
 	if len(p.words) == 0 {
-		n := ix.Len()
-		if limit > 0 {
-			n = min(n, limit)
-		}
-		res := Result{Query: q, Total: ix.Len(), Matches: make([]Match, n)}
-		for i := range res.Matches {
-			res.Matches[i] = Match{Index: i, Name: ix.attr(i)}
-		}
-		return res, nil
+		return ix.matchAll(q, limit), nil
 	}
-	var desc *indexDesc
+	s := &matchScan{ix: ix, plan: &p, rank: ix.rankPrepare(), limit: limit, cands: m.matchRecall(p), chunk: max(m.chunk, 1)}
 	if p.desc {
-		desc = ix.indexDescriptions()
+		s.desc = ix.indexDescriptions()
 	}
-	r := ix.rankPrepare()
+	set, heaps, err := s.run(ctx, m.workers)
+	if err != nil {
+		return Result{Query: q}, err
+	}
+	m.matchRemember(matchMemo{plan: p, set: set})
+	mg := matchMerge{ix: ix, plan: &p, rq: &rq, rank: s.rank, limit: limit}
+	return mg.result(q, heaps, len(set)), nil
+}
 
-	cands := m.matchRecall(p)
-	total := ix.Len()
-	if cands != nil {
-		total = len(cands)
+// matchAll is the answer to an empty query: every package, in index order.
+func (ix *Index) matchAll(q Query, limit int) Result {
+	n := ix.Len()
+	if limit > 0 {
+		n = min(n, limit)
 	}
-	chunk := max(m.chunk, 1)
-	nChunks := (total + chunk - 1) / chunk
-	out := make([]int32, total)
-	counts := make([]int, nChunks)
-	workers := max(min(m.workers, nChunks), 1)
-	heaps := make([]matchHeap, workers)
-	var next atomic.Int64
-	var cancelled atomic.Bool
-	work := func(h *matchHeap) {
-		for {
-			if ctx.Err() != nil {
-				cancelled.Store(true)
-				return
-			}
-			c := int(next.Add(1) - 1)
-			if c >= nChunks {
-				return
-			}
-			lo, hi := c*chunk, min((c+1)*chunk, total)
-			n := 0
-			for k := lo; k < hi; k++ {
-				i := k
-				if cands != nil {
-					i = int(cands[k])
-				}
-				ok, scored, s, bound := ix.matchCheck(i, &p, desc)
-				if !ok {
-					continue
-				}
-				out[lo+n] = int32(i)
-				n++
-				var key uint64
-				var post uint8
-				if p.desc {
-					key = rankKey(tierFuzzy, 0, 0, false)
-				} else {
-					key, post = ix.matchRank(i, &p, r)
-				}
-				if !scored {
-					// Score only what can still enter this worker's top
-					// rows: most matches lose on their key alone.
-					exact, known, ok := ix.matchPrefixScore(i, &p)
-					if ok {
-						bound = exact
-					}
-					if h.full() {
-						root := h.c[0]
-						if key > root.key || key == root.key && bound < int(root.score) {
-							continue
-						}
-					}
-					if known {
-						s = exact
-					} else {
-						s, _ = ix.matchFuzzy(i, &p)
-					}
-				}
-				h.push(matchCand{idx: int32(i), score: int32(s), key: key, post: post})
-			}
-			counts[c] = n
-		}
+	res := Result{Query: q, Total: ix.Len(), Matches: make([]Match, n)}
+	for i := range res.Matches {
+		res.Matches[i] = Match{Index: i, Name: ix.attr(i)}
 	}
+	return res
+}
+
+// matchScan is the scan step of one search: it filters the candidates
+// (cands, or every package when nil) chunk by chunk and keeps each
+// worker's best `limit` matches in that worker's heap.
+type matchScan struct {
+	ix    *Index
+	plan  *matchPlan
+	rank  *rankInfo
+	desc  *indexDesc // descriptions, for a description search
+	limit int
+	cands []int32
+	chunk int
+
+	// out holds the match set: chunk c's matches at c·chunk, counts[c] of
+	// them. next is the next chunk to take.
+	out       []int32
+	counts    []int
+	next      atomic.Int64
+	cancelled atomic.Bool
+}
+
+// total is the number of candidates.
+func (s *matchScan) total() int {
+	if s.cands != nil {
+		return len(s.cands)
+	}
+	return s.ix.Len()
+}
+
+// run scans with up to workers goroutines and returns the full match set
+// and the workers' heaps, or ctx.Err() when ctx was cancelled (then the
+// partial set is not to be remembered).
+func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap, error) {
+	total := s.total()
+	nChunks := (total + s.chunk - 1) / s.chunk
+	s.out = make([]int32, total)
+	s.counts = make([]int, nChunks)
+	heaps := make([]matchHeap, max(min(workers, nChunks), 1))
 	for k := range heaps {
-		heaps[k] = matchHeap{ix: ix, limit: limit}
+		heaps[k] = matchHeap{ix: s.ix, limit: s.limit}
 	}
-	if workers == 1 {
-		work(&heaps[0])
+	if len(heaps) == 1 {
+		s.work(ctx, &heaps[0])
 	} else {
 		var wg sync.WaitGroup
 		for k := range heaps {
-			wg.Go(func() { work(&heaps[k]) })
+			wg.Go(func() { s.work(ctx, &heaps[k]) })
 		}
 		wg.Wait()
 	}
-	if cancelled.Load() {
-		return Result{Query: q}, ctx.Err()
+	if s.cancelled.Load() {
+		return nil, nil, ctx.Err()
 	}
+	return s.compact(), heaps, nil
+}
 
-	matched := 0
-	for _, n := range counts {
-		matched += n
+// work is one worker: it takes chunks until none is left or ctx is
+// cancelled (checked between chunks).
+func (s *matchScan) work(ctx context.Context, h *matchHeap) {
+	for {
+		if ctx.Err() != nil {
+			s.cancelled.Store(true)
+			return
+		}
+		c := int(s.next.Add(1) - 1)
+		if c >= len(s.counts) {
+			return
+		}
+		lo, hi := c*s.chunk, min((c+1)*s.chunk, s.total())
+		s.counts[c] = s.scanChunk(h, lo, hi)
 	}
-	// The match set, compacted in place (chunk c's matches start at
-	// c·chunk, never before where they go): no second array per keystroke.
+}
+
+// scanChunk filters candidates lo..hi, writes the matches to out from lo
+// on, pushes those that can still enter the heap, and returns how many
+// matched.
+func (s *matchScan) scanChunk(h *matchHeap, lo, hi int) int {
+	n := 0
+	for k := lo; k < hi; k++ {
+		i := k
+		if s.cands != nil {
+			i = int(s.cands[k])
+		}
+		ok, scored, score, bound := s.ix.matchCheck(i, s.plan, s.desc)
+		if !ok {
+			continue
+		}
+		s.out[lo+n] = int32(i)
+		n++
+		if c, keep := s.candidate(h, i, scored, score, bound); keep {
+			h.push(c)
+		}
+	}
+	return n
+}
+
+// candidate ranks match i, and scores it if it can still enter heap h:
+// most matches lose on their key alone, so an unscored match (scored
+// false, bound an upper bound of its score) is scored only then.
+func (s *matchScan) candidate(h *matchHeap, i int, scored bool, score, bound int) (matchCand, bool) {
+	ix, p := s.ix, s.plan
+	var key uint64
+	var post uint8
+	if p.desc {
+		key = rankKey(tierFuzzy, 0, 0, false)
+	} else {
+		key, post = ix.matchRank(i, p, s.rank)
+	}
+	if !scored {
+		exact, known, ok := ix.matchPrefixScore(i, p)
+		if ok {
+			bound = exact
+		}
+		if h.full() {
+			root := h.c[0]
+			if key > root.key || key == root.key && bound < int(root.score) {
+				return matchCand{}, false
+			}
+		}
+		if known {
+			score = exact
+		} else {
+			score, _ = ix.matchFuzzy(i, p)
+		}
+	}
+	return matchCand{idx: int32(i), score: int32(score), key: key, post: post}, true
+}
+
+// compact returns the match set, compacted in place (chunk c's matches
+// start at c·chunk, never before where they go): no second array per
+// keystroke.
+func (s *matchScan) compact() []int32 {
 	dst := 0
-	for c, n := range counts {
-		dst += copy(out[dst:], out[c*chunk:c*chunk+n])
+	for c, n := range s.counts {
+		dst += copy(s.out[dst:], s.out[c*s.chunk:c*s.chunk+n])
 	}
-	set := out[:matched:matched]
-	m.matchRemember(matchMemo{plan: p, set: set})
+	return s.out[:dst:dst]
+}
 
+// matchMerge is the merge step of one search: the workers' heaps and the
+// candidates found another way (matchExtras), sorted by the ranking, cut
+// to limit and turned into Matches.
+type matchMerge struct {
+	ix    *Index
+	plan  *matchPlan
+	rq    *rankQuery
+	rank  *rankInfo
+	limit int
+}
+
+// result merges heaps over a scan of matched matches into the Result of q.
+func (mg *matchMerge) result(q Query, heaps []matchHeap, matched int) Result {
+	ix, p := mg.ix, mg.plan
 	var best []matchCand
 	for k := range heaps {
 		best = append(best, heaps[k].c...)
 	}
 	var why map[int32]string
 	if !p.desc {
-		best, matched, why = ix.matchExtras(best, matched, &p, &rq, r)
+		best, matched, why = ix.matchExtras(best, matched, p, mg.rq, mg.rank)
 	}
-	slices.SortFunc(best, func(a, b matchCand) int {
-		if ix.matchBetter(a, b) {
-			return -1
-		}
-		if ix.matchBetter(b, a) {
-			return 1
-		}
-		return 0
-	})
-	if limit > 0 && len(best) > limit {
-		best = best[:limit]
+	slices.SortFunc(best, ix.matchCompare)
+	if mg.limit > 0 && len(best) > mg.limit {
+		best = best[:mg.limit]
 	}
 	res := Result{Query: q, Total: matched, Matches: make([]Match, len(best))}
 	for k, c := range best {
-		i := int(c.idx)
-		mt := Match{Index: i, Score: int(c.score), Name: ix.attr(i), Why: why[c.idx]}
-		if c.score != matchNoScore {
-			mt.Positions = ix.matchPositions(i, &p)
-		} else {
-			mt.Score = 0
-		}
-		if len(rq.aliases) > 0 {
-			mt.Name, mt.Positions = matchAliasName(mt.Name, mt.Positions, rq.aliases)
-		}
-		res.Matches[k] = mt
+		res.Matches[k] = mg.match(c, why[c.idx])
 	}
-	return res, nil
+	return res
+}
+
+// match turns a ranked candidate into its Match: positions for a fuzzy
+// match, and the name under the alias set the query named.
+func (mg *matchMerge) match(c matchCand, why string) Match {
+	ix := mg.ix
+	i := int(c.idx)
+	mt := Match{Index: i, Score: int(c.score), Name: ix.attr(i), Why: why}
+	if c.score != matchNoScore {
+		mt.Positions = ix.matchPositions(i, mg.plan)
+	} else {
+		mt.Score = 0
+	}
+	if len(mg.rq.aliases) > 0 {
+		mt.Name, mt.Positions = matchAliasName(mt.Name, mt.Positions, mg.rq.aliases)
+	}
+	return mt
+}
+
+// matchCompare is matchBetter as a three-way comparison, for sorting.
+func (ix *Index) matchCompare(a, b matchCand) int {
+	if ix.matchBetter(a, b) {
+		return -1
+	}
+	if ix.matchBetter(b, a) {
+		return 1
+	}
+	return 0
 }
 
 // matchNoScore marks an extra candidate that is not a fuzzy match of the
