@@ -62,20 +62,9 @@ func cliBinaryPath(t *testing.T) (run func(args ...string) (code int, stdout, st
 	}
 	return func(args ...string) (code int, stdout, stderr string) {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		var exitErr *exec.ExitError
-		switch {
-		case err == nil:
-		case errors.As(err, &exitErr):
-			code = exitErr.ExitCode()
-		default:
-			t.Fatalf("devsh %v: %v", args, err)
-		}
-		t.Logf("devsh %s -> exit %d\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
-		return code, out.String(), errOut.String()
+		code, stdout, stderr = cliSafetyRun(t, bin, args...)
+		t.Logf("devsh %s -> exit %d\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+		return code, stdout, stderr
 	}, bin
 }
 

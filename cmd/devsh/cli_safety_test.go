@@ -34,8 +34,9 @@ func cliSafetyBinary(t *testing.T) string {
 	return bin
 }
 
-// cliSafetyRun runs the binary with a bound and returns its exit code and
-// output.
+// cliSafetyRun runs the binary with a bound (a hang fails the test instead
+// of blocking the run) and returns its exit code and output; cliBinary's
+// runner is this one plus a log line.
 func cliSafetyRun(t *testing.T, bin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliSafetyBound)
