@@ -226,24 +226,17 @@ func (r *cacheReader) fail(what string) {
 	}
 }
 
-func (r *cacheReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *cacheReader) uvarint(what string) uint64 { return cacheReadVarint(r, what, binary.Uvarint) }
 
-func (r *cacheReader) varint(what string) int64 {
+func (r *cacheReader) varint(what string) int64 { return cacheReadVarint(r, what, binary.Varint) }
+
+// cacheReadVarint decodes one varint of r with decode (binary.Uvarint or
+// binary.Varint), recording what was being read when it fails.
+func cacheReadVarint[T uint64 | int64](r *cacheReader, what string, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
 		r.fail(what)
 		return 0
