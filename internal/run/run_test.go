@@ -115,8 +115,17 @@ func TestExecCancelKillsProcessGroup(t *testing.T) {
 	case err := <-errc:
 		t.Fatalf("command ended before it started its child: %v", err)
 	}
-	if len(proctest.Live(t, marker)) < 2 {
-		t.Fatalf("expected the shell and its grandchild running, found %v", proctest.Live(t, marker))
+	// The grandchild may still be between fork and exec when "started" is
+	// read: wait for both (bounded, to fail rather than hang).
+	var live []int
+	for range 500 {
+		if live = proctest.Live(t, marker); len(live) >= 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(live) < 2 {
+		t.Fatalf("expected the shell and its grandchild running, found %v", live)
 	}
 	cancel()
 	err := <-errc
