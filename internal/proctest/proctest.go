@@ -159,6 +159,28 @@ func AwaitNone(t testing.TB, marker string) {
 	t.Fatalf("processes with %q in their command line still running: %v", marker, left)
 }
 
+// AwaitLive returns the live processes whose command line holds marker once
+// there are at least n of them, polling within the same bound as AwaitNone.
+// It polls because a child's /proc/PID/cmdline is empty for a moment after
+// exec has begun: os/exec's Start returns once the exec is past its point of
+// no return, before the kernel has set up the new command line.
+func AwaitLive(t testing.TB, marker string, n int) []int {
+	t.Helper()
+	var found []int
+	for range awaitAttempts {
+		var err error
+		if found, err = live(marker); err != nil {
+			t.Fatal(err)
+		}
+		if len(found) >= n {
+			return found
+		}
+		time.Sleep(awaitStep)
+	}
+	t.Fatalf("want %d processes with %q in their command line, found %v", n, marker, found)
+	return nil
+}
+
 // must fails t on err and returns pids.
 func must(t testing.TB, pids []int, err error) []int {
 	t.Helper()

@@ -17,7 +17,7 @@ func TestLiveAndGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	if got := Live(t, marker); !slices.Contains(got, pid) {
+	if got := AwaitLive(t, marker, 1); !slices.Contains(got, pid) {
 		t.Fatalf("Live(%q) = %v; want it to hold %d", marker, got, pid)
 	}
 	if got := GroupMembers(t, pid); !slices.Equal(got, []int{pid}) {

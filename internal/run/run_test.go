@@ -117,16 +117,7 @@ func TestExecCancelKillsProcessGroup(t *testing.T) {
 	}
 	// The grandchild may still be between fork and exec when "started" is
 	// read: wait for both (bounded, to fail rather than hang).
-	var live []int
-	for range 500 {
-		if live = proctest.Live(t, marker); len(live) >= 2 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if len(live) < 2 {
-		t.Fatalf("expected the shell and its grandchild running, found %v", live)
-	}
+	proctest.AwaitLive(t, marker, 2)
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) {
