@@ -234,6 +234,13 @@ func TestDirenvWhitelistedNeedsNoReallow(t *testing.T) {
 // for as long as devsh works) while devsh edits it 20 times
 // through SafeEnvrcUpdate (real direnv). devsh never undoes one of the
 // editor's saves, and never leaves content approved that it did not write.
+//
+// The editor reloads the file before each save. When what it reads lacks its
+// own previous save, it reads again (bounded) before saving, as an editor
+// that warns "file changed on disk" would: when a save lands between
+// devsh's last re-read and its swap, devsh's version is at the path for the
+// microseconds until devsh swaps the save back. A revert that lasts is
+// still read at the bound, and then is missing from the final file.
 func TestDirenvEnvrcEditorSaveNeverReverted(t *testing.T) {
 	direnvTestForEachBin(t, func(t *testing.T, b direnvTestBin) {
 		direnvTestEnv(t)
@@ -252,7 +259,7 @@ func TestDirenvEnvrcEditorSaveNeverReverted(t *testing.T) {
 					return
 				case <-time.After(500 * time.Microsecond): // a save every half millisecond or so
 				}
-				old, err := os.ReadFile(envrc)
+				old, err := direnvRaceEditorRead(envrc, n)
 				if err != nil {
 					t.Error(err)
 					return
@@ -310,4 +317,25 @@ func TestDirenvEnvrcEditorSaveNeverReverted(t *testing.T) {
 			t.Error("the final .envrc, which devsh did not write, is approved")
 		}
 	})
+}
+
+// direnvRaceRereads × direnvRaceRereadStep bound how long the racing editor
+// waits for its own previous save to be back in place: far beyond the
+// microseconds devsh's put-back takes, even on a loaded machine.
+const (
+	direnvRaceRereads    = 500
+	direnvRaceRereadStep = time.Millisecond
+)
+
+// direnvRaceEditorRead reads path for the racing editor, which has made
+// saves so far: until the file holds its last save, or the bound is reached.
+func direnvRaceEditorRead(path string, saves int) ([]byte, error) {
+	last := []byte("# editor save " + strconv.Itoa(saves) + "\n")
+	for k := 0; ; k++ {
+		b, err := os.ReadFile(path)
+		if err != nil || saves == 0 || bytes.Contains(b, last) || k == direnvRaceRereads {
+			return b, err
+		}
+		time.Sleep(direnvRaceRereadStep)
+	}
 }

@@ -511,15 +511,29 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 // processes add packages. devsh must never undo one of the editor's saves:
 // every line the editor wrote is in the final file. (The editor, which takes
 // no lock, may undo devsh's adds in its own read-to-rename window; those are
-// counted, not asserted.)
+// counted, not asserted.) When what the editor reads lacks its own previous
+// save, it reads again (bounded, up to half a second) before saving: when a
+// save lands between devsh's last re-read and its swap, devsh's version is
+// at the path for the microseconds until devsh swaps the save back; a
+// revert that lasts is still read at the bound, and then is missing from
+// the final file.
 func TestCLIEditorSaveNeverReverted(t *testing.T) {
 	bin := cliSafetyBinary(t)
 	dir := cliProject(t, cliOneCargo)
 	toml := filepath.Join(dir, "devshell.toml")
 	const saves, procs = 300, 20
-	editor := exec.Command("sh", "-c", `f=$1; n=$2; i=1
+	editor := exec.Command("sh", "-c", `f=$1; n=$2; i=1; nl='
+'
 while [ "$i" -le "$n" ]; do
-	c=$(cat "$f") && printf '%s\n# editor save %d\n' "$c" "$i" > "$f.editor" && mv "$f.editor" "$f"
+	c=$(cat "$f") || exit 1
+	k=0
+	while [ "$i" -gt 1 ] && [ "$k" -lt 500 ]; do
+		case "$c$nl" in *"# editor save $((i-1))$nl"*) break ;; esac
+		sleep 0.001
+		c=$(cat "$f") || exit 1
+		k=$((k+1))
+	done
+	printf '%s\n# editor save %d\n' "$c" "$i" > "$f.editor" && mv "$f.editor" "$f"
 	i=$((i+1))
 done`, "sh", toml, fmt.Sprint(saves))
 	var editorErr cliBuffer

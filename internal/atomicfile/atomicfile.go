@@ -428,7 +428,7 @@ func (l *Lock) Update(ctx context.Context, op func(old []byte, exists bool) ([]b
 				return writeConflictError{}
 			}
 			return nil
-		}, func(tmp string) (bool, error) { return commitChecked(tmp, target, old, exists) })
+		}, func(tmp string) (bool, error) { return commitChecked(tmp, target, old, out, exists) })
 		if errors.Is(err, writeConflictError{}) {
 			continue
 		}
@@ -581,22 +581,24 @@ func writeReplace(ctx context.Context, target string, data []byte, mode fs.FileM
 	return nil
 }
 
-// commitChecked puts the temp file tmp in place of target, which Update
-// read as old (exists false: missing), and makes sure no other writer's
-// save is lost in the moment between Update's last re-read and this call:
+// commitChecked puts the temp file tmp, holding data, in place of target,
+// which Update read as old (exists false: missing), and makes sure no other
+// writer's save is lost in the moment between Update's last re-read and
+// this call:
 //
 //   - target existed: the two are swapped atomically (renameat2
 //     RENAME_EXCHANGE), so what was displaced is now at tmp and can be
 //     checked. Anything but old is another writer's save: it is swapped
-//     back into place and the update retried on it (writeConflictError).
-//     Where the file system cannot exchange, a plain rename is the
-//     fallback (the re-read just before is then the only check).
+//     back into place (see putBack) and the update retried on it
+//     (writeConflictError). Where the file system cannot exchange, a plain
+//     rename is the fallback (the re-read just before is then the only
+//     check).
 //   - target was missing: it is created with link(2), which fails if a
 //     file appeared meanwhile (a conflict, retried), never replaces one.
 //
 // keep reports that tmp must not be removed: it holds another writer's
 // content that could not be put back (the error says where it is).
-func commitChecked(tmp, target string, old []byte, exists bool) (keep bool, err error) {
+func commitChecked(tmp, target string, old, data []byte, exists bool) (keep bool, err error) {
 	if !exists {
 		err := os.Link(tmp, target)
 		switch {
@@ -626,10 +628,32 @@ func commitChecked(tmp, target string, old []byte, exists bool) (keep bool, err 
 		return false, os.Remove(tmp)
 	}
 	// Another writer saved in between: its file goes back in place.
-	if err := exchange(tmp, target); err != nil {
-		return true, fmt.Errorf("another writer saved %s while devsh wrote it; their version is kept at %s: %w", target, tmp, err)
+	return putBack(tmp, target, displaced, data)
+}
+
+// putBackAttempts bounds putBack's swaps: each further one is needed only
+// when yet another save lands in the microseconds of the previous swap.
+const putBackAttempts = 8
+
+// putBack swaps another writer's save, displaced and now at tmp, back in
+// place of target, which holds data, what devsh wrote. The swap displaces
+// whatever is at target by then: normally data, and tmp can go; but a save
+// that landed meanwhile is newer than the one being put back, so it is
+// swapped in instead, until a swap brings back what the previous one put
+// there. If that never settles, tmp is kept and the error names it.
+func putBack(tmp, target string, displaced, data []byte) (keep bool, err error) {
+	atTarget, atTmp := data, displaced
+	for range putBackAttempts {
+		if err := exchange(tmp, target); err != nil {
+			return true, fmt.Errorf("another writer saved %s while devsh wrote it; their version is kept at %s: %w", target, tmp, err)
+		}
+		back, ok, _, rerr := readRegular(tmp, true)
+		if rerr == nil && ok && bytes.Equal(back, atTarget) {
+			return false, writeConflictError{}
+		}
+		atTarget, atTmp = atTmp, back
 	}
-	return false, writeConflictError{}
+	return true, fmt.Errorf("other writers kept saving %s while devsh put their version back; one of their versions is kept at %s", target, tmp)
 }
 
 // withoutTempName drops the temp file's path from err, an *fs.PathError or

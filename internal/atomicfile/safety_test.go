@@ -313,7 +313,7 @@ func TestCommitCheckedKeepsLateSave(t *testing.T) {
 
 	write(target, "theirs\n") // saved after devsh read "base\n"
 	write(tmp, "ours\n")
-	keep, err := commitChecked(tmp, target, []byte("base\n"), true)
+	keep, err := commitChecked(tmp, target, []byte("base\n"), []byte("ours\n"), true)
 	if !errors.Is(err, writeConflictError{}) || keep {
 		t.Fatalf("late save: keep %v, err %v; want a conflict", keep, err)
 	}
@@ -329,7 +329,7 @@ func TestCommitCheckedKeepsLateSave(t *testing.T) {
 	write(target, "base\n")
 	write(tmp, "ours\n")
 	ino := writeTestInode(t, tmp)
-	if keep, err := commitChecked(tmp, target, []byte("base\n"), true); err != nil || keep {
+	if keep, err := commitChecked(tmp, target, []byte("base\n"), []byte("ours\n"), true); err != nil || keep {
 		t.Fatalf("no save in between: keep %v, err %v", keep, err)
 	}
 	if got, _ := os.ReadFile(target); string(got) != "ours\n" || writeTestInode(t, target) != ino {
@@ -343,13 +343,38 @@ func TestCommitCheckedKeepsLateSave(t *testing.T) {
 	missing := filepath.Join(dir, ".envrc")
 	write(missing, "theirs\n")
 	write(tmp, "ours\n")
-	if _, err := commitChecked(tmp, missing, nil, false); !errors.Is(err, writeConflictError{}) {
+	if _, err := commitChecked(tmp, missing, nil, []byte("ours\n"), false); !errors.Is(err, writeConflictError{}) {
 		t.Errorf("created meanwhile: err = %v, want a conflict", err)
 	}
 	if got, _ := os.ReadFile(missing); string(got) != "theirs\n" {
 		t.Errorf(".envrc = %q", got)
 	}
 	_ = os.Remove(tmp)
+}
+
+// TestPutBackKeepsNewestSave: while devsh puts a displaced save back, the
+// other writer saves again. The swap brings that newer save out instead of
+// devsh's own bytes; it is the one to keep, so it is swapped into place and
+// the older one, which it superseded, is what the temp path holds at the end.
+func TestPutBackKeepsNewestSave(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "devshell.toml")
+	tmp := filepath.Join(dir, strings.Replace(TempPattern("devshell.toml"), "*", "1", 1))
+	for p, s := range map[string]string{target: "newer\n", tmp: "theirs\n"} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep, err := putBack(tmp, target, []byte("theirs\n"), []byte("ours\n"))
+	if !errors.Is(err, writeConflictError{}) || keep {
+		t.Fatalf("keep %v, err %v; want a conflict, tmp removable", keep, err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "newer\n" {
+		t.Errorf("target = %q, want the newest save", got)
+	}
+	if got, _ := os.ReadFile(tmp); string(got) != "theirs\n" {
+		t.Errorf("temp path = %q, want the superseded save", got)
+	}
 }
 
 // TestUpdateMissingDirectory: a file whose directory does not exist is
