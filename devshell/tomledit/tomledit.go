@@ -3,7 +3,8 @@
 //
 // The flow is pure, bytes in and bytes out. Parse checks the document with
 // go-toml/v2 (its unstable parser for positions, Unmarshal only to catch
-// duplicate keys — the file is never written back through Marshal) and walks
+// duplicate keys, in chunks for a large file (decode.go) — the file is never
+// written back through Marshal) and walks
 // the AST (walk.go), recording by byte offset where the package lists are:
 // [devshell] packages in any spelling, the top-level packages, the
 // [[commands]] packages, packagesFrom, imports, and keys that would clash
@@ -234,18 +235,20 @@ func Parse(path string, data []byte) (*Manifest, error) {
 	p.Reset(data)
 	m := &Manifest{data: data, eol: textfile.EOL(data), conflicts: map[string]conflict{}}
 	w := walker{m: m, p: &p}
+	dc := newDecodeCheck(decodeChunkExprs)
 	for p.NextExpression() {
-		if err := w.expression(p.Expression()); err != nil {
+		n := p.Expression()
+		if err := w.expression(n); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		dc.expression(data, n)
 	}
 	if err := p.Error(); err != nil {
 		return nil, parserError(path, data, err)
 	}
 	// The unstable parser checks syntax only; decoding also rejects
-	// duplicate keys and redefined tables.
-	var discard map[string]any
-	if err := toml.Unmarshal(data, &discard); err != nil {
+	// duplicate keys and redefined tables (decode.go).
+	if err := dc.decodeErr(data); err != nil {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			line, col := de.Position()
