@@ -105,3 +105,43 @@ func TestCLIAddShowsChecking(t *testing.T) {
 		t.Errorf("piped stderr = %q, want nothing", r.stderr)
 	}
 }
+
+// TestCLIAddVersionSpec: nodejs@20, as devbox and flox write it, is the
+// attribute that is that version in the project's nixpkgs, read from the
+// index; a missing version names the closest newer attribute and writes
+// nothing; without an index the error says how to get one.
+func TestCLIAddVersionSpec(t *testing.T) {
+	dir := cliProject(t, cliOneCargo)
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "nodejs@20")
+	r.cliWant(t, 1)
+	r.cliOneLineError(t, "nodejs@20 names a version", "run devsh index", "devsh search nodejs 20")
+	r.cliWantNoEdit(t, dir, cliOneCargo)
+
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	for _, c := range []struct{ spec, want string }{
+		{"nodejs@21", "nodejs@21: nodejs has no version 21 in "},
+		{"nodejs@30", "nodejs@30: no attribute is nodejs at version 30 in "},
+	} {
+		r := cliRun(t, "-C", dir, "--no-direnv", "add", c.spec)
+		r.cliWant(t, 1)
+		r.cliOneLineError(t, c.want, "nothing changed")
+		r.cliWantNoEdit(t, dir, cliOneCargo)
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "nodejs@21")
+	r.cliOneLineError(t, "the closest newer is nodejs (22.19.0): devsh add nodejs")
+
+	// The index decides; nix is not asked.
+	cliPathOnly(t)
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "nodejs@20", "nodejs@22", "nodejs_20")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ nodejs_20 added\n+ nodejs added\n")
+	if re := regexp.MustCompile(`^nodejs@20 is nodejs_20 \(20\.19\.5\) in ` + cliLabelRe + "\nnodejs@22 is nodejs \\(22\\.19\\.0\\) in " + cliLabelRe + "\n$"); !re.MatchString(r.stderr) {
+		t.Errorf("stderr = %q, want %s", r.stderr, re)
+	}
+	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"nodejs_20\", \"nodejs\"]\n")
+
+	r = cliRun(t, "-C", dir, "--no-direnv", "remove", "nodejs@20")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "- nodejs_20 removed\n")
+	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"nodejs\"]\n")
+}

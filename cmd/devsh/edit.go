@@ -66,12 +66,18 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	ios := o.G.IO
 	names := dedupe(o.Names)
 	for _, n := range names {
+		if isVersionSpec(n) {
+			continue // nodejs@20: resolved below, from the index
+		}
 		if err := devshell.ValidName(n); err != nil {
 			return err
 		}
 	}
 	proj, err := o.G.project()
 	if err != nil {
+		return err
+	}
+	if names, err = resolveSpecs(ctx, o.G, proj, names); err != nil {
 		return err
 	}
 	if o.Kind == devshell.EditAdd && !o.NoVerify {
