@@ -97,7 +97,9 @@ func TestGoldenScreens(t *testing.T) {
 		// packages panel as a count in the results' title.
 		_, tm := goldenProgram(t, 80, 24)
 		tm.Type("python3")
-		waitScreen(t, tm, " 3 / 26")
+		// " 3 / 26" alone is also the empty query's list of the three
+		// installed packages: the downs must come after python3's rows.
+		waitScreen(t, tm, " 3 / 26", "python3Packages.requests")
 		tm.Send(keyMsg("down"))
 		tm.Send(keyMsg("down"))
 		waitScreen(t, tm, "homepage requests.readthedocs.io")
