@@ -215,6 +215,40 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("NO_COLOR", func(t *testing.T) {
+		// NO_COLOR drops the colours, not the attributes: the matched
+		// letters of a result row stay bold and underlined, as in fzf
+		// (issue 10: termenv's own NO_COLOR reading gave the Ascii profile,
+		// which wrote no attribute at all).
+		p := e2eNewProject(t, bin)
+		p.run(bin, "index")
+		p.env = append(p.env, "NO_COLOR=1")
+		s := p.startIn(80, 24, "")
+		s.typeText("cargo-wat")
+		row := regexp.MustCompile(`▸\s+cargo-watch\s+8\.5\.3\s+Watches`)
+		s.waitScreen("cargo-watch selected", func(sc string) bool { return row.MatchString(sc) })
+		screen := s.captureEscapes()
+		var rowCodes []string
+		for _, line := range strings.Split(screen, "\n") {
+			if row.MatchString(e2eSGR.ReplaceAllString(line, "")) {
+				rowCodes = e2eSGRParams(line)
+			}
+		}
+		if !slices.Contains(rowCodes, "1") || !slices.Contains(rowCodes, "4") {
+			s.fatalf(s.capture(), "with NO_COLOR the result row's match is not bold and underlined; its codes: %q; row with escapes:\n%q",
+				rowCodes, screen)
+		}
+		for _, c := range e2eSGRParams(screen) {
+			if n, _ := strconv.Atoi(c); n >= 30 && n <= 38 || n >= 40 && n <= 48 || n >= 90 && n <= 107 {
+				s.fatalf(s.capture(), "with NO_COLOR the screen has the colour code %s:\n%q", c, screen)
+			}
+		}
+		s.keys("C-c")
+		if code := s.waitExit(); code != 0 {
+			s.fatalf(s.capture(), "devsh exited with status %d, want 0", code)
+		}
+	})
+
 	t.Run("warm cache", func(t *testing.T) {
 		p := e2eNewProject(t, bin)
 		want := p.nixSearchCount()
@@ -525,6 +559,30 @@ func (s *e2eSession) tmux(args ...string) string {
 func (s *e2eSession) capture() string {
 	s.t.Helper()
 	return s.tmux("capture-pane", "-p", "-S", "-", "-t", e2eTmuxSession)
+}
+
+// captureEscapes is the visible screen with its attributes and colours as
+// SGR escape sequences.
+func (s *e2eSession) captureEscapes() string {
+	s.t.Helper()
+	return s.tmux("capture-pane", "-p", "-e", "-t", e2eTmuxSession)
+}
+
+// e2eSGR matches an SGR escape sequence (attributes and colours).
+var e2eSGR = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
+
+// e2eSGRParams returns the parameters of every SGR sequence in s, in
+// order ("1", "4", "38", "5", "6"; "0" for an empty one).
+func e2eSGRParams(s string) []string {
+	var out []string
+	for _, m := range e2eSGR.FindAllStringSubmatch(s, -1) {
+		if m[1] == "" {
+			out = append(out, "0")
+			continue
+		}
+		out = append(out, strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' })...)
+	}
+	return out
 }
 
 func (s *e2eSession) typeText(text string) {

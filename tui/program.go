@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Options configure Run.
@@ -17,8 +18,8 @@ type Options struct {
 	In io.Reader
 	// Out is the terminal output; nil means standard output.
 	Out io.Writer
-	// NoColor renders without colour (NO_COLOR) but with bold and
-	// underline; the colour profile is detected from Out either way.
+	// NoColor renders without colour (NO_COLOR) but with bold, underline
+	// and reverse; otherwise the colour profile is detected from Out.
 	NoColor bool
 }
 
@@ -37,11 +38,7 @@ func Run(ctx context.Context, b Backend, opts Options) (Result, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	r := lipgloss.NewRenderer(out)
-	styles := NewStyles(r)
-	if opts.NoColor {
-		styles = NewMonoStyles(r)
-	}
+	styles := runStyles(out, opts.NoColor)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := NewModel(ctx, b, ModelOptions{Styles: styles})
@@ -60,6 +57,21 @@ func Run(ctx context.Context, b Backend, opts Options) (Result, error) {
 		return res, fmt.Errorf("tui: %w", err)
 	}
 	return res, nil
+}
+
+// runStyles returns the styles Run renders to out with. For NO_COLOR the
+// renderer must not detect its profile: termenv reads NO_COLOR itself and
+// answers Ascii, which writes no attributes at all. The mono styles hold no
+// colour, so the ANSI profile writes only their bold, underline and
+// reverse; it is also the least a terminal termenv does not know (TERM=screen
+// reads as Ascii) is given, since Run only draws on a terminal.
+func runStyles(out io.Writer, noColor bool) Styles {
+	r := lipgloss.NewRenderer(out)
+	if !noColor {
+		return NewStyles(r)
+	}
+	r.SetColorProfile(termenv.ANSI)
+	return NewMonoStyles(r)
 }
 
 // preload runs the steps of the first load for at most budget, applying

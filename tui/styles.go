@@ -46,9 +46,10 @@ type Styles struct {
 	Bar         lipgloss.Style
 	BarEmpty    lipgloss.Style
 	Help        help.Styles
-	// NoColor is true when the renderer draws no colours or attributes
-	// (NO_COLOR, a dumb terminal): the query cursor is then drawn as a
-	// character.
+	// NoColor is true when the renderer draws no attributes at all (its
+	// profile is Ascii: output that is no terminal, a terminal termenv does
+	// not know): the query cursor is then drawn as a character. NO_COLOR
+	// alone keeps attributes (see NewMonoStyles), and the reversed cursor.
 	NoColor bool
 }
 

@@ -12,11 +12,9 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/devsh/devsh/nixsearch"
-	"github.com/muesli/termenv"
 )
 
 // goldenWait bounds how long a golden test waits for a screen; it is a
@@ -279,18 +277,18 @@ func TestResultColumns(t *testing.T) {
 	}
 }
 
-// TestMonoStylesKeepAttributes: NO_COLOR's styles have no colour codes but
-// keep bold and underline, so the matched letters stay marked; the colour
-// styles draw the selected row as a bar (a background).
+// TestMonoStylesKeepAttributes: NO_COLOR's styles, as Run makes them with
+// NO_COLOR set in the environment (which termenv reads too), have no colour
+// codes but keep bold and underline, so the matched letters stay marked;
+// the colour styles draw the selected row as a bar (a background).
 func TestMonoStylesKeepAttributes(t *testing.T) {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.ANSI)
+	t.Setenv("NO_COLOR", "1")
 	b := newMemBackend(testPackages(), "cargo")
 	for _, c := range []struct {
 		name   string
 		styles Styles
 		color  bool
-	}{{"mono", NewMonoStyles(r), false}, {"color", NewStyles(r), true}} {
+	}{{"mono", runStyles(io.Discard, true), false}, {"color", colorStyles(), true}} {
 		m := NewModel(context.Background(), b, ModelOptions{Styles: c.styles})
 		nm, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 		lm, cmd := loadSteps(nm.(Model), b)
