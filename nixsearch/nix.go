@@ -27,7 +27,8 @@ type Nix struct {
 	// ExtraArgs go right after the subcommand, e.g.
 	// "--option", "flake-registry", "<file>" to work offline (a relative
 	// file is made absolute: nix fetches a relative one as a URL; and ""
-	// means "no registry" only from nix 2.13 on, so pass a file).
+	// means "no registry" only from nix 2.13 on, so a run with "" fails
+	// before nix starts: pass a file).
 	ExtraArgs []string
 }
 
@@ -149,27 +150,59 @@ func (n Nix) nixBase(sub ...string) []string {
 	return append(args, nixAbsRegistry(n.ExtraArgs)...)
 }
 
-// nixAbsRegistry returns extra with the file of any
-// `--option flake-registry <file>` made absolute (against the working
-// directory): nix reads only an absolute path as a file and fetches
-// anything else as a URL. URLs and absolute paths are kept; extra itself
-// is not changed.
+// nixRegistryValueAt returns the index of the value of a flake-registry
+// setting that starts at args[i] (`--option flake-registry <v>` or
+// `--flake-registry <v>`), or -1 when none starts there.
+func nixRegistryValueAt(args []string, i int) int {
+	switch {
+	case args[i] == "--option" && i+2 < len(args) && args[i+1] == "flake-registry":
+		return i + 2
+	case args[i] == "--flake-registry" && i+1 < len(args):
+		return i + 1
+	}
+	return -1
+}
+
+// nixAbsRegistry returns extra with the file of any flake-registry
+// setting (`--option flake-registry <file>`, `--flake-registry <file>`)
+// made absolute (against the working directory): nix reads only an
+// absolute path as a file and fetches anything else as a URL. URLs,
+// absolute paths and "" (which nixRegistryArgsErr rejects) are kept; extra
+// itself is not changed.
 func nixAbsRegistry(extra []string) []string {
 	out := append([]string(nil), extra...)
-	for i := 0; i+2 < len(out); i++ {
-		if out[i] != "--option" || out[i+1] != "flake-registry" {
+	for i := range out {
+		j := nixRegistryValueAt(out, i)
+		if j < 0 {
 			continue
 		}
-		v := out[i+2]
+		v := out[j]
 		if v == "" || filepath.IsAbs(v) || strings.Contains(v, "://") {
 			continue
 		}
 		if abs, err := filepath.Abs(v); err == nil {
-			out[i+2] = abs
+			out[j] = abs
 		}
 	}
 	return out
 }
+
+// nixRegistryArgsErr rejects a flake-registry setting of "" in args: nix
+// reads "" as "no registry" only from 2.13 on, and earlier ones try to
+// fetch it, so devsh never passes it (on any version, for one behaviour).
+func nixRegistryArgsErr(args []string) error {
+	for i := range args {
+		if j := nixRegistryValueAt(args, i); j >= 0 && args[j] == "" {
+			return fmt.Errorf("flake-registry \"\" is not supported (nix before 2.13 fetches it as a URL): "+
+				"write a file containing %s and pass its absolute path instead", nixEmptyRegistry)
+		}
+	}
+	return nil
+}
+
+// nixEmptyRegistry is a flake registry with no entries, for the message of
+// nixRegistryArgsErr (version 2 is the format nix 2.4 and later read).
+const nixEmptyRegistry = `{"flakes":[],"version":2}`
 
 // nixSystemArgs pins the evaluation to system: --system chooses the
 // packages.<system> / legacyPackages.<system> nix reads, and eval-system
@@ -462,6 +495,9 @@ func nixMissingAttr(stderr, attr string) bool {
 // nix runs, onEval (when not nil) is also called every
 // nixProgressHeartbeat without new progress.
 func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval func(int)) error {
+	if err := nixRegistryArgsErr(args); err != nil {
+		return fmt.Errorf("%s: %w", nixCommandName(args), err)
+	}
 	runner := n.Runner
 	if runner == nil {
 		runner = ExecRunner{}

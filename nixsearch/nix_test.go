@@ -144,10 +144,75 @@ func TestNixAbsRegistry(t *testing.T) {
 	if in[2] != "testdata/reg.json" {
 		t.Errorf("ExtraArgs changed: %q", in)
 	}
-	for _, keep := range []string{"https://example.com/registry.json", "/abs/reg.json", ""} {
+	for _, keep := range []string{"https://example.com/registry.json", "/abs/reg.json"} {
 		if got := nixAbsRegistry([]string{"--option", "flake-registry", keep}); got[2] != keep {
 			t.Errorf("nixAbsRegistry(%q) = %q", keep, got[2])
 		}
+	}
+}
+
+// TestNixRegistryArgs: the argv nix gets for each spelling of the
+// flake-registry setting, and "" rejected (nix < 2.13 fetches it as a URL).
+func TestNixRegistryArgs(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(wd, "reg.json")
+	tests := []struct {
+		name    string
+		extra   []string
+		want    []string // the ExtraArgs part of the argv
+		wantErr bool
+	}{
+		{"option relative", []string{"--option", "flake-registry", "reg.json"}, []string{"--option", "flake-registry", abs}, false},
+		{"flag relative", []string{"--flake-registry", "reg.json"}, []string{"--flake-registry", abs}, false},
+		{"option absolute", []string{"--option", "flake-registry", "/etc/reg.json"}, []string{"--option", "flake-registry", "/etc/reg.json"}, false},
+		{"url", []string{"--flake-registry", "https://example.com/r.json"}, []string{"--flake-registry", "https://example.com/r.json"}, false},
+		{"option empty", []string{"--option", "flake-registry", ""}, []string{"--option", "flake-registry", ""}, true},
+		{"flag empty", []string{"--flake-registry", ""}, []string{"--flake-registry", ""}, true},
+		{"empty after another option", []string{"--option", "tarball-ttl", "0", "--option", "flake-registry", ""}, []string{"--option", "tarball-ttl", "0", "--option", "flake-registry", ""}, true},
+		{"other setting empty", []string{"--option", "substituters", ""}, []string{"--option", "substituters", ""}, false},
+		{"setting name as a value", []string{"--option", "flake-registry"}, []string{"--option", "flake-registry"}, false},
+		{"none", nil, []string{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := Nix{ExtraArgs: tt.extra}.metadataArgs("x")
+			base := Nix{}.nixBase("flake", "metadata")
+			got := args[len(base) : len(args)-2]
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("argv extra = %q, want %q", got, tt.want)
+			}
+			err := nixRegistryArgsErr(args)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("nixRegistryArgsErr = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && (!strings.Contains(err.Error(), `flake-registry "" is not supported`) ||
+				!strings.Contains(err.Error(), nixEmptyRegistry) || strings.Contains(err.Error(), "\n")) {
+				t.Errorf("error does not name the cause and the fix in one line: %v", err)
+			}
+		})
+	}
+}
+
+// TestNixRegistryEmptyNeverRuns: a run with flake-registry "" fails before
+// nix starts (the runner is never called), for every command.
+func TestNixRegistryEmptyNeverRuns(t *testing.T) {
+	runner := &nixCountingRunner{inner: ExecRunner{}}
+	n := Nix{Runner: runner, ExtraArgs: []string{"--option", "flake-registry", ""}}
+	src := Source{Ref: "path:/nonexistent", System: "x86_64-linux"}
+	ctx := context.Background()
+	_, verr := n.Verify(ctx, src, []string{"hello"})
+	_, merr := n.Meta(ctx, src, "hello")
+	_, serr := n.Search(ctx, src, nil)
+	for _, err := range []error{verr, merr, serr} {
+		if err == nil || !strings.Contains(err.Error(), `flake-registry "" is not supported`) {
+			t.Errorf("err = %v, want the flake-registry error", err)
+		}
+	}
+	if c := runner.count(); c != 0 {
+		t.Errorf("nix ran %d times, want 0", c)
 	}
 }
 
