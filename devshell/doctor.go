@@ -16,6 +16,7 @@ import (
 	"github.com/devsh/devsh/internal/nixcli"
 	"github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -72,13 +73,16 @@ func doctorNixVersionArgs() []string { return []string{"nix", "--version"} }
 
 // doctorFlakeProbeArgs builds the argv evaluating doctorFlakeProbe, with
 // the feature flags devsh passes itself when withFlags is set, else with the
-// user's own configuration only.
+// user's own configuration only. Its stderr is nix's JSON log, as for every
+// nix run devsh reads (nixsearch.NixLogArgs), read by doctorNixTail.
 func doctorFlakeProbeArgs(withFlags bool) []string {
 	args := []string{"nix"}
 	if withFlags {
 		args = append(args, nixcli.FeaturesFlag, nixcli.Features)
 	}
-	return append(args, "eval", "--expr", doctorFlakeProbe)
+	args = append(args, "eval")
+	args = append(args, nixsearch.NixLogArgs()...)
+	return append(args, "--expr", doctorFlakeProbe)
 }
 
 // doctorRun is the outcome of one program run, for the pure check functions.
@@ -87,9 +91,12 @@ type doctorRun struct {
 	err            error
 }
 
+// doctorExec runs one program of the nix checks, with nix's environment
+// (nixsearch.NixEnv: NO_COLOR, as Lix ≥ 2.91 colours a pipe when
+// FORCE_COLOR is set) and LC_ALL=C.
 func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
-	// NO_COLOR: Lix ≥ 2.91 colours a pipe when FORCE_COLOR is set.
-	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: []string{"LC_ALL=C", "NO_COLOR=1"}})
+	env := append([]string{"LC_ALL=C"}, nixsearch.NixEnv()...)
+	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: env})
 	return doctorRun{stdout, stderr, err}
 }
 
@@ -201,7 +208,7 @@ func doctorFlakesCheck(v doctorNixVersion, withFlags, plain doctorRun) Check {
 	c := Check{Name: "flakes"}
 	if withFlags.err != nil || strings.TrimSpace(string(withFlags.stdout)) != "true" {
 		c.State = CheckFail
-		c.Detail = "this nix cannot evaluate flakes: " + doctorTail(withFlags)
+		c.Detail = "this nix cannot evaluate flakes: " + doctorNixTail(withFlags)
 		c.Fix = "install nix 2.4 or later"
 		if v.Impl != doctorImplNix {
 			c.Fix = "update " + v.Impl + ", or install nix 2.4 or later"
@@ -271,6 +278,17 @@ func doctorTail(run doctorRun) string {
 		return run.err.Error()
 	}
 	return strings.TrimSpace(string(run.stdout))
+}
+
+// doctorNixTail is nix's error of a failed probe run (its JSON log read as
+// nixsearch reads every nix run's), or doctorTail when nix wrote no error.
+func doctorNixTail(run doctorRun) string {
+	if len(bytes.TrimSpace(run.stderr)) > 0 {
+		if msg, _ := nixsearch.NixStderrError(run.stderr); msg != "" {
+			return msg
+		}
+	}
+	return doctorTail(run)
 }
 
 // DoctorDirenv checks direnv: installed, its version, and whether the

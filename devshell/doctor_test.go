@@ -75,6 +75,9 @@ func TestDoctorFlakesCheck(t *testing.T) {
 	no := doctorRun{stdout: []byte("false\n")}
 	noCommand := doctorRun{stderr: []byte("error: experimental Nix feature 'nix-command' is disabled; use '--extra-experimental-features nix-command' to override\n"), err: doctorExitErr(t, 1)}
 	old := doctorRun{stderr: []byte("error: unrecognised flag '--extra-experimental-features'\n"), err: doctorExitErr(t, 1)}
+	// Captured from nix 2.8 (`store = bogus://x` in NIX_CONFIG), its JSON
+	// log coloured despite NO_COLOR.
+	store := doctorRun{stderr: []byte(`@nix {"action":"msg","column":null,"file":null,"level":0,"line":null,"msg":"\u001b[31;1merror:\u001b[0m don't know how to open Nix store '\u001b[35;1mbogus://x\u001b[0m'","raw_msg":"don't know how to open Nix store '\u001b[35;1mbogus://x\u001b[0m'"}` + "\n"), err: doctorExitErr(t, 1)}
 	tests := []struct {
 		name            string
 		withFlags, bare doctorRun
@@ -84,12 +87,13 @@ func TestDoctorFlakesCheck(t *testing.T) {
 		{"enabled", yes, yes, CheckOK, "enabled in your nix configuration"},
 		{"only nix-command", yes, no, CheckFail, "but flakes are off"},
 		{"nothing enabled", yes, noCommand, CheckFail, "but nix-command and flakes are off"},
-		{"too old", old, noCommand, CheckFail, "cannot evaluate flakes: error: unrecognised flag"},
+		{"too old", old, noCommand, CheckFail, "cannot evaluate flakes: unrecognised flag '--extra-experimental-features'"},
+		{"json error event", store, noCommand, CheckFail, "cannot evaluate flakes: don't know how to open Nix store 'bogus://x'"},
 		{"flags without flakes", no, no, CheckFail, "cannot evaluate flakes"},
 	}
 	for _, tt := range tests {
 		c := doctorFlakesCheck(parseDoctorNixVersion("nix (Nix) 2.8.0"), tt.withFlags, tt.bare)
-		if c.State != tt.state || !strings.Contains(c.Detail, tt.detailHas) {
+		if c.State != tt.state || !strings.Contains(c.Detail, tt.detailHas) || strings.ContainsAny(c.Detail, "\x1b\n") {
 			t.Errorf("%s: got %+v, want state %v, detail with %q", tt.name, c, tt.state, tt.detailHas)
 		}
 		if tt.state == CheckFail && c.Fix == "" {
@@ -145,10 +149,10 @@ func TestDoctorFlakesPerImplementation(t *testing.T) {
 }
 
 func TestDoctorFlakeProbeArgs(t *testing.T) {
-	if got, want := doctorFlakeProbeArgs(true), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--expr", "builtins ? getFlake"}; !slices.Equal(got, want) {
+	if got, want := doctorFlakeProbeArgs(true), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--expr", "builtins ? getFlake"}; !slices.Equal(got, want) {
 		t.Errorf("with flags: %q, want %q", got, want)
 	}
-	if got, want := doctorFlakeProbeArgs(false), []string{"nix", "eval", "--expr", "builtins ? getFlake"}; !slices.Equal(got, want) {
+	if got, want := doctorFlakeProbeArgs(false), []string{"nix", "eval", "--log-format", "internal-json", "--expr", "builtins ? getFlake"}; !slices.Equal(got, want) {
 		t.Errorf("without flags: %q, want %q", got, want)
 	}
 }
@@ -179,6 +183,9 @@ func TestDoctorNixReal(t *testing.T) {
 		{"experimental-features = nix-command flakes", CheckOK, "enabled"},
 		{"experimental-features = nix-command", CheckFail, "but flakes are off"},
 		{"", CheckFail, "but nix-command and flakes are off"},
+		// A real failure of the probe with devsh's flags: its detail is
+		// nix's message from its JSON log, not an `@nix {…}` line.
+		{"experimental-features = nix-command flakes\nstore = bogus://x", CheckFail, "this nix cannot evaluate flakes: don't know how to open Nix store"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q", tt.config), func(t *testing.T) {
@@ -190,7 +197,8 @@ func TestDoctorNixReal(t *testing.T) {
 			if checks[0].State != CheckOK || !regexp.MustCompile(`^nix \(.*\) 2\.\d+`).MatchString(checks[0].Detail) {
 				t.Errorf("nix check = %+v, want nix's whole version line, nix 2.x", checks[0])
 			}
-			if checks[1].State != tt.flakes || !strings.Contains(checks[1].Detail, tt.detailHas) {
+			if checks[1].State != tt.flakes || !strings.Contains(checks[1].Detail, tt.detailHas) ||
+				strings.Contains(checks[1].Detail, "@nix") || strings.ContainsAny(checks[1].Detail, "\x1b\n") {
 				t.Errorf("flakes check = %+v, want %v with %q", checks[1], tt.flakes, tt.detailHas)
 			}
 		})

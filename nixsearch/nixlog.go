@@ -356,3 +356,24 @@ func nixErrorSummary(stderr string) string {
 
 // nixNoErrorOutput is the summary of a failed nix run that printed no error.
 const nixNoErrorOutput = "no error output"
+
+// NixLogArgs are the arguments every nix run whose stderr devsh reads gets
+// after its subcommand (`--log-format internal-json`, see nixLogFormat),
+// for a caller outside this package that reads the stderr with
+// NixStderrError.
+func NixLogArgs() []string { return []string{"--log-format", nixLogFormat} }
+
+// NixEnv is the environment added to such a run (NO_COLOR, see nixEnv).
+func NixEnv() []string { return nixEnv() }
+
+// NixStderrError reads the whole stderr of a finished nix run made with
+// NixLogArgs as a NixError does: message is nix's error in one line (the
+// raw_msg of its last error event, else the last "error:" line, else the
+// last line; nixNoErrorOutput when there is none) and text its whole
+// error text, escapes and CR stripped.
+func NixStderrError(stderr []byte) (message, text string) {
+	w := &nixStderr{}
+	_, _ = w.Write(stderr)
+	w.finish()
+	return w.failure()
+}

@@ -164,3 +164,21 @@ func BenchmarkNixStderrEvents(b *testing.B) {
 		}
 	}
 }
+
+// TestNixStderrError: a whole stderr read as nixRun reads it, for callers
+// outside the package (devshell's doctor probe).
+func TestNixStderrError(t *testing.T) {
+	tests := []struct{ name, stderr, msg, text string }{
+		{"error event", `@nix {"action":"msg","level":0,"msg":"\u001b[31;1merror:\u001b[0m don't know how to open Nix store 'bogus://x'","raw_msg":"don't know how to open Nix store 'bogus://x'"}` + "\n",
+			"don't know how to open Nix store 'bogus://x'", "error: don't know how to open Nix store 'bogus://x'"},
+		{"plain, trace first", "error:\n       … while calling the 'throw' builtin\n       error: gamma fails\n",
+			"gamma fails", "error:\n       … while calling the 'throw' builtin\n       error: gamma fails"},
+		{"nothing", "", nixNoErrorOutput, ""},
+	}
+	for _, tt := range tests {
+		msg, text := NixStderrError([]byte(tt.stderr))
+		if msg != tt.msg || text != tt.text {
+			t.Errorf("%s: NixStderrError = %q, %q; want %q, %q", tt.name, msg, text, tt.msg, tt.text)
+		}
+	}
+}
