@@ -19,6 +19,11 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"; the commands are listed by devsh --help`, "devsh"},
 		{"mistyped command", []string{"ad", "jq"}, `unknown command "ad" (did you mean add?)`, "devsh"},
 		{"mistyped remove", []string{"remov", "jq"}, `unknown command "remov" (did you mean remove?)`, "devsh"},
+		{"swapped letters", []string{"serach", "jq"}, `unknown command "serach" (did you mean search?)`, "devsh"},
+		{"dropped letter", []string{"lst"}, `unknown command "lst" (did you mean list?)`, "devsh"},
+		{"wrong letter", []string{"docter"}, `unknown command "docter" (did you mean doctor?)`, "devsh"},
+		{"swapped remove", []string{"remvoe", "jq"}, `unknown command "remvoe" (did you mean remove?)`, "devsh"},
+		{"mistyped alias", []string{"instal", "jq"}, `unknown command "instal" (did you mean install?)`, "devsh"},
 		{"unknown flag", []string{"add", "--frob", "jq"}, "unknown flag: --frob", "devsh add"},
 		{"unknown global flag", []string{"--frob", "add", "jq"}, "unknown flag: --frob", "devsh"},
 		{"unknown shorthand", []string{"list", "-z"}, "unknown shorthand flag", "devsh list"},
@@ -91,6 +96,56 @@ func TestCLIHelp(t *testing.T) {
 	for _, want := range []string{"--no-verify", "--dry-run"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("add --help lacks %s:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestCommandSuggestions(t *testing.T) {
+	root := newRootCmd(&GlobalOptions{IO: &IOStreams{}, Getenv: func(string) string { return "" }})
+	cases := []struct {
+		typed string
+		want  string // the suggestions joined by " "
+	}{
+		{"ad", "add"},         // a prefix, and one edit: not rm, two edits from a two-letter word
+		{"serach", "search"},  // a swapped pair is two edits
+		{"lst", "list"},       // a dropped letter
+		{"ls", "list"},        // two dropped letters of four
+		{"docter", "doctor"},  // a wrong letter
+		{"remvoe", "remove"},  // a swapped pair
+		{"instal", "install"}, // an alias, named as typed
+		{"uninstal", "uninstall"},
+		{"rn", "rm"},
+		{"SEARCH", "search"},
+		{"in", "index init install"}, // a prefix of several
+		{"frobnicate", ""},
+		{"xyz", ""},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := strings.Join(commandSuggestions(root, c.typed), " "); got != c.want {
+			t.Errorf("commandSuggestions(%q) = %q, want %q", c.typed, got, c.want)
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"", "add", 3},
+		{"add", "", 3},
+		{"add", "add", 0},
+		{"ad", "add", 1},
+		{"serach", "search", 2},
+		{"docter", "doctor", 1},
+		{"kitten", "sitting", 3},
+		{"süß", "suß", 1}, // runes, not bytes
+	}
+	for _, c := range cases {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
 }

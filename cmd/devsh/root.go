@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	runner "github.com/devsh/devsh/internal/run"
@@ -142,7 +143,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	if !cmd.HasParent() {
 		msg := fmt.Sprintf("unknown command %q", args[0])
-		if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+		if sug := commandSuggestions(cmd, args[0]); len(sug) > 0 {
 			msg += " (did you mean " + strings.Join(sug, " or ") + "?)"
 		} else {
 			msg += "; the commands are listed by devsh --help"
@@ -151,6 +152,70 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return &ExitError{Code: exitUsage, Help: cmd.CommandPath(),
 		Err: fmt.Errorf("%s takes no arguments, got %q (usage: %s)", cmd.CommandPath(), strings.Join(args, " "), cmd.UseLine())}
+}
+
+// commandSuggestions names the subcommands of cmd that typed may have meant:
+// a name or alias that typed begins, or one at most
+// cmd.SuggestionsMinimumDistance edits away (serach → search, instal →
+// install) and no more than half the word (ad is one edit from add, but two
+// letters changed make rm anything). cobra's SuggestionsFor looks at names
+// only, so an alias is never suggested there. Each command is named once, by
+// its closest word, in alphabetical order.
+func commandSuggestions(cmd *cobra.Command, typed string) []string {
+	typed = strings.ToLower(typed)
+	if typed == "" {
+		return nil
+	}
+	var out []string
+	for _, sub := range cmd.Commands() {
+		if !sub.IsAvailableCommand() {
+			continue
+		}
+		best, bestDist := "", -1
+		for _, word := range append([]string{sub.Name()}, sub.Aliases...) {
+			d := editDistance(typed, strings.ToLower(word))
+			near := d <= cmd.SuggestionsMinimumDistance && d <= len([]rune(word))/2
+			if !near && !strings.HasPrefix(strings.ToLower(word), typed) {
+				continue
+			}
+			if bestDist < 0 || d < bestDist {
+				best, bestDist = word, d
+			}
+		}
+		for _, s := range sub.SuggestFor {
+			if best == "" && strings.EqualFold(typed, s) {
+				best = sub.Name()
+			}
+		}
+		if best != "" {
+			out = append(out, best)
+		}
+	}
+	slices.Sort(out) // an alias sorts by itself, not by its command's name
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b: the fewest
+// single-rune insertions, deletions and substitutions that turn a into b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 // needArgs is the argument check of a command that needs at least one
@@ -224,6 +289,9 @@ Run devsh with no arguments in a terminal for the interactive search.`,
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	root.SetFlagErrorFunc(flagError)
+	// Two edits catch a swapped pair (serach) or a dropped and a doubled
+	// letter, cobra's own default, which SuggestionsFor alone does not set.
+	root.SuggestionsMinimumDistance = 2
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 
