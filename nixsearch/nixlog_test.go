@@ -15,8 +15,8 @@ import (
 // runs (Debian's 2.8 and the 2.24.15 and 2.26.3 builds in ../shared/tools,
 // searching the evalerror and broken fixtures; only the fixture directory
 // was renamed). The *.written files stand for nix versions that cannot run
-// here and are written from the audit of their source (DESIGN.md § Which
-// nixpkgs, "Newer nix"), not captured:
+// here and are written from the audit of their source (README § Nix
+// versions, "Tested with recorded stderr"), not captured:
 //   - Determinate Nix ≥ 3.11 reports no per-attribute activity at all;
 //   - NixOS master logs it at lvlTalkative (level 4), which the JSON logger
 //     still emits;

@@ -12,7 +12,7 @@ import (
 	"unicode"
 )
 
-// The ranking tiers, best first (DESIGN.md § "Search: what comes first").
+// The ranking tiers, best first (README § Usage, "What comes first").
 // A candidate's tier decides before anything else; within a tier the
 // rankKey's further fields, then the fuzzy score, decide.
 const (
