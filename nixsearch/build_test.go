@@ -402,7 +402,8 @@ func TestBuildIndexCancelKillsEveryNix(t *testing.T) {
 
 // TestBuildIndexProgressAndPartial: progress sums every shard's count and
 // grows; each finished shard but the last yields a partial index that
-// holds the packages of the shards done, and says it is partial.
+// holds the packages of the shards done with their meta, and says it is
+// partial (not that meta is missing); the final index is not partial.
 func TestBuildIndexProgressAndPartial(t *testing.T) {
 	env := newNixTestEnv(t, nil, nil)
 	buildWriteFlake(t, filepath.Join(env.dir, "gen"), buildGenPackages(2000), "")
@@ -415,6 +416,9 @@ func TestBuildIndexProgressAndPartial(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ix.Partial() != "" {
+		t.Errorf("final index: Partial() = %q", ix.Partial())
 	}
 	last := progress[len(progress)-1]
 	if last.ShardsDone != last.Shards || last.Shards != len(planShards(2, nil)) || last.Indexed != ix.Len() || last.Evaluated < ix.Len() {
@@ -432,8 +436,8 @@ func TestBuildIndexProgressAndPartial(t *testing.T) {
 		if k > 0 && p.Len() < partial[k-1].Len() || p.Len() >= ix.Len() || p.Len() == 0 {
 			t.Errorf("partial index %d has %d packages (final %d)", k, p.Len(), ix.Len())
 		}
-		if !strings.Contains(p.MetaMissing(), "partial") {
-			t.Errorf("partial index %d: MetaMissing() = %q", k, p.MetaMissing())
+		if want := fmt.Sprintf("%d of %d shards", k+1, last.Shards); p.Partial() != want || p.MetaMissing() != "" {
+			t.Errorf("partial index %d: Partial() = %q, MetaMissing() = %q; want %q and no meta missing", k, p.Partial(), p.MetaMissing(), want)
 		}
 		for i := range p.Len() {
 			if q, ok := ix.Lookup(p.Attr(i)); !ok || q != p.At(i) {

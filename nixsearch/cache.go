@@ -178,6 +178,9 @@ func (c Cache) Store(meta CacheMeta, ix *Index) error {
 	if meta.Key == "" {
 		return errors.New("store index: empty cache key")
 	}
+	if p := ix.Partial(); p != "" {
+		return fmt.Errorf("store index: it is partial (%s); only a whole index is cached", p)
+	}
 	meta.Count = ix.Len()
 	if meta.Built.IsZero() {
 		meta.Built = c.now()

@@ -118,6 +118,13 @@ func TestCacheStoreSetsBuilt(t *testing.T) {
 	if err := c.Store(CacheMeta{}, cacheTestIndex()); err == nil {
 		t.Error("Store with an empty key succeeded")
 	}
+	err = c.Store(CacheMeta{Key: "p"}, cacheTestIndex().WithPartial("1 of 4 shards"))
+	if err == nil || !strings.Contains(err.Error(), "partial (1 of 4 shards)") {
+		t.Errorf("Store of a partial index: %v, want an error saying it is partial", err)
+	}
+	if _, _, err := c.Load("p"); !errors.Is(err, ErrCacheMiss) {
+		t.Errorf("after refusing a partial index, Load = %v, want ErrCacheMiss", err)
+	}
 }
 
 func TestCacheMiss(t *testing.T) {

@@ -28,6 +28,9 @@ type Index struct {
 	// metaMissing says why the packages' meta fields are not (all) known,
 	// "" when the index holds their meta.
 	metaMissing string
+	// partial says which part of the package set a partial index (of the
+	// shards built so far) holds, "" for a whole one; see WithPartial.
+	partial string
 	// lower holds every Attr with ASCII letters lower-cased, concatenated;
 	// attribute i is lower[off[i]:off[i+1]].
 	lower []byte
@@ -152,6 +155,20 @@ func (ix *Index) WithMetaMissing(reason string) *Index {
 // the user (one line). Without meta, a caller that needs a package's meta
 // asks nix for it (Nix.Meta).
 func (ix *Index) MetaMissing() string { return ix.metaMissing }
+
+// WithPartial returns a copy of ix (sharing its tables) that reports
+// reason from Partial: ix holds only part of the package set, e.g. the
+// shards of a build finished so far. The packages it holds keep their meta
+// (MetaMissing is separate), so a caller can show them as they are.
+func (ix *Index) WithPartial(reason string) *Index {
+	c := *ix
+	c.partial = reason
+	return &c
+}
+
+// Partial is "" for an index of the whole package set, else which part it
+// holds ("2 of 6 shards"). A partial index is never cached.
+func (ix *Index) Partial() string { return ix.partial }
 
 // indexBuild prepares the match targets of an index whose packages (laid
 // out as in Index.data, Index.field and Index.flags) are sorted with unique

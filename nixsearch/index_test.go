@@ -171,4 +171,7 @@ func TestIndexMetaFields(t *testing.T) {
 	if m := ix.WithMetaMissing("not gathered"); m.MetaMissing() != "not gathered" || ix.MetaMissing() != "" || m.At(0) != ix.At(0) {
 		t.Error("WithMetaMissing changed the original or lost the packages")
 	}
+	if p := ix.WithPartial("1 of 2 shards"); p.Partial() != "1 of 2 shards" || p.MetaMissing() != "" || ix.Partial() != "" || p.At(0) != ix.At(0) {
+		t.Error("WithPartial changed the original, set MetaMissing or lost the packages")
+	}
 }

@@ -52,7 +52,9 @@ type BuildOptions struct {
 	// Partial, when set, is called (like Progress) with an index of the
 	// shards finished so far, each time a shard but the last finishes, so
 	// a user can search while the rest builds. A partial index is never
-	// cached; its MetaMissing says it is partial.
+	// cached; its Partial says it is partial, and its MetaMissing is set
+	// only when a finished shard's meta is missing, so the packages it
+	// holds show their meta from the index.
 	Partial func(*Index)
 	// Waiting, when set, is called when another process holds the lock of
 	// this index, before Build waits for it.
@@ -262,11 +264,10 @@ func (b *indexBuilder) index(final bool) *Index {
 	}
 	pkgs = append(pkgs, fromPackages...)
 	ix := NewIndex(pkgs)
-	switch {
-	case !final:
-		reason := fmt.Sprintf("partial index: %d of %d shards", b.progress.ShardsDone, b.progress.Shards)
-		ix = ix.WithMetaMissing(reason)
-	case len(missing) > 0:
+	if !final {
+		ix = ix.WithPartial(fmt.Sprintf("%d of %d shards", b.progress.ShardsDone, b.progress.Shards))
+	}
+	if len(missing) > 0 {
 		ix = ix.WithMetaMissing(fmt.Sprintf("meta of %d of %d packages not gathered: %s", metaMissing, len(pkgs), missing[0]))
 	}
 	return ix

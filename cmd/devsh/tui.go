@@ -457,8 +457,9 @@ func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
 	if err != nil {
 		return tui.Meta{}, err
 	}
-	// The index holds the meta of its packages (one evaluation for all);
-	// nix is asked only when it does not.
+	// The index holds the meta of its packages (one evaluation for all),
+	// and so does a partial one for the shards built so far: nix is asked
+	// only when it does not, never once per row while the build runs.
 	b.mu.Lock()
 	ix := b.ix
 	b.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/devshell"
+	runner "github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/devsh/devsh/tui"
 )
@@ -37,11 +38,19 @@ package = "rustc"
 // buffers for streams and the process environment (isolated by cliEnv).
 func tuibNew(t *testing.T, dir string) *tuiBackend {
 	t.Helper()
+	return tuibNewWith(t, dir, nil)
+}
+
+// tuibNewWith is tuibNew with r running every external program (nil:
+// the real ones).
+func tuibNewWith(t *testing.T, dir string, r runner.Runner) *tuiBackend {
+	t.Helper()
 	var out, errOut cliBuffer
 	g := &GlobalOptions{
 		IO:     &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Getenv: os.Getenv,
 		Dir:    dir,
+		Runner: r,
 	}
 	proj, err := g.project()
 	if err != nil {
@@ -613,5 +622,70 @@ func TestTUIBackendPartialIndex(t *testing.T) {
 	t.Setenv("DEVSH_INDEX_PROCS", "none")
 	if _, err := tuibNew(t, dir).BuildIndex(ctx, nil); err == nil || !strings.Contains(err.Error(), "DEVSH_INDEX_PROCS") {
 		t.Errorf("BuildIndex with a bad DEVSH_INDEX_PROCS: %v, want an error naming it", err)
+	}
+}
+
+// TestTUIBackendPartialMetaRunsNoNix: while the index builds, the detail
+// pane of a row from a shard already indexed shows that row's meta from
+// the partial index (flags included) and asks nix nothing; only a package
+// the index lacks is looked up with nix. Nix.Meta's runs are told apart
+// from the build's by their --apply expression, and the last lookup shows
+// that this tells them.
+func TestTUIBackendPartialMetaRunsNoNix(t *testing.T) {
+	dir := cliProject(t, tuibToml)
+	t.Setenv("DEVSH_INDEX_PROCS", "3")
+	ctx := context.Background()
+	rec := &cliRecorder{}
+	b := tuibNewWith(t, dir, rec)
+	metaRuns := func() int {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for _, args := range rec.runs {
+			if k := slices.Index(args, "--apply"); k >= 0 && k+1 < len(args) && strings.Contains(args[k+1], "mainProgram = field") {
+				n++
+			}
+		}
+		return n
+	}
+	checked, flagged, last := 0, 0, 0
+	got, err := b.BuildIndex(ctx, func(p tui.BuildProgress) {
+		if p.Indexed == 0 || p.Indexed == last {
+			return
+		}
+		last = p.Indexed
+		res, err := b.Search(ctx, "", 1000)
+		if err != nil {
+			t.Errorf("Search during the build: %v", err)
+			return
+		}
+		for _, row := range res.Rows {
+			pk := row.Pkg
+			want := tui.Meta{Homepage: pk.Homepage, License: pk.License, MainProgram: pk.MainProgram,
+				Unfree: pk.Unfree, Broken: pk.Broken, Insecure: pk.Insecure, Unavailable: pk.Unavailable}
+			if m, err := b.Meta(ctx, pk.Attr); err != nil || m != want {
+				t.Errorf("during the build (%d indexed), Meta(%s) = %+v, %v; want the index's %+v", p.Indexed, pk.Attr, m, err, want)
+			}
+			checked++
+			if pk.Unfree || pk.Broken || pk.Insecure || pk.Unavailable {
+				flagged++
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 || last >= got.Count {
+		t.Fatalf("checked %d rows of partial indexes (last %d packages) in a build of %d; want some, before the end", checked, last, got.Count)
+	}
+	t.Logf("%d rows checked during the build, %d with a flag only the index knows", checked, flagged)
+	if n := metaRuns(); n != 0 {
+		t.Errorf("Meta ran nix %d times for rows of the partial index", n)
+	}
+	if _, err := b.Meta(ctx, "nodePackages.prettier"); err != nil {
+		t.Fatalf("Meta(nodePackages.prettier), not in the index: %v", err)
+	}
+	if n := metaRuns(); n != 1 {
+		t.Errorf("Meta of a package the index lacks: %d nix runs told as Meta's, want 1", n)
 	}
 }
