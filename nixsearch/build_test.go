@@ -177,21 +177,46 @@ const buildExtraAttrs = `
           zz-throwlicense = mk "zz-throwlicense-1.0" "kept" { license = throw "no licence"; mainProgram = "tl"; };
 `
 
-// TestBuildIndexMatchesNixSearch: on the fixture nixpkgs and on a
-// generated flake of 3,000 packages in nested sets, the index build
+// TestBuildIndexMatchesNixSearch: on the fixture nixpkgs, on a generated
+// flake of 3,000 packages in nested sets, on a flake with packages.<system>
+// only (pkgsonly) and on one with both sets (bothsets), the index build
 // (unsharded and in 2, 3 and 5 processes) lists exactly what one plain
-// `nix search` lists, and all builds are identical, meta included.
+// `nix search` lists (legacyPackages' entry where both sets have an
+// attribute), and all builds are identical, meta included.
 func TestBuildIndexMatchesNixSearch(t *testing.T) {
-	env := newNixTestEnv(t, []string{"nixpkgs"}, nil)
+	env := newNixTestEnv(t, []string{"nixpkgs", "pkgsonly", "bothsets"}, nil)
 	gen := buildGenPackages(3000)
 	buildWriteFlake(t, filepath.Join(env.dir, "gen"), gen, buildExtraAttrs)
 	ctx := context.Background()
-	for _, fixture := range []string{"nixpkgs", "gen"} {
+	// What the index holds of the flakes with packages.<system>, written out
+	// (the comparison with nix search alone would pass were both wrong the
+	// same way): pkgsonly has packages.<system> only; in bothsets an
+	// attribute of both sets is legacyPackages', and nix search descends
+	// into a recurseForDerivations set under legacyPackages only.
+	wantPkgs := map[string][]Package{
+		"pkgsonly": {
+			{Attr: "alpha", Pname: "alpha", Version: "1.0", Description: "The alpha tool"},
+			{Attr: "beta", Pname: "beta", Version: "2.0", Description: "The beta tool"},
+		},
+		"bothsets": {
+			{Attr: "aardvark", Pname: "aardvark", Version: "1.0", Description: "in legacyPackages only"},
+			{Attr: "beta", Pname: "beta", Version: "2.0", Description: "in packages only"},
+			{Attr: "default", Pname: "beta", Version: "2.0", Description: "in packages only"},
+			{Attr: "shared", Pname: "shared", Version: "1.0", Description: "shared, from legacyPackages"},
+			{Attr: "tools.lint", Pname: "lint", Version: "0.1", Description: "nested under legacyPackages"},
+			{Attr: "zebra", Pname: "zebra", Version: "3.0", Description: "in both, from legacyPackages"},
+		},
+	}
+	for _, fixture := range []string{"nixpkgs", "gen", "pkgsonly", "bothsets"} {
 		src := env.source(fixture)
-		plain, err := env.nix.Search(ctx, src, nil)
+		found, err := env.nix.Search(ctx, src, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The unsharded search as an index: of an attribute in both sets,
+		// the legacyPackages one (Search lists it first, NewIndex keeps
+		// the first).
+		plain := buildSearchFields(buildPackages(NewIndex(found)))
 		var unsharded []Package
 		for _, procs := range []int{1, 2, 3, 5} {
 			ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs})
@@ -200,11 +225,14 @@ func TestBuildIndexMatchesNixSearch(t *testing.T) {
 			}
 			got := buildPackages(ix)
 			if !slices.Equal(buildSearchFields(got), plain) {
-				t.Errorf("%s, %d procs: %d packages differ from nix search's %d", fixture, procs, len(got), len(plain))
+				t.Errorf("%s, %d procs: %d packages differ from nix search's %d (%d before duplicates were dropped)", fixture, procs, len(got), len(plain), len(found))
 				buildDiff(t, buildSearchFields(got), plain)
 			}
 			if ix.MetaMissing() != "" {
 				t.Errorf("%s, %d procs: MetaMissing() = %q", fixture, procs, ix.MetaMissing())
+			}
+			if want, ok := wantPkgs[fixture]; ok && !slices.Equal(buildSortedByAttr(buildSearchFields(got)), want) {
+				t.Errorf("%s, %d procs: index holds %+v, want %+v", fixture, procs, buildSearchFields(got), want)
 			}
 			if procs == 1 {
 				unsharded = got
@@ -227,6 +255,13 @@ func TestBuildIndexMatchesNixSearch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// buildSortedByAttr returns pkgs sorted by attribute path.
+func buildSortedByAttr(pkgs []Package) []Package {
+	out := slices.Clone(pkgs)
+	slices.SortFunc(out, func(a, b Package) int { return strings.Compare(a.Attr, b.Attr) })
+	return out
 }
 
 func buildDiff(t *testing.T, got, want []Package) {
