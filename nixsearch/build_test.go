@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -182,7 +183,8 @@ const buildExtraAttrs = `
 // only (pkgsonly) and on one with both sets (bothsets), the index build
 // (unsharded and in 2, 3 and 5 processes) lists exactly what one plain
 // `nix search` lists (legacyPackages' entry where both sets have an
-// attribute), and all builds are identical, meta included.
+// attribute), and all builds are identical, meta included; so is a build
+// of the generated flake whose shards are planned from a previous index.
 func TestBuildIndexMatchesNixSearch(t *testing.T) {
 	env := newNixTestEnv(t, []string{"nixpkgs", "pkgsonly", "bothsets"}, nil)
 	gen := buildGenPackages(3000)
@@ -242,6 +244,28 @@ func TestBuildIndexMatchesNixSearch(t *testing.T) {
 			}
 		}
 		if fixture == "gen" {
+			// Planned from a previous index: sets the table does not know
+			// as their own items (one missing from this flake), and the
+			// table's rPackages, small here, hashed into the buckets.
+			hint := buildHintIndex(gen, "gnomeExtensions", "xorg", "goneSet")
+			for _, procs := range []int{2, 3} {
+				var named []string
+				for _, sh := range planShards(procs, hint) {
+					named = append(named, sh.Names...)
+				}
+				slices.Sort(named)
+				if want := []string{"gnomeExtensions", "goneSet", "xorg"}; !slices.Equal(named, want) {
+					t.Fatalf("%d procs with the hint: the shards name %v, want %v", procs, named, want)
+				}
+				ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs, Hint: hint})
+				if err != nil {
+					t.Fatalf("%s, %d procs, hint: %v", fixture, procs, err)
+				}
+				if got := buildPackages(ix); !slices.Equal(got, unsharded) {
+					t.Errorf("%s: the build in %d processes planned from a previous index differs from the unsharded one", fixture, procs)
+					buildDiff(t, got, unsharded)
+				}
+			}
 			// The generated meta survives (the extra attributes aside).
 			ix := NewIndex(unsharded)
 			for _, want := range gen {
@@ -262,6 +286,19 @@ func buildSortedByAttr(pkgs []Package) []Package {
 	out := slices.Clone(pkgs)
 	slices.SortFunc(out, func(a, b Package) int { return strings.Compare(a.Attr, b.Attr) })
 	return out
+}
+
+// buildHintIndex is a previous index for planning: pkgs plus
+// nixShardBigSetMin made-up members of each of sets, so that they count as
+// big nested sets.
+func buildHintIndex(pkgs []Package, sets ...string) *Index {
+	out := slices.Clone(pkgs)
+	for _, set := range sets {
+		for i := range nixShardBigSetMin {
+			out = append(out, Package{Attr: fmt.Sprintf("%s.hint-%d", set, i), Pname: "hint", Version: "1"})
+		}
+	}
+	return NewIndex(out)
 }
 
 func buildDiff(t *testing.T, got, want []Package) {
@@ -542,6 +579,58 @@ func TestPlanShards(t *testing.T) {
 		// Balanced up to the biggest single set.
 		if limit := max(total/len(shards)*5/4, big["rPackages"]); heaviest > limit {
 			t.Errorf("%d procs: heaviest shard %d of total %d", tc.procs, heaviest, total)
+		}
+	}
+}
+
+// TestBuildProcs: one nix per core, but no more than half the available
+// memory holds at nixProcMemory each, and never fewer than one; without a
+// known MemAvailable only the cores count.
+func TestBuildProcs(t *testing.T) {
+	const gib = 1 << 30
+	for _, tc := range []struct {
+		cpus  int
+		avail uint64
+		known bool
+		want  int
+	}{
+		{2, 0, false, 2},
+		{16, 0, false, 16},
+		{2, 23 * gib, true, 2},  // the README's machine: cores decide
+		{8, 64 * gib, true, 8},  // 21 by memory
+		{16, 16 * gib, true, 5}, // 8 GiB / 1.5 GiB = 5.3
+		{4, 6 * gib, true, 2},   // exactly 2 × 1.5 GiB in half
+		{4, 6*gib - 1, true, 1},
+		{4, 2 * gib, true, 1}, // not even one fits: still one
+		{4, 0, true, 1},
+		{0, 64 * gib, true, 1},
+	} {
+		if got := buildProcs(tc.cpus, tc.avail, tc.known); got != tc.want {
+			t.Errorf("buildProcs(%d cpus, %d bytes, known %v) = %d, want %d", tc.cpus, tc.avail, tc.known, got, tc.want)
+		}
+	}
+	if p := BuildProcs(); p < 1 || p > runtime.NumCPU() {
+		t.Errorf("BuildProcs() = %d on %d cores", p, runtime.NumCPU())
+	}
+}
+
+// TestParseMemAvailable: MemAvailable of a /proc/meminfo, in bytes.
+func TestParseMemAvailable(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     uint64
+		ok       bool
+	}{
+		{"meminfo", "MemTotal:       24596212 kB\nMemFree:         1033412 kB\nMemAvailable:   19461352 kB\nBuffers:          200 kB\n", 19461352 << 10, true},
+		{"first line", "MemAvailable: 1 kB\n", 1024, true},
+		{"no unit", "MemAvailable: 3\n", 3072, true},
+		{"old kernel without it", "MemTotal: 1024 kB\nMemFree: 512 kB\n", 0, false},
+		{"not a number", "MemAvailable: lots kB\n", 0, false},
+		{"empty", "", 0, false},
+	} {
+		got, ok := parseMemAvailable(strings.NewReader(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: parseMemAvailable = %d, %v; want %d, %v", tc.name, got, ok, tc.want, tc.ok)
 		}
 	}
 }

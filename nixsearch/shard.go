@@ -83,9 +83,16 @@ const nixProcMemory = 1536 << 20
 // index build: one per core, capped by the memory budget (half of
 // MemAvailable in /proc/meminfo, nixProcMemory per process), at least one.
 func BuildProcs() int {
-	procs := runtime.NumCPU()
-	if avail, ok := nixMemAvailable(); ok {
-		procs = min(procs, int(avail/2/nixProcMemory))
+	avail, ok := nixMemAvailable()
+	return buildProcs(runtime.NumCPU(), avail, ok)
+}
+
+// buildProcs is BuildProcs for cpus cores and memAvail bytes of available
+// memory (known false: the memory is not known, and only cores count).
+func buildProcs(cpus int, memAvail uint64, known bool) int {
+	procs := cpus
+	if known {
+		procs = min(procs, int(memAvail/2/nixProcMemory))
 	}
 	return max(procs, 1)
 }
@@ -97,7 +104,14 @@ func nixMemAvailable() (uint64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parseMemAvailable(f)
+}
+
+// parseMemAvailable finds the MemAvailable line ("MemAvailable:  123 kB")
+// of a /proc/meminfo and returns it in bytes; false when there is none or
+// it does not parse.
+func parseMemAvailable(r io.Reader) (uint64, bool) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
 		if !ok {
