@@ -394,7 +394,8 @@ func TestCLISignalsEndNix(t *testing.T) {
 // TestCLISanitisesTerminalOutput: names, versions and descriptions from a
 // hostile nixpkgs (testdata/escapes) and package and import names from the
 // user's devshell.toml reach the terminal without any escape or control
-// character, in search, list, sync, doctor and error output.
+// character, in search, list, sync, doctor, shell completion (add and
+// remove) and error output.
 func TestCLISanitisesTerminalOutput(t *testing.T) {
 	bin := cliSafetyBinary(t)
 	toml := "imports = [\"./x\\u001b]52;c;aGk=\\u0007.toml\"]\n[devshell]\npackages = [\"cargo\", \"evil\\u001b[31m\\u001b]0;t\\u0007\"]\n"
@@ -420,13 +421,36 @@ func TestCLISanitisesTerminalOutput(t *testing.T) {
 		{"doctor"},
 		{"--no-direnv", "add", "--no-verify", "bad\x1b]52;c;aGk=\x07name"},
 		{"--no-direnv", "remove", "absent"},
+		// Completion: the shell prints candidates raw. add completes from
+		// the index the project searched last (the escapes one, above).
+		{"__complete", "add", "ev"},
+		{"__complete", "remove", ""},
 	} {
 		code, stdout, stderr := cliSafetyRun(t, bin, append([]string{"-C", dir}, args...)...)
 		t.Logf("devsh %q: exit %d\nstdout %q\nstderr %q", args, code, stdout, stderr)
-		clean(t, fmt.Sprintf("stdout of %q", args), stdout)
+		if args[0] == "__complete" {
+			// One candidate a line, a tab before its description: the
+			// first tab is cobra's separator, any other is the name's or
+			// the description's.
+			var fields []string
+			for _, line := range strings.Split(stdout, "\n") {
+				name, desc, _ := strings.Cut(line, "\t")
+				fields = append(fields, name, desc)
+			}
+			clean(t, fmt.Sprintf("stdout of %q", args), strings.Join(fields, "\n"))
+		} else {
+			clean(t, fmt.Sprintf("stdout of %q", args), stdout)
+		}
 		clean(t, fmt.Sprintf("stderr of %q", args), stderr)
 		if len(args) > 2 && args[2] == "search" && !strings.Contains(stdout, "evil") {
 			t.Errorf("search %q found nothing: %q", args, stdout)
+		}
+		// The clean names are still offered (the run did complete).
+		if args[0] == "__complete" {
+			want := map[string]string{"add": "evilcolour\t", "remove": "cargo\n"}[args[1]]
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%q does not offer %q: %q", args, want, stdout)
+			}
 		}
 	}
 }

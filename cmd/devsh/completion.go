@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 )
@@ -81,13 +82,24 @@ func completeRemove(g *GlobalOptions) cobra.CompletionFunc {
 		}
 		var out []cobra.Completion
 		for _, p := range pkgs {
-			// A [[commands]] package is not removed by remove: not offered.
-			if !p.FromCommand && strings.HasPrefix(p.Attr, toComplete) && !slices.Contains(args, p.Attr) {
+			// A [[commands]] package is not removed by remove: not offered;
+			// nor is a name the shell would print with escapes in it.
+			if !p.FromCommand && completionPrintable(p.Attr) && strings.HasPrefix(p.Attr, toComplete) && !slices.Contains(args, p.Attr) {
 				out = append(out, p.Attr)
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// completionPrintable reports whether name can be offered as a completion:
+// the shell prints candidates as they are, so a name that termtext would
+// change (an escape sequence, a control or bidi character, a line break)
+// would reach the terminal raw. Such a name is left out rather than
+// cleaned: a cleaned name is not the package's, and completing it would
+// insert a name that add or remove does not know.
+func completionPrintable(name string) bool {
+	return name != "" && termtext.Line(name) == name
 }
 
 // completionRefusingNix is the nix runner completion resolves the project's
@@ -131,7 +143,8 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 // follow once it is typed; then the directive asks the shell not to add a
 // space. Alias sets ("python3Packages." where nix search lists only
 // python313Packages) complete like the sets they alias. Names in skip (on
-// the command line already) are left out.
+// the command line already) and names that are not printable as they are
+// (completionPrintable) are left out.
 func completionNames(ix *nixsearch.Index, prefix string, skip []string, limit int) ([]cobra.Completion, cobra.ShellCompDirective) {
 	directive := cobra.ShellCompDirectiveNoFileComp
 	var out []cobra.Completion
@@ -141,7 +154,7 @@ func completionNames(ix *nixsearch.Index, prefix string, skip []string, limit in
 			name = name[:len(prefix)+dot+1]
 			desc = "package set"
 		}
-		if seen[name] || slices.Contains(skip, name) {
+		if seen[name] || slices.Contains(skip, name) || !completionPrintable(name) {
 			return
 		}
 		seen[name] = true

@@ -175,6 +175,11 @@ func TestCompletionNames(t *testing.T) {
 		nixsearch.Package{Attr: "libPackages.sub.c"},
 		nixsearch.Package{Attr: "Lib", Description: "upper case"},
 		nixsearch.Package{Attr: "lix", Version: "2.91"},
+		// Names a hostile nixpkgs could carry: never offered, since the
+		// shell would print them raw.
+		nixsearch.Package{Attr: "lixevil\x1b]52;c;aGk=\x07", Description: "clipboard write"},
+		nixsearch.Package{Attr: "lixPackages\x1b[31m.red"},
+		nixsearch.Package{Attr: "lix\u202eevil"},
 	)
 	ix := nixsearch.NewIndex(pkgs)
 
@@ -224,7 +229,13 @@ func TestCompletionNames(t *testing.T) {
 	}
 	comps, _ = completionNames(ix, "lix", nil, 200)
 	if got := names(comps); !slices.Equal(got, []string{"lix"}) {
-		t.Errorf("lix: %q", got)
+		t.Errorf("lix: %q (names with escapes must be left out)", got)
+	}
+	comps, _ = completionNames(ix, "", nil, 1000)
+	for _, c := range comps {
+		if n, _, _ := strings.Cut(c, "\t"); strings.HasPrefix(n, "lix") && n != "lix" {
+			t.Errorf("empty prefix offers %q", n)
+		}
 	}
 	if comps, _ := completionNames(ix, "m", nil, 200); len(comps) != 0 {
 		t.Errorf("m: %q", comps)
