@@ -185,7 +185,8 @@ func cliHasTemp(names []string) bool {
 
 // TestCLINotRegularFiles: a FIFO as devshell.toml, as an import, as .envrc,
 // or devshell.toml as a symlink to /dev/zero, is a one-line error at once
-// (exit 1), and nothing is replaced.
+// (exit 1), and nothing is replaced; a FIFO flake.nix, which add reads for
+// an unfree package's warning, is named in the warning at once.
 func TestCLINotRegularFiles(t *testing.T) {
 	bin := cliSafetyBinary(t)
 	oneLine := func(t *testing.T, stderr string, wants ...string) {
@@ -246,6 +247,28 @@ func TestCLINotRegularFiles(t *testing.T) {
 			t.Errorf("exit %d, want 1", code)
 		}
 		oneLine(t, stderr, "more.toml", "named pipe (FIFO)")
+	})
+	t.Run("fifo flake.nix, unfree add", func(t *testing.T) {
+		// add reads flake.nix to say whether it allows unfree packages:
+		// a FIFO there is named in the warning, and the add goes on.
+		dir := cliProject(t, cliOneCargo)
+		flake := filepath.Join(dir, "flake.nix")
+		if err := os.Remove(flake); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(flake, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := cliSafetyRun(t, bin, "-C", dir, "--no-direnv", "add", "terraform")
+		if code != 0 || stdout != "+ terraform added\n" {
+			t.Errorf("exit %d, stdout %q, stderr %q; want 0 and the add", code, stdout, stderr)
+		}
+		if want := "warning: terraform is unfree (BUSL-1.1): nix builds it only when the flake imports nixpkgs with config.allowUnfree = true; flake.nix is a named pipe (FIFO), not a regular file, so it was not checked\n"; !strings.HasPrefix(stderr, want) {
+			t.Errorf("stderr %q, want it to start with %q", stderr, want)
+		}
+		if fi, err := os.Lstat(flake); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("the FIFO was replaced: %v %v", fi, err)
+		}
 	})
 	t.Run("fifo .envrc after the edit", func(t *testing.T) {
 		dir := cliProject(t, cliOneCargo)

@@ -3,14 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	"github.com/devsh/devsh/internal/atomicfile"
+	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 )
 
@@ -183,8 +185,16 @@ func verifyUnfreeWarning(proj *devshell.Project, p nixsearch.Package) string {
 	}
 	w := "warning: " + p.Attr + " is unfree" + lic + ": nix builds it only when the flake imports nixpkgs with config.allowUnfree = true; "
 	flake := filepath.Join(proj.Root, devshell.ScaffoldFlakeName)
-	data, err := os.ReadFile(flake)
-	if err != nil {
+	// Regular files only, bounded: a FIFO flake.nix would block the add
+	// forever, a symlink to /dev/zero would fill memory.
+	data, exists, err := atomicfile.ReadFile(flake)
+	var notRegular *atomicfile.NotRegularError
+	switch {
+	case errors.As(err, &notRegular):
+		return w + "flake.nix is " + notRegular.Kind + ", not a regular file, so it was not checked"
+	case err != nil:
+		return w + termtext.Line(fmt.Sprintf("flake.nix could not be read to check it (%v)", err))
+	case !exists:
 		return w + "there is no flake.nix to check"
 	}
 	for i, line := range bytes.Split(data, []byte("\n")) {
