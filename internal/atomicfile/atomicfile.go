@@ -440,6 +440,63 @@ func (l *Lock) Update(ctx context.Context, op func(old []byte, exists bool) ([]b
 	return nil, nil, fmt.Errorf("update %s: changed by another writer on each of %d attempts; nothing written (try again when it has saved)", path, updateMaxAttempts)
 }
 
+// RemoveIf deletes the file at path (the file a symlink there points to,
+// as Update writes it) when it holds exactly want, and reports whether it
+// did; a missing file or other content is left alone (false, nil). It holds
+// the edit lock, and against other writers it moves the file aside before
+// deleting it and checks what it moved: a save that landed after the
+// comparison is put back in place instead of deleted.
+func RemoveIf(ctx context.Context, path string, want []byte) (removed bool, err error) {
+	l, err := Acquire(ctx, path)
+	if err != nil {
+		return false, err
+	}
+	defer l.Release()
+	now, exists, _, err := writeRead(l.target)
+	if err != nil {
+		return false, wrapPath("remove", path, err)
+	}
+	if !exists || !bytes.Equal(now, want) {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("remove %s: %w; nothing removed", path, err)
+	}
+	dir, base := filepath.Split(l.target)
+	aside, err := os.CreateTemp(dir, TempPattern(base))
+	if err != nil {
+		return false, fmt.Errorf("remove %s: create temp file: %w", path, withoutTempName(err))
+	}
+	tmp := aside.Name()
+	_ = aside.Close()
+	if err := os.Rename(l.target, tmp); err != nil {
+		_ = os.Remove(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil // removed meanwhile
+		}
+		return false, fmt.Errorf("remove %s: %w", path, withoutTempName(err))
+	}
+	moved, ok, _, rerr := readRegular(tmp, true)
+	if rerr == nil && ok && bytes.Equal(moved, want) {
+		if err := os.Remove(tmp); err != nil {
+			return false, fmt.Errorf("remove %s: %w", path, withoutTempName(err))
+		}
+		if err := writeSyncDir(dir); err != nil {
+			return true, fmt.Errorf("remove %s: removed, but fsync of its directory failed: %w", path, err)
+		}
+		return true, nil
+	}
+	// Another writer saved in between: its file goes back, unless yet
+	// another save is there by now, which must not be replaced either.
+	if err := os.Link(tmp, l.target); err != nil {
+		return false, fmt.Errorf("another writer saved %s twice while devsh removed it; the earlier save is kept at %s: %w", path, tmp, withoutTempName(err))
+	}
+	if err := os.Remove(tmp); err != nil {
+		return false, fmt.Errorf("remove %s: put another writer's save back, but %w", path, err)
+	}
+	return false, nil
+}
+
 // runOp runs op, returning early with ctx's error when ctx ends first (op
 // is pure, so an abandoned run has no effect).
 func runOp(ctx context.Context, op func([]byte, bool) ([]byte, error), old []byte, exists bool) ([]byte, error) {

@@ -549,3 +549,77 @@ func TestIsTemp(t *testing.T) {
 		t.Errorf("IsTemp(%q) = %q, %v, want .envrc, true", filepath.Base(f.Name()), base, ok)
 	}
 }
+
+// TestRemoveIf: the file goes only when it holds exactly the given bytes;
+// through a symlink the file it points to goes and the link stays (as
+// before Update created that file); a missing file is no error; what is no
+// regular file is refused. No temporary file is left either way.
+func TestRemoveIf(t *testing.T) {
+	const written = "[devshell]\npackages = [\n  \"jq\",\n]\n"
+	for _, tt := range []struct {
+		name    string
+		content string // "" with missing: no file
+		missing bool
+		symlink bool
+		dir     bool
+		want    bool
+		wantErr string
+	}{
+		{name: "exactly what was written", content: written, want: true},
+		{name: "edited since", content: written + "# mine\n"},
+		{name: "emptied", content: ""},
+		{name: "missing", missing: true},
+		{name: "through a symlink", content: written, symlink: true, want: true},
+		{name: "a directory", dir: true, wantErr: "is a directory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "devshell.toml")
+			target := path
+			if tt.symlink {
+				target = filepath.Join(dir, "real.toml")
+				if err := os.Symlink("real.toml", path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch {
+			case tt.dir:
+				if err := os.Mkdir(path, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			case !tt.missing:
+				if err := os.WriteFile(target, []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := RemoveIf(context.Background(), path, []byte(written))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("RemoveIf = %v, %v; want an error with %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("RemoveIf = %v, %v; want %v", got, err, tt.want)
+			}
+			b, err := os.ReadFile(target)
+			switch {
+			case tt.want && !errors.Is(err, fs.ErrNotExist):
+				t.Errorf("the file is still there (%q, %v)", b, err)
+			case !tt.want && !tt.missing && (err != nil || string(b) != tt.content):
+				t.Errorf("the file changed: %q, %v; want %q", b, err, tt.content)
+			}
+			if tt.symlink {
+				if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+					t.Errorf("the symlink is gone: %v", err)
+				}
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if _, ok := IsTemp(e.Name()); ok {
+					t.Errorf("temporary file %s left", e.Name())
+				}
+			}
+		})
+	}
+}
