@@ -37,8 +37,9 @@ type Backend interface {
 	// Undo reverts c, the last change. When the file still has
 	// c.Bytes.After, it gets c.Bytes.Before back, byte for byte (comments,
 	// position, an empty list the add created), and the answer has Exact
-	// set; when it changed meanwhile, the inverse edit is applied to what is
-	// there now.
+	// set; when c created the file, it is deleted again, and the answer
+	// also has FileGone set. When the file changed meanwhile, the inverse
+	// edit is applied to what is there now.
 	Undo(ctx context.Context, c Change) (Change, error)
 	// Sync brings .envrc watches in line and reloads direnv; it returns a
 	// one-line summary of what it did.
@@ -112,12 +113,17 @@ type Change struct {
 	// Exact is set on an undo's answer when it restored the bytes from
 	// before the undone change.
 	Exact bool
+	// FileGone is set on an exact undo's answer when it deleted the
+	// devshell.toml that the undone add had created.
+	FileGone bool
 }
 
-// FileBytes is devshell.toml's content before and after a write. Before
-// is nil when the write created the file.
+// FileBytes is devshell.toml's content before and after a write.
 type FileBytes struct {
 	Before, After []byte
+	// Created is true when the write created the file (Before is then
+	// nil): undoing it deletes the file while it still holds After.
+	Created bool
 }
 
 // String renders the change as one line, e.g. "+ cargo-edit added".

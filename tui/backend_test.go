@@ -38,6 +38,10 @@ type memBackend struct {
 	buildErr error
 	syncErr  error
 	metaErr  error
+	// noFile stands for a project without devshell.toml: Packages says
+	// ErrNoTOML, the first add creates the file, and its exact undo
+	// deletes it again.
+	noFile bool
 	// buildTo is the index a build produces; buildSteps the progress
 	// counts it reports.
 	buildTo    []nixsearch.Package
@@ -134,6 +138,9 @@ func (b *memBackend) Packages(ctx context.Context) ([]Installed, error) {
 	if b.pkgErr != nil {
 		return nil, b.pkgErr
 	}
+	if b.noFile {
+		return nil, fmt.Errorf("%w: devshell.toml: no such file", ErrNoTOML)
+	}
 	out := slices.Clone(b.installed)
 	// Like the real backend: versions and descriptions from the index.
 	for i := range out {
@@ -154,10 +161,14 @@ func (b *memBackend) toggle(ctx context.Context, attr string, add bool) (c Chang
 	} else {
 		b.log("remove %s", attr)
 	}
-	before := memRender(b.installed)
+	before, created := memRender(b.installed), add && b.noFile
+	if created {
+		before = nil
+		b.noFile = false
+	}
 	defer func() {
 		if c.Attr != "" && !c.Unchanged && err == nil {
-			c.Bytes = &FileBytes{Before: before, After: memRender(b.installed)}
+			c.Bytes = &FileBytes{Before: before, After: memRender(b.installed), Created: created}
 		}
 	}()
 	i := slices.IndexFunc(b.installed, func(it Installed) bool { return it.Attr == attr })
@@ -215,6 +226,12 @@ func memParse(data []byte) []Installed {
 
 func (b *memBackend) Undo(ctx context.Context, c Change) (Change, error) {
 	b.mu.Lock()
+	if fb := c.Bytes; fb != nil && fb.Created && !b.noFile && string(memRender(b.installed)) == string(fb.After) {
+		defer b.mu.Unlock()
+		b.log("undo %s", c.Attr)
+		b.installed, b.noFile = nil, true
+		return Change{Attr: c.Attr, Added: !c.Added, Exact: true, FileGone: true}, nil
+	}
 	if fb := c.Bytes; fb != nil && fb.Before != nil && string(memRender(b.installed)) == string(fb.After) {
 		defer b.mu.Unlock()
 		b.log("undo %s", c.Attr)

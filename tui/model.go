@@ -197,6 +197,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.panel = m.panel.SetErr(msg.err)
+		if errors.Is(msg.err, ErrNoTOML) {
+			// Gone (an undo deleted the file its add created): no
+			// packages, and the panel says so; the status keeps saying why.
+			msg.pkgs, msg.err = nil, nil
+		}
 		if msg.err != nil {
 			m.status = statusError(fmt.Sprintf("reading packages: %v", msg.err))
 			return m, nil
@@ -707,13 +712,17 @@ func (m Model) opDone(msg opDoneMsg) (Model, tea.Cmd) {
 }
 
 // undoText reads an undo forwards: "restored cargo-watch", "removed
-// cargo-watch again", saying so when the file had changed since and the
-// inverse edit went on top of the new content.
+// cargo-watch again", saying so when that deleted the devshell.toml the add
+// had created, and when the file had changed since and the inverse edit
+// went on top of the new content.
 func undoText(c Change) string {
 	attr := tuiSanitize(c.Attr)
 	text := "removed " + attr + " again"
 	if c.Added {
 		text = "restored " + attr
+	}
+	if c.FileGone {
+		text += "; devshell.toml, which the add created, is gone"
 	}
 	if !c.Exact {
 		text += " (devshell.toml had changed since: "

@@ -894,6 +894,33 @@ func TestUndoMessages(t *testing.T) {
 	}
 }
 
+// TestUndoOfCreate: undoing the add that created devshell.toml says the
+// file is gone again, and the panel is back to "no devshell.toml yet"
+// (issue 10: the status said the file had changed since).
+func TestUndoOfCreate(t *testing.T) {
+	b := newMemBackend(testPackages())
+	b.noFile = true
+	h := newHarness(t, b)
+	if v := h.m.View(); !strings.Contains(v, "no devshell.toml yet") {
+		t.Fatalf("without devshell.toml the panel does not say so:\n%s", v)
+	}
+	h.typeText("jq")
+	h.press("enter")
+	if h.m.status.text != "+ jq added" || b.noFile {
+		t.Fatalf("after the add: status %q, file missing %v", h.m.status.text, b.noFile)
+	}
+	h.press("ctrl+z")
+	if want := "removed jq again; devshell.toml, which the add created, is gone"; h.m.status.text != want {
+		t.Fatalf("status %q, want %q", h.m.status.text, want)
+	}
+	if !b.noFile {
+		t.Fatalf("the undo did not delete the file; it has %v", b.attrs())
+	}
+	if v := h.m.View(); !strings.Contains(v, "no devshell.toml yet") {
+		t.Fatalf("after the undo the panel does not say the file is gone:\n%s", v)
+	}
+}
+
 // TestEmptyQueryShowsInstalled: the empty query lists devshell.toml's
 // packages with the index's versions and descriptions; with none, a hint
 // says how to search; clearing a query brings the list back.

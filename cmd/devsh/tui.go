@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -280,13 +281,25 @@ func (b *tuiBackend) create(attr string) (tui.Change, error) {
 	b.mu.Lock()
 	b.tomlChanged = true
 	b.mu.Unlock()
-	return tui.Change{Attr: attr, Added: true, Bytes: &tui.FileBytes{After: after}}, nil
+	return tui.Change{Attr: attr, Added: true, Bytes: &tui.FileBytes{After: after, Created: true}}, nil
 }
 
 // Undo restores the bytes from before c when the file still has c's
-// result, and applies the inverse edit otherwise.
+// result (deleting the file when c created it), and applies the inverse
+// edit otherwise.
 func (b *tuiBackend) Undo(ctx context.Context, c tui.Change) (tui.Change, error) {
-	if fb := c.Bytes; fb != nil && fb.Before != nil {
+	if fb := c.Bytes; fb != nil && fb.Created {
+		removed, err := atomicfile.RemoveIf(ctx, b.proj.TOMLPath, fb.After)
+		if err != nil {
+			return tui.Change{}, fmt.Errorf("undo: %w", err)
+		}
+		if removed {
+			b.mu.Lock()
+			b.tomlChanged = true
+			b.mu.Unlock()
+			return tui.Change{Attr: c.Attr, Added: !c.Added, Exact: true, FileGone: true}, nil
+		}
+	} else if fb != nil && fb.Before != nil {
 		errChanged := errors.New("changed since")
 		_, _, err := atomicfile.Update(b.proj.TOMLPath, func(old []byte, exists bool) ([]byte, error) {
 			if !exists || !bytes.Equal(old, fb.After) {
@@ -310,6 +323,11 @@ func (b *tuiBackend) Undo(ctx context.Context, c tui.Change) (tui.Change, error)
 func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 	if b.g.NoDirenv {
 		return "", nil
+	}
+	if _, err := os.Lstat(b.proj.TOMLPath); errors.Is(err, fs.ErrNotExist) {
+		// The undo of the add that created it deleted it again: .envrc
+		// has nothing to watch that it did not before.
+		return "no devshell.toml: .envrc left alone", nil
 	}
 	b.mu.Lock()
 	changed := b.tomlChanged

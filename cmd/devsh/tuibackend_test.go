@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -579,6 +580,48 @@ func TestTUIBackendCreatesTOML(t *testing.T) {
 	}
 	if got, err := b.Packages(ctx); err != nil || len(got) != 1 || got[0].Attr != "jq" {
 		t.Fatalf("Packages after the first add = %+v, %v", got, err)
+	}
+	path := filepath.Join(dir, "devshell.toml")
+	created := cliRead(t, path)
+	if c.Bytes == nil || !c.Bytes.Created || string(c.Bytes.After) != created {
+		t.Fatalf("the first add's bytes = %+v; want Created and After = the file %q", c.Bytes, created)
+	}
+
+	// Undoing it while the file holds what the add wrote deletes the file:
+	// the project is as before (issue 10: it was left as `packages = []`
+	// and the status said the file had changed since).
+	u, err := b.Undo(ctx, c)
+	if err != nil || !u.Exact || !u.FileGone || u.Added || u.Attr != "jq" {
+		t.Fatalf("undo of the add that created the file = %+v, %v; want an exact removal with FileGone", u, err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("devshell.toml after the undo: %v; want it gone", err)
+	}
+	if _, err := b.Packages(ctx); !errors.Is(err, tui.ErrNoTOML) {
+		t.Fatalf("Packages after the undo: %v, want tui.ErrNoTOML", err)
+	}
+	// Quitting then leaves .envrc alone (a sync would fail reading the
+	// missing file, or create an .envrc for nothing).
+	if sum, err := b.Sync(ctx); err != nil || sum != "no devshell.toml: .envrc left alone" {
+		t.Fatalf("Sync after the undo = %q, %v", sum, err)
+	}
+	if entries, _ := os.ReadDir(dir); slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return strings.Contains(e.Name(), "devshell.toml") || e.Name() == ".envrc" }) {
+		t.Fatalf("a file named after devshell.toml, or an .envrc, is left: %v", entries)
+	}
+
+	// Edited since: the inverse edit on what is there, the edit kept.
+	c, err = b.Add(ctx, "jq")
+	if err != nil || c.Bytes == nil || !c.Bytes.Created {
+		t.Fatalf("add after the undo = %+v, %v; want it to create the file again", c, err)
+	}
+	edited := "# mine\n" + cliRead(t, path)
+	cliWrite(t, path, edited)
+	u, err = b.Undo(ctx, c)
+	if err != nil || u.Exact || u.FileGone || u.Added {
+		t.Fatalf("undo after an outside edit = %+v, %v; want the inverse edit", u, err)
+	}
+	if got := cliRead(t, path); !strings.HasPrefix(got, "# mine\n") || strings.Contains(got, `"jq"`) {
+		t.Fatalf("devshell.toml after the inverse edit:\n%s\nwant the comment kept and jq removed", got)
 	}
 }
 
