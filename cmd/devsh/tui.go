@@ -477,12 +477,14 @@ func (b *tuiBackend) Meta(ctx context.Context, attr string) (tui.Meta, error) {
 	}
 	// The index holds the meta of its packages (one evaluation for all),
 	// and so does a partial one for the shards built so far: nix is asked
-	// only when it does not, never once per row while the build runs.
+	// only when it does not, never once per row while the build runs. A
+	// name under an alias set (pythonPackages.black) is its target's
+	// package.
 	b.mu.Lock()
 	ix := b.ix
 	b.mu.Unlock()
 	if ix != nil && ix.MetaMissing() == "" {
-		if p, ok := ix.Lookup(attr); ok {
+		if p, ok := ix.Lookup(ix.Canonical(attr)); ok {
 			return tui.Meta{Homepage: p.Homepage, License: p.License, MainProgram: p.MainProgram,
 				Unfree: p.Unfree, Broken: p.Broken, Insecure: p.Insecure, Unavailable: p.Unavailable}, nil
 		}

@@ -335,6 +335,9 @@ func TestTUIBackendMeta(t *testing.T) {
 		// In a set nix search does not recurse into.
 		{"nodePackages.prettier", tui.Meta{}},
 		{"python3Packages.black", tui.Meta{License: "MIT", MainProgram: "black"}},
+		// Under an alias set nix search does not list: the index has it as
+		// python313Packages.black.
+		{"pythonPackages.black", tui.Meta{License: "MIT", MainProgram: "black"}},
 	}
 	for _, tt := range tests {
 		got, err := b.Meta(ctx, tt.attr)
