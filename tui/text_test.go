@@ -227,7 +227,7 @@ func TestHeaderKeepsIndexState(t *testing.T) {
 		want string
 	}{
 		{120, " devsh  ~/src/a-rather-long-project-directory-name · nixpkgs 870493f (flake.lock) · 129,815 packages · stale"},
-		{70, " devsh  ~/src/a-rather-long-project-direct… · 129,815 packages · stale"},
+		{70, " devsh  nixpkgs 870493f (flake.lock) · 129,815 packages · stale"},
 		{30, " devsh  129,815 packages · st…"},
 	}
 	for _, tt := range tests {
@@ -238,6 +238,51 @@ func TestHeaderKeepsIndexState(t *testing.T) {
 		if trimmed := strings.TrimRight(got, " "); trimmed != tt.want {
 			t.Errorf("width %d:\n got %q\nwant %q", tt.w, trimmed, tt.want)
 		}
+	}
+}
+
+// TestHeaderWhere: the directory's leading elements give way first, then
+// those of a path nixpkgs (its end and origin stay), then the source's date,
+// then the directory; room left goes back to the source, then the
+// directory (issue 10: a path nixpkgs was cut at its end, "(--nixpkgs)"
+// and all).
+func TestHeaderWhere(t *testing.T) {
+	const (
+		home    = "~/src/flynix"
+		locked  = "nixpkgs 870493f · 2025-10-11"
+		tmp     = "/tmp/h10/p1/project"
+		fixture = "nixpkgs /work/main/nixsearch/testdata/fixture/nixpkgs (--nixpkgs)"
+	)
+	for _, tt := range []struct {
+		name        string
+		dir, source string
+		w           int
+		want        string
+	}{
+		{"fits", home, locked, 43, "~/src/flynix · nixpkgs 870493f · 2025-10-11"},
+		{"directory cut", home, locked, 42, "…/flynix · nixpkgs 870493f · 2025-10-11"},
+		{"the date goes, the directory comes back", home, locked, 38, "~/src/flynix · nixpkgs 870493f"},
+		{"the date goes, the directory stays cut", home, locked, 26, "…/flynix · nixpkgs 870493f"},
+		{"the directory goes", home, locked, 25, "nixpkgs 870493f"},
+		{"the source cut at its end", home, locked, 10, "nixpkgs 8…"},
+		{"path nixpkgs in full", tmp, fixture, 87, tmp + " · " + fixture},
+		{"path nixpkgs: the directory first", tmp, fixture, 77, "…/project · " + fixture},
+		{"path nixpkgs cut in its middle", tmp, fixture, 58, "…/project · nixpkgs …/testdata/fixture/nixpkgs (--nixpkgs)"},
+		{"room left goes back to the directory", tmp, fixture, 57, "…/h10/p1/project · nixpkgs …/fixture/nixpkgs (--nixpkgs)"},
+		{"path nixpkgs, no directory", tmp, fixture, 30, "nixpkgs …/nixpkgs (--nixpkgs)"},
+		{"path below the project, not cut", home, "nixpkgs ./fakepkgs", 20, "nixpkgs ./fakepkgs"},
+		{"no source yet", tmp, "", 12, "…/p1/project"},
+		{"directory with a space", "~/My Projects/flynix", locked, 40, "…/flynix · nixpkgs 870493f · 2025-10-11"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := headerWhere(tt.dir, tt.source, tt.w)
+			if got != tt.want {
+				t.Errorf("headerWhere(%q, %q, %d)\n got %q\nwant %q", tt.dir, tt.source, tt.w, got, tt.want)
+			}
+			if tuiWidth(got) > tt.w {
+				t.Errorf("%d cells, more than %d", tuiWidth(got), tt.w)
+			}
+		})
 	}
 }
 
