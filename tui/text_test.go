@@ -250,8 +250,8 @@ func TestHeaderWhere(t *testing.T) {
 	const (
 		home    = "~/src/flynix"
 		locked  = "nixpkgs 870493f · 2025-10-11"
-		tmp     = "/tmp/h10/p1/project"
-		fixture = "nixpkgs /work/main/nixsearch/testdata/fixture/nixpkgs (--nixpkgs)"
+		srv     = "/srv/h10/p1/project"
+		fixture = "nixpkgs /home/main/nixsearch/testdata/fixture/nixpkgs (--nixpkgs)"
 	)
 	for _, tt := range []struct {
 		name        string
@@ -265,13 +265,13 @@ func TestHeaderWhere(t *testing.T) {
 		{"the date goes, the directory stays cut", home, locked, 26, "…/flynix · nixpkgs 870493f"},
 		{"the directory goes", home, locked, 25, "nixpkgs 870493f"},
 		{"the source cut at its end", home, locked, 10, "nixpkgs 8…"},
-		{"path nixpkgs in full", tmp, fixture, 87, tmp + " · " + fixture},
-		{"path nixpkgs: the directory first", tmp, fixture, 77, "…/project · " + fixture},
-		{"path nixpkgs cut in its middle", tmp, fixture, 58, "…/project · nixpkgs …/testdata/fixture/nixpkgs (--nixpkgs)"},
-		{"room left goes back to the directory", tmp, fixture, 57, "…/h10/p1/project · nixpkgs …/fixture/nixpkgs (--nixpkgs)"},
-		{"path nixpkgs, no directory", tmp, fixture, 30, "nixpkgs …/nixpkgs (--nixpkgs)"},
+		{"path nixpkgs in full", srv, fixture, 87, srv + " · " + fixture},
+		{"path nixpkgs: the directory first", srv, fixture, 77, "…/project · " + fixture},
+		{"path nixpkgs cut in its middle", srv, fixture, 58, "…/project · nixpkgs …/testdata/fixture/nixpkgs (--nixpkgs)"},
+		{"room left goes back to the directory", srv, fixture, 57, "…/h10/p1/project · nixpkgs …/fixture/nixpkgs (--nixpkgs)"},
+		{"path nixpkgs, no directory", srv, fixture, 30, "nixpkgs …/nixpkgs (--nixpkgs)"},
 		{"path below the project, not cut", home, "nixpkgs ./fakepkgs", 20, "nixpkgs ./fakepkgs"},
-		{"no source yet", tmp, "", 12, "…/p1/project"},
+		{"no source yet", srv, "", 12, "…/p1/project"},
 		{"directory with a space", "~/My Projects/flynix", locked, 40, "…/flynix · nixpkgs 870493f · 2025-10-11"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
