@@ -214,15 +214,43 @@ func (a *array) validRemoval(d []byte, ranges []insert, k, ownComment int) bool 
 		}
 		return false, false
 	}
-	covered := make([]bool, len(d))
-	var kept []tok
+	// covered marks the bytes of deleted tokens, over the span the ranges
+	// cover (not the whole document: a batch of removals calls this per
+	// element of a long list).
+	var lo, hi int
+	if len(ranges) > 0 {
+		lo, hi = ranges[0].at, ranges[len(ranges)-1].to
+	}
+	covered := make([]bool, max(hi-lo, 0))
+	// The kept tokens must still read (elem (comma elem)*)? comma?, and
+	// every kept comment must still end its line: checked as they come.
+	prev := tokComma // as if after '['
+	first := true
+	openComment := false
 	for j, t := range a.toks {
 		full, partial := inRange(t.start, t.end)
 		if partial {
 			return false
 		}
 		if !full {
-			kept = append(kept, t)
+			if openComment && t.kind != tokNL {
+				return false
+			}
+			openComment = false
+			switch t.kind {
+			case tokElem:
+				if !first && prev == tokElem {
+					return false
+				}
+				prev, first = tokElem, false
+			case tokComma:
+				if first || prev == tokComma {
+					return false
+				}
+				prev = tokComma
+			case tokComment:
+				openComment = true
+			}
 			continue
 		}
 		switch t.kind {
@@ -236,37 +264,18 @@ func (a *array) validRemoval(d []byte, ranges []insert, k, ownComment int) bool 
 			}
 		}
 		for x := t.start; x < t.end; x++ {
-			covered[x] = true
+			covered[x-lo] = true
 		}
+	}
+	if openComment {
+		return false
 	}
 	if full, _ := inRange(a.toks[k].start, a.toks[k].end); !full {
 		return false
 	}
 	for _, r := range ranges {
 		for x := r.at; x < r.to; x++ {
-			if !covered[x] && d[x] != ' ' && d[x] != '\t' {
-				return false
-			}
-		}
-	}
-	// The kept tokens must still read (elem (comma elem)*)? comma?, and
-	// every kept comment must still end its line.
-	prev := tokComma // as if after '['
-	first := true
-	for j, t := range kept {
-		switch t.kind {
-		case tokElem:
-			if !first && prev == tokElem {
-				return false
-			}
-			prev, first = tokElem, false
-		case tokComma:
-			if first || prev == tokComma {
-				return false
-			}
-			prev = tokComma
-		case tokComment:
-			if j+1 >= len(kept) || kept[j+1].kind != tokNL {
+			if !covered[x-lo] && d[x] != ' ' && d[x] != '\t' {
 				return false
 			}
 		}

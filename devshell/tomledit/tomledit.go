@@ -326,6 +326,17 @@ func (m *Manifest) hasPackage(name string) bool {
 // new bytes and one Result per name. Names are validated first; on any error
 // nothing is changed.
 func Add(path string, data []byte, names []string) ([]byte, []Result, error) {
+	if len(names) >= addBatchMin {
+		if out, res, ok, err := addBatch(path, data, names); err != nil || ok {
+			return out, res, err
+		}
+	}
+	return addEach(path, data, names)
+}
+
+// addEach is Add name by name: each name is spliced in and the document
+// parsed again (checkEdit).
+func addEach(path string, data []byte, names []string) ([]byte, []Result, error) {
 	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
 		switch {
 		case m.hasPackage(name):
@@ -348,6 +359,17 @@ func Add(path string, data []byte, names []string) ([]byte, []Result, error) {
 // and returns the new bytes and one Result per name. Names are validated
 // first; on any error nothing is changed.
 func Remove(path string, data []byte, names []string) ([]byte, []Result, error) {
+	if len(names) >= removeBatchMin {
+		if out, res, ok, err := removeBatch(path, data, names); err != nil || ok {
+			return out, res, err
+		}
+	}
+	return removeEach(path, data, names)
+}
+
+// removeEach is Remove name by name, parsing the document again after
+// each removal.
+func removeEach(path string, data []byte, names []string) ([]byte, []Result, error) {
 	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
 		if !m.hasPackage(name) {
 			if slices.Contains(m.commands, name) {
