@@ -77,6 +77,21 @@ func (e *NixError) Error() string {
 	return s
 }
 
+// Detail is nix's whole error text (Stderr: the trace, the file:line and
+// code excerpt) one string per line, made safe to print with its alignment
+// kept (termtext.Keep), or nil when it says no more than Message.
+func (e *NixError) Detail() []string {
+	text := strings.TrimSpace(e.Stderr)
+	if text == "" || text == e.Message || text == "error: "+e.Message {
+		return nil
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = nixSanitize(l, false)
+	}
+	return lines
+}
+
 // nixErrorHint names the cause of a nix failure and its fix, from nix's
 // message (the same words on nix 2.8 to 2.35, Lix and Determinate), or ""
 // when the message is not one devsh knows.

@@ -1040,7 +1040,7 @@ func (m Model) boxesView() []string {
 	installed := m.panel.Installed()
 	tomlName := m.tomlName()
 	resultsBox := func(w int, right string) []string {
-		body := m.results.View(st, installed, m.focus == focusResults, m.emptyText())
+		body := m.results.View(st, installed, m.focus == focusResults, m.emptyText(), m.emptyDetail())
 		return tuiBox(body, w, "results", right, m.focus == focusResults, st)
 	}
 	panelBox := func(w int) []string {
@@ -1070,6 +1070,19 @@ func (m Model) tomlName() string {
 		return "devshell.toml"
 	}
 	return m.project.TOMLName
+}
+
+// emptyDetail is what the empty results list shows under emptyText: when
+// that is an index error from nix, nix's whole message (NixError.Detail:
+// the trace, the file:line), else nothing.
+func (m Model) emptyDetail() []string {
+	showsErr := m.index.opened && m.index.err != nil && !errors.Is(m.index.err, ErrNixMissing) &&
+		(m.index.openErr || (!m.index.searchable() && !m.index.building))
+	var nerr *nixsearch.NixError
+	if !showsErr || !errors.As(m.index.err, &nerr) {
+		return nil
+	}
+	return nerr.Detail()
 }
 
 // emptyText explains an empty results list.

@@ -539,6 +539,44 @@ func TestBuildFailureKeepsPanelUsable(t *testing.T) {
 	}
 }
 
+// TestBuildFailureShowsNixMessage: a failed build's nix error shows in the
+// empty results list as nix's whole message (its trace, the file:line at
+// the end of a long store path wrapped, not cut), under the one-line error;
+// the status line keeps one line.
+func TestBuildFailureShowsNixMessage(t *testing.T) {
+	b := newMemBackend(nil, "rustc")
+	b.info = IndexInfo{Missing: true}
+	// Written: the build error's shape (nix 2.24's evalerror text);
+	// cmd/devsh TestCLIVerboseNixError runs the real nix.
+	b.buildErr = fmt.Errorf("building the index: %w", &nixsearch.NixError{
+		Args: []string{"nix", "search"}, ExitCode: 1, Message: "gamma fails to evaluate",
+		Stderr: "error:\n       … while calling the 'throw' builtin\n" +
+			"         at /nix/store/6g87jxzpivr9qkmfky8hx3gwpdydip52-source/flake.nix:14:19:\n" +
+			"           14|           gamma = throw \"gamma fails to evaluate\";\n\n       error: gamma fails to evaluate",
+	})
+	h := newHarness(t, b)
+	v := h.m.View()
+	flat := strings.ReplaceAll(strings.Join(strings.Fields(v), ""), "│", "")
+	for _, want := range []string{"… while calling the 'throw' builtin", "gamma = throw"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if !strings.Contains(flat, "-source/flake.nix:14:19:") {
+		t.Errorf("view lacks the file:line (wrapped or not):\n%s", v)
+	}
+	if strings.Contains(h.m.status.text, "\n") || !strings.Contains(h.m.status.text, "gamma fails to evaluate") {
+		t.Errorf("status = %q, want nix's message in one line", h.m.status.text)
+	}
+	// Once a build succeeds, the message is gone.
+	b.buildErr = nil
+	b.buildTo = testPackages()
+	h.press("ctrl+r")
+	if v := h.m.View(); strings.Contains(v, "while calling") {
+		t.Errorf("nix's message still shown after a good build:\n%s", v)
+	}
+}
+
 func TestWithoutNix(t *testing.T) {
 	b := newMemBackend(nil, "rustc", "cargo")
 	b.openErr = fmt.Errorf("opening the index: %w", ErrNixMissing)
@@ -1002,7 +1040,7 @@ func TestAliasNamesShareInstalledMark(t *testing.T) {
 func TestWhyIsShownBesideTheName(t *testing.T) {
 	r := resultsModel{}.SetResults(Results{Total: 1, Rows: []Row{{Pkg: nixsearch.Package{Attr: "ripgrep", Version: "14.1.1"}, Why: "rg"}}})
 	r = r.SetSize(60, 3)
-	if got := strings.Join(r.View(Styles{}, nil, true, ""), "\n"); !strings.Contains(got, "ripgrep · rg") {
+	if got := strings.Join(r.View(Styles{}, nil, true, "", nil), "\n"); !strings.Contains(got, "ripgrep · rg") {
 		t.Errorf("view:\n%s", got)
 	}
 }

@@ -168,14 +168,24 @@ func (r resultsModel) columns(w int) (attrW, verW, descW int) {
 
 // View renders exactly height lines of the inner width: the visible rows
 // only, so its cost does not depend on the number of results or packages.
-// empty is shown when there are no rows.
-func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, empty string) []string {
+// empty is shown when there are no rows, and after it (a blank line
+// between) detail, each line kept whole (wrapped at the width, dimmed) as
+// far as the height allows: nix's whole error message.
+func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, empty string, detail []string) []string {
 	w := r.width
 	from, to := r.cur.visible()
 	lines := make([]string, 0, r.cur.height)
 	if from == to && r.cur.height > 0 {
 		for _, l := range tuiWrap(empty, max(1, w-2), r.cur.height) {
 			lines = append(lines, " "+tuiFit(l, w-1))
+		}
+		if len(detail) > 0 && len(lines)+1 < r.cur.height {
+			lines = append(lines, strings.Repeat(" ", w))
+			for _, d := range detail {
+				for _, l := range tuiHardWrap(d, max(1, w-2)) {
+					lines = append(lines, tuiPad(" "+st.Dim.Render(l), 1+tuiWidth(l), w))
+				}
+			}
 		}
 		return tuiLines(lines, r.cur.height, w)
 	}

@@ -121,6 +121,29 @@ func tuiWrap(s string, w, maxLines int) []string {
 	return lines
 }
 
+// tuiHardWrap breaks s into lines of at most w cells, wherever the width
+// runs out (for text whose every character matters, such as a file:line at
+// the end of a long store path); "" is one empty line.
+func tuiHardWrap(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	var lines []string
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		rw := tuiRuneWidth(r)
+		if used+rw > w && used > 0 {
+			lines = append(lines, b.String())
+			b.Reset()
+			used = 0
+		}
+		b.WriteRune(r)
+		used += rw
+	}
+	return append(lines, b.String())
+}
+
 // tuiThousands formats n with thousands separators: 129815 → "129,815".
 func tuiThousands(n int) string {
 	s := strconv.Itoa(n)

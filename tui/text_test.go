@@ -53,6 +53,28 @@ func TestTuiWrap(t *testing.T) {
 	}
 }
 
+func TestTuiHardWrap(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want []string
+	}{
+		{"", 5, []string{""}},
+		{"abc", 5, []string{"abc"}},
+		{"abcde", 5, []string{"abcde"}},
+		{"abcdefg", 5, []string{"abcde", "fg"}},
+		{"at /nix/store/x-source/flake.nix:14:19:", 16, []string{"at /nix/store/x-", "source/flake.nix", ":14:19:"}},
+		{"  … ab", 3, []string{"  …", " ab"}},
+		{"日本語", 4, []string{"日本", "語"}},
+		{"abc", 0, nil},
+	}
+	for _, tt := range tests {
+		if got := tuiHardWrap(tt.in, tt.w); !slices.Equal(got, tt.want) {
+			t.Errorf("tuiHardWrap(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
+		}
+	}
+}
+
 func TestTuiThousands(t *testing.T) {
 	tests := map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 129815: "129,815", 1234567: "1,234,567", -4500: "-4,500"}
 	for in, want := range tests {

@@ -262,9 +262,9 @@ func TestResultColumns(t *testing.T) {
 	if attrW != 32 || verW != 7 || descW <= 0 {
 		t.Fatalf("columns at 80: name %d, version %d, description %d; want 32, 7, some", attrW, verW, descW)
 	}
-	top := r.View(asciiStyles(), nil, true, "")
+	top := r.View(asciiStyles(), nil, true, "", nil)
 	r.cur, _ = r.cur.update(keyMsg("end"), DefaultKeyMap())
-	bottom := r.View(asciiStyles(), nil, true, "")
+	bottom := r.View(asciiStyles(), nil, true, "", nil)
 	if !strings.Contains(strings.Join(bottom, "\n"), name32+"  0.3.172  OAuthlib") {
 		t.Fatalf("the 32-cell name and its version are cut:\n%s", strings.Join(bottom, "\n"))
 	}

@@ -3,15 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/devsh/devsh/internal/proctest"
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // cliIndexFields parses `devsh index` output ("name  value" lines).
@@ -224,5 +229,93 @@ func TestCLIEnvOverrides(t *testing.T) {
 	}
 	if !strings.HasSuffix(f["nixpkgs"], "(--nixpkgs)") {
 		t.Errorf("nixpkgs = %q, want it from --nixpkgs", f["nixpkgs"])
+	}
+}
+
+// TestCLIVerboseNixError: an evaluation error in the nixpkgs flake (the
+// evalerror fixture) is one line; -v (before or after the command) adds
+// nix's whole message after it, indented: on a nix that prints the trace
+// (≥ 2.13) its code location flake.nix:14:19; on one whose message is that
+// line alone (2.8 without --show-trace), nothing.
+func TestCLIVerboseNixError(t *testing.T) {
+	dir := cliProject(t, "")
+	evalerror := filepath.Join(t.TempDir(), "evalerror")
+	if err := os.CopyFS(evalerror, os.DirFS(filepath.Join(cliFixtureDir, "evalerror"))); err != nil {
+		t.Fatal(err)
+	}
+	ref := "path:" + evalerror
+	// What this nix itself prints of the error, independently of devsh.
+	cmd := exec.Command("nix", "--extra-experimental-features", "nix-command flakes", "search", ref, "^", "--json")
+	var nixStderr strings.Builder
+	cmd.Stderr = &nixStderr
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("nix search %s succeeded, want its evaluation error", ref)
+	}
+	const location = "flake.nix:14:19"
+	hasLocation := strings.Contains(nixStderr.String(), location)
+	t.Logf("nix prints %s: %v", location, hasLocation)
+
+	// errorPart is stderr from devsh's error line on (the progress line
+	// before it left out).
+	errorPart := func(r cliResult) (line string, detail []string) {
+		t.Helper()
+		i := strings.Index(r.stderr, "devsh: ")
+		if i < 0 {
+			t.Fatalf("stderr = %q, want a devsh: error line", r.stderr)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stderr[i:], "\n"), "\n")
+		return lines[0], lines[1:]
+	}
+	plain := cliRun(t, "-C", dir, "--nixpkgs", ref, "index")
+	plain.cliWant(t, 1)
+	line, detail := errorPart(plain)
+	if !strings.Contains(line, "gamma fails to evaluate") || len(detail) != 0 || strings.Contains(plain.stderr, location) {
+		t.Errorf("without -v: error %q then %q, want one line with nix's message and nothing after it", line, detail)
+	}
+	for _, args := range [][]string{{"-v", "-C", dir, "--nixpkgs", ref, "index"}, {"-C", dir, "--nixpkgs", ref, "index", "--verbose"}} {
+		r := cliRun(t, args...)
+		r.cliWant(t, 1)
+		vline, vdetail := errorPart(r)
+		if vline != line {
+			t.Errorf("%q: error line %q, want the same as without -v, %q", args, vline, line)
+		}
+		text := strings.Join(vdetail, "\n")
+		if hasLocation != strings.Contains(text, location) {
+			t.Errorf("%q: detail %q; want %s in it exactly when nix prints it (%v)", args, text, location, hasLocation)
+		}
+		if hasLocation && (!strings.Contains(text, "gamma fails to evaluate") || !strings.Contains(text, "throw")) {
+			t.Errorf("%q: detail %q, want nix's whole message (the trace and the error)", args, text)
+		}
+		for _, l := range vdetail {
+			// A blank line of nix's message stays blank.
+			if (l != "" && !strings.HasPrefix(l, errorDetailIndent)) || strings.ContainsAny(l, "\x1b\r") {
+				t.Errorf("%q: detail line %q, want it indented by %q (or blank), without escapes", args, l, errorDetailIndent)
+			}
+		}
+	}
+}
+
+// TestErrorDetail: what -v prints after the error line, for each kind of
+// error (the NixErrors are written: real nix's are in TestCLIVerboseNixError).
+func TestErrorDetail(t *testing.T) {
+	trace := "error:\n       … while calling the 'throw' builtin\n         at /nix/store/x-source/flake.nix:14:19:\n\n       error: gamma fails"
+	tests := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"trace", &nixsearch.NixError{Message: "gamma fails", Stderr: trace},
+			[]string{"error:", "       … while calling the 'throw' builtin", "         at /nix/store/x-source/flake.nix:14:19:", "", "       error: gamma fails"}},
+		{"wrapped", fmt.Errorf("build index: %w", &nixsearch.NixError{Message: "m", Stderr: "error:\n  m"}), []string{"error:", "  m"}},
+		{"control characters", &nixsearch.NixError{Message: "m", Stderr: "a\x07b\n\tc"}, []string{"ab", " c"}},
+		{"the message alone", &nixsearch.NixError{Message: "gamma fails", Stderr: "error: gamma fails"}, nil},
+		{"the message, bare", &nixsearch.NixError{Message: "gamma fails", Stderr: "gamma fails\n"}, nil},
+		{"no stderr", &nixsearch.NixError{Message: "no error output"}, nil},
+		{"not nix's", errors.New("devshell.toml: line 3: bad"), nil},
+	}
+	for _, tt := range tests {
+		if got := errorDetail(tt.err); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: errorDetail = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

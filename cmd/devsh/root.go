@@ -11,6 +11,7 @@ import (
 
 	runner "github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
+	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -77,6 +78,9 @@ type GlobalOptions struct {
 	Nixpkgs  string // --nixpkgs (or DEVSH_NIXPKGS)
 	NoDirenv bool
 	CacheDir string // --cache-dir (or DEVSH_CACHE_DIR)
+	// Verbose (-v) prints, after the one-line error, the whole message it
+	// was made from (nix's trace and code excerpt) when there is more.
+	Verbose bool
 	// Runner runs every external program (nix, direnv, git); nil means
 	// runner.Exec. A test swaps it to inject a failure the real tool cannot be
 	// made to produce, or to see which programs a command ran.
@@ -94,11 +98,12 @@ func runWith(ctx context.Context, args []string, g *GlobalOptions) int {
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(ctx, err, g.IO.ErrOut)
+	return exitCode(ctx, err, g.IO.ErrOut, g.Verbose)
 }
 
-// exitCode prints err (one line) and returns its exit code.
-func exitCode(ctx context.Context, err error, errOut io.Writer) int {
+// exitCode prints err (one line; with verbose also errorDetail's lines,
+// indented, after it) and returns its exit code.
+func exitCode(ctx context.Context, err error, errOut io.Writer, verbose bool) int {
 	if err == nil {
 		return exitOK
 	}
@@ -109,6 +114,7 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	var partial *partialError
 	if errors.As(err, &partial) {
 		fmt.Fprintf(errOut, "devsh: %s\n", termtext.Line(oneLine(partial.Error())))
+		printErrorDetail(errOut, err, verbose)
 		return exitPartial
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
@@ -124,6 +130,7 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	}
 	// Errors quote names from the user's files and nixpkgs: sanitised.
 	fmt.Fprintf(errOut, "devsh: %s\n", termtext.Line(oneLine(err.Error())))
+	printErrorDetail(errOut, err, verbose)
 	if code == exitUsage {
 		help := "devsh"
 		if ee != nil && ee.Help != "" {
@@ -258,6 +265,33 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
+// errorDetail is the whole message behind a one-line error, when there is
+// more than that line: nix's error text (NixError.Detail: the trace, the
+// file:line and code excerpt), one string per line; nil for any other
+// error.
+func errorDetail(err error) []string {
+	var nerr *nixsearch.NixError
+	if !errors.As(err, &nerr) {
+		return nil
+	}
+	return nerr.Detail()
+}
+
+// errorDetailIndent starts each line of errorDetail printed after the
+// error, so it reads as part of it.
+const errorDetailIndent = "  "
+
+// printErrorDetail prints errorDetail(err) indented when verbose (-v) is
+// set; without it nothing (the error stays one line).
+func printErrorDetail(errOut io.Writer, err error, verbose bool) {
+	if !verbose {
+		return
+	}
+	for _, l := range errorDetail(err) {
+		fmt.Fprintln(errOut, strings.TrimRight(errorDetailIndent+l, " "))
+	}
+}
+
 // oneLine keeps error messages to one line.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
@@ -301,6 +335,7 @@ Run devsh with no arguments in a terminal for the interactive search.`,
 	pf.StringVar(&g.Nixpkgs, "nixpkgs", "", "search this nixpkgs flake `REF` instead of the project's (env DEVSH_NIXPKGS)")
 	pf.BoolVar(&g.NoDirenv, "no-direnv", false, "do not touch .envrc or run direnv")
 	pf.StringVar(&g.CacheDir, "cache-dir", "", "index cache `DIR` (env DEVSH_CACHE_DIR, default $XDG_CACHE_HOME/devsh)")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "after an error, also print nix's whole message (its trace, file:line)")
 
 	root.AddCommand(commands(g)...)
 	return root
