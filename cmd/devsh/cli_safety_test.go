@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/devsh/devsh/internal/proctest"
 )
 
@@ -61,9 +62,22 @@ func cliSafetyRun(t *testing.T, bin string, args ...string) (code int, stdout, s
 
 // TestCLIConcurrentAddsLoseNothing runs many `devsh add` processes at once on
 // one devshell.toml, then adds and removes at once; every name a process
-// reported added (and not removed since) must be in the file.
+// reported added (and not removed since) must be in the file. The cases are
+// the issue's attacks: 20 and 50 processes at once (each run bounded by
+// cliSafetyBound); the counts are logged for the notes.
 func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 	bin := cliSafetyBinary(t)
+	for _, c := range []struct{ procs, namesEach int }{{20, 3}, {50, 12}} {
+		t.Run(fmt.Sprintf("%d processes", c.procs), func(t *testing.T) {
+			cliConcurrentAdds(t, bin, c.procs, c.namesEach)
+		})
+	}
+}
+
+// cliConcurrentAdds is one case of TestCLIConcurrentAddsLoseNothing: procs
+// processes adding namesEach names each, then a mixed round of procs/2
+// removes and procs/2 adds.
+func cliConcurrentAdds(t *testing.T, bin string, procs, namesEach int) {
 	dir := cliProject(t, cliOneCargo)
 	toml := filepath.Join(dir, "devshell.toml")
 
@@ -93,7 +107,6 @@ func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 		return m
 	}
 
-	const procs, namesEach = 20, 3
 	var argvs [][]string
 	for p := range procs {
 		argv := []string{"add", "--no-verify"}
@@ -102,10 +115,11 @@ func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 		}
 		argvs = append(argvs, argv)
 	}
-	tried, lost := 0, 0
+	tried, reported, lost, failed := procs*namesEach, 0, 0, 0
 	added := map[string]bool{}
 	for i, o := range runAll(argvs) {
 		if o.code != 0 {
+			failed++
 			t.Errorf("%v: exit %d, stderr %q", argvs[i], o.code, o.stderr)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(o.stdout), "\n") {
@@ -116,14 +130,14 @@ func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 	}
 	have := inFile()
 	for name := range added {
-		tried++
+		reported++
 		if !have[name] {
 			lost++
 			t.Errorf("%s was reported added and is not in devshell.toml", name)
 		}
 	}
-	if tried != procs*namesEach {
-		t.Errorf("%d adds reported, want %d", tried, procs*namesEach)
+	if reported != tried {
+		t.Errorf("%d adds reported, want %d", reported, tried)
 	}
 
 	// Mixed: half the processes remove a name each of the first round,
@@ -143,6 +157,7 @@ func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 	}
 	for i, o := range runAll(argvs) {
 		if o.code != 0 {
+			failed++
 			t.Errorf("%v: exit %d, stderr %q", argvs[i], o.code, o.stderr)
 		}
 	}
@@ -166,8 +181,8 @@ func TestCLIConcurrentAddsLoseNothing(t *testing.T) {
 			t.Errorf("%s (first round) was undone by the mixed round", name)
 		}
 	}
-	t.Logf("concurrent adds: %d processes, %d adds reported, %d lost; mixed round: %d removes + %d adds, %d lost or undone",
-		procs, tried, lost, len(removed), len(added2), mixedLost)
+	t.Logf("concurrent adds: %d processes × %d names: %d adds tried, %d reported added, %d lost; mixed round: %d removes + %d adds, %d lost or undone; %d runs exited non-zero",
+		procs, namesEach, tried, reported, lost, len(removed), len(added2), mixedLost, failed)
 	if names := cliDirEntries(t, dir); cliHasTemp(names) {
 		t.Errorf("temp files left: %v", names)
 	}
@@ -181,6 +196,116 @@ func cliHasTemp(names []string) bool {
 		}
 	}
 	return false
+}
+
+// cliHasDirOpen reports whether process pid has dir open (readlink of its
+// /proc/PID/fd entries): a devsh waiting for the edit lock holds the
+// directory it flocks.
+func cliHasDirOpen(pid int, dir string) bool {
+	fds := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(fds)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(fds, e.Name())); err == nil && target == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCLIDelayedRenameKeepsBothAdds is the issue's strace attack without
+// strace: one writer is held between its read and its rename (strace
+// delayed devsh's renameat2 by a second) while a second `devsh add pkgB`
+// runs. The held writer is this test, taking devsh's own edit lock
+// (atomicfile.Acquire) as a devsh process does, reading devshell.toml, and
+// renaming its version with pkgA into place only once the devsh process is
+// waiting for the lock: a process that did not wait would have read the
+// file without pkgA and written pkgB before the rename threw it away. Both
+// names must be in the file, and devsh must still be running (waiting)
+// when the held rename happens.
+func TestCLIDelayedRenameKeepsBothAdds(t *testing.T) {
+	bin := cliSafetyBinary(t)
+	dir := cliProject(t, cliOneCargo)
+	toml := filepath.Join(dir, "devshell.toml")
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := atomicfile.Acquire(context.Background(), toml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	old := cliRead(t, toml)
+	withA := strings.Replace(old, `packages = ["cargo"]`, `packages = ["cargo", "pkgA"]`, 1)
+	if withA == old {
+		t.Fatalf("devshell.toml %q has no packages line to edit", old)
+	}
+
+	cmd := exec.Command(bin, "-C", dir, "--no-direnv", "add", "--no-verify", "pkgB")
+	var stdout, stderr cliBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	exited := func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			return true
+		default:
+			return false
+		}
+	}
+	// Waiting: the directory open in three polls in a row (a brief
+	// ReadDir of it earlier is not the lock).
+	const attempts = 6000 // × 10 ms: a bound to fail instead of hanging
+	seen := 0
+	for i := 0; seen < 3; i++ {
+		if i == attempts {
+			_ = cmd.Process.Kill()
+			t.Fatalf("devsh add pkgB never waited for the edit lock (stderr %q)", stderr.String())
+		}
+		if exited() {
+			t.Fatalf("devsh add pkgB ended while another writer held the edit lock: stdout %q, stderr %q", stdout.String(), stderr.String())
+		}
+		if cliHasDirOpen(cmd.Process.Pid, realDir) {
+			seen++
+		} else {
+			seen = 0
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// The held writer's delayed rename, then its lock released.
+	tmp := filepath.Join(dir, ".devshell.toml.held")
+	cliWrite(t, tmp, withA)
+	if err := os.Rename(tmp, toml); err != nil {
+		t.Fatal(err)
+	}
+	if exited() {
+		t.Errorf("devsh add pkgB ended before the held writer's rename: it did not wait for the lock")
+	}
+	lock.Release()
+
+	select {
+	case err = <-done:
+	case <-time.After(cliSafetyBound):
+		_ = cmd.Process.Kill()
+		t.Fatalf("devsh add pkgB still running %v after the lock was released", cliSafetyBound)
+	}
+	if err != nil || stdout.String() != "+ pkgB added\n" {
+		t.Errorf("devsh add pkgB: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+	}
+	got := cliRead(t, toml)
+	if !strings.Contains(got, `"pkgA"`) || !strings.Contains(got, `"pkgB"`) {
+		t.Errorf("devshell.toml = %q, want both pkgA (the delayed rename) and pkgB", got)
+	}
+	t.Logf("delayed rename: devsh add pkgB waited for the held writer's lock, then added on top of its rename:\n%s", got)
 }
 
 // TestCLINotRegularFiles: a FIFO as devshell.toml, as an import, as .envrc,
