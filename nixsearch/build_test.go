@@ -640,18 +640,13 @@ func TestParseMemAvailable(t *testing.T) {
 // command line).
 func buildProcessGroups(t *testing.T, pids []int) int {
 	t.Helper()
-	groups := map[string]bool{}
+	groups := map[int]bool{}
 	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		stat, err := proctest.ReadStat(pid)
 		if err != nil {
 			continue // ended meanwhile
 		}
-		// pid (comm) state ppid pgrp …; comm may hold spaces, so split
-		// after its closing parenthesis.
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-		if f := strings.Fields(rest); len(f) > 2 {
-			groups[f[2]] = true
-		}
+		groups[stat.Pgrp] = true
 	}
 	return len(groups)
 }

@@ -643,24 +643,11 @@ func TestCLISanitisesTerminalOutput(t *testing.T) {
 // cliSafetyCPUTicks returns the user CPU time of pid in clock ticks
 // (/proc/PID/stat field 14), or -1 when it cannot be read.
 func cliSafetyCPUTicks(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	stat, err := proctest.ReadStat(pid)
 	if err != nil {
 		return -1
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return -1
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 12 {
-		return -1
-	}
-	var n int
-	if _, err := fmt.Sscan(f[11], &n); err != nil {
-		return -1
-	}
-	return n
+	return stat.Utime
 }
 
 // TestCLIInterruptLongEdit: Ctrl-C during a long edit (10,000 names; a

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/proctest"
 )
 
 // procgroupTestHelperEnv makes the test binary a helper process: it starts
@@ -71,11 +73,6 @@ func TestChildDiesWithParent(t *testing.T) {
 
 // procgroupTestZombie reports whether pid is a zombie (dead, not reaped).
 func procgroupTestZombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
+	stat, err := proctest.ReadStat(pid)
+	return err != nil || stat.State == "Z"
 }

@@ -1,6 +1,7 @@
 // Package proctest reads Linux's /proc for the tests that check that no
-// program devsh started outlives it: the processes whose command line holds
-// a marker, the members of a process group, and which of them still run
+// program devsh started outlives it: one process's stat line (ReadStat:
+// state, process group, CPU time), the processes whose command line holds a
+// marker, the members of a process group, and which of them still run
 // without a SIGKILL pending. It is imported by tests only.
 package proctest
 
@@ -22,36 +23,57 @@ const (
 	awaitStep     = 10 * time.Millisecond
 )
 
-// stat is what /proc/PID/stat says of one process.
-type stat struct {
-	state string
-	pgrp  int
+// Stat is what /proc/PID/stat says of one process: the fields the tests
+// read.
+type Stat struct {
+	// State is the one-letter state: "R", "S", "Z" (zombie), "X" (dead)…
+	State string
+	// Pgrp is the process group id.
+	Pgrp int
+	// Utime is the user CPU time in clock ticks (field 14).
+	Utime int
 }
 
-// readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may
-// contain spaces and parentheses, so the fields are split after the last ')'.
-func readStat(pid int) (stat, bool) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+// statFields is how many fields after comm ReadStat needs: state (field 3)
+// through utime (field 14).
+const statFields = 12
+
+// ReadStat parses /proc/PID/stat: "pid (comm) state ppid pgrp ... utime ...";
+// comm may contain spaces and parentheses, so the fields are split after the
+// last ')'. An error means the process is gone (it exited meanwhile) or the
+// line is not a stat line.
+func ReadStat(pid int) (Stat, error) {
+	path := filepath.Join("/proc", strconv.Itoa(pid), "stat")
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return stat{}, false // exited meanwhile
+		return Stat{}, fmt.Errorf("read stat of %d: %w", pid, err)
 	}
+	return parseStat(path, b)
+}
+
+// parseStat parses the contents b of the stat file at path.
+func parseStat(path string, b []byte) (Stat, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return stat{}, false
+		return Stat{}, fmt.Errorf("%s: no ')' after comm in %q", path, b)
 	}
 	fields := strings.Fields(string(b[i+1:]))
-	if len(fields) < 3 {
-		return stat{}, false
+	if len(fields) < statFields {
+		return Stat{}, fmt.Errorf("%s: %d fields after comm, want at least %d", path, len(fields), statFields)
 	}
 	pgrp, err := strconv.Atoi(fields[2])
 	if err != nil {
-		return stat{}, false
+		return Stat{}, fmt.Errorf("%s: pgrp: %w", path, err)
 	}
-	return stat{state: fields[0], pgrp: pgrp}, true
+	utime, err := strconv.Atoi(fields[11])
+	if err != nil {
+		return Stat{}, fmt.Errorf("%s: utime: %w", path, err)
+	}
+	return Stat{State: fields[0], Pgrp: pgrp, Utime: utime}, nil
 }
 
-// live reports whether a process in state s still runs (is not a zombie).
-func (s stat) live() bool { return s.state != "Z" && s.state != "X" }
+// Live reports whether a process in state s still runs (is not a zombie).
+func (s Stat) Live() bool { return s.State != "Z" && s.State != "X" }
 
 // pids lists the numeric entries of /proc other than this process.
 func pids() ([]int, error) {
@@ -83,7 +105,7 @@ func live(marker string) ([]int, error) {
 		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
 			continue // gone meanwhile, or not ours
 		}
-		if s, ok := readStat(pid); ok && s.live() {
+		if s, err := ReadStat(pid); err == nil && s.Live() {
 			out = append(out, pid)
 		}
 	}
@@ -99,7 +121,7 @@ func groupMembers(pgid int) ([]int, error) {
 	}
 	var out []int
 	for _, pid := range all {
-		if s, ok := readStat(pid); ok && s.pgrp == pgid && s.live() {
+		if s, err := ReadStat(pid); err == nil && s.Pgrp == pgid && s.Live() {
 			out = append(out, pid)
 		}
 	}
