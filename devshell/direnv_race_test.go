@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/run/runtest"
 )
 
 // direnvRaceInjected is the content an attacker writes into .envrc while
@@ -210,7 +212,7 @@ func TestDirenvWhitelistedNeedsNoReallow(t *testing.T) {
 		if err := os.WriteFile(conf, []byte("[whitelist]\nexact = [\""+envrc+"\"]\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		rec := &direnvTestRecorder{}
+		rec := &runtest.Recorder{}
 		d := Direnv{Runner: rec, Bin: b.path}
 		direnvTestStatus(t, d, b, dir, envrc, Allowed)
 		res, err := d.SafeEnvrcUpdate(context.Background(), envrc, direnvTestAppend)
@@ -220,7 +222,7 @@ func TestDirenvWhitelistedNeedsNoReallow(t *testing.T) {
 		if want := (EnvrcUpdate{Changed: true, Allowed: true}); res != want {
 			t.Errorf("SafeEnvrcUpdate = %+v, want %+v", res, want)
 		}
-		if n := rec.allows(); n != 0 {
+		if n := direnvTestAllows(rec); n != 0 {
 			t.Errorf("%d allow runs, want 0", n)
 		}
 		if !direnvTestLoads(t, b, dir) {

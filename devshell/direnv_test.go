@@ -9,10 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/devsh/devsh/internal/run/runtest"
 )
 
 func TestDirenvArgs(t *testing.T) {
@@ -144,41 +145,22 @@ func TestDirenvApprovalString(t *testing.T) {
 	}
 }
 
-// direnvTestRecorder is a Runner that runs everything for real through
-// ExecRunner and records each argv, so tests can tell whether allow ran.
-type direnvTestRecorder struct {
-	mu   sync.Mutex
-	runs [][]string
-}
-
-func (r *direnvTestRecorder) Run(ctx context.Context, c Command) error {
-	r.mu.Lock()
-	r.runs = append(r.runs, slices.Clone(c.Args))
-	r.mu.Unlock()
-	return ExecRunner{}.Run(ctx, c)
-}
-
-// subcommands returns the direnv subcommand of each recorded run, in order,
-// and forgets them.
-func (r *direnvTestRecorder) subcommands() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// direnvTestSubcommands returns the direnv subcommand of each run rec
+// recorded, in order, and forgets them.
+func direnvTestSubcommands(rec *runtest.Recorder) []string {
 	var out []string
-	for _, a := range r.runs {
+	for _, a := range rec.Take() {
 		if len(a) > 1 {
 			out = append(out, a[1])
 		}
 	}
-	r.runs = nil
 	return out
 }
 
-// allows counts the `direnv allow` runs recorded.
-func (r *direnvTestRecorder) allows() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// direnvTestAllows counts the `direnv allow` runs rec recorded.
+func direnvTestAllows(rec *runtest.Recorder) int {
 	n := 0
-	for _, a := range r.runs {
+	for _, a := range rec.Runs() {
 		if len(a) > 1 && a[1] == "allow" {
 			n++
 		}
@@ -343,17 +325,17 @@ func TestDirenvStatusRealNoRC(t *testing.T) {
 
 // direnvTestSetup isolates direnv's state and creates a project whose .envrc
 // is direnvTestEnvrc, with a Direnv running b that records its runs in rec.
-func direnvTestSetup(t *testing.T, b direnvTestBin) (dir, envrc string, d Direnv, rec *direnvTestRecorder) {
+func direnvTestSetup(t *testing.T, b direnvTestBin) (dir, envrc string, d Direnv, rec *runtest.Recorder) {
 	t.Helper()
 	direnvTestEnv(t)
 	dir, envrc = direnvTestProject(t, direnvTestEnvrc)
-	rec = &direnvTestRecorder{}
+	rec = &runtest.Recorder{}
 	return dir, envrc, Direnv{Runner: rec, Bin: b.path}, rec
 }
 
 // direnvTestSafeUpdate runs SafeEnvrcUpdate with op, which must succeed with
 // want and with wantAllows `direnv allow` runs recorded in rec in all.
-func direnvTestSafeUpdate(t *testing.T, d Direnv, rec *direnvTestRecorder, envrc string, op func([]byte, bool) ([]byte, error), want EnvrcUpdate, wantAllows int) {
+func direnvTestSafeUpdate(t *testing.T, d Direnv, rec *runtest.Recorder, envrc string, op func([]byte, bool) ([]byte, error), want EnvrcUpdate, wantAllows int) {
 	t.Helper()
 	got, err := d.SafeEnvrcUpdate(context.Background(), envrc, op)
 	if err != nil {
@@ -362,7 +344,7 @@ func direnvTestSafeUpdate(t *testing.T, d Direnv, rec *direnvTestRecorder, envrc
 	if got != want {
 		t.Errorf("SafeEnvrcUpdate = %+v, want %+v", got, want)
 	}
-	if n := rec.allows(); n != wantAllows {
+	if n := direnvTestAllows(rec); n != wantAllows {
 		t.Errorf("%d allow runs, want %d", n, wantAllows)
 	}
 }

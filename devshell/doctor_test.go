@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/devsh/devsh/internal/run/runtest"
 )
 
 func TestCheckString(t *testing.T) {
@@ -359,16 +361,16 @@ func TestProjectDoctor(t *testing.T) {
 	t.Run("all good", func(t *testing.T) {
 		p := doctorTestProject(t, good, all...)
 		scaffoldRun(t, p.Root, "direnv", "allow", p.EnvrcPath)
-		rec := &direnvTestRecorder{}
+		rec := &runtest.Recorder{}
 		checks := p.Doctor(ctx, DoctorOptions{Runner: rec})
 		revParses := 0
-		for _, args := range rec.runs {
+		for _, args := range rec.Runs() {
 			if slices.Contains(args, "rev-parse") {
 				revParses++
 			}
 		}
 		if revParses != 1 {
-			t.Errorf("git rev-parse ran %d times, want once: %q", revParses, rec.runs)
+			t.Errorf("git rev-parse ran %d times, want once: %q", revParses, rec.Runs())
 		}
 		for _, c := range checks {
 			if c.State != CheckOK {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/devsh/devsh/internal/run/runtest"
 )
 
 // opsTestProject lays out a flake project: flake.nix, devshell.toml importing
@@ -152,7 +154,7 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 			direnvTestEnv(t)
 			p := opsTestProject(t, "watch_file devshell.toml\nuse flake\n", true)
 			direnvTestRun(t, b, p.Root, "allow", p.EnvrcPath)
-			rec := &direnvTestRecorder{}
+			rec := &runtest.Recorder{}
 			recorded := Direnv{Runner: rec, Bin: b.path}
 			rep, err := p.Sync(ctx, SyncOptions{Direnv: recorded, TOMLChanged: true})
 			if err != nil {
@@ -165,7 +167,7 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 				t.Fatalf("report = %+v", rep)
 			}
 			// direnv is asked its version and status once.
-			if got, want := rec.subcommands(), []string{"version", "status", "allow"}; !slices.Equal(got, want) {
+			if got, want := direnvTestSubcommands(rec), []string{"version", "status", "allow"}; !slices.Equal(got, want) {
 				t.Errorf("direnv runs = %q, want %q", got, want)
 			}
 			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)
@@ -178,7 +180,7 @@ func TestOpsSyncWithRealDirenv(t *testing.T) {
 			if len(rep.Added) != 0 || rep.Reallowed || !rep.Reloaded {
 				t.Fatalf("second report = %+v", rep)
 			}
-			if got, want := rec.subcommands(), []string{"version", "status", "reload"}; !slices.Equal(got, want) {
+			if got, want := direnvTestSubcommands(rec), []string{"version", "status", "reload"}; !slices.Equal(got, want) {
 				t.Errorf("direnv runs = %q, want %q", got, want)
 			}
 			direnvTestStatus(t, d, b, p.Root, p.EnvrcPath, Allowed)

@@ -32,8 +32,8 @@ func TestNixAliasSetsFixture(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("AliasSets = %v, want %v", got, want)
 	}
-	if env.runner.count() != 2 {
-		t.Errorf("nix ran %d times, want 2 (search, one eval)", env.runner.count())
+	if env.runner.Count() != 2 {
+		t.Errorf("nix ran %d times, want 2 (search, one eval)", env.runner.Count())
 	}
 
 	// Searched under the alias: found, shown under the typed name.

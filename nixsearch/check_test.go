@@ -76,10 +76,10 @@ func TestNixCheckNames(t *testing.T) {
 		t.Errorf("broken-eval: %+v, want nix's assertion message", c)
 	}
 	// One evaluation for all names, one more per failing name.
-	if got := env.runner.count(); got != 3 {
+	if got := env.runner.Count(); got != 3 {
 		t.Errorf("nix ran %d times, want 3", got)
 	}
-	if checks, err := env.nix.CheckNames(context.Background(), env.source("nixpkgs"), nil); err != nil || checks != nil || env.runner.count() != 3 {
+	if checks, err := env.nix.CheckNames(context.Background(), env.source("nixpkgs"), nil); err != nil || checks != nil || env.runner.Count() != 3 {
 		t.Errorf("CheckNames(no names) = %v, %v; want nothing and no nix run", checks, err)
 	}
 }

@@ -14,35 +14,15 @@ import (
 	"testing"
 
 	"github.com/devsh/devsh/internal/proctest"
+	"github.com/devsh/devsh/internal/run/runtest"
 )
-
-// nixCountingRunner wraps a real Runner and records every argv it runs. It
-// is not a fake: the commands really run.
-type nixCountingRunner struct {
-	inner Runner
-	mu    sync.Mutex
-	runs  [][]string
-}
-
-func (r *nixCountingRunner) Run(ctx context.Context, c Command) error {
-	r.mu.Lock()
-	r.runs = append(r.runs, append([]string(nil), c.Args...))
-	r.mu.Unlock()
-	return r.inner.Run(ctx, c)
-}
-
-func (r *nixCountingRunner) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.runs)
-}
 
 // nixTestEnv is a temporary copy of fixture flakes with a nix configured to
 // work offline against them.
 type nixTestEnv struct {
 	dir      string // holds the fixture copies
 	registry string // flake registry file passed to nix
-	runner   *nixCountingRunner
+	runner   *runtest.Recorder
 	nix      Nix
 }
 
@@ -87,7 +67,7 @@ func newNixTestEnv(t *testing.T, fixtures []string, registry map[string]string) 
 	if err := os.WriteFile(regPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runner := &nixCountingRunner{inner: ExecRunner{}}
+	runner := &runtest.Recorder{}
 	return &nixTestEnv{
 		dir:      dir,
 		registry: regPath,
@@ -199,7 +179,7 @@ func TestNixRegistryArgs(t *testing.T) {
 // TestNixRegistryEmptyNeverRuns: a run with flake-registry "" fails before
 // nix starts (the runner is never called), for every command.
 func TestNixRegistryEmptyNeverRuns(t *testing.T) {
-	runner := &nixCountingRunner{inner: ExecRunner{}}
+	runner := &runtest.Recorder{}
 	n := Nix{Runner: runner, ExtraArgs: []string{"--option", "flake-registry", ""}}
 	src := Source{Ref: "path:/nonexistent", System: "x86_64-linux"}
 	ctx := context.Background()
@@ -211,7 +191,7 @@ func TestNixRegistryEmptyNeverRuns(t *testing.T) {
 			t.Errorf("err = %v, want the flake-registry error", err)
 		}
 	}
-	if c := runner.count(); c != 0 {
+	if c := runner.Count(); c != 0 {
 		t.Errorf("nix ran %d times, want 0", c)
 	}
 }
@@ -369,8 +349,8 @@ func TestNixSearchFixture(t *testing.T) {
 			t.Errorf("progress not increasing: %v", progress)
 		}
 	}
-	if env.runner.count() != 1 {
-		t.Errorf("nix ran %d times, want 1", env.runner.count())
+	if env.runner.Count() != 1 {
+		t.Errorf("nix ran %d times, want 1", env.runner.Count())
 	}
 }
 
@@ -486,13 +466,13 @@ func TestNixVerify(t *testing.T) {
 	if !reflect.DeepEqual(valid, want) {
 		t.Errorf("Verify = %v, want %v", valid, want)
 	}
-	if env.runner.count() != 1 {
-		t.Errorf("Verify ran nix %d times for %d names, want 1", env.runner.count(), len(names))
+	if env.runner.Count() != 1 {
+		t.Errorf("Verify ran nix %d times for %d names, want 1", env.runner.Count(), len(names))
 	}
 
 	valid, err = env.nix.Verify(context.Background(), env.source("nixpkgs"), nil)
-	if err != nil || len(valid) != 0 || env.runner.count() != 1 {
-		t.Errorf("Verify(no names) = %v, %v after %d runs; want empty, no run", valid, err, env.runner.count())
+	if err != nil || len(valid) != 0 || env.runner.Count() != 1 {
+		t.Errorf("Verify(no names) = %v, %v after %d runs; want empty, no run", valid, err, env.runner.Count())
 	}
 }
 
@@ -506,8 +486,8 @@ func TestNixVerifyPackagesFallback(t *testing.T) {
 		t.Errorf("Verify = %v, want only alpha", valid)
 	}
 	// One run for legacyPackages (missing), one for packages.
-	if env.runner.count() != 2 {
-		t.Errorf("nix ran %d times, want 2", env.runner.count())
+	if env.runner.Count() != 2 {
+		t.Errorf("nix ran %d times, want 2", env.runner.Count())
 	}
 }
 
@@ -518,8 +498,8 @@ func TestNixVerifyBrokenFlake(t *testing.T) {
 	if !errors.As(err, &nixErr) || !strings.Contains(nixErr.Stderr, "syntax error") {
 		t.Fatalf("Verify error = %v, want *NixError with the syntax error", err)
 	}
-	if env.runner.count() != 1 {
-		t.Errorf("nix ran %d times, want 1 (no packages fallback for other errors)", env.runner.count())
+	if env.runner.Count() != 1 {
+		t.Errorf("nix ran %d times, want 1 (no packages fallback for other errors)", env.runner.Count())
 	}
 }
 

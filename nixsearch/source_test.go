@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/devsh/devsh/internal/nixcli"
+	"github.com/devsh/devsh/internal/run/runtest"
 )
 
 func TestParseFlakeLock(t *testing.T) {
@@ -454,12 +455,12 @@ func TestResolveSourceFromFlakeLock(t *testing.T) {
 		t.Run(project, func(t *testing.T) {
 			root := filepath.Join(env.dir, project)
 			nixLockProject(t, env.nix, root)
-			before := env.runner.count()
+			before := env.runner.Count()
 			src, err := env.nix.ResolveSource(context.Background(), ResolveOptions{ProjectRoot: root, CacheDir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if runs := env.runner.count() - before; runs != 0 {
+			if runs := env.runner.Count() - before; runs != 0 {
 				t.Errorf("reading flake.lock ran nix %d times, want 0", runs)
 			}
 			if src.Origin != "flake.lock" || src.NarHash != wantHash || src.System != CurrentSystem() ||
@@ -517,7 +518,7 @@ func TestResolveSourceGitAndTarballInputs(t *testing.T) {
 			if err := os.WriteFile(regPath, reg, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			runner := &nixCountingRunner{inner: ExecRunner{}}
+			runner := &runtest.Recorder{}
 			n := Nix{Runner: runner, ExtraArgs: []string{"--option", "flake-registry", regPath}}
 			project := filepath.Join(t.TempDir(), "project")
 			if err := os.CopyFS(project, os.DirFS(filepath.Join(env.dir, "project"))); err != nil {
@@ -536,8 +537,8 @@ func TestResolveSourceGitAndTarballInputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if runner.count() != 0 || !strings.HasPrefix(src.Ref, tt.refPrefix) || src.Origin != "flake.lock" {
-				t.Errorf("ResolveSource = %+v after %d runs, want ref %s… and no run", src, runner.count(), tt.refPrefix)
+			if runner.Count() != 0 || !strings.HasPrefix(src.Ref, tt.refPrefix) || src.Origin != "flake.lock" {
+				t.Errorf("ResolveSource = %+v after %d runs, want ref %s… and no run", src, runner.Count(), tt.refPrefix)
 			}
 			if tt.kind == "git" && len(src.Rev) != 40 {
 				t.Errorf("git input without rev: %+v", src)
@@ -562,9 +563,9 @@ func TestResolveSourceOverrideRemembered(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantHash := nixLockedNarHash(t, env.nix, "path:"+fixture)
-	if env.runner.count() != 1 || first.Origin != "--nixpkgs" || first.NarHash != wantHash ||
+	if env.runner.Count() != 1 || first.Origin != "--nixpkgs" || first.NarHash != wantHash ||
 		first.Key != nixSourceKey(wantHash, CurrentSystem()) || !strings.Contains(first.Ref, "narHash=") {
-		t.Fatalf("first resolve = %+v after %d runs", first, env.runner.count())
+		t.Fatalf("first resolve = %+v after %d runs", first, env.runner.Count())
 	}
 
 	// Remembered: no nix at all, same source; the origin label is the caller's.
@@ -573,8 +574,8 @@ func TestResolveSourceOverrideRemembered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.runner.count() != 1 {
-		t.Errorf("second resolve ran nix (%d runs in total)", env.runner.count())
+	if env.runner.Count() != 1 {
+		t.Errorf("second resolve ran nix (%d runs in total)", env.runner.Count())
 	}
 	first.Origin = "DEVSH_NIXPKGS"
 	if second != first {
@@ -584,8 +585,8 @@ func TestResolveSourceOverrideRemembered(t *testing.T) {
 	// The same directory named relatively shares the memo.
 	t.Chdir(env.dir)
 	rel, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: "path:./nixpkgs", CacheDir: cache})
-	if err != nil || rel.Key != first.Key || env.runner.count() != 1 {
-		t.Errorf("relative override = %+v, %v after %d runs", rel, err, env.runner.count())
+	if err != nil || rel.Key != first.Key || env.runner.Count() != 1 {
+		t.Errorf("relative override = %+v, %v after %d runs", rel, err, env.runner.Count())
 	}
 
 	// The fixture changes: resolved again, to the new content.
@@ -605,19 +606,19 @@ func TestResolveSourceOverrideRemembered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.runner.count() != 2 || third.NarHash == first.NarHash || third.Key == first.Key {
-		t.Errorf("after the change: %+v after %d runs, want a new narHash from a second run", third, env.runner.count())
+	if env.runner.Count() != 2 || third.NarHash == first.NarHash || third.Key == first.Key {
+		t.Errorf("after the change: %+v after %d runs, want a new narHash from a second run", third, env.runner.Count())
 	}
 	if third.NarHash != nixLockedNarHash(t, env.nix, "path:"+fixture) {
 		t.Errorf("narHash %s is not the changed fixture's", third.NarHash)
 	}
-	if _, err := env.nix.ResolveSource(ctx, opts); err != nil || env.runner.count() != 2 {
-		t.Errorf("resolve after re-resolve: %v, %d runs", err, env.runner.count())
+	if _, err := env.nix.ResolveSource(ctx, opts); err != nil || env.runner.Count() != 2 {
+		t.Errorf("resolve after re-resolve: %v, %d runs", err, env.runner.Count())
 	}
 
 	// Without a cache dir nothing is remembered.
-	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: opts.Override}); err != nil || env.runner.count() != 3 {
-		t.Errorf("resolve without cache dir: %v, %d runs", err, env.runner.count())
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{Override: opts.Override}); err != nil || env.runner.Count() != 3 {
+		t.Errorf("resolve without cache dir: %v, %d runs", err, env.runner.Count())
 	}
 }
 
@@ -646,8 +647,8 @@ func TestResolveSourceRegistry(t *testing.T) {
 			t.Errorf("registry resolve = %+v", src)
 		}
 		// The first resolve runs nix; the second is remembered.
-		if env.runner.count() != 1 {
-			t.Errorf("resolve %d: %d nix runs in total, want 1", i, env.runner.count())
+		if env.runner.Count() != 1 {
+			t.Errorf("resolve %d: %d nix runs in total, want 1", i, env.runner.Count())
 		}
 		if i == 0 {
 			pkgs, err := (Nix{ExtraArgs: env.nix.ExtraArgs}).Search(ctx, src, nil)
@@ -671,15 +672,15 @@ func TestResolveSourceRegistry(t *testing.T) {
 	if err := nixWriteMemo(memoPath, m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.count() != 2 {
-		t.Errorf("resolve with an expired memo: %v, %d runs in total, want 2", err, env.runner.count())
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.Count() != 2 {
+		t.Errorf("resolve with an expired memo: %v, %d runs in total, want 2", err, env.runner.Count())
 	}
 	// A corrupt memo is ignored and replaced.
 	if err := os.WriteFile(memoPath, []byte("{garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.count() != 3 {
-		t.Errorf("resolve with a corrupt memo: %v, %d runs in total, want 3", err, env.runner.count())
+	if _, err := env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: noLock, CacheDir: cache}); err != nil || env.runner.Count() != 3 {
+		t.Errorf("resolve with a corrupt memo: %v, %d runs in total, want 3", err, env.runner.Count())
 	}
 }
 
@@ -709,10 +710,10 @@ func TestResolveSourceErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "flake.lock"), []byte(`{"version": 7, "nodes": `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := env.runner.count()
+	before := env.runner.Count()
 	_, err = env.nix.ResolveSource(ctx, ResolveOptions{ProjectRoot: root})
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "flake.lock")) || env.runner.count() != before {
-		t.Errorf("broken flake.lock: %v after %d runs", err, env.runner.count()-before)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "flake.lock")) || env.runner.Count() != before {
+		t.Errorf("broken flake.lock: %v after %d runs", err, env.runner.Count()-before)
 	}
 }
 
@@ -842,12 +843,12 @@ func TestResolveSourceRelativePathInput(t *testing.T) {
 	opts := ResolveOptions{ProjectRoot: root, CacheDir: cache}
 	want := nixLockedNarHash(t, env.nix, "path:"+pkgs)
 
-	before := env.runner.count()
+	before := env.runner.Count()
 	src, err := env.nix.ResolveSource(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := env.runner.count() - before
+	runs := env.runner.Count() - before
 	if src.Origin != "flake.lock" || src.NarHash != want || src.Key != nixSourceKey(want, CurrentSystem()) || !strings.HasPrefix(src.Ref, "path:"+pkgs) {
 		t.Fatalf("ResolveSource = %+v, want the narHash %s of %s", src, want, pkgs)
 	}
@@ -861,9 +862,9 @@ func TestResolveSourceRelativePathInput(t *testing.T) {
 	if lockedHash {
 		return // the lock pins the content; the rest is about unpinned locks
 	}
-	before = env.runner.count()
-	if again, err := env.nix.ResolveSource(context.Background(), opts); err != nil || again != src || env.runner.count() != before {
-		t.Errorf("second ResolveSource = %+v, %v after %d runs, want the same, remembered", again, err, env.runner.count()-before)
+	before = env.runner.Count()
+	if again, err := env.nix.ResolveSource(context.Background(), opts); err != nil || again != src || env.runner.Count() != before {
+		t.Errorf("second ResolveSource = %+v, %v after %d runs, want the same, remembered", again, err, env.runner.Count()-before)
 	}
 	// New content under the path: a new key, without re-locking.
 	if err := os.WriteFile(filepath.Join(pkgs, "extra.nix"), []byte("{ }\n"), 0o644); err != nil {

@@ -137,14 +137,14 @@ func TestStoreBuild(t *testing.T) {
 	if got := ix.AliasSets(); got["pythonPackages"] != "python313Packages" {
 		t.Errorf("the built index's alias sets are %v", got)
 	}
-	if _, meta2, err := s.Build(ctx, src, BuildOptions{Procs: 1}); err != nil || !same(meta2, want) || env.runner.count() != 2 {
-		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 2 runs", meta2, err, env.runner.count(), want)
+	if _, meta2, err := s.Build(ctx, src, BuildOptions{Procs: 1}); err != nil || !same(meta2, want) || env.runner.Count() != 2 {
+		t.Errorf("second Build = %+v, %v after %d nix runs; want the cached %+v, 2 runs", meta2, err, env.runner.Count(), want)
 	}
 	if ix2, meta2, err := s.Load(src); err != nil || !same(meta2, want) || ix2.Len() != ix.Len() || !maps.Equal(ix2.AliasSets(), ix.AliasSets()) {
 		t.Errorf("Load after Build = %+v, %v", meta2, err)
 	}
-	if _, _, err := s.Build(ctx, src, BuildOptions{Procs: 1, Refresh: true}); err != nil || env.runner.count() != 4 {
-		t.Errorf("refresh Build: %v after %d nix runs, want 4", err, env.runner.count())
+	if _, _, err := s.Build(ctx, src, BuildOptions{Procs: 1, Refresh: true}); err != nil || env.runner.Count() != 4 {
+		t.Errorf("refresh Build: %v after %d nix runs, want 4", err, env.runner.Count())
 	}
 
 	// A corrupt file is removed and reported as a miss.

@@ -5,45 +5,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	runner "github.com/devsh/devsh/internal/run"
+	"github.com/devsh/devsh/internal/run/runtest"
 )
-
-// cliRecorder is the Runner of GlobalOptions for tests of the seam: it
-// records the argv of every program a command runs and runs it for real
-// (runner.Exec), except that when instead returns an argv for a run, that
-// argv runs in its place — for failures the real tool cannot be made to
-// produce.
-type cliRecorder struct {
-	mu      sync.Mutex
-	runs    [][]string
-	instead func(args []string) []string
-}
-
-func (r *cliRecorder) Run(ctx context.Context, c runner.Command) error {
-	r.mu.Lock()
-	r.runs = append(r.runs, slices.Clone(c.Args))
-	r.mu.Unlock()
-	if r.instead != nil {
-		if alt := r.instead(c.Args); alt != nil {
-			c.Args = alt
-		}
-	}
-	return runner.Exec{}.Run(ctx, c)
-}
-
-// programs lists the programs run, in order.
-func (r *cliRecorder) programs() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, a := range r.runs {
-		out = append(out, a[0])
-	}
-	return out
-}
 
 // cliRunWith runs devsh in-process like cliRun, with r as the runner of
 // every external program.
@@ -62,13 +28,13 @@ func cliRunWith(t *testing.T, r runner.Runner, args ...string) cliResult {
 // for real).
 func TestCLIRunnerSeamAddNoVerify(t *testing.T) {
 	dir := cliProject(t, "[devshell]\npackages = []\n")
-	rec := &cliRecorder{}
+	rec := &runtest.Recorder{}
 	r := cliRunWith(t, rec, "-C", dir, "add", "--no-verify", "jq")
 	r.cliWant(t, exitOK)
 	cliWantTOML(t, dir, "[devshell]\npackages = [\"jq\"]\n")
-	progs := rec.programs()
+	progs := rec.Programs()
 	if slices.Contains(progs, "nix") {
-		t.Errorf("add --no-verify ran nix: %v", rec.runs)
+		t.Errorf("add --no-verify ran nix: %v", rec.Runs())
 	}
 	if !slices.Contains(progs, "git") {
 		t.Errorf("programs run = %v, want git (the untracked check) through the runner", progs)
@@ -84,7 +50,7 @@ func TestCLIRunnerSeamAddNoVerify(t *testing.T) {
 // the likely cause, and no index is cached.
 func TestCLIRunnerNixKilled(t *testing.T) {
 	dir := cliProject(t, "[devshell]\npackages = []\n")
-	rec := &cliRecorder{instead: func(args []string) []string {
+	rec := &runtest.Recorder{Instead: func(args []string) []string {
 		if args[0] == "nix" && (slices.Contains(args, "eval") || slices.Contains(args, "search")) {
 			return []string{"sh", "-c", `echo "evaluating 'cargo'..." >&2; kill -KILL $$`}
 		}
@@ -101,8 +67,8 @@ func TestCLIRunnerNixKilled(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("stdout = %q, want nothing", r.stdout)
 	}
-	if !slices.Contains(rec.programs(), "nix") {
-		t.Fatalf("nix did not go through the runner: %v", rec.runs)
+	if !slices.Contains(rec.Programs(), "nix") {
+		t.Fatalf("nix did not go through the runner: %v", rec.Runs())
 	}
 	entries, _ := os.ReadDir(cliCacheDir()) // absent: nothing cached either
 	if slices.ContainsFunc(entries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".bin") }) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/devsh/devsh/devshell"
 	runner "github.com/devsh/devsh/internal/run"
+	"github.com/devsh/devsh/internal/run/runtest"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/devsh/devsh/tui"
 )
@@ -681,13 +682,11 @@ func TestTUIBackendPartialMetaRunsNoNix(t *testing.T) {
 	dir := cliProject(t, tuibToml)
 	t.Setenv("DEVSH_INDEX_PROCS", "3")
 	ctx := context.Background()
-	rec := &cliRecorder{}
+	rec := &runtest.Recorder{}
 	b := tuibNewWith(t, dir, rec)
 	metaRuns := func() int {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
 		n := 0
-		for _, args := range rec.runs {
+		for _, args := range rec.Runs() {
 			if k := slices.Index(args, "--apply"); k >= 0 && k+1 < len(args) && strings.Contains(args[k+1], "mainProgram = field") {
 				n++
 			}
