@@ -29,10 +29,28 @@ func (c cliEditCase) run(t *testing.T, toml string, global ...string) (string, c
 	t.Helper()
 	dir := cliProject(t, toml)
 	r := cliRun(t, slices.Concat([]string{"-C", dir}, global, c.args)...)
+	c.check(t, dir, r)
+	return dir, r
+}
+
+// runNoNix is run for edits that need no nix (remove, add --no-verify): the
+// project is not locked and the command runs with nix refused
+// (cliRunNoNix).
+func (c cliEditCase) runNoNix(t *testing.T, toml string, global ...string) (string, cliResult) {
+	t.Helper()
+	dir := cliProjectNoNix(t, toml)
+	r := cliRunNoNix(t, slices.Concat([]string{"-C", dir}, global, c.args)...)
+	c.check(t, dir, r)
+	return dir, r
+}
+
+// check fails unless r exited 0 leaving the case's devshell.toml in dir and
+// its stdout.
+func (c cliEditCase) check(t *testing.T, dir string, r cliResult) {
+	t.Helper()
 	r.cliWant(t, 0)
 	cliWantTOML(t, dir, c.wantTOML)
 	r.cliWantOut(t, c.wantStdout)
-	return dir, r
 }
 
 func TestCLIAdd(t *testing.T) {
@@ -331,7 +349,7 @@ func TestCLIRemove(t *testing.T) {
 			"- cargo removed\n- ripgrep removed\n"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.run(t, toml, "--no-direnv") })
+		t.Run(c.name, func(t *testing.T) { c.runNoNix(t, toml, "--no-direnv") })
 	}
 }
 
@@ -347,8 +365,8 @@ func TestCLIAddRemoveRoundTrip(t *testing.T) {
 }
 
 func TestCLIRemoveNotPresent(t *testing.T) {
-	dir := cliProject(t, cliOneCargo)
-	r := cliRun(t, "-C", dir, "remove", "cargo", "jq")
+	dir := cliProjectNoNix(t, cliOneCargo)
+	r := cliRunNoNix(t, "-C", dir, "remove", "cargo", "jq")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "devsh: jq is not in devshell.toml; nothing changed\n")
 	r.cliWantNoEdit(t, dir, cliOneCargo) // cargo stays too
@@ -356,13 +374,13 @@ func TestCLIRemoveNotPresent(t *testing.T) {
 
 func TestCLIRemoveDryRun(t *testing.T) {
 	const toml = "[devshell]\npackages = [\n  \"cargo\",\n  \"jq\", # json\n  \"ripgrep\",\n]\n"
-	dir := cliProject(t, toml)
-	r := cliRun(t, "-C", dir, "rm", "--dry-run", "jq")
+	dir := cliProjectNoNix(t, toml)
+	r := cliRunNoNix(t, "-C", dir, "rm", "--dry-run", "jq")
 	r.cliWant(t, 0)
 	r.cliWantDryRun(t, dir, toml, "--- a/devshell.toml\n+++ b/devshell.toml\n@@ -1,6 +1,5 @@\n [devshell]\n packages = [\n   \"cargo\",\n-  \"jq\", # json\n   \"ripgrep\",\n ]\n")
 
 	// A dry run of a refused removal fails like the real one.
-	r = cliRun(t, "-C", dir, "rm", "--dry-run", "fd")
+	r = cliRunNoNix(t, "-C", dir, "rm", "--dry-run", "fd")
 	r.cliWant(t, 1)
 	r.cliOneLineError(t, "devsh: fd is not in devshell.toml; nothing changed\n")
 }

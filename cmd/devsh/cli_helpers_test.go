@@ -17,7 +17,10 @@ import (
 // The command-line tests (and those of init, doctor, completion, the
 // untracked warning and the TUI backend) run run() in-process against a
 // temporary flake project whose nixpkgs is a copy of the fake nixpkgs in
-// nixsearch/testdata/fixture, with the real nix, direnv and git. Every test
+// nixsearch/testdata/fixture, with the real nix, direnv and git. Tests where
+// nix is not the point (list, remove, usage errors) use a project that is
+// not locked and run with nix refused through the runner seam
+// (cliProjectNoNix, cliRunNoNix); git and direnv still run. Every test
 // isolates HOME and the XDG directories (direnv's allow list, nix's and
 // devsh's caches), git's and nix's configuration, and points nix at an empty
 // flake registry so that it never goes online.
@@ -128,6 +131,18 @@ func cliProject(t testing.TB, toml string) string {
 // `nix flake lock`. It returns the project directory.
 func cliProjectFiles(t testing.TB, flake string, files map[string]string, untracked ...string) string {
 	t.Helper()
+	dir := cliProjectUnlocked(t, flake, files, untracked...)
+	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "lock")
+	if _, err := os.Stat(filepath.Join(dir, "flake.lock")); err != nil {
+		t.Fatalf("nix flake lock wrote no flake.lock: %v", err)
+	}
+	return dir
+}
+
+// cliProjectUnlocked is cliProjectFiles without the lock: no nix runs, and
+// the project has no flake.lock (for tests where nix is not the point).
+func cliProjectUnlocked(t testing.TB, flake string, files map[string]string, untracked ...string) string {
+	t.Helper()
 	cliEnv(t)
 	dir := filepath.Join(t.TempDir(), "proj")
 	if err := os.CopyFS(filepath.Join(dir, "fakepkgs"), os.DirFS(filepath.Join(cliFixtureDir, "nixpkgs"))); err != nil {
@@ -141,10 +156,6 @@ func cliProjectFiles(t testing.TB, flake string, files map[string]string, untrac
 	cliExec(t, dir, "git", "add", "-A")
 	if len(untracked) > 0 {
 		cliExec(t, dir, append([]string{"git", "rm", "-q", "--cached", "--"}, untracked...)...)
-	}
-	cliExec(t, dir, "nix", "--extra-experimental-features", "nix-command flakes", "flake", "lock")
-	if _, err := os.Stat(filepath.Join(dir, "flake.lock")); err != nil {
-		t.Fatalf("nix flake lock wrote no flake.lock: %v", err)
 	}
 	return dir
 }

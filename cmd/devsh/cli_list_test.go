@@ -11,9 +11,9 @@ func TestCLIList(t *testing.T) {
 	// the packages of [[commands]] and packagesFrom follow, marked. (Until
 	// issue 11, [[commands]] packages were not listed at all.)
 	const toml = "packages = [\"hello\"]\n\n[devshell]\nname = \"x\"\npackages = [\n  \"python3Packages.requests\", # http\n  \"cargo\",\n]\npackagesFrom = [\"rustc\"]\n\n[[commands]]\npackage = \"jq\"\n\n[[commands]]\nname = \"fmt\"\npackage = \"nixpkgs-fmt\"\n"
-	dir := cliProject(t, toml)
+	dir := cliProjectNoNix(t, toml)
 
-	r := cliRun(t, "-C", dir, "list")
+	r := cliRunNoNix(t, "-C", dir, "list")
 	r.cliWant(t, 0)
 	want := "hello\npython3Packages.requests\ncargo\njq           [[commands]]\nnixpkgs-fmt  [[commands]]\nrustc        packagesFrom (its build inputs)\n"
 	if r.stdout != want {
@@ -23,7 +23,7 @@ func TestCLIList(t *testing.T) {
 		t.Errorf("list stderr = %q, want nothing", r.stderr)
 	}
 
-	r = cliRun(t, "-C", dir, "list", "--json")
+	r = cliRunNoNix(t, "-C", dir, "list", "--json")
 	r.cliWant(t, 0)
 	r.cliWantOut(t, `[{"attr":"hello","table":""},{"attr":"python3Packages.requests","table":"devshell"},{"attr":"cargo","table":"devshell"},`+
 		`{"attr":"jq","table":"commands"},{"attr":"nixpkgs-fmt","table":"commands"},{"attr":"rustc","table":"devshell","key":"packagesFrom"}]`+"\n")
@@ -72,13 +72,13 @@ func TestCLIListNotAList(t *testing.T) {
 }
 
 func TestCLIListEmpty(t *testing.T) {
-	dir := cliProject(t, "[devshell]\nname = \"empty\"\n")
-	r := cliRun(t, "-C", dir, "list", "--json")
+	dir := cliProjectNoNix(t, "[devshell]\nname = \"empty\"\n")
+	r := cliRunNoNix(t, "-C", dir, "list", "--json")
 	r.cliWant(t, 0)
 	if r.stdout != "[]\n" {
 		t.Errorf("list --json of no packages = %q, want %q", r.stdout, "[]\n")
 	}
-	r = cliRun(t, "-C", dir, "list")
+	r = cliRunNoNix(t, "-C", dir, "list")
 	r.cliWant(t, 0)
 	if r.stdout != "" {
 		t.Errorf("list of no packages = %q, want nothing", r.stdout)
@@ -86,9 +86,9 @@ func TestCLIListEmpty(t *testing.T) {
 }
 
 func TestCLIListFileFlag(t *testing.T) {
-	dir := cliProject(t, "[devshell]\npackages = [\"cargo\"]\n")
+	dir := cliProjectNoNix(t, "[devshell]\npackages = [\"cargo\"]\n")
 	cliWrite(t, filepath.Join(dir, "shells", "other.toml"), "[devshell]\npackages = [\"go\", \"gopls\"]\n")
-	r := cliRun(t, "-C", dir, "--file", "shells/other.toml", "list")
+	r := cliRunNoNix(t, "-C", dir, "--file", "shells/other.toml", "list")
 	r.cliWant(t, 0)
 	if r.stdout != "go\ngopls\n" {
 		t.Errorf("list --file = %q, want %q", r.stdout, "go\ngopls\n")

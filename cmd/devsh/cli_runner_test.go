@@ -75,3 +75,43 @@ func TestCLIRunnerNixKilled(t *testing.T) {
 		t.Errorf("cache dir holds %v after a failed build", entries)
 	}
 }
+
+// cliProjectNoNix is cliProject for tests where nix is not the point: the
+// same flake project and git repository, but not locked, so that no nix
+// runs to create it (and the project has no flake.lock).
+func cliProjectNoNix(t *testing.T, toml string) string {
+	t.Helper()
+	files := map[string]string{}
+	if toml != "" {
+		files["devshell.toml"] = toml
+	}
+	return cliProjectUnlocked(t, cliProjectFlake, files)
+}
+
+// cliRunNoNix runs devsh in-process like cliRun, with the runner seam set to
+// run git and direnv for real and refuse nix (runtest.Refuse: a nix run
+// fails at once, without running), and fails the test if the command tried
+// to run nix: for commands whose behaviour is not nix's.
+func cliRunNoNix(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	rec := &runtest.Recorder{Inner: runtest.Refuse{Programs: []string{"nix"}}}
+	r := cliRunWith(t, rec, args...)
+	if slices.Contains(rec.Programs(), "nix") {
+		t.Errorf("devsh %s tried to run nix: %q", strings.Join(args, " "), rec.Runs())
+	}
+	return r
+}
+
+// TestCLIRunnerNoNixRefused: the seam really refuses nix, so cliRunNoNix
+// tests cannot pass by running it. With nix refused, a verified add (which
+// must run nix) fails as nix failing does and leaves devshell.toml alone.
+func TestCLIRunnerNoNixRefused(t *testing.T) {
+	dir := cliProjectNoNix(t, cliOneCargo)
+	rec := &runtest.Recorder{Inner: runtest.Refuse{Programs: []string{"nix"}}}
+	r := cliRunWith(t, rec, "-C", dir, "--no-direnv", "add", "jq")
+	r.cliWant(t, exitError)
+	r.cliWantNoEdit(t, dir, cliOneCargo)
+	if !slices.Contains(rec.Programs(), "nix") {
+		t.Errorf("programs run = %q, want nix tried (and refused)", rec.Programs())
+	}
+}

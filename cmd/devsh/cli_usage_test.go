@@ -8,7 +8,7 @@ import (
 )
 
 func TestCLIUsageErrors(t *testing.T) {
-	dir := cliProject(t, cliOneCargo)
+	dir := cliProjectNoNix(t, cliOneCargo)
 	missing := filepath.Join(t.TempDir(), "missing")
 	cases := []struct {
 		name string
@@ -50,7 +50,7 @@ func TestCLIUsageErrors(t *testing.T) {
 			if c.args[0] != "-C" {
 				args = append([]string{"-C", dir}, c.args...)
 			}
-			r := cliRun(t, args...)
+			r := cliRunNoNix(t, args...)
 			r.cliWant(t, 2)
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 			if len(lines) != 2 || !strings.HasPrefix(lines[0], "devsh: ") || lines[1] != "Run '"+c.help+" --help' for usage." {
