@@ -6,7 +6,7 @@
 // Flow of an edit: Project.Edit lets package devshell/tomledit parse
 // devshell.toml and splice the change into the bytes, writes them atomically (re-reading first so
 // another writer's edit is kept), then Project.Sync lists the files the
-// shell is built from (WatchFiles), lets package devshell/envrc splice the
+// shell is built from (watchFiles), lets package devshell/envrc splice the
 // missing watch_file line into .envrc, and re-allows or reloads direnv only
 // as far as the user had approved it.
 //

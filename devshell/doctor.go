@@ -292,7 +292,7 @@ func doctorNixTail(run doctorRun) string {
 }
 
 // DoctorDirenv checks direnv: installed, its version, and whether the
-// user's shell runs its hook (see DirenvHookCheck).
+// user's shell runs its hook (see direnvHookCheck).
 func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, readFile func(string) ([]byte, error)) []Check {
 	stdout, stderr, err := run.Output(ctx, runnerOrDefault(d.Runner), Command{Args: d.versionArgs()})
 	c := Check{Name: "direnv"}
@@ -307,7 +307,7 @@ func DoctorDirenv(ctx context.Context, d Direnv, getenv func(string) string, rea
 		return []Check{c}
 	}
 	c.Detail = strings.TrimSpace(string(stdout))
-	return []Check{c, DirenvHookCheck(getenv, readFile)}
+	return []Check{c, direnvHookCheck(getenv, readFile)}
 }
 
 // doctorShellRC lists, for a shell, the start-up files its direnv hook is
@@ -347,11 +347,11 @@ func doctorShellRC(shell string, getenv func(string) string) (rcs []string, hook
 // `eval "$(/nix/store/…-direnv/bin/direnv hook bash)"`).
 const doctorHookMarker = "direnv hook"
 
-// DirenvHookCheck tells whether the user's shell runs direnv's hook: it is
+// direnvHookCheck tells whether the user's shell runs direnv's hook: it is
 // active in this shell when direnv has loaded an environment into it
 // (DIRENV_DIR is set), else it is set up when a start-up file of $SHELL
 // runs `direnv hook`. Paths under $HOME are shown with "~".
-func DirenvHookCheck(getenv func(string) string, readFile func(string) ([]byte, error)) Check {
+func direnvHookCheck(getenv func(string) string, readFile func(string) ([]byte, error)) Check {
 	c := Check{Name: "direnv hook"}
 	if dir := getenv("DIRENV_DIR"); dir != "" {
 		c.Detail = "active in this shell (loaded " + strings.TrimPrefix(dir, "-") + ")"
@@ -416,7 +416,7 @@ func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
 	checks = append(checks, envrcCheck)
 	if tomlOK {
 		// Both checks below are about the same files: list them once.
-		watched, watchErr := WatchFiles(p.TOMLPath, p.Root)
+		watched, watchErr := watchFiles(p.TOMLPath, p.Root)
 		checks = append(checks, p.doctorWatches(watched, watchErr, envrcData, envrcOK))
 		checks = append(checks, p.doctorGit(ctx, o.Runner, p.flakeInputs(watched, watchErr)))
 	}
@@ -525,7 +525,7 @@ func (p *Project) doctorEnvrc(ctx context.Context, d Direnv) (Check, []byte, boo
 }
 
 // doctorWatches checks that every file the shell is built from (files and
-// err from WatchFiles relative to the project root, where the .envrc is)
+// err from watchFiles relative to the project root, where the .envrc is)
 // exists and that the .envrc watches each before `use flake`.
 func (p *Project) doctorWatches(files []string, err error, envrcData []byte, haveEnvrc bool) Check {
 	c := Check{Name: "watches"}
@@ -575,7 +575,7 @@ func (p *Project) doctorGit(ctx context.Context, r Runner, inputs []string) Chec
 		c.State, c.Detail = CheckWarn, "not checked: no flake"
 		return c
 	}
-	root, err := GitWorkTree(ctx, r, p.Root)
+	root, err := gitWorkTree(ctx, r, p.Root)
 	if errors.Is(err, exec.ErrNotFound) {
 		c.State, c.Detail, c.Fix = CheckWarn, "not checked: git not found", "install git"
 		return c
@@ -624,18 +624,18 @@ func (p *Project) UntrackedFiles(ctx context.Context, r Runner) ([]string, error
 	if !p.IsFlake {
 		return nil, nil
 	}
-	root, err := GitWorkTree(ctx, r, p.Root)
+	root, err := gitWorkTree(ctx, r, p.Root)
 	if errors.Is(err, exec.ErrNotFound) || (err == nil && root == "") {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return gitUntracked(ctx, r, p.flakeInputs(WatchFiles(p.TOMLPath, p.Root)))
+	return gitUntracked(ctx, r, p.flakeInputs(watchFiles(p.TOMLPath, p.Root)))
 }
 
 // flakeInputs returns the absolute paths of flake.nix and of the files
-// WatchFiles(p.TOMLPath, p.Root) listed; when it failed (unreadable imports),
+// watchFiles(p.TOMLPath, p.Root) listed; when it failed (unreadable imports),
 // flake.nix and the devshell TOML itself.
 func (p *Project) flakeInputs(watched []string, watchErr error) []string {
 	files := []string{filepath.Join(p.Root, ScaffoldFlakeName)}
@@ -655,7 +655,7 @@ func gitUntracked(ctx context.Context, r Runner, files []string) ([]string, erro
 		if _, err := os.Stat(f); err != nil {
 			continue // missing files are reported by the watches check
 		}
-		tracked, err := GitTracked(ctx, r, f)
+		tracked, err := gitTracked(ctx, r, f)
 		if err != nil {
 			return nil, err
 		}

@@ -258,7 +258,7 @@ func TestDirenvHookCheck(t *testing.T) {
 		{"no shell", map[string]string{"HOME": "/h"}, CheckFail, "cannot tell for shell (SHELL is not set)", "hook direnv into your shell: https://direnv.net/docs/hook.html"},
 	}
 	for _, tt := range tests {
-		c := DirenvHookCheck(func(k string) string { return tt.env[k] }, readFile)
+		c := direnvHookCheck(func(k string) string { return tt.env[k] }, readFile)
 		if c.State != tt.state || c.Detail != tt.detail || c.Fix != tt.fix || c.Name != "direnv hook" {
 			t.Errorf("%s: got %+v\nwant state %v detail %q fix %q", tt.name, c, tt.state, tt.detail, tt.fix)
 		}

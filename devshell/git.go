@@ -9,10 +9,10 @@ import (
 	"github.com/devsh/devsh/internal/run"
 )
 
-// GitTracked reports whether path is tracked (or intent-to-add) in its git
+// gitTracked reports whether path is tracked (or intent-to-add) in its git
 // repo; not in a repo -> false, nil. The flake only sees files git knows, so
 // this is what decides whether a new devshell.toml must be staged.
-func GitTracked(ctx context.Context, r Runner, path string) (bool, error) {
+func gitTracked(ctx context.Context, r Runner, path string) (bool, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return false, fmt.Errorf("git tracked %s: %w", path, err)

@@ -84,28 +84,28 @@ func TestGitTracked(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, tt := range tests {
-		got, err := GitTracked(ctx, ExecRunner{}, tt.path)
+		got, err := gitTracked(ctx, ExecRunner{}, tt.path)
 		if err != nil {
-			t.Errorf("GitTracked(%s): %v", tt.path, err)
+			t.Errorf("gitTracked(%s): %v", tt.path, err)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("GitTracked(%s) = %v, want %v", tt.path, got, tt.want)
+			t.Errorf("gitTracked(%s) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
 
 	// A relative path is taken relative to the working directory.
 	t.Chdir(filepath.Join(repo, "sub"))
-	if got, err := GitTracked(ctx, nil, "nested.toml"); err != nil || !got {
-		t.Errorf("GitTracked(relative nested.toml) = %v, %v; want true, nil", got, err)
+	if got, err := gitTracked(ctx, nil, "nested.toml"); err != nil || !got {
+		t.Errorf("gitTracked(relative nested.toml) = %v, %v; want true, nil", got, err)
 	}
 }
 
 func TestGitTrackedErrors(t *testing.T) {
 	// git itself missing: the runner's error is passed on.
 	t.Setenv("PATH", t.TempDir())
-	_, err := GitTracked(context.Background(), ExecRunner{}, filepath.Join(t.TempDir(), "x"))
+	_, err := gitTracked(context.Background(), ExecRunner{}, filepath.Join(t.TempDir(), "x"))
 	if !errors.Is(err, exec.ErrNotFound) {
-		t.Errorf("GitTracked without git: err = %v, want exec.ErrNotFound", err)
+		t.Errorf("gitTracked without git: err = %v, want exec.ErrNotFound", err)
 	}
 }

@@ -9,12 +9,13 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/devsh/devsh/devshell/tomledit"
-	"github.com/devsh/devsh/internal/atomicfile"
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/devsh/devsh/devshell/internal/textfile"
+	"github.com/devsh/devsh/internal/atomicfile"
 )
 
-// WatchFiles returns the files the shell is built from, as slash paths
+// watchFiles returns the files the shell is built from, as slash paths
 // relative to envrcDir: tomlPath first, then, depth first, every local file it
 // imports through its top-level `imports` array, recursively through imported
 // .toml files. As in numtide/devshell's importTOML, an entry is local when it
@@ -24,7 +25,7 @@ import (
 // devshell's built-in extra modules and are skipped. Each file is listed once,
 // so import cycles are safe; a missing imported file is still listed so that
 // the user notices. Only tomlPath itself must exist.
-func WatchFiles(tomlPath, envrcDir string) ([]string, error) {
+func watchFiles(tomlPath, envrcDir string) ([]string, error) {
 	root, err := filepath.Abs(tomlPath)
 	if err != nil {
 		return nil, fmt.Errorf("watch files of %s: %w", tomlPath, err)
@@ -110,7 +111,7 @@ func importsOf(data []byte) ([]string, error) {
 	var doc struct {
 		Imports any `toml:"imports"`
 	}
-	if err := toml.Unmarshal(tomledit.TrimBOM(data), &doc); err != nil {
+	if err := toml.Unmarshal(textfile.TrimBOM(data), &doc); err != nil {
 		var derr *toml.DecodeError
 		if errors.As(err, &derr) {
 			row, col := derr.Position()

@@ -48,19 +48,19 @@ func TestImportsWatchFiles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := WatchFiles(filepath.Join(dir, filepath.FromSlash(tc.toml)), filepath.Join(dir, tc.envrcDir))
+			got, err := watchFiles(filepath.Join(dir, filepath.FromSlash(tc.toml)), filepath.Join(dir, tc.envrcDir))
 			if err != nil {
-				t.Fatalf("WatchFiles: %v", err)
+				t.Fatalf("watchFiles: %v", err)
 			}
 			if !slices.Equal(got, tc.want) {
-				t.Fatalf("WatchFiles =\n %q\nwant\n %q", got, tc.want)
+				t.Fatalf("watchFiles =\n %q\nwant\n %q", got, tc.want)
 			}
 			// Absolute arguments give the same relative answer.
 			absToml, _ := filepath.Abs(filepath.Join(dir, filepath.FromSlash(tc.toml)))
 			absDir, _ := filepath.Abs(filepath.Join(dir, tc.envrcDir))
-			got, err = WatchFiles(absToml, absDir)
+			got, err = watchFiles(absToml, absDir)
 			if err != nil || !slices.Equal(got, tc.want) {
-				t.Fatalf("WatchFiles(absolute) = %q, %v", got, err)
+				t.Fatalf("watchFiles(absolute) = %q, %v", got, err)
 			}
 		})
 	}
@@ -68,17 +68,17 @@ func TestImportsWatchFiles(t *testing.T) {
 
 func TestImportsWatchFilesErrors(t *testing.T) {
 	dir := filepath.Join("testdata", "imports")
-	_, err := WatchFiles(filepath.Join(dir, "project", "nope.toml"), filepath.Join(dir, "project"))
+	_, err := watchFiles(filepath.Join(dir, "project", "nope.toml"), filepath.Join(dir, "project"))
 	if !errors.Is(err, fs.ErrNotExist) || err.Error() != "read nope.toml: no such file or directory" {
 		t.Errorf("missing root toml: err = %v, want fs.ErrNotExist", err)
 	}
 
-	_, err = WatchFiles(filepath.Join(dir, "bad", "devshell.toml"), filepath.Join(dir, "bad"))
+	_, err = watchFiles(filepath.Join(dir, "bad", "devshell.toml"), filepath.Join(dir, "bad"))
 	if err == nil || !strings.HasPrefix(err.Error(), "broken.toml:2:") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("invalid imported toml: err = %q, want one line starting with broken.toml:2:", err)
 	}
 
-	_, err = WatchFiles(filepath.Join(dir, "bad", "not-array.toml"), filepath.Join(dir, "bad"))
+	_, err = watchFiles(filepath.Join(dir, "bad", "not-array.toml"), filepath.Join(dir, "bad"))
 	if err == nil || err.Error() != "not-array.toml: imports must be an array of strings, not string" {
 		t.Errorf("imports not an array: err = %q, want one line starting with not-array.toml:", err)
 	}
@@ -157,7 +157,7 @@ func TestImportsCorpus(t *testing.T) {
 	}
 	seen := 0
 	for _, f := range files {
-		got, err := WatchFiles(filepath.Join(root, filepath.FromSlash(f.repo), filepath.FromSlash(f.rel)),
+		got, err := watchFiles(filepath.Join(root, filepath.FromSlash(f.repo), filepath.FromSlash(f.rel)),
 			filepath.Join(root, filepath.FromSlash(f.repo)))
 		if err != nil {
 			t.Errorf("%s/%s: %v", f.repo, f.rel, err)
@@ -170,7 +170,7 @@ func TestImportsCorpus(t *testing.T) {
 			want = []string{f.rel}
 		}
 		if !slices.Equal(got, want) {
-			t.Errorf("%s/%s: WatchFiles = %q, want %q", f.repo, f.rel, got, want)
+			t.Errorf("%s/%s: watchFiles = %q, want %q", f.repo, f.rel, got, want)
 		}
 	}
 	if seen != len(special) {

@@ -215,7 +215,7 @@ type SyncReport struct {
 func (p *Project) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 	var rep SyncReport
 	envrcDir := filepath.Dir(p.EnvrcPath)
-	files, err := WatchFiles(p.TOMLPath, envrcDir)
+	files, err := watchFiles(p.TOMLPath, envrcDir)
 	if err != nil {
 		return rep, err
 	}

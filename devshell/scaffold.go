@@ -21,13 +21,13 @@ import (
 // devshell.toml it imports, the .envrc and the .gitignore entry of the
 // workflow in the tutorial devsh automates, without ever overwriting a file.
 
-// ScaffoldFlake is the flake.nix `devsh init` writes: nixpkgs, flake-utils
+// scaffoldFlake is the flake.nix `devsh init` writes: nixpkgs, flake-utils
 // and numtide/devshell inputs, and a default dev shell built from
 // devshell.toml with devshell's overlay (`overlays.default`, which adds
 // `pkgs.devshell` with `mkShell` and `importTOML`). devshell's own nixpkgs
 // input follows the project's, so one nixpkgs is fetched, and it is the one
 // devsh searches.
-const ScaffoldFlake = `{
+const scaffoldFlake = `{
   description = "A development shell declared in devshell.toml";
 
   inputs = {
@@ -69,27 +69,27 @@ const (
 // shell in; it must not be committed.
 const scaffoldDirenvDir = ".direnv"
 
-// ScaffoldFile is one file `devsh init` creates when it is missing.
-type ScaffoldFile struct {
+// scaffoldFile is one file `devsh init` creates when it is missing.
+type scaffoldFile struct {
 	Name    string // relative to the project directory
 	Content []byte
 }
 
-// ScaffoldFiles returns the files of a new project named name (the
+// scaffoldFiles returns the files of a new project named name (the
 // directory's name): flake.nix, devshell.toml and .envrc, in that order.
-// The .gitignore is handled by GitignoreWithDirenv, as it is usually there
+// The .gitignore is handled by gitignoreWithDirenv, as it is usually there
 // already.
-func ScaffoldFiles(name string) []ScaffoldFile {
-	return []ScaffoldFile{
-		{Name: ScaffoldFlakeName, Content: []byte(ScaffoldFlake)},
-		{Name: ScaffoldTOMLName, Content: ScaffoldTOML(name)},
+func scaffoldFiles(name string) []scaffoldFile {
+	return []scaffoldFile{
+		{Name: ScaffoldFlakeName, Content: []byte(scaffoldFlake)},
+		{Name: ScaffoldTOMLName, Content: scaffoldTOML(name)},
 		{Name: ScaffoldEnvrcName, Content: envrc.New([]string{ScaffoldTOMLName})},
 	}
 }
 
-// ScaffoldTOML returns a new devshell.toml: a [devshell] table with the
+// scaffoldTOML returns a new devshell.toml: a [devshell] table with the
 // shell's name and an empty packages list.
-func ScaffoldTOML(name string) []byte {
+func scaffoldTOML(name string) []byte {
 	return []byte("[devshell]\nname = " + scaffoldTOMLString(name) + "\npackages = []\n")
 }
 
@@ -129,12 +129,12 @@ func scaffoldTOMLString(s string) string {
 	return b.String()
 }
 
-// GitignoreWithDirenv returns the .gitignore content with a `.direnv` line
+// gitignoreWithDirenv returns the .gitignore content with a `.direnv` line
 // appended, and true, unless a line already ignores that directory (`.direnv`,
 // `.direnv/`, `/.direnv` or `/.direnv/`, surrounding blanks allowed); then it
 // returns old unchanged and false. The file's line ending (CRLF or LF) is
 // kept, and a missing final newline is added before the new line.
-func GitignoreWithDirenv(old []byte) ([]byte, bool) {
+func gitignoreWithDirenv(old []byte) ([]byte, bool) {
 	for _, line := range strings.Split(string(old), "\n") {
 		switch strings.TrimSpace(line) {
 		case scaffoldDirenvDir, scaffoldDirenvDir + "/", "/" + scaffoldDirenvDir, "/" + scaffoldDirenvDir + "/":
@@ -152,7 +152,7 @@ func GitignoreWithDirenv(old []byte) ([]byte, bool) {
 // InitReport is what Init did.
 type InitReport struct {
 	Dir     string   // the project directory, absolute
-	Created []string // files written by Init, in ScaffoldFiles order, then .gitignore
+	Created []string // files written by Init, in scaffoldFiles order, then .gitignore
 	Kept    []string // files that existed and were left alone
 	// GitignoreAppended is true when .direnv was added to an existing .gitignore.
 	GitignoreAppended bool
@@ -191,7 +191,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 		return InitReport{}, fmt.Errorf("init %s: %w", dir, err)
 	}
 	rep := InitReport{Dir: abs}
-	for _, f := range ScaffoldFiles(filepath.Base(abs)) {
+	for _, f := range scaffoldFiles(filepath.Base(abs)) {
 		created, err := scaffoldCreate(filepath.Join(abs, f.Name), f.Content)
 		if err != nil {
 			return rep, err
@@ -208,7 +208,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 		return rep, fmt.Errorf("init: %w", err)
 	}
 	before, after, err := atomicfile.Update(gitignore, func(old []byte, _ bool) ([]byte, error) {
-		out, _ := GitignoreWithDirenv(old)
+		out, _ := gitignoreWithDirenv(old)
 		return out, nil
 	})
 	if err != nil {
@@ -224,7 +224,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 	}
 	rep.Notes = scaffoldKeptNotes(abs, rep.Kept)
 
-	root, err := GitWorkTree(ctx, r, abs)
+	root, err := gitWorkTree(ctx, r, abs)
 	if errors.Is(err, exec.ErrNotFound) {
 		// Without git nothing can be staged; the files are written all the same.
 		rep.GitMissing = true
@@ -242,7 +242,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 		if name != ScaffoldFlakeName && name != ScaffoldTOMLName {
 			continue
 		}
-		tracked, err := GitTracked(ctx, r, filepath.Join(abs, name))
+		tracked, err := gitTracked(ctx, r, filepath.Join(abs, name))
 		if err != nil {
 			return rep, err
 		}
@@ -275,7 +275,7 @@ func Init(ctx context.Context, dir string, r Runner) (InitReport, error) {
 		}
 	}
 	if len(stage) > 0 {
-		if err := GitIntentToAdd(ctx, r, abs, stage); err != nil {
+		if err := gitIntentToAdd(ctx, r, abs, stage); err != nil {
 			rep.Staged, rep.StagedKept = nil, nil
 			return rep, err
 		}
@@ -339,10 +339,10 @@ func scaffoldKeptNotes(dir string, kept []string) []string {
 	return notes
 }
 
-// GitWorkTree returns the top directory of the git work tree holding dir,
+// gitWorkTree returns the top directory of the git work tree holding dir,
 // or "" when dir is in none. A missing git is an error wrapping
 // exec.ErrNotFound.
-func GitWorkTree(ctx context.Context, r Runner, dir string) (string, error) {
+func gitWorkTree(ctx context.Context, r Runner, dir string) (string, error) {
 	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{
 		Args: scaffoldRevParseArgs(dir),
 		// Messages in English, so "not a git repository" can be recognised.
@@ -393,10 +393,10 @@ func scaffoldCheckIgnoreArgs(dir string, names []string) []string {
 	return append(args, names...)
 }
 
-// GitIntentToAdd records names (relative to dir) in git's index as
+// gitIntentToAdd records names (relative to dir) in git's index as
 // intent-to-add: the flake sees them, and nothing is committed or staged
 // with content.
-func GitIntentToAdd(ctx context.Context, r Runner, dir string, names []string) error {
+func gitIntentToAdd(ctx context.Context, r Runner, dir string, names []string) error {
 	_, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: scaffoldIntentToAddArgs(dir, names)})
 	if err != nil {
 		return runnerError("git add --intent-to-add "+strings.Join(names, " "), err, stderr)

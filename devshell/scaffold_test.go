@@ -133,7 +133,7 @@ func TestScaffoldTOMLString(t *testing.T) {
 // TestScaffoldFilesGolden pins the generated files; -update rewrites
 // testdata/scaffold.
 func TestScaffoldFilesGolden(t *testing.T) {
-	files := ScaffoldFiles("flynix")
+	files := scaffoldFiles("flynix")
 	var names []string
 	for _, f := range files {
 		names = append(names, f.Name)
@@ -156,7 +156,7 @@ func TestScaffoldFilesGolden(t *testing.T) {
 		}
 	}
 	if want := []string{"flake.nix", "devshell.toml", ".envrc"}; !slices.Equal(names, want) {
-		t.Errorf("ScaffoldFiles names = %q, want %q", names, want)
+		t.Errorf("scaffoldFiles names = %q, want %q", names, want)
 	}
 }
 
@@ -166,7 +166,7 @@ func TestScaffoldFilesGolden(t *testing.T) {
 // flake is valid nix that imports devshell.toml.
 func TestScaffoldFilesFitTheWorkflow(t *testing.T) {
 	scaffoldRequire(t, "nix-instantiate")
-	files := ScaffoldFiles(`we "quote" \ names`)
+	files := scaffoldFiles(`we "quote" \ names`)
 	byName := map[string][]byte{}
 	for _, f := range files {
 		byName[f.Name] = f.Content
@@ -252,12 +252,12 @@ func TestGitignoreWithDirenv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, changed := GitignoreWithDirenv([]byte(tt.in))
+			got, changed := gitignoreWithDirenv([]byte(tt.in))
 			if string(got) != tt.want || changed != tt.changed {
-				t.Errorf("GitignoreWithDirenv(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
+				t.Errorf("gitignoreWithDirenv(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
 			}
 			// Idempotent: a second run changes nothing.
-			again, changed := GitignoreWithDirenv(got)
+			again, changed := gitignoreWithDirenv(got)
 			if changed || !bytes.Equal(again, got) {
 				t.Errorf("second run changed %q to %q", got, again)
 			}
@@ -365,7 +365,7 @@ func TestInitKeepsExisting(t *testing.T) {
 	if want := []string{"devshell.toml"}; !slices.Equal(rep.StagedKept, want) || len(rep.Untracked) != 0 {
 		t.Errorf("StagedKept = %q, Untracked = %q; want %q staged", rep.StagedKept, rep.Untracked, want)
 	}
-	if tracked, err := GitTracked(context.Background(), nil, filepath.Join(dir, "devshell.toml")); err != nil || !tracked {
+	if tracked, err := gitTracked(context.Background(), nil, filepath.Join(dir, "devshell.toml")); err != nil || !tracked {
 		t.Errorf("devshell.toml tracked after Init = %v, %v; want intent-to-add", tracked, err)
 	}
 	if len(rep.Notes) != 2 || !strings.Contains(rep.Notes[0], "flake.nix does not mention devshell.toml") || !strings.Contains(rep.Notes[1], "devsh sync") {

@@ -3,6 +3,8 @@ package tomledit
 import (
 	"bytes"
 	"slices"
+
+	"github.com/devsh/devsh/devshell/internal/textfile"
 )
 
 // The batched add: adding names one at a time re-parses the document after
@@ -132,8 +134,8 @@ func batchParse(path string, data []byte, names []string) (*Manifest, error) {
 
 // batchResult is final's bytes, with the byte order mark data began with.
 func batchResult(data []byte, final *Manifest) []byte {
-	if bytes.HasPrefix(data, []byte(bom)) {
-		return append([]byte(bom), final.data...)
+	if bytes.HasPrefix(data, []byte(textfile.BOM)) {
+		return append([]byte(textfile.BOM), final.data...)
 	}
 	return final.data
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/devsh/devsh/devshell/internal/textfile"
 )
 
 // FuzzManifestAddRemove checks, for any input that parses, that adding a
@@ -53,7 +55,7 @@ func FuzzManifestAddRemove(f *testing.F) {
 // skips a leading byte order mark).
 func decode(data []byte) (map[string]any, error) {
 	var m map[string]any
-	if err := toml.Unmarshal(TrimBOM(data), &m); err != nil {
+	if err := toml.Unmarshal(textfile.TrimBOM(data), &m); err != nil {
 		return nil, err
 	}
 	if m == nil {

@@ -23,9 +23,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/devsh/devsh/devshell/internal/textfile"
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/devsh/devsh/devshell/internal/textfile"
 )
 
 // ParseError is an invalid-TOML error; Error() = "path:line:col: message"
@@ -218,19 +219,11 @@ type tok struct {
 	start, end int
 }
 
-// bom is the UTF-8 byte order mark some editors write at the start of a
-// file. nix's builtins.fromTOML (devshell's importTOML) skips it, so devsh
-// does too: it is not part of the TOML, and an edit keeps it.
-const bom = "\xef\xbb\xbf"
-
-// TrimBOM returns data without a leading UTF-8 byte order mark.
-func TrimBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte(bom)) }
-
 // Parse parses data (the content of path) as a devshell.toml; a leading
-// UTF-8 byte order mark is skipped (see bom), and positions count from
+// UTF-8 byte order mark is skipped (see textfile.BOM), and positions count from
 // after it. Invalid TOML gives a *ParseError.
 func Parse(path string, data []byte) (*Manifest, error) {
-	data = bytes.Clone(TrimBOM(data))
+	data = bytes.Clone(textfile.TrimBOM(data))
 	var p unstable.Parser
 	p.Reset(data)
 	m := &Manifest{data: data, eol: textfile.EOL(data), conflicts: map[string]conflict{}}
@@ -404,7 +397,7 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 	if len(names) == 0 {
 		return data, nil, nil
 	}
-	hasBOM := bytes.HasPrefix(data, []byte(bom))
+	hasBOM := bytes.HasPrefix(data, []byte(textfile.BOM))
 	m, err := Parse(path, data)
 	if err != nil {
 		return nil, nil, err
@@ -418,7 +411,7 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 		results = append(results, Result{name, st})
 	}
 	if hasBOM {
-		return append([]byte(bom), m.data...), results, nil
+		return append([]byte(textfile.BOM), m.data...), results, nil
 	}
 	return m.data, results, nil
 }

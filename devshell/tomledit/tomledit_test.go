@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/devsh/devsh/devshell/internal/textfile"
 )
 
 // The -update flag rewrites golden files. It is registered only when no
@@ -582,7 +584,7 @@ func edgeInputs() []string {
 // it) is skipped when reading and kept byte-exactly by add and remove.
 func TestManifestBOM(t *testing.T) {
 	const body = "[devshell]\npackages = [\"cargo\"]\n"
-	in := []byte(bom + body)
+	in := []byte(textfile.BOM + body)
 	m, err := Parse("devshell.toml", in)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -594,7 +596,7 @@ func TestManifestBOM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Add: %v", err)
 	}
-	if want := bom + "[devshell]\npackages = [\"cargo\", \"jq\"]\n"; string(added) != want {
+	if want := textfile.BOM + "[devshell]\npackages = [\"cargo\", \"jq\"]\n"; string(added) != want {
 		t.Errorf("Add = %q, want %q", added, want)
 	}
 	removed, _, err := Remove("devshell.toml", added, []string{"jq"})
@@ -605,7 +607,7 @@ func TestManifestBOM(t *testing.T) {
 		t.Errorf("add then remove = %q, want the original %q", removed, in)
 	}
 	// A BOM anywhere else is still an error, with its position.
-	if _, err := Parse("devshell.toml", []byte(body+bom)); err == nil {
+	if _, err := Parse("devshell.toml", []byte(body+textfile.BOM)); err == nil {
 		t.Error("Parse of a BOM after the start: err = nil")
 	}
 }

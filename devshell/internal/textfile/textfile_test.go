@@ -27,3 +27,18 @@ func TestLineStart(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimBOM(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{BOM, ""},
+		{BOM + "[devshell]\n", "[devshell]\n"},
+		{BOM + BOM + "x", BOM + "x"}, // one mark only: a second is text
+		{"x" + BOM, "x" + BOM},       // only at the start
+		{"\xef\xbb", "\xef\xbb"},     // a partial mark stays
+	} {
+		if got := string(TrimBOM([]byte(tc.in))); got != tc.want {
+			t.Errorf("TrimBOM(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
