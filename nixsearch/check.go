@@ -112,17 +112,22 @@ func (n Nix) checkArgs(src Source, names []string) []string {
 }
 
 // nixCheckRunArgs is `nix eval --json --expr` of body with the flake's
-// package set, the names' attribute paths and lookup in scope; --impure
-// when src.Ref is not locked (getFlake refuses an unlocked reference in
-// pure mode).
+// package set, the names' attribute paths and lookup in scope
+// (nixCheckExpr); --impure when src.Ref is not locked (getFlake refuses an
+// unlocked reference in pure mode).
 func (n Nix) nixCheckRunArgs(src Source, body string, names []string) []string {
-	expr := "let\n" + strings.NewReplacer("REF", nixStringLiteral(src.Ref), "SYS", nixStringLiteral(src.System)).Replace(nixCheckLib) +
-		"  paths = " + nixPathsLiteral(names) + ";\n  " + nixLookupExpr + nixPackageEntryExpr + body
-	args := append(n.nixBase("eval"), "--json", "--expr", expr)
+	args := append(n.nixBase("eval"), "--json", "--expr", nixCheckExpr(src, body, names))
 	if !strings.Contains(src.Ref, "narHash=") {
 		args = append(args, "--impure")
 	}
 	return args
+}
+
+// nixCheckExpr is the Nix expression of a check: nixCheckLib for src, the
+// names' attribute paths, lookup and the entry function in scope, then body.
+func nixCheckExpr(src Source, body string, names []string) string {
+	return "let\n" + strings.NewReplacer("REF", nixStringLiteral(src.Ref), "SYS", nixStringLiteral(src.System)).Replace(nixCheckLib) +
+		"  paths = " + nixPathsLiteral(names) + ";\n  " + nixLookupExpr + nixPackageEntryExpr + body
 }
 
 // nixCheckLib opens the flake and picks its package set as nix search does:

@@ -84,6 +84,8 @@ func (e *nixTestEnv) source(fixture string) Source {
 func TestNixArgs(t *testing.T) {
 	n := Nix{ExtraArgs: []string{"--option", "flake-registry", "/etc/devsh/reg.json"}}
 	src := Source{Ref: "path:/p?narHash=sha256-x", System: "x86_64-linux"}
+	unlocked := Source{Ref: "path:/p", System: "x86_64-linux"} // getFlake needs --impure
+	sh := shard{Names: []string{"hello"}, Buckets: []int{1}, Of: 4, Exclude: []string{"rPackages"}, Packages: true}
 	tests := []struct {
 		name string
 		got  []string
@@ -94,6 +96,14 @@ func TestNixArgs(t *testing.T) {
 		{"metadata", n.metadataArgs("nixpkgs"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "flake", "metadata", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "nixpkgs", "--json"}},
 		{"eval", n.evalArgs(src, "legacyPackages", []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "path:/p?narHash=sha256-x#legacyPackages.x86_64-linux", "--apply", nixVerifyExpr([]string{"a"})}},
 		{"meta", Nix{}.metaArgs(src, "packages", "a.b"), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "path:/p?narHash=sha256-x#packages.x86_64-linux", "--apply", nixMetaExpr("a.b")}},
+		{"shard meta walk", n.nixShardArgs(src, sh, false), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "--expr", nixShardExpr(src, sh, nixShardMetaBody)}},
+		{"shard meta walk, unlocked", Nix{}.nixShardArgs(unlocked, sh, false), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "--expr", nixShardExpr(unlocked, sh, nixShardMetaBody), "--impure"}},
+		{"shard search fallback", n.nixShardArgs(src, sh, true), []string{"nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--expr", nixShardExpr(src, sh, nixShardSearchBody), "", "^", "--json"}},
+		{"shard search fallback, unlocked, custom bin", Nix{Bin: "/opt/nix/bin/nix"}.nixShardArgs(unlocked, sh, true), []string{"/opt/nix/bin/nix", "--extra-experimental-features", "nix-command flakes", "search", "--log-format", "internal-json", "--expr", nixShardExpr(unlocked, sh, nixShardSearchBody), "", "^", "--json", "--impure"}},
+		{"check names", n.checkArgs(src, []string{"jq", "python3Packages.black"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "--expr", nixCheckExpr(src, nixCheckBody, []string{"jq", "python3Packages.black"})}},
+		{"check names, unlocked", Nix{}.checkArgs(unlocked, []string{"jq"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "--expr", nixCheckExpr(unlocked, nixCheckBody, []string{"jq"}), "--impure"}},
+		{"check run, the failure's message", n.nixCheckRunArgs(src, nixCheckForceBody, []string{"nodejs-16_x"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--option", "flake-registry", "/etc/devsh/reg.json", "--json", "--expr", nixCheckExpr(src, nixCheckForceBody, []string{"nodejs-16_x"})}},
+		{"check run, unlocked", Nix{}.nixCheckRunArgs(unlocked, nixCheckForceBody, []string{"a"}), []string{"nix", "--extra-experimental-features", "nix-command flakes", "eval", "--log-format", "internal-json", "--json", "--expr", nixCheckExpr(unlocked, nixCheckForceBody, []string{"a"}), "--impure"}},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -104,6 +114,44 @@ func TestNixArgs(t *testing.T) {
 	a, b := n.searchArgs(src), n.metadataArgs("x")
 	if a[len(a)-1] != "--json" || b[len(b)-2] != "x" {
 		t.Errorf("argv corrupted by a later call: %q, %q", a, b)
+	}
+}
+
+// TestNixExprs: the --expr of a shard and of a name check start with the
+// flake and system as Nix string literals and carry their input (the shard
+// as JSON, the names as attribute paths in JSON), quoted so that nothing in
+// them is Nix syntax, followed by the body.
+func TestNixExprs(t *testing.T) {
+	src := Source{Ref: `path:/p"${x}`, System: "x86_64-linux"}
+	sh := shard{Names: []string{"hello"}, Of: 4}
+	tests := []struct {
+		name string
+		expr string
+		want []string // in this order
+		body string
+	}{
+		{"shard", nixShardExpr(src, sh, nixShardMetaBody), []string{
+			"let\n", `flake = builtins.getFlake "path:/p\"\${x}";`, `sys = "x86_64-linux";`,
+			`shard = builtins.fromJSON "{\"all\":false,\"names\":[\"hello\"],\"buckets\":[],\"of\":4,\"exclude\":[],\"packages\":false}";`,
+		}, nixShardMetaBody},
+		{"check", nixCheckExpr(src, nixCheckBody, []string{"jq", "python3Packages.black"}), []string{
+			"let\n", `flake = builtins.getFlake "path:/p\"\${x}";`, `sys = "x86_64-linux";`,
+			`paths = builtins.fromJSON "[[\"jq\"],[\"python3Packages\",\"black\"]]";`,
+		}, nixCheckBody},
+	}
+	for _, tt := range tests {
+		rest := tt.expr
+		for _, w := range tt.want {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				t.Errorf("%s: %q missing (or out of order) in\n%s", tt.name, w, tt.expr)
+				break
+			}
+			rest = rest[i+len(w):]
+		}
+		if !strings.HasSuffix(tt.expr, tt.body) {
+			t.Errorf("%s: the expression does not end with its body", tt.name)
+		}
 	}
 }
 
