@@ -406,7 +406,9 @@ type DoctorOptions struct {
 
 // Doctor checks the project: the flake and its devshell.toml, the .envrc
 // (present, approved by direnv, watching every file the shell is built from,
-// each of which exists), and git tracking of those files.
+// each of which exists), and git tracking of those files. A TOML outside the
+// project (a --file elsewhere) gets one warning in place of the watches and
+// git checks, which do not apply to a file its flake cannot read.
 func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
 	var checks []Check
 	checks = append(checks, p.doctorFlake())
@@ -414,6 +416,10 @@ func (p *Project) Doctor(ctx context.Context, o DoctorOptions) []Check {
 	checks = append(checks, toml)
 	envrcCheck, envrcData, envrcOK := p.doctorEnvrc(ctx, o.Direnv)
 	checks = append(checks, envrcCheck)
+	if p.TOMLOutside() {
+		checks = append(checks, p.doctorOutside())
+		return checks
+	}
 	if tomlOK {
 		// Both checks below are about the same files: list them once.
 		watched, watchErr := watchFiles(p.TOMLPath, p.Root)
@@ -438,12 +444,20 @@ func (p *Project) doctorFlake() Check {
 		return c
 	}
 	name := filepath.Base(p.TOMLPath)
-	if !bytes.Contains(data, []byte(name)) {
+	// A TOML outside the project cannot be imported: doctorOutside says so.
+	if !p.TOMLOutside() && !bytes.Contains(data, []byte(name)) {
 		c.State = CheckWarn
 		c.Detail = "flake.nix does not mention " + name
 		c.Fix = scaffoldFlakeImportHint(name)
 	}
 	return c
+}
+
+// doctorOutside is the warning for a TOML outside the project: the flake
+// cannot read it, so no .envrc watch, git tracking or import applies.
+func (p *Project) doctorOutside() Check {
+	return Check{Name: "--file", State: CheckWarn,
+		Detail: p.TOMLPath + " is outside the project " + p.Root + ": its flake cannot read it, so .envrc watches and git tracking do not apply to it"}
 }
 
 // doctorTOML checks that the devshell TOML exists and parses; ok is false

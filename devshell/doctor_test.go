@@ -504,6 +504,38 @@ func TestProjectDoctor(t *testing.T) {
 		}
 	})
 
+	t.Run("file outside the project", func(t *testing.T) {
+		// The project's own devshell.toml is untracked and unwatched: the
+		// checks of an outside --file must not report the project's files.
+		p := doctorTestProject(t, doctorWith(good, ".envrc", "use flake\n"), "flake.nix")
+		outside := filepath.Join(t.TempDir(), "shared.toml")
+		if err := os.WriteFile(outside, []byte("imports = [\"more.toml\"]\n[devshell]\npackages = [\"go\"]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := Find(p.Root, outside)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks := p.Doctor(ctx, DoctorOptions{})
+		var names []string
+		for _, c := range checks {
+			names = append(names, c.Name)
+		}
+		if want := []string{"flake", "shared.toml", ".envrc", "--file"}; !slices.Equal(names, want) {
+			t.Errorf("checks %q, want %q (no watches or git advice for a file the flake cannot read)", names, want)
+		}
+		if c := doctorByName(t, checks, "flake"); c.State != CheckOK {
+			t.Errorf("flake check = %+v, want no import advice for an outside file", c)
+		}
+		if c := doctorByName(t, checks, "shared.toml"); c.State != CheckOK || c.Detail != "1 package" {
+			t.Errorf("shared.toml check = %+v", c)
+		}
+		want := Check{Name: "--file", State: CheckWarn, Detail: outside + " is outside the project " + p.Root + ": its flake cannot read it, so .envrc watches and git tracking do not apply to it"}
+		if c := doctorByName(t, checks, "--file"); c != want {
+			t.Errorf("--file check = %+v, want %+v", c, want)
+		}
+	})
+
 	t.Run("not a git repository", func(t *testing.T) {
 		p := doctorTestProject(t, good, all...)
 		if err := os.RemoveAll(filepath.Join(p.Root, ".git")); err != nil {

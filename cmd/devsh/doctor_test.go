@@ -136,6 +136,31 @@ func TestDoctor(t *testing.T) {
 		}
 	})
 
+	t.Run("--file outside the project", func(t *testing.T) {
+		// Said once, as a warning; no watch, git or import advice for a file
+		// the flake cannot read (sync and add leave .envrc and git alone).
+		other := filepath.Join(t.TempDir(), "shared.toml")
+		cliWrite(t, other, "[devshell]\npackages = [\"go\"]\n")
+		r := cliRun(t, "-C", dir, "--file", other, "doctor")
+		r.cliWant(t, exitOK)
+		want := "! --file: " + other + " is outside the project " + dir + ": its flake cannot read it, so .envrc watches and git tracking do not apply to it"
+		var got []string
+		for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+			if strings.Contains(l, "outside") {
+				got = append(got, l)
+			}
+			if strings.Contains(l, "watches:") || strings.Contains(l, "git:") || strings.Contains(l, "importTOML") || strings.Contains(l, "intent-to-add") {
+				t.Errorf("doctor --file outside printed %q", l)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("lines about the outside file %q, want only %q", got, want)
+		}
+		if !strings.Contains(r.stdout, "✓ shared.toml: 1 package\n") || !strings.Contains(r.stdout, "✓ flake: ") {
+			t.Errorf("stdout = %q, want the outside file read and the flake fine", r.stdout)
+		}
+	})
+
 	t.Run("no hook, flakes off", func(t *testing.T) {
 		if err := os.Remove(filepath.Join(home, ".bashrc")); err != nil {
 			t.Fatal(err)
