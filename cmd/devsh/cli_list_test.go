@@ -53,15 +53,19 @@ func TestCLIListPackagesFromSpellings(t *testing.T) {
 	}
 }
 
-// TestCLIListNotAList: a packages key that is not a list is an error naming
-// its line, for list, remove and add alike, not an empty list with exit 0.
+// TestCLIListNotAList: a packages or packagesFrom key that is not a list, or
+// a non-string element of one, is an error naming its line, for list, remove
+// and add alike, not an empty list with exit 0.
 func TestCLIListNotAList(t *testing.T) {
 	for _, c := range []struct{ toml, want string }{
 		{"[devshell]\nname = \"x\"\npackages = \"jq\"\n", "devshell.toml:3:1: devshell.packages is a string, not an array of package names: write it as a list, e.g. packages = [\"jq\"]"},
 		{"name = \"x\"\npackages = \"jq\"\n", "devshell.toml:2:1: packages is a string, not an array of package names: write it as a list, e.g. packages = [\"jq\"]"},
+		{"[devshell]\npackages = [\"jq\"]\npackagesFrom = \"openssl\"\n", "devshell.toml:3:1: devshell.packagesFrom is a string, not an array of package names: write it as a list, e.g. packagesFrom = [\"openssl\"]"},
+		{"[devshell]\npackages = [1, 2]\n", "devshell.toml:2:13: devshell.packages holds an integer (1), not a package name: write each element as a quoted name, e.g. packages = [\"jq\"]"},
+		{"[devshell]\npackages = [\"jq\"]\npackagesFrom = [\"openssl\", 7]\n", "devshell.toml:3:28: devshell.packagesFrom holds an integer (7), not a package name: write each element as a quoted name, e.g. packagesFrom = [\"openssl\"]"},
 	} {
 		dir := cliProject(t, c.toml)
-		for _, args := range [][]string{{"list"}, {"list", "--json"}, {"remove", "jq"}} {
+		for _, args := range [][]string{{"list"}, {"list", "--json"}, {"remove", "jq"}, {"add", "--no-verify", "hello"}, {"add", "--no-verify", "jq"}} {
 			r := cliRun(t, append([]string{"-C", dir, "--no-direnv"}, args...)...)
 			r.cliWant(t, 1)
 			r.cliOneLineError(t, c.want)

@@ -19,10 +19,8 @@ func (m *Manifest) add(path, name string) ([]byte, error) {
 			target = l
 		}
 	}
+	// Packages keys that are not lists were refused before (ShapeError).
 	if target == nil {
-		if c, ok := m.conflicts[conflictDsPkgs]; ok {
-			return nil, m.conflictErr(path, name, c)
-		}
 		for _, l := range m.lists {
 			if l.table == "" {
 				target = l
@@ -31,9 +29,6 @@ func (m *Manifest) add(path, name string) ([]byte, error) {
 	}
 	if target != nil {
 		return apply(m.data, m.addToArray(target, name)), nil
-	}
-	if c, ok := m.conflicts[conflictTopPkgs]; ok {
-		return nil, m.conflictErr(path, name, c)
 	}
 	if c, ok := m.conflicts[conflictDevshell]; ok {
 		return nil, m.conflictErr(path, name, c)

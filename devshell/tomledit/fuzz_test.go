@@ -103,6 +103,29 @@ func checkPackages(m *Manifest, doc map[string]any) error {
 	return nil
 }
 
+// shapeBad reports whether a decoder sees a packages or packagesFrom key
+// that is not a list of strings, which devshell rejects: add and remove
+// must refuse such a document (Manifest.ShapeError).
+func shapeBad(doc map[string]any) bool {
+	notStrings := func(v any, has bool) bool {
+		if !has {
+			return false
+		}
+		l, ok := v.([]any)
+		return !ok || slices.ContainsFunc(l, func(x any) bool { _, s := x.(string); return !s })
+	}
+	if v, has := doc["packages"]; notStrings(v, has) {
+		return true
+	}
+	ds, _ := doc["devshell"].(map[string]any)
+	for _, k := range []string{"packages", "packagesFrom"} {
+		if v, has := ds[k]; notStrings(v, has) {
+			return true
+		}
+	}
+	return false
+}
+
 // addTarget returns the list a decoder says an add must go to: the key
 // path, whether the list exists, and false when the document's shape makes
 // adding impossible (devshell not a table, packages not an array).
@@ -142,6 +165,13 @@ func checkAdd(path string, data []byte, name string) error {
 	}
 	if err := checkPackages(m, doc); err != nil {
 		return err
+	}
+	if shapeBad(doc) {
+		out, res, err := Add(path, data, []string{name})
+		if err == nil || out != nil || res != nil {
+			return fmt.Errorf("add of %s to a document devshell rejects: %v, %v, changed=%v; want an error", name, res, err, out != nil)
+		}
+		return nil
 	}
 	target, exists, ok := addTarget(doc)
 	ds, top := decodedPackages(doc)
@@ -229,7 +259,14 @@ func checkRemoveFirst(path string, data []byte) error {
 	if name == "" {
 		return nil
 	}
+	want, _ := decode(data)
 	out, res, err := Remove(path, data, []string{name})
+	if shapeBad(want) {
+		if err == nil || out != nil || res != nil {
+			return fmt.Errorf("remove of %s from a document devshell rejects: %v, %v, changed=%v; want an error", name, res, err, out != nil)
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("remove of %s: %w", name, err)
 	}
@@ -240,7 +277,6 @@ func checkRemoveFirst(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("remove of %s gives a document that does not decode: %w\n%s", name, err, out)
 	}
-	want, _ := decode(data)
 	drop := func(l any) any {
 		return slices.DeleteFunc(slices.Clone(l.([]any)), func(x any) bool { return x == name })
 	}
@@ -261,19 +297,22 @@ func checkRemoveFirst(path string, data []byte) error {
 // TestManifestGeneratedDocuments checks the add/remove properties on
 // documents generated from a fixed seed: packages arrays with random
 // whitespace, comments, commas, bracket placement, string kinds, non-string
-// elements, CRLF and missing final newlines, in every spelling of the lists.
+// elements (refused), CRLF and missing final newlines, in every spelling of
+// the lists.
 // Byte-level fuzzing rarely produces such valid documents.
 func TestManifestGeneratedDocuments(t *testing.T) {
 	const docs = 5000 // about a second; enough to cover every layout branch
 	r := rand.New(rand.NewPCG(1, 2))
-	withList := 0
+	withList, refused := 0, 0
 	for range docs {
 		doc := []byte(genDocument(r))
 		m, err := Parse("gen.toml", doc)
 		if err != nil {
 			t.Fatalf("generated document does not parse: %v\n%q", err, doc)
 		}
-		if len(m.lists) > 0 {
+		if m.ShapeError("gen.toml") != nil {
+			refused++
+		} else if len(m.lists) > 0 {
 			withList++
 		}
 		for _, name := range []string{"zz-new", "a", "b"} {
@@ -285,8 +324,8 @@ func TestManifestGeneratedDocuments(t *testing.T) {
 			t.Fatalf("%q: %v", doc, err)
 		}
 	}
-	if withList < docs/4 {
-		t.Fatalf("only %d of %d generated documents have a packages list", withList, docs)
+	if withList < docs/4 || refused == 0 {
+		t.Fatalf("only %d of %d generated documents have a packages list of strings, %d one with another element", withList, docs, refused)
 	}
 }
 
@@ -317,7 +356,13 @@ func genArray(r *rand.Rand, eol string) string {
 	n := r.IntN(5)
 	for i := range n {
 		b.WriteString(filler())
-		b.WriteString(pick(`"a"`, `"b"`, `'c'`, `"d.e"`, `"""f"""`, `'''g'''`, `"a"`, `1`, `["n"]`, `{ k = "v" }`, "\"\"\"\nml\n\"\"\"", `"h-1"`))
+		if r.IntN(16) == 0 {
+			// Rare: a document with one is refused (devshell rejects
+			// it), so the layouts are mostly exercised with strings.
+			b.WriteString(pick(`1`, `["n"]`, `{ k = "v" }`))
+		} else {
+			b.WriteString(pick(`"a"`, `"b"`, `'c'`, `"d.e"`, `"""f"""`, `'''g'''`, `"a"`, "\"\"\"\nml\n\"\"\"", `"h-1"`))
+		}
 		b.WriteString(blank())
 		if i < n-1 || r.IntN(2) == 0 {
 			if r.IntN(4) == 0 {

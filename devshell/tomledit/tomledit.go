@@ -176,10 +176,21 @@ type conflict struct {
 // Keys of Manifest.conflicts, named after the key path whose shape is wrong,
 // because each blocks a different way of adding (see Manifest.add).
 const (
-	conflictDevshell = "devshell"          // blocks creating [devshell] packages
-	conflictDsPkgs   = "devshell.packages" // blocks adding to [devshell] packages
-	conflictTopPkgs  = "packages"          // blocks adding to top-level packages
+	conflictDevshell = "devshell"              // blocks creating [devshell] packages
+	conflictDsPkgs   = "devshell.packages"     // blocks adding to [devshell] packages
+	conflictTopPkgs  = "packages"              // blocks adding to top-level packages
+	conflictDsFrom   = "devshell.packagesFrom" // not a list: devshell rejects the file
+	// elemSuffix marks the key of a list's first element that is not a
+	// string ("packages" + elemSuffix): devshell rejects the file.
+	elemSuffix = " element"
 )
+
+// shapeKeys are the conflicts that make devshell reject the file and devsh
+// misread it (see Manifest.ShapeError).
+func shapeKeys() []string {
+	return []string{conflictDsPkgs, conflictTopPkgs, conflictDsFrom,
+		conflictDsPkgs + elemSuffix, conflictTopPkgs + elemSuffix, conflictDsFrom + elemSuffix}
+}
 
 // array is one packages array: the offsets of its brackets, its elements
 // and the tokens of its interior (elements, commas, comments, newlines).
@@ -198,7 +209,8 @@ type elem struct {
 	isStr      bool
 	value      string
 	literal    bool // written as a 'literal string'
-	tok        int  // index in toks
+	kind       unstable.Kind
+	tok        int // index in toks
 }
 
 // tokKind is the kind of a token inside an array: what removal must
@@ -295,19 +307,32 @@ func (m *Manifest) CommandPackages() []string { return slices.Clone(m.commands) 
 // lists them and never edits them.
 func (m *Manifest) PackagesFrom() []string { return slices.Clone(m.from) }
 
-// ShapeError reports a packages key that is not an array, e.g.
-// `packages = "jq"`, as "path:line:col: packages is a string, not an array
-// ..."; nil when both packages lists (where present) are arrays. devshell
-// itself would reject such a file, and a reader would otherwise see no
-// packages at all.
+// ShapeError reports, at the first such place in the file, a packages or
+// packagesFrom key that is not an array, e.g. `packages = "jq"`, as
+// "path:line:col: packages is a string, not an array of package names: write
+// it as a list, e.g. packages = ["jq"]", or an element of one that is not a
+// string (`packages = [1]`); nil when there is none. devshell itself would
+// reject such a file, and a reader would otherwise see no packages at all.
 func (m *Manifest) ShapeError(path string) error {
-	for _, key := range []string{conflictDsPkgs, conflictTopPkgs} {
-		if c, ok := m.conflicts[key]; ok {
-			line, col := position(m.data, c.offset)
-			return fmt.Errorf("%s:%d:%d: %s of package names: write it as a list, e.g. packages = [\"jq\"]", path, line, col, c.msg)
+	var first conflict
+	key := ""
+	for _, k := range shapeKeys() {
+		if c, ok := m.conflicts[k]; ok && (key == "" || c.offset < first.offset) {
+			first, key = c, k
 		}
 	}
-	return nil
+	if key == "" {
+		return nil
+	}
+	line, col := position(m.data, first.offset)
+	msg := first.msg
+	switch key {
+	case conflictDsPkgs, conflictTopPkgs:
+		msg += " of package names: write it as a list, e.g. packages = [\"jq\"]"
+	case conflictDsFrom:
+		msg += " of package names: write it as a list, e.g. packagesFrom = [\"openssl\"]"
+	}
+	return fmt.Errorf("%s:%d:%d: %s", path, line, col, msg)
 }
 
 // hasPackage reports whether name is in either packages list.
@@ -368,9 +393,6 @@ func removeEach(path string, data []byte, names []string) ([]byte, []Result, err
 			if slices.Contains(m.commands, name) {
 				return m, OnlyInCommand, nil
 			}
-			if err := m.ShapeError(path); err != nil {
-				return nil, 0, err
-			}
 			return m, NotPresent, nil
 		}
 		for m.hasPackage(name) {
@@ -400,6 +422,10 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 	hasBOM := bytes.HasPrefix(data, []byte(textfile.BOM))
 	m, err := Parse(path, data)
 	if err != nil {
+		return nil, nil, err
+	}
+	// A file devshell rejects is reported, not edited further.
+	if err := m.ShapeError(path); err != nil {
 		return nil, nil, err
 	}
 	results := make([]Result, 0, len(names))

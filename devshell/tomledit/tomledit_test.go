@@ -370,11 +370,8 @@ func TestManifestParseError(t *testing.T) {
 
 func TestManifestConflicts(t *testing.T) {
 	cases := []struct{ name, in, msg string }{
-		{"packages string", "packages = \"jq\"\n", "f.toml:1:1: cannot add jq: packages is a string, not an array"},
-		{"devshell packages table", "[devshell.packages]\nx = 1\n", "f.toml:1:2: cannot add jq: devshell.packages is a table, not an array"},
 		{"devshell array of tables", "[[devshell]]\nname = \"x\"\n", "f.toml:1:3: cannot add jq: devshell is an array of tables, not a table"},
 		{"devshell string", "devshell = \"x\"\n", "f.toml:1:1: cannot add jq: devshell is a string, not a table"},
-		{"dotted into packages", "devshell.packages.x = 1\n", "f.toml:1:1: cannot add jq: devshell.packages is a table, not an array"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -384,6 +381,68 @@ func TestManifestConflicts(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q does not contain %q", err, c.msg)
+			}
+		})
+	}
+}
+
+// TestManifestShapeError: a packages or packagesFrom key that is not a list,
+// or an element of one that is not a string, makes devshell reject the file;
+// list (ShapeError), add and remove say so, naming the first such place and
+// the fix, and change nothing.
+func TestManifestShapeError(t *testing.T) {
+	const (
+		list     = `write it as a list, e.g. packages = ["jq"]`
+		fromList = `write it as a list, e.g. packagesFrom = ["openssl"]`
+		quote    = `write each element as a quoted name, e.g. packages = ["jq"]`
+		fromQ    = `write each element as a quoted name, e.g. packagesFrom = ["openssl"]`
+	)
+	cases := []struct{ name, in, msg string }{
+		{"packages string", "packages = \"jq\"\n", "f.toml:1:1: packages is a string, not an array of package names: " + list},
+		{"devshell packages string", "[devshell]\nname = \"x\"\npackages = \"jq\"\n", "f.toml:3:1: devshell.packages is a string, not an array of package names: " + list},
+		{"devshell packages table", "[devshell.packages]\nx = 1\n", "f.toml:1:2: devshell.packages is a table, not an array of package names: " + list},
+		{"dotted into packages", "devshell.packages.x = 1\n", "f.toml:1:1: devshell.packages is a table, not an array of package names: " + list},
+		{"top string beside a devshell list", "packages = \"jq\"\n[devshell]\npackages = [\"go\"]\n", "f.toml:1:1: packages is a string, not an array of package names: " + list},
+		{"packagesFrom string", "[devshell]\npackagesFrom = \"openssl\"\n", "f.toml:2:1: devshell.packagesFrom is a string, not an array of package names: " + fromList},
+		{"packagesFrom dotted", "devshell.packages = [\"go\"]\ndevshell.packagesFrom = \"openssl\"\n", "f.toml:2:1: devshell.packagesFrom is a string, not an array of package names: " + fromList},
+		{"packagesFrom inline", "devshell = { packagesFrom = \"openssl\" }\n", "f.toml:1:14: devshell.packagesFrom is a string, not an array of package names: " + fromList},
+		{"packagesFrom table", "[devshell.packagesFrom]\nx = 1\n", "f.toml:1:2: devshell.packagesFrom is a table, not an array of package names: " + fromList},
+		{"integers", "[devshell]\npackages = [1, 2]\n", "f.toml:2:13: devshell.packages holds an integer (1), not a package name: " + quote},
+		{"integer after a name", "[devshell]\npackages = [\n  \"go\",\n  3,\n]\n", "f.toml:4:3: devshell.packages holds an integer (3), not a package name: " + quote},
+		{"top-level boolean", "packages = [true]\n", "f.toml:1:13: packages holds a boolean (true), not a package name: " + quote},
+		{"nested list", "[devshell]\npackages = [[\"jq\"]]\n", "f.toml:2:13: devshell.packages holds an array ([\"jq\"]), not a package name: " + quote},
+		{"long table", "[devshell]\npackages = [{ name = \"jq\", version = \"1.7\" }]\n", "f.toml:2:13: devshell.packages holds a table, not a package name: " + quote},
+		{"packagesFrom integer", "[devshell]\npackages = [\"go\"]\npackagesFrom = [\"zlib\", 2]\n", "f.toml:3:25: devshell.packagesFrom holds an integer (2), not a package name: " + fromQ},
+		{"first in the file", "[devshell]\npackagesFrom = [1]\npackages = \"jq\"\n", "f.toml:2:17: devshell.packagesFrom holds an integer (1), not a package name: " + fromQ},
+		{"strings only", "[devshell]\npackages = [\"go\"]\npackagesFrom = [\"zlib\"]\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := Parse("f.toml", []byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = m.ShapeError("f.toml")
+			if c.msg == "" {
+				if err != nil {
+					t.Errorf("ShapeError = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != c.msg {
+				t.Errorf("ShapeError = %v\nwant        %s", err, c.msg)
+			}
+			for _, op := range []struct {
+				name string
+				fn   func(string, []byte, []string) ([]byte, []Result, error)
+			}{{"Add", Add}, {"Remove", Remove}} {
+				// go is in some of the lists: remove and add refuse it too.
+				for _, name := range []string{"jq", "go"} {
+					out, res, err := op.fn("f.toml", []byte(c.in), []string{name})
+					if err == nil || err.Error() != c.msg || out != nil || res != nil {
+						t.Errorf("%s(%s) = %q, %v, %v; want nil and %q", op.name, name, out, res, err, c.msg)
+					}
+				}
 			}
 		})
 	}
@@ -514,8 +573,8 @@ func TestManifestEdgeProperties(t *testing.T) {
 			continue
 		}
 		for _, e := range m.Packages() {
-			if ValidName(e.Attr) != nil {
-				continue
+			if ValidName(e.Attr) != nil || m.ShapeError("edge.toml") != nil {
+				continue // a refused document: checkRemoveFirst checks that
 			}
 			out, _, err := Remove("edge.toml", data, []string{e.Attr})
 			if err != nil {

@@ -79,6 +79,11 @@ func (w *walker) conflict(path []string, offset int, what string) {
 		if len(path) > 2 {
 			what = "a table"
 		}
+	case len(path) >= 2 && path[0] == "devshell" && path[1] == "packagesFrom":
+		key, want = conflictDsFrom, "an array"
+		if len(path) > 2 {
+			what = "a table"
+		}
 	case len(path) >= 1 && path[0] == "packages":
 		key, want = conflictTopPkgs, "an array"
 		if len(path) > 1 {
@@ -91,6 +96,33 @@ func (w *walker) conflict(path []string, offset int, what string) {
 	}
 	if _, ok := w.m.conflicts[key]; !ok {
 		w.m.conflicts[key] = conflict{offset: offset, msg: key + " is " + what + ", not " + want}
+	}
+}
+
+// elemConflicts records the first element of list (the array of key, e.g.
+// "devshell.packages") that is not a string: devshell rejects the file.
+func (w *walker) elemConflicts(key string, list *array) {
+	// elemShownMax keeps the message one short line: a long element (an
+	// inline table) is named by its kind only.
+	const elemShownMax = 24
+	for _, e := range list.elems {
+		if e.isStr {
+			continue
+		}
+		if _, ok := w.m.conflicts[key+elemSuffix]; ok {
+			return
+		}
+		shown := ""
+		if raw := w.m.data[e.start:e.end]; len(raw) <= elemShownMax && !bytes.ContainsAny(raw, "\r\n") {
+			shown = " (" + string(raw) + ")"
+		}
+		name, example := "packages", "jq"
+		if key == conflictDsFrom {
+			name, example = "packagesFrom", "openssl"
+		}
+		w.m.conflicts[key+elemSuffix] = conflict{offset: e.start,
+			msg: fmt.Sprintf("%s holds %s%s, not a package name: write each element as a quoted name, e.g. %s = [%q]", key, kindName(e.kind), shown, name, example)}
+		return
 	}
 }
 
@@ -138,6 +170,11 @@ func (w *walker) keyValue(path []string, kv *unstable.Node) error {
 		}
 		a.keyIndent = leadingBlank(d, kvStart)
 		w.m.lists = append(w.m.lists, a)
+		if isDs {
+			w.elemConflicts(conflictDsPkgs, a)
+		} else {
+			w.elemConflicts(conflictTopPkgs, a)
+		}
 		return nil
 	case slices.Equal(full, []string{"devshell"}) && v.Kind == unstable.InlineTable && len(path) == 0:
 		in := &inline{open: vStart, lastKVEnd: -1}
@@ -154,12 +191,17 @@ func (w *walker) keyValue(path []string, kv *unstable.Node) error {
 		}
 		w.m.dsInline = in
 	case slices.Equal(full, []string{"devshell", "packagesFrom"}) && v.Kind == unstable.Array:
-		it := v.Children()
-		for it.Next() {
-			if c := it.Node(); c.Kind == unstable.String {
-				w.m.from = append(w.m.from, string(c.Data))
+		// Read like a packages list, for the elements' positions.
+		a, err := readArray(d, v, vStart, kvEnd, "devshell")
+		if err != nil {
+			return err
+		}
+		for _, e := range a.elems {
+			if e.isStr {
+				w.m.from = append(w.m.from, e.value)
 			}
 		}
+		w.elemConflicts(conflictDsFrom, a)
 		return nil
 	case slices.Equal(full, []string{"imports"}) && v.Kind == unstable.Array:
 		it := v.Children()
@@ -230,7 +272,7 @@ func readArray(d []byte, v *unstable.Node, open, end int, table string) (*array,
 		if err != nil {
 			return nil, err
 		}
-		e := elem{start: start, end: cend, tok: len(a.toks)}
+		e := elem{start: start, end: cend, tok: len(a.toks), kind: c.Kind}
 		if c.Kind == unstable.String {
 			e.isStr, e.value = true, string(c.Data)
 			e.literal = d[start] == '\'' && !bytes.HasPrefix(d[start:], []byte("'''"))
