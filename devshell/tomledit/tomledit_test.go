@@ -199,7 +199,8 @@ func TestManifestGolden(t *testing.T) {
 }
 
 // TestManifestAddRemoveIdentity adds names to every fixture whose packages
-// list exists and checks that removing them gives back the exact bytes.
+// list exists and checks that removing them gives back the exact bytes
+// (TestManifestAddRemoveCreatedList covers the fixtures without one).
 func TestManifestAddRemoveIdentity(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
 	if err != nil {
@@ -240,6 +241,88 @@ func TestManifestAddRemoveIdentity(t *testing.T) {
 	}
 	if checked < 30 {
 		t.Fatalf("only %d add/remove round trips checked; fixtures missing?", checked)
+	}
+}
+
+// TestManifestAddRemoveCreatedList adds names to every fixture without a
+// packages list and removes them again: what is left is the original with
+// an empty `packages = []` where add created the list (the README's
+// promise), the same bytes whichever names went through, and from then on
+// an add and remove give those bytes back.
+func TestManifestAddRemoveCreatedList(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked []string
+	for _, f := range files {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(f, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.lists) > 0 {
+			continue // TestManifestAddRemoveIdentity
+		}
+		base := strings.TrimSuffix(filepath.Base(f), ".toml")
+		t.Run(base, func(t *testing.T) {
+			var first []byte
+			for _, names := range [][]string{{"zz-new"}, {"zz-one", "zz-two"}, {"python3Packages.black"}} {
+				added, _, err := Add(f, in, names)
+				if err != nil {
+					t.Fatalf("add %v: %v", names, err)
+				}
+				back, res, err := Remove(f, added, names)
+				if err != nil {
+					t.Fatalf("remove %v: %v", names, err)
+				}
+				for _, r := range res {
+					if r.Status != Removed {
+						t.Errorf("remove %s: %v", r.Name, r.Status)
+					}
+				}
+				if first == nil {
+					first = back
+					checkGolden(t, base+".add-remove", back)
+				} else if !bytes.Equal(back, first) {
+					t.Errorf("add+remove %v left\n%s\nbut a single name left\n%s", names, back, first)
+				}
+			}
+			if !bytes.Contains(first, []byte("packages = []")) {
+				t.Errorf("add+remove left no `packages = []`:\n%s", first)
+			}
+			got, err := decode(first)
+			if err != nil {
+				t.Fatalf("add+remove gives a document that does not decode: %v\n%s", err, first)
+			}
+			want, _ := decode(in)
+			ds, _ := want["devshell"].(map[string]any)
+			if ds == nil {
+				ds = map[string]any{}
+				want["devshell"] = ds
+			}
+			ds["packages"] = []any{}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("add+remove decodes to %v, want the original plus an empty devshell.packages: %v", got, want)
+			}
+			// The list exists now: an add and a remove give the bytes back.
+			added, _, err := Add(f, first, []string{"zz-again"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, _, err := Remove(f, added, []string{"zz-again"}); err != nil || !bytes.Equal(again, first) {
+				t.Errorf("second add+remove = %q, %v; want %q", again, err, first)
+			}
+		})
+		checked = append(checked, base)
+	}
+	for _, want := range []string{"empty", "no_devshell", "no_devshell_crlf", "no_devshell_nonl", "no_devshell_blank_end", "nopkgs_crlf", "nopkgs_nonl", "inline_empty", "dotted_nopkgs"} {
+		if !slices.Contains(checked, want) {
+			t.Errorf("%s.toml was not checked (checked %q); fixture missing or gained a list?", want, checked)
+		}
 	}
 }
 
