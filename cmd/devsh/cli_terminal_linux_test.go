@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"golang.org/x/sys/unix"
 )
 
@@ -321,4 +322,91 @@ func cliFirstPaint(b *testing.B, bin, dir string) time.Duration {
 	go func() { _, _ = io.Copy(io.Discard, ptm) }()
 	_ = cmd.Wait()
 	return elapsed
+}
+
+// TestCLIBinarySearchTerminalWidth runs the built binary's search with
+// stdout on a real 50-column pseudo-terminal, so SystemIO reads the width
+// from the terminal itself (TestCLISearchTerminalWidth gives it in
+// IOStreams): each row longer than 50 columns is cut to them with "…", the
+// rest of a row is what the piped search prints. The pty answers the
+// terminal queries Bubble Tea's init makes, as a terminal does.
+func TestCLIBinarySearchTerminalWidth(t *testing.T) {
+	devsh, bin := cliBinaryPath(t)
+	dir := cliProject(t, cliOneCargo)
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	code, piped, _ := devsh("-C", dir, "search", "cargo")
+	if code != 0 {
+		t.Fatalf("piped search: exit %d", code)
+	}
+
+	const cols = 50
+	ptm, pts := cliOpenPTY(t, cols, 24)
+	cmd := exec.Command(bin, "-C", dir, "search", "cargo")
+	cmd.Stdout = pts
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// With the child holding the only terminal side, reads end (EIO) when
+	// it exits.
+	pts.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 4096)
+	for {
+		if err := ptm.SetReadDeadline(time.Now().Add(cliPTYWait)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := ptm.Read(buf)
+		chunk := string(buf[:n])
+		got.WriteString(chunk)
+		if strings.Contains(chunk, "\x1b]11;?") {
+			_, _ = ptm.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
+		}
+		if strings.Contains(chunk, "\x1b[6n") {
+			_, _ = ptm.Write([]byte("\x1b[1;1R"))
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("search on a terminal did not finish within %v; it printed %q", cliPTYWait, got.String())
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("search on a terminal: %v; stderr:\n%s", err, stderr.String())
+	}
+	out := strings.ReplaceAll(got.String(), "\r\n", "\n") // the pty's output processing
+	for _, query := range []string{"\x1b]11;?\x1b\\", "\x1b]11;?\a", "\x1b[6n"} {
+		out = strings.ReplaceAll(out, query, "")
+	}
+	rows := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := strings.Split(strings.TrimSuffix(piped, "\n"), "\n")
+	if len(rows) != len(want) {
+		t.Fatalf("the terminal got %d rows, piped %d:\n%q\n%q", len(rows), len(want), out, piped)
+	}
+	cut := 0
+	for i, row := range rows {
+		if w := lipgloss.Width(row); w > cols {
+			t.Errorf("row %d is %d columns on a %d-column terminal: %q", i, w, cols, row)
+		}
+		if lipgloss.Width(want[i]) <= cols {
+			if row != want[i] {
+				t.Errorf("row %d = %q, want it whole: %q", i, row, want[i])
+			}
+			continue
+		}
+		cut++
+		if !strings.HasSuffix(row, "…") || !strings.HasPrefix(want[i], strings.TrimSuffix(row, "…")) {
+			t.Errorf("row %d = %q, want the start of %q and …", i, row, want[i])
+		}
+	}
+	if rows[0] != "✓ cargo                 1.89.0  Downloads your Ru…" {
+		t.Errorf("first row = %q, want cargo's cut to %d columns", rows[0], cols)
+	}
+	if cut == 0 {
+		t.Errorf("no row was cut; piped:\n%s", piped)
+	}
 }
