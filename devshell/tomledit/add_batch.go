@@ -45,6 +45,9 @@ func addBatch(path string, data []byte, names []string) (_ []byte, _ []Result, o
 	if err != nil {
 		return nil, nil, false, err
 	}
+	if m.ShapeError(path) != nil {
+		return nil, nil, false, nil // the name-by-name path refuses it
+	}
 	before := m.Packages()
 	have := make(map[string]bool, len(before)+len(names))
 	for _, e := range before {

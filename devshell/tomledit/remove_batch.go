@@ -1,6 +1,10 @@
 package tomledit
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/pelletier/go-toml/v2/unstable"
+)
 
 // The batched remove: removing names one at a time parses the document
 // again after each (go-toml's parser and the duplicate-key check), so
@@ -213,7 +217,7 @@ func lexPlain(d []byte, from, to int, toClose bool, a *array) (int, bool) {
 			if !ok {
 				return 0, false
 			}
-			a.elems = append(a.elems, elem{start: pos, end: end, isStr: true, value: string(d[pos+1 : end-1]), literal: c == '\'', tok: len(a.toks)})
+			a.elems = append(a.elems, elem{start: pos, end: end, isStr: true, kind: unstable.String, value: string(d[pos+1 : end-1]), literal: c == '\'', tok: len(a.toks)})
 			a.toks = append(a.toks, tok{tokElem, pos, end})
 			pos = end
 		default:

@@ -208,9 +208,9 @@ type elem struct {
 	start, end int
 	isStr      bool
 	value      string
-	literal    bool // written as a 'literal string'
-	kind       unstable.Kind
-	tok        int // index in toks
+	literal    bool          // written as a 'literal string'
+	kind       unstable.Kind // the value's, e.g. unstable.String
+	tok        int           // index in toks
 }
 
 // tokKind is the kind of a token inside an array: what removal must

@@ -519,11 +519,16 @@ func TestManifestShapeError(t *testing.T) {
 				name string
 				fn   func(string, []byte, []string) ([]byte, []Result, error)
 			}{{"Add", Add}, {"Remove", Remove}} {
-				// go is in some of the lists: remove and add refuse it too.
-				for _, name := range []string{"jq", "go"} {
-					out, res, err := op.fn("f.toml", []byte(c.in), []string{name})
+				// go is in some of the lists: remove and add refuse it too;
+				// so do the batched add and remove of many names.
+				many := []string{"go"}
+				for i := range max(addBatchMin, removeBatchMin) {
+					many = append(many, fmt.Sprintf("zz-%d", i))
+				}
+				for _, names := range [][]string{{"jq"}, {"go"}, many} {
+					out, res, err := op.fn("f.toml", []byte(c.in), names)
 					if err == nil || err.Error() != c.msg || out != nil || res != nil {
-						t.Errorf("%s(%s) = %q, %v, %v; want nil and %q", op.name, name, out, res, err, c.msg)
+						t.Errorf("%s(%d names, %s…) = %q, %v, %v; want nil and %q", op.name, len(names), names[0], out, res, err, c.msg)
 					}
 				}
 			}
