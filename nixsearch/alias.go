@@ -14,7 +14,8 @@ import (
 // python3Packages is python313Packages, perlPackages is perl540Packages —
 // and `nix search` lists only the recursed one. Docs and devshell.toml
 // files use the short names, so the index learns once, at build time, which
-// unlisted top-level set aliases which listed one (Nix.AliasSets), and the
+// unlisted top-level set aliases which listed one (each shard's meta walk,
+// nixShardAliasExpr, or Nix.AliasSets after a build), and the
 // matcher answers "python3Packages.requests" from python313Packages,
 // showing the name the user typed.
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -176,15 +177,33 @@ const buildExtraAttrs = `
           zz-baddesc = (mk "zz-baddesc-1" "" { }) // { meta.description = 1; };
           zz-throwmeta = (mk "zz-throwmeta-1" "" { }) // { meta = throw "no meta"; };
           zz-throwlicense = mk "zz-throwlicense-1.0" "kept" { license = throw "no licence"; mainProgram = "tl"; };
+` + buildAliasAttrs
+
+// buildAliasAttrs are top-level sets of one family (zzpyPackages) for the
+// alias-set search: zzpy1Packages, and zzpy2Packages and zzpy3Packages
+// (the same set) are listed; zzpyPackages, not entered by nix search, is
+// zzpy2Packages (and so zzpy3Packages: the first in attribute order is
+// taken). Their names hash into different shards.
+const buildAliasAttrs = `
+          inherit (let
+            one = { recurseForDerivations = true; a = mk "zzpy-a-1" "one's a" { }; b = mk "zzpy-b-1" "one's b" { }; };
+            two = { recurseForDerivations = true; a = mk "zzpy-a-2" "two's a" { }; b = mk "zzpy-b-2" "two's b" { }; c = mk "zzpy-c-2" "two's c" { }; };
+          in { zzpy1Packages = one; zzpy2Packages = two; zzpy3Packages = two; zzpyPackages = two // { recurseForDerivations = false; }; })
+            zzpy1Packages zzpy2Packages zzpy3Packages zzpyPackages;
 `
+
+// buildWantAliases is what Nix.AliasSets finds for buildAliasAttrs.
+var buildWantAliases = map[string]string{"zzpyPackages": "zzpy2Packages"}
 
 // TestBuildIndexMatchesNixSearch: on the fixture nixpkgs, on a generated
 // flake of 3,000 packages in nested sets, on a flake with packages.<system>
 // only (pkgsonly) and on one with both sets (bothsets), the index build
 // (unsharded and in 2, 3 and 5 processes) lists exactly what one plain
 // `nix search` lists (legacyPackages' entry where both sets have an
-// attribute), and all builds are identical, meta included; so is a build
-// of the generated flake whose shards are planned from a previous index.
+// attribute), and all builds are identical, meta included, alias sets too
+// (the shards find them in the same nix processes, and they equal what
+// Nix.AliasSets finds after nix search); so is a build of the generated
+// flake whose shards are planned from a previous index.
 func TestBuildIndexMatchesNixSearch(t *testing.T) {
 	env := newNixTestEnv(t, []string{"nixpkgs", "pkgsonly", "bothsets"}, nil)
 	gen := buildGenPackages(3000)
@@ -219,11 +238,25 @@ func TestBuildIndexMatchesNixSearch(t *testing.T) {
 		// the legacyPackages one (Search lists it first, NewIndex keeps
 		// the first).
 		plain := buildSearchFields(buildPackages(NewIndex(found)))
+		wantAliases, err := env.nix.AliasSets(ctx, src, NewIndex(found))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fixture == "gen" && !maps.Equal(wantAliases, buildWantAliases) {
+			t.Errorf("gen: AliasSets after nix search = %v, want %v", wantAliases, buildWantAliases)
+		}
 		var unsharded []Package
 		for _, procs := range []int{1, 2, 3, 5} {
+			runs := env.runner.Count()
 			ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs})
 			if err != nil {
 				t.Fatalf("%s, %d procs: %v", fixture, procs, err)
+			}
+			if n, shards := env.runner.Count()-runs, len(planShards(procs, nil)); n != shards {
+				t.Errorf("%s, %d procs: %d nix runs for %d shards, want one each and none for the alias sets", fixture, procs, n, shards)
+			}
+			if got := ix.AliasSets(); !maps.Equal(got, wantAliases) {
+				t.Errorf("%s, %d procs: alias sets %v, want %v (as Nix.AliasSets finds them)", fixture, procs, got, wantAliases)
 			}
 			got := buildPackages(ix)
 			if !slices.Equal(buildSearchFields(got), plain) {
@@ -264,6 +297,9 @@ func TestBuildIndexMatchesNixSearch(t *testing.T) {
 				if got := buildPackages(ix); !slices.Equal(got, unsharded) {
 					t.Errorf("%s: the build in %d processes planned from a previous index differs from the unsharded one", fixture, procs)
 					buildDiff(t, got, unsharded)
+				}
+				if got := ix.AliasSets(); !maps.Equal(got, wantAliases) {
+					t.Errorf("%s, %d procs, hint: alias sets %v, want %v", fixture, procs, got, wantAliases)
 				}
 			}
 			// The generated meta survives (the extra attributes aside).
@@ -363,7 +399,7 @@ func TestBuildIndexMetaFallback(t *testing.T) {
 	env := newNixTestEnv(t, nil, nil)
 	buildWriteFlake(t, filepath.Join(env.dir, "gen"), buildGenPackages(200),
 		`          zz-typeerror = mk "zz-typeerror-1.0" "meta with a type error" { mainProgram = 1 + "x"; };
-`)
+`+buildAliasAttrs)
 	src := env.source("gen")
 	ctx := context.Background()
 	plain, err := env.nix.Search(ctx, src, nil)
@@ -383,6 +419,49 @@ func TestBuildIndexMetaFallback(t *testing.T) {
 		}
 		if _, ok := ix.Lookup("zz-typeerror"); !ok {
 			t.Errorf("%d procs: zz-typeerror missing", procs)
+		}
+		// The shard searched with nix search found no alias sets: one
+		// more nix eval (Nix.AliasSets) does.
+		if got := ix.AliasSets(); !maps.Equal(got, buildWantAliases) {
+			t.Errorf("%d procs: alias sets %v, want %v", procs, got, buildWantAliases)
+		}
+	}
+}
+
+// TestBuildIndexAliasFailureKeepsMeta: when only the alias-set search
+// fails a shard's meta walk (an error builtins.tryEval cannot catch, in a
+// sample member of a candidate alias set, which the walk never enters),
+// the walk is run again without it: the index keeps its meta and lacks
+// only the alias sets (Nix.AliasSets, tried then, fails the same way).
+func TestBuildIndexAliasFailureKeepsMeta(t *testing.T) {
+	env := newNixTestEnv(t, nil, nil)
+	buildWriteFlake(t, filepath.Join(env.dir, "gen"), buildGenPackages(200), `
+          zzbad1Packages = { recurseForDerivations = true; a = mk "zzbad-a-1" "listed" { }; };
+          zzbadPackages = { a = (mk "zzbad-a-1" "listed" { }) // { drvPath = 1 + "x"; }; };
+`)
+	src := env.source("gen")
+	ctx := context.Background()
+	found, err := env.nix.Search(ctx, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.nix.AliasSets(ctx, src, NewIndex(found)); err == nil {
+		t.Fatal("Nix.AliasSets succeeded; the fixture must make the alias search fail")
+	}
+	plain := buildSearchFields(buildPackages(NewIndex(found)))
+	for _, procs := range []int{1, 3} {
+		ix, err := env.nix.BuildIndex(ctx, src, BuildOptions{Procs: procs})
+		if err != nil {
+			t.Fatalf("%d procs: %v", procs, err)
+		}
+		if !slices.Equal(buildSearchFields(buildPackages(ix)), plain) {
+			t.Errorf("%d procs: the index lists other packages than nix search", procs)
+		}
+		if m := ix.MetaMissing(); m != "" {
+			t.Errorf("%d procs: MetaMissing() = %q, want the meta kept", procs, m)
+		}
+		if a := ix.AliasSets(); len(a) != 0 {
+			t.Errorf("%d procs: alias sets %v, want none", procs, a)
 		}
 	}
 }
@@ -649,4 +728,47 @@ func buildProcessGroups(t *testing.T, pids []int) int {
 		groups[stat.Pgrp] = true
 	}
 	return len(groups)
+}
+
+// TestParseShardJSON: the meta walk's { aliases; entries; } object, in
+// either order; aliases null means the walk did not look; anything else
+// is an error.
+func TestParseShardJSON(t *testing.T) {
+	const entry = `["legacyPackages.x86_64-linux.hello","hello","2.12","Says hello","hello","GPL-3.0","https://h",1]`
+	for _, tc := range []struct {
+		name, in  string
+		keys      []string
+		aliases   [][2]string
+		known     bool
+		wantError string
+	}{
+		{"aliases first", `{"aliases":[["pythonPackages","python313Packages"]],"entries":[` + entry + `]}`,
+			[]string{"legacyPackages.x86_64-linux.hello"}, [][2]string{{"pythonPackages", "python313Packages"}}, true, ""},
+		{"entries first", `{"entries":[` + entry + `],"aliases":[]}`, []string{"legacyPackages.x86_64-linux.hello"}, [][2]string{}, true, ""},
+		{"not looked", `{"aliases":null,"entries":[]}`, nil, nil, false, ""},
+		{"no aliases field", `{"entries":[]}`, nil, nil, false, ""},
+		{"old list", `[` + entry + `]`, nil, nil, false, "expected a JSON object"},
+		{"no entries", `{"aliases":[]}`, nil, nil, false, "no entries"},
+		{"other field", `{"entries":[],"x":1}`, nil, nil, false, `unexpected field "x"`},
+		{"twice", `{"entries":[],"entries":[]}`, nil, nil, false, "twice"},
+		{"bad pair", `{"aliases":[["a"]],"entries":[]}`, nil, nil, false, "aliases"},
+		{"truncated", `{"entries":[` + entry, nil, nil, false, "truncated"},
+		{"trailing", `{"entries":[]} 1`, nil, nil, false, "after the JSON object"},
+		{"empty", ``, nil, nil, false, "empty output"},
+	} {
+		var keys []string
+		var aliases [][2]string
+		known := false
+		err := parseShardJSON(strings.NewReader(tc.in), func(key string, p Package) { keys = append(keys, key) },
+			func(pairs [][2]string) { aliases, known = pairs, true })
+		if tc.wantError != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+				t.Errorf("%s: err = %v, want one with %q", tc.name, err, tc.wantError)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(keys, tc.keys) || known != tc.known || !slices.Equal(aliases, tc.aliases) {
+			t.Errorf("%s: keys %v, aliases %v (known %v), err %v; want %v, %v (%v)", tc.name, keys, aliases, known, err, tc.keys, tc.aliases, tc.known)
+		}
+	}
 }

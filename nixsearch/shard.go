@@ -37,6 +37,9 @@ type shard struct {
 	// Packages adds the flake's packages.<system> (all of it: nix search
 	// does not recurse there, and it is small).
 	Packages bool `json:"packages"`
+	// Aliases makes the meta walk also find the alias sets of the listed
+	// sets it walks (see nixShardMetaBody); nixEvalShard sets it.
+	Aliases bool `json:"aliases"`
 	// weight estimates the packages the shard holds (for the order in which
 	// shards start: largest first).
 	weight int
@@ -315,8 +318,10 @@ const nixPackageEntryExpr = `
     ];`
 
 // nixShardMetaBody is the `nix eval --json` of a shard: nix search's walk
-// written in Nix, returning per package [key pname version description
-// mainProgram license homepage flags]. It follows nix search (2.8 to 2.35):
+// written in Nix, returning { entries; aliases; }: entries has per package
+// [key pname version description mainProgram license homepage flags];
+// aliases is the shard's alias pairs (nixShardAliasExpr), null without
+// shard.aliases. It follows nix search (2.8 to 2.35):
 // a derivation is an attribute set with type "derivation"; pname and
 // version are builtins.parseDrvName of its name; description is
 // meta.description ("" without one, the package is skipped when it is not a
@@ -355,9 +360,57 @@ const nixShardMetaBody = `
   visitPackages = path: v:
     let key = keyOf "packages" path;
     in progress key (if isDrv v then [ (let x = entry key v; in builtins.deepSeq x x) ] else [ ]);
-in
-  builtins.concatMap (n: visitLegacy [ n ] set.${n}) names
-  ++ builtins.concatMap (n: visitPackages [ n ] pkgsSet.${n}) (builtins.attrNames pkgsSet)`
+  byName = builtins.listToAttrs (map (n: { name = n; value = visitLegacy [ n ] set.${n}; }) names);` + nixShardAliasExpr + `
+in {
+  entries = builtins.concatMap (n: byName.${n}) names
+    ++ builtins.concatMap (n: visitPackages [ n ] pkgsSet.${n}) (builtins.attrNames pkgsSet);
+  aliases = if shard.aliases then aliasHits else null;
+}`
+
+// nixShardAliasExpr finds, in a shard's meta walk, what Nix.AliasSets
+// finds after a build (see aliasExpr), for the listed sets of this shard,
+// so that no nix process is started and no nixpkgs loaded again for it:
+// aliasHits is a list of [alias target] pairs. A target is a top-level
+// name of the shard the walk found packages under; its samples are the
+// first and the middle (aliasSamples) of its direct members, in attribute
+// order, as aliasProbeFor picks them from the index. A candidate alias is
+// another top-level name of the same family (its name without digits and
+// '_') that is a set nix search does not enter (no recurseForDerivations:
+// listed sets are entered, so an alias to one is never listed itself) and
+// whose members of the samples' names have the same drvPath. Every pair is
+// reported; Go keeps, per alias, the first target in the index's set order,
+// as aliasExpr does. All of it runs under builtins.tryEval and is only
+// evaluated with shard.aliases set.
+const nixShardAliasExpr = `
+  famChars = [ "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "_" ];
+  family = n: builtins.replaceStrings famChars (map (c: "") famChars) n;
+  plain = n: builtins.match "[^.]*" n != null;
+  members = t:
+    let
+      p = keyOf "legacyPackages" [ t ] + ".";
+      l = builtins.stringLength p;
+      rest = e: builtins.substring l (builtins.stringLength (builtins.head e)) (builtins.head e);
+    in builtins.filter (r: r != "" && plain r)
+      (map rest (builtins.filter (e: builtins.substring 0 l (builtins.head e) == p) byName.${t}));
+  samplesOf = t:
+    let m = members t; k = builtins.length m;
+    in if k == 0 then [ ] else [ (builtins.head m) ] ++ (if k > 1 then [ (builtins.elemAt m (k / 2)) ] else [ ]);
+  targets = builtins.filter (x: x.samples != [ ])
+    (map (t: { set = t; samples = samplesOf t; }) (builtins.filter plain names));
+  byFamily = builtins.groupBy family (builtins.attrNames set);
+  candidate = builtins.mapAttrs (n: _:
+    let r = builtins.tryEval (let v = set.${n}; in
+      builtins.isAttrs v && (v.type or null) != "derivation" && (v.recurseForDerivations or false) != true);
+    in r.success && r.value) set;
+  same = a: t: s:
+    let r = builtins.tryEval (builtins.hasAttr s a && (builtins.getAttr s a).drvPath == (builtins.getAttr s set.${t}).drvPath);
+    in r.success && r.value;
+  aliasHits = builtins.concatMap (x:
+    builtins.concatMap (n:
+      if n != x.set && plain n && candidate.${n} && builtins.all (same set.${n} x.set) x.samples
+      then [ [ n x.set ] ] else [ ])
+      (byFamily.${family x.set} or [ ]))
+    targets;`
 
 // nixShardArgs is the argv of a shard's evaluation: `nix eval --json
 // --expr` of its meta walk, or with search set, `nix search --expr … ”
@@ -381,6 +434,11 @@ type shardResult struct {
 	// legacy and packages are the packages found under
 	// legacyPackages.<system> and packages.<system>.
 	legacy, packages []Package
+	// aliases are the [alias, target] pairs the meta walk found
+	// (nixShardAliasExpr); aliasesKnown is false when it did not look
+	// (the walk without aliases, or nix search).
+	aliases      [][2]string
+	aliasesKnown bool
 	// metaErr is set when the meta walk failed and the packages come from
 	// nix search, without meta.
 	metaErr error
@@ -398,20 +456,28 @@ func (r *shardResult) add(key string, p Package) {
 // len is the number of packages found.
 func (r *shardResult) len() int { return len(r.legacy) + len(r.packages) }
 
-// nixEvalShard evaluates one shard: the meta walk, and when that fails
-// (other than by ctx ending), nix search of the same shard. progress is
-// called with the attributes evaluated so far in this shard (the count
-// restarts for the fallback).
+// nixEvalShard evaluates one shard: the meta walk, which also finds the
+// shard's alias sets; when that fails (other than by ctx ending), the meta
+// walk without them (in case only they failed it), and when that fails
+// too, nix search of the same shard. progress is called with the
+// attributes evaluated so far in this shard (the count restarts for each
+// retry).
 func (n Nix) nixEvalShard(ctx context.Context, src Source, sh shard, progress func(int)) (shardResult, error) {
-	var res shardResult
-	err := n.nixRunParsed(ctx, n.nixShardArgs(src, sh, false), progress, func(r io.Reader) error {
-		if err := parseShardJSON(r, res.add); err != nil {
-			return fmt.Errorf("nix eval of the package meta: %w", err)
+	var err error
+	for _, aliases := range []bool{true, false} {
+		sh.Aliases = aliases
+		var res shardResult
+		err = n.nixRunParsed(ctx, n.nixShardArgs(src, sh, false), progress, func(r io.Reader) error {
+			if err := parseShardJSON(r, res.add, func(pairs [][2]string) {
+				res.aliases, res.aliasesKnown = pairs, true
+			}); err != nil {
+				return fmt.Errorf("nix eval of the package meta: %w", err)
+			}
+			return nil
+		})
+		if err == nil || ctx.Err() != nil {
+			return res, err
 		}
-		return nil
-	})
-	if err == nil || ctx.Err() != nil {
-		return res, err
 	}
 	fallback := shardResult{metaErr: err}
 	err = n.nixRunParsed(ctx, n.nixShardArgs(src, sh, true), progress, func(r io.Reader) error {
@@ -475,10 +541,12 @@ func nixDecodeEntry(e [8]json.RawMessage) (string, Package, error) {
 	}, nil
 }
 
-// parseShardJSON reads the meta walk's JSON list of
-// [key pname version description mainProgram license homepage flags]
-// entries, streaming, and calls add with each key and package.
-func parseShardJSON(r io.Reader, add func(key string, p Package)) error {
+// parseShardJSON reads the meta walk's JSON object { "aliases": …,
+// "entries": … } (in either order), streaming: entries is a list of
+// [key pname version description mainProgram license homepage flags], each
+// passed to add with its key and package; aliases, a list of [alias target]
+// pairs or null, is passed to setAliases unless null.
+func parseShardJSON(r io.Reader, add func(key string, p Package), setAliases func([][2]string)) error {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
@@ -487,8 +555,65 @@ func parseShardJSON(r io.Reader, add func(key string, p Package)) error {
 		}
 		return err
 	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("expected a JSON object, got %v", tok)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nixParseEOF(err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return fmt.Errorf("field %q twice", key)
+		}
+		seen[key] = true
+		switch key {
+		case "entries":
+			if err := parseShardEntries(dec, add); err != nil {
+				return err
+			}
+		case "aliases":
+			var pairs *[][]string
+			if err := dec.Decode(&pairs); err != nil {
+				return fmt.Errorf("aliases: %w", nixParseEOF(err))
+			}
+			if pairs == nil {
+				continue
+			}
+			out := make([][2]string, 0, len(*pairs))
+			for _, p := range *pairs {
+				if len(p) != 2 {
+					return fmt.Errorf("aliases: %q is not an [alias target] pair", p)
+				}
+				out = append(out, [2]string{p[0], p[1]})
+			}
+			setAliases(out)
+		default:
+			return fmt.Errorf("unexpected field %q", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nixParseEOF(err)
+	}
+	if !seen["entries"] {
+		return errors.New("no entries")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// parseShardEntries reads the entries list of parseShardJSON from dec.
+func parseShardEntries(dec *json.Decoder, add func(key string, p Package)) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return nixParseEOF(err)
+	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("expected a JSON list, got %v", tok)
+		return fmt.Errorf("entries: expected a JSON list, got %v", tok)
 	}
 	for dec.More() {
 		var e [8]json.RawMessage
@@ -503,9 +628,6 @@ func parseShardJSON(r io.Reader, add func(key string, p Package)) error {
 	}
 	if _, err := dec.Token(); err != nil {
 		return nixParseEOF(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON list")
 	}
 	return nil
 }

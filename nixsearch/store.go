@@ -81,8 +81,9 @@ type BuildProgress struct {
 // Build evaluates src and stores the index. The package set is split into
 // shards (see planShards), evaluated by opts.Procs concurrent nix processes,
 // each shard by one `nix eval` that walks the set as nix search does and
-// gathers each package's meta; a shard whose meta walk fails is searched
-// with `nix search` instead, and the index says what meta is missing. A
+// gathers each package's meta and the alias sets (see Nix.BuildIndex); a
+// shard whose meta walk fails is searched with `nix search` instead, and
+// the index says what meta is missing. A
 // shard that fails altogether fails the build with its error, and the
 // other nix processes are killed; so does ctx ending. Nothing partial is
 // cached.
@@ -115,17 +116,6 @@ func (s Store) Build(ctx context.Context, src Source, opts BuildOptions) (*Index
 	if err != nil {
 		return nil, CacheMeta{}, err
 	}
-	// Alias sets (python3Packages → python313Packages): one more small
-	// eval once the listed sets are known. Without them the index still
-	// answers every listed name, so a failure only costs the alias names;
-	// a cancel stops the build.
-	aliases, err := s.Nix.AliasSets(ctx, src, ix)
-	if ctx.Err() != nil {
-		return nil, CacheMeta{}, ctx.Err()
-	}
-	if err == nil {
-		ix = ix.WithAliasSets(aliases)
-	}
 	meta := CacheMeta{
 		Key: src.Key, Ref: src.Ref, Origin: src.Origin, Rev: src.Rev, NarHash: src.NarHash, System: src.System,
 		Built: s.Cache.now(), Count: ix.Len(),
@@ -138,7 +128,13 @@ func (s Store) Build(ctx context.Context, src Source, opts BuildOptions) (*Index
 }
 
 // BuildIndex evaluates src's package set in shards (see Store.Build, which
-// also caches the result) and returns the whole index.
+// also caches the result) and returns the whole index with its alias sets
+// (python3Packages → python313Packages; see Index.WithAliasSets). Each
+// shard's meta walk finds the alias sets of the sets it lists, in the
+// same nix process; only when a shard fell back to nix search does one
+// more `nix eval` (Nix.AliasSets) run after the shards. Without alias sets
+// the index still answers every listed name, so that eval failing only
+// costs the alias names; a cancel stops the build.
 func (n Nix) BuildIndex(ctx context.Context, src Source, opts BuildOptions) (*Index, error) {
 	if src.Ref == "" || src.System == "" {
 		return nil, errors.New("build the package index: source needs a flake reference and a system")
@@ -192,7 +188,47 @@ func (n Nix) BuildIndex(ctx context.Context, src Source, opts BuildOptions) (*In
 	if b.progress.Indexed == 0 {
 		return nil, fmt.Errorf("build the package index: %s %w for %s (neither legacyPackages.%s nor packages.%s; pass --nixpkgs with a nixpkgs flake)", src.Ref, ErrNoPackages, src.System, src.System, src.System)
 	}
-	return b.index(true), nil
+	ix := b.index(true)
+	aliases, known := b.aliases(ix)
+	if !known {
+		var err error
+		aliases, err = n.AliasSets(ctx, src, ix)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			return ix, nil
+		}
+	}
+	return ix.WithAliasSets(aliases), nil
+}
+
+// aliases merges the shards' alias pairs into the alias map of ix, the
+// index of all shards: of the targets found for an alias, the first in
+// ix's set order, as Nix.AliasSets picks it. known is false when a shard
+// did not look for them (it fell back to nix search).
+func (b *indexBuilder) aliases(ix *Index) (m map[string]string, known bool) {
+	targets := map[string]map[string]bool{}
+	for _, r := range b.results {
+		if !r.aliasesKnown {
+			return nil, false
+		}
+		for _, p := range r.aliases {
+			if targets[p[0]] == nil {
+				targets[p[0]] = map[string]bool{}
+			}
+			targets[p[0]][p[1]] = true
+		}
+	}
+	m = map[string]string{}
+	for _, s := range ix.sets {
+		for alias, ts := range targets {
+			if _, done := m[alias]; !done && ts[s.name] {
+				m[alias] = s.name
+			}
+		}
+	}
+	return m, true
 }
 
 // indexBuilder collects the shards of one BuildIndex.
@@ -218,8 +254,13 @@ func (b *indexBuilder) fail(err error) {
 func (b *indexBuilder) shardProgress(k, evaluated int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.progress.Evaluated += evaluated - b.evaluated[k]
-	b.evaluated[k] = evaluated
+	// A retry of the shard counts from 0 again: the shard's count stays
+	// until the retry passes it, so the sum never goes back (the call
+	// still goes out: it is also the heartbeat of a display's clock).
+	if evaluated > b.evaluated[k] {
+		b.progress.Evaluated += evaluated - b.evaluated[k]
+		b.evaluated[k] = evaluated
+	}
 	if b.opts.Progress != nil && b.err == nil {
 		b.opts.Progress(b.progress)
 	}
