@@ -132,7 +132,7 @@ func TestNixExprs(t *testing.T) {
 	}{
 		{"shard", nixShardExpr(src, sh, nixShardMetaBody), []string{
 			"let\n", `flake = builtins.getFlake "path:/p\"\${x}";`, `sys = "x86_64-linux";`,
-			`shard = builtins.fromJSON "{\"all\":false,\"names\":[\"hello\"],\"buckets\":[],\"of\":4,\"exclude\":[],\"packages\":false}";`,
+			`shard = builtins.fromJSON "{\"all\":false,\"names\":[\"hello\"],\"buckets\":[],\"of\":4,\"exclude\":[],\"packages\":false,\"aliases\":false}";`,
 		}, nixShardMetaBody},
 		{"check", nixCheckExpr(src, nixCheckBody, []string{"jq", "python3Packages.black"}), []string{
 			"let\n", `flake = builtins.getFlake "path:/p\"\${x}";`, `sys = "x86_64-linux";`,
