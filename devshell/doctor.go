@@ -16,7 +16,6 @@ import (
 	"github.com/devsh/devsh/internal/nixcli"
 	"github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
-	"github.com/devsh/devsh/nixsearch"
 )
 
 // This file holds the checks of `devsh doctor`: is everything the workflow
@@ -74,14 +73,14 @@ func doctorNixVersionArgs() []string { return []string{"nix", "--version"} }
 // doctorFlakeProbeArgs builds the argv evaluating doctorFlakeProbe, with
 // the feature flags devsh passes itself when withFlags is set, else with the
 // user's own configuration only. Its stderr is nix's JSON log, as for every
-// nix run devsh reads (nixsearch.NixLogArgs), read by doctorNixTail.
+// nix run devsh reads (nixcli.LogArgs), read by doctorNixTail.
 func doctorFlakeProbeArgs(withFlags bool) []string {
 	args := []string{"nix"}
 	if withFlags {
 		args = append(args, nixcli.FeaturesFlag, nixcli.Features)
 	}
 	args = append(args, "eval")
-	args = append(args, nixsearch.NixLogArgs()...)
+	args = append(args, nixcli.LogArgs()...)
 	return append(args, "--expr", doctorFlakeProbe)
 }
 
@@ -92,10 +91,10 @@ type doctorRun struct {
 }
 
 // doctorExec runs one program of the nix checks, with nix's environment
-// (nixsearch.NixEnv: NO_COLOR, as Lix ≥ 2.91 colours a pipe when
+// (nixcli.Env: NO_COLOR, as Lix ≥ 2.91 colours a pipe when
 // FORCE_COLOR is set) and LC_ALL=C.
 func doctorExec(ctx context.Context, r Runner, args []string) doctorRun {
-	env := append([]string{"LC_ALL=C"}, nixsearch.NixEnv()...)
+	env := append([]string{"LC_ALL=C"}, nixcli.Env()...)
 	stdout, stderr, err := run.Output(ctx, runnerOrDefault(r), Command{Args: args, Env: env})
 	return doctorRun{stdout, stderr, err}
 }
@@ -280,11 +279,12 @@ func doctorTail(run doctorRun) string {
 	return strings.TrimSpace(string(run.stdout))
 }
 
-// doctorNixTail is nix's error of a failed probe run (its JSON log read as
-// nixsearch reads every nix run's), or doctorTail when nix wrote no error.
+// doctorNixTail is nix's error of a failed probe run (its JSON log read by
+// nixcli.StderrError, as nixsearch reads every nix run's), or doctorTail
+// when nix wrote no error.
 func doctorNixTail(run doctorRun) string {
 	if len(bytes.TrimSpace(run.stderr)) > 0 {
-		if msg, _ := nixsearch.NixStderrError(run.stderr); msg != "" {
+		if msg, _ := nixcli.StderrError(run.stderr); msg != "" {
 			return msg
 		}
 	}

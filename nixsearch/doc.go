@@ -12,7 +12,8 @@
 // into an Index → Matcher.Search.
 //
 // Every nix run goes through Nix.nixRun with --log-format internal-json and
-// NO_COLOR=1; its stderr streams into a nixStderr (nixlog.go), which counts
+// NO_COLOR=1 (nixcli.LogArgs, nixcli.Env); its stderr streams into a
+// nixcli.Stderr (internal/nixcli, shared with devshell's doctor), which counts
 // the `evaluating '…'` activities for progress (0 while nix reports none)
 // and keeps nix's error events for the one-line *NixError, the same on nix
 // 2.8 to 2.35, Lix and Determinate Nix.

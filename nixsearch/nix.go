@@ -51,7 +51,7 @@ type NixError struct {
 	Message string
 	// Stderr is nix's whole error text (the last error event as nix prints
 	// it: the trace, the code excerpt), else the tail of its stderr (the last
-	// nixStderrTailLines lines, progress left out); escapes, CR and other
+	// lines nixcli.Stderr keeps, progress left out); escapes, CR and other
 	// control characters stripped.
 	Stderr string
 }
@@ -61,11 +61,11 @@ type NixError struct {
 func (e *NixError) Error() string {
 	msg := e.Message
 	if msg == "" {
-		msg = nixErrorSummary(e.Stderr)
+		msg = nixcli.ErrorSummary(e.Stderr)
 	}
 	if e.Signal != "" {
 		s := fmt.Sprintf("%s was stopped by a signal (%s)", nixCommandName(e.Args), e.Signal)
-		if e.Message != "" && e.Message != nixNoErrorOutput {
+		if e.Message != "" && e.Message != nixcli.NoErrorOutput {
 			s += " after: " + e.Message
 		}
 		return s + " (out of memory? an evaluation of nixpkgs can take GBs: close other programs and try again)"
@@ -161,7 +161,7 @@ func (n Nix) nixBase(sub ...string) []string {
 	}
 	args := []string{bin, nixcli.FeaturesFlag, nixcli.Features}
 	args = append(args, sub...)
-	args = append(args, "--log-format", nixLogFormat)
+	args = append(args, nixcli.LogArgs()...)
 	return append(args, nixAbsRegistry(n.ExtraArgs)...)
 }
 
@@ -368,8 +368,8 @@ var ErrNoPackages = errors.New("has no packages")
 //
 // progress (may be nil) is called, from another goroutine but never
 // concurrently, with the number of attributes nix has reported evaluating
-// so far (its `evaluating '…'` activities): at most every
-// nixProgressInterval, at least every nixProgressHeartbeat while nix runs
+// so far (its `evaluating '…'` activities, counted by nixcli.Stderr): at
+// most every 100 ms, at least every nixcli.ProgressHeartbeat while nix runs
 // (with an unchanged count when nothing new came), and once at the end. It
 // must return quickly (nix waits while its stderr is not read). A count of
 // 0 means no count: nix has not reported an attribute yet, and some never
@@ -505,10 +505,10 @@ func nixMissingAttr(stderr, attr string) bool {
 }
 
 // nixRun runs one nix argv with stdout going to stdout and stderr read by
-// a nixStderr (progress counting, error events, tail), NO_COLOR set. It maps
+// a nixcli.Stderr (progress counting, error events, tail), with nixcli.Env. It maps
 // a non-zero exit to *NixError and a cancelled run to ctx's error. While
 // nix runs, onEval (when not nil) is also called every
-// nixProgressHeartbeat without new progress.
+// nixcli.ProgressHeartbeat without new progress.
 func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval func(int)) error {
 	if err := nixRegistryArgsErr(args); err != nil {
 		return fmt.Errorf("%s: %w", nixCommandName(args), err)
@@ -517,30 +517,30 @@ func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval
 	if runner == nil {
 		runner = ExecRunner{}
 	}
-	// The first heartbeat comes nixProgressHeartbeat after the start.
-	stderr := &nixStderr{onEval: onEval, lastReport: time.Now()}
+	// The first heartbeat comes nixcli.ProgressHeartbeat after the start.
+	stderr := nixcli.NewStderr(onEval, time.Now())
 	stop := make(chan struct{})
 	beats := sync.WaitGroup{}
 	if onEval != nil {
 		beats.Add(1)
 		go func() {
 			defer beats.Done()
-			tick := time.NewTicker(nixProgressHeartbeat / 4)
+			tick := time.NewTicker(nixcli.ProgressHeartbeat / 4)
 			defer tick.Stop()
 			for {
 				select {
 				case <-stop:
 					return
 				case now := <-tick.C:
-					stderr.heartbeat(now)
+					stderr.Heartbeat(now)
 				}
 			}
 		}()
 	}
-	err := runner.Run(ctx, Command{Args: args, Env: nixEnv(), Stdout: stdout, Stderr: stderr})
+	err := runner.Run(ctx, Command{Args: args, Env: nixcli.Env(), Stdout: stdout, Stderr: stderr})
 	close(stop)
 	beats.Wait()
-	stderr.finish()
+	stderr.Finish()
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", nixCommandName(args), ctxErr)
 	}
@@ -549,7 +549,7 @@ func (n Nix) nixRun(ctx context.Context, args []string, stdout io.Writer, onEval
 	}
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) {
-		msg, text := stderr.failure()
+		msg, text := stderr.Failure()
 		nerr := &NixError{Args: args, ExitCode: coded.ExitCode(), Message: msg, Stderr: text}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {

@@ -159,9 +159,3 @@ func nixSanitize(s string, collapse bool) string {
 	}
 	return termtext.Keep(s)
 }
-
-// nixSkipEscape is termtext.SkipEscape.
-func nixSkipEscape(s string, i int) int { return termtext.SkipEscape(s, i) }
-
-// nixSkipCSI is termtext.SkipCSI.
-func nixSkipCSI(s string, i int) int { return termtext.SkipCSI(s, i) }

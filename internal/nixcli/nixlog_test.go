@@ -1,4 +1,4 @@
-package nixsearch
+package nixcli
 
 import (
 	"fmt"
@@ -51,18 +51,18 @@ func TestNixStderrSamples(t *testing.T) {
 			}
 			var last int
 			calls := 0
-			w := &nixStderr{onEval: func(n int) { last = n; calls++ }, lastReport: time.Now()}
+			w := &Stderr{onEval: func(n int) { last = n; calls++ }, lastReport: time.Now()}
 			for i := 0; i < len(data); i += 5 {
 				w.Write(data[i:min(i+5, len(data))])
 			}
-			w.finish()
+			w.Finish()
 			if w.evaluated != tt.evaluated || (tt.evaluated > 0 && last != tt.evaluated) {
 				t.Errorf("evaluated %d (last report %d), want %d", w.evaluated, last, tt.evaluated)
 			}
 			if tt.evaluated == 0 && calls != 0 {
 				t.Errorf("progress called %d times without an evaluated attribute", calls)
 			}
-			msg, text := w.failure()
+			msg, text := w.Failure()
 			if msg != tt.message {
 				t.Errorf("message %q, want %q", msg, tt.message)
 			}
@@ -80,22 +80,86 @@ func TestNixStderrSamples(t *testing.T) {
 
 // TestNixStderrHeartbeat: without any evaluated attribute (Determinate Nix
 // ≥ 3.11), the heartbeat still calls progress, with 0 (no count), once
-// nixProgressHeartbeat passed; never more often.
+// ProgressHeartbeat passed; never more often.
 func TestNixStderrHeartbeat(t *testing.T) {
 	start := time.Now()
 	var calls []int
-	w := &nixStderr{onEval: func(n int) { calls = append(calls, n) }, lastReport: start}
-	w.heartbeat(start.Add(nixProgressHeartbeat / 2))
+	w := &Stderr{onEval: func(n int) { calls = append(calls, n) }, lastReport: start}
+	w.Heartbeat(start.Add(ProgressHeartbeat / 2))
 	if len(calls) != 0 {
-		t.Fatalf("heartbeat before nixProgressHeartbeat: %v", calls)
+		t.Fatalf("heartbeat before ProgressHeartbeat: %v", calls)
 	}
-	w.heartbeat(start.Add(nixProgressHeartbeat))
+	w.Heartbeat(start.Add(ProgressHeartbeat))
 	if len(calls) != 1 || calls[0] != 0 {
-		t.Fatalf("heartbeat after nixProgressHeartbeat: %v, want [0]", calls)
+		t.Fatalf("heartbeat after ProgressHeartbeat: %v, want [0]", calls)
 	}
 	w.Write([]byte(`@nix {"action":"start","id":1,"level":3,"text":"evaluating 'legacyPackages.x86_64-linux.a'","type":0}` + "\n"))
 	if len(calls) != 2 || calls[1] != 1 {
 		t.Fatalf("first evaluated attribute: %v, want it reported at once", calls)
+	}
+}
+
+func TestNixStderrWriter(t *testing.T) {
+	var calls []int
+	w := &Stderr{onEval: func(n int) { calls = append(calls, n) }}
+	// Split writes across line boundaries, as a pipe delivers them.
+	input := "evaluating 'legacyPackages.x86_64-linux'...\nevalu" +
+		"ating 'legacyPackages.x86_64-linux.a'...\n" +
+		"warning: \x1b[35mcoloured\x1b[0m\n"
+	for i := 0; i < 25; i++ {
+		input += "line " + string(rune('a'+i)) + "\n"
+	}
+	input += "evaluating 'legacyPackages.x86_64-linux.b'...\n\n" + "error: no final newline"
+	for i := 0; i < len(input); i += 7 {
+		if _, err := w.Write([]byte(input[i:min(i+7, len(input))])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Finish()
+	if w.evaluated != 3 {
+		t.Errorf("evaluated = %d, want 3", w.evaluated)
+	}
+	if len(calls) == 0 || calls[0] != 1 || calls[len(calls)-1] != 3 {
+		t.Errorf("progress calls = %v, want first 1 and last 3", calls)
+	}
+	tail := strings.Split(w.tail(), "\n")
+	if len(tail) != stderrTailLines {
+		t.Errorf("tail has %d lines, want %d: %q", len(tail), stderrTailLines, tail)
+	}
+	if tail[len(tail)-1] != "error: no final newline" || tail[0] != "line h" {
+		t.Errorf("tail = %q", tail)
+	}
+	for _, l := range tail {
+		if strings.Contains(l, "evaluating '") || strings.ContainsRune(l, 0x1b) {
+			t.Errorf("tail line %q should not be kept", l)
+		}
+	}
+
+	edges := &Stderr{}
+	edges.Write([]byte("\n  \nerror: x\n\n"))
+	if got := edges.tail(); got != "error: x" {
+		t.Errorf("blank edge lines kept: %q", got)
+	}
+
+	long := &Stderr{}
+	long.Write([]byte(strings.Repeat("x", 3*stderrMaxLine) + "\n"))
+	if got := len(long.tail()); got != stderrMaxLine {
+		t.Errorf("long line kept %d bytes, want %d", got, stderrMaxLine)
+	}
+}
+
+// TestNixErrorSummary: the line of a plain stderr that says what went
+// wrong.
+func TestNixErrorSummary(t *testing.T) {
+	summaries := []struct{ stderr, want string }{
+		{"warning: x\nerror: syntax error, unexpected end of file\n\n       at /nix/store/s/flake.nix:4:46:", "syntax error, unexpected end of file"},
+		{"some line\nlast line\n", "last line"},
+		{"", "no error output"},
+	}
+	for _, tt := range summaries {
+		if got := ErrorSummary(tt.stderr); got != tt.want {
+			t.Errorf("ErrorSummary(%q) = %q, want %q", tt.stderr, got, tt.want)
+		}
 	}
 }
 
@@ -109,34 +173,8 @@ func TestNixStripTerminal(t *testing.T) {
 		{"c1 \u009b1mcsi", "c1 csi"},
 	}
 	for _, tt := range tests {
-		if got := nixStripTerminal(tt.in); got != tt.want {
-			t.Errorf("nixStripTerminal(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// TestNixErrorHint: the cause and fix named for nix's own messages. The
-// messages are nix's words (2.8 to 2.26 as run here; the too-old one is nix
-// 2.3's, written from its source, as no nix that old runs here).
-func TestNixErrorHint(t *testing.T) {
-	tests := []struct{ cmd, msg, hintHas string }{
-		{"nix search", "unrecognised flag '--extra-experimental-features'", "too old for flakes"},
-		{"nix flake metadata", "cannot find flake 'flake:nixpkgs' in the flake registries", "flake registry"},
-		{"nix flake metadata", "unable to download 'https://api.github.com/repos/NixOS/nixpkgs/tarball/0b7a': Couldn't resolve host name (6)", "`nix flake lock`"},
-		{"nix search", "Failed to open archive (Source threw exception: error: unable to download 'https://github.com/NixOS/nixpkgs/archive/0b7a.tar.gz': Couldn't resolve host name (6))", "offline"},
-		{"nix flake metadata", "path '//home/user/gone' does not exist", "that path does not exist"},
-		{"nix flake metadata", "getting status of '/home/user/gone': No such file or directory", "that path does not exist"},
-		{"nix search", "path '/nix/store/2gk7…-source/missing.nix' does not exist", "evaluation error"},
-		{"nix flake metadata", "opening Git repository '/home/user/gone': could not find repository", "could not fetch"},
-		{"nix eval", "flake 'path:/x' does not provide attribute 'packages.x86_64-linux.legacyPackages.x86_64-linux', 'legacyPackages.x86_64-linux.legacyPackages.x86_64-linux' or 'legacyPackages.x86_64-linux'", "no such attribute"},
-		{"nix search", "gamma fails to evaluate", "evaluation error"},
-		{"nix flake metadata", "input 'tarball+https://channels.nixos.org/nixos-unstable/nixexprs' is unsupported", "need nix 2.12"},
-		{"nix search", "syntax error, unexpected end of file, expecting ';'", "--nixpkgs"},
-	}
-	for _, tt := range tests {
-		hint := nixErrorHint(tt.cmd, tt.msg)
-		if !strings.Contains(hint, tt.hintHas) {
-			t.Errorf("nixErrorHint(%s, %q) = %q, want it to contain %q", tt.cmd, tt.msg, hint, tt.hintHas)
+		if got := stripTerminal(tt.in); got != tt.want {
+			t.Errorf("stripTerminal(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -154,31 +192,31 @@ func BenchmarkNixStderrEvents(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		w := &nixStderr{onEval: func(int) {}, lastReport: time.Now()}
+		w := &Stderr{onEval: func(int) {}, lastReport: time.Now()}
 		for i := 0; i < len(data); i += 32 << 10 {
 			w.Write(data[i:min(i+32<<10, len(data))])
 		}
-		w.finish()
+		w.Finish()
 		if w.evaluated != 130_000 {
 			b.Fatalf("evaluated %d", w.evaluated)
 		}
 	}
 }
 
-// TestNixStderrError: a whole stderr read as nixRun reads it, for callers
-// outside the package (devshell's doctor probe).
+// TestNixStderrError: a whole stderr read as a streamed one is read
+// (nixsearch's nixRun), for devshell's doctor probe.
 func TestNixStderrError(t *testing.T) {
 	tests := []struct{ name, stderr, msg, text string }{
 		{"error event", `@nix {"action":"msg","level":0,"msg":"\u001b[31;1merror:\u001b[0m don't know how to open Nix store 'bogus://x'","raw_msg":"don't know how to open Nix store 'bogus://x'"}` + "\n",
 			"don't know how to open Nix store 'bogus://x'", "error: don't know how to open Nix store 'bogus://x'"},
 		{"plain, trace first", "error:\n       … while calling the 'throw' builtin\n       error: gamma fails\n",
 			"gamma fails", "error:\n       … while calling the 'throw' builtin\n       error: gamma fails"},
-		{"nothing", "", nixNoErrorOutput, ""},
+		{"nothing", "", NoErrorOutput, ""},
 	}
 	for _, tt := range tests {
-		msg, text := NixStderrError([]byte(tt.stderr))
+		msg, text := StderrError([]byte(tt.stderr))
 		if msg != tt.msg || text != tt.text {
-			t.Errorf("%s: NixStderrError = %q, %q; want %q, %q", tt.name, msg, text, tt.msg, tt.text)
+			t.Errorf("%s: StderrError = %q, %q; want %q, %q", tt.name, msg, text, tt.msg, tt.text)
 		}
 	}
 }
