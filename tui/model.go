@@ -288,9 +288,12 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Descriptions):
 		m.descriptions = !m.descriptions
 		m.status = statusNote("searching names")
+		label := "descriptions" // what the key switches to
 		if m.descriptions {
 			m.status = statusNote("searching descriptions")
+			label = "names"
 		}
+		m.keys.Descriptions.SetHelp(m.keys.Descriptions.Help().Key, label)
 		return m.querySet()
 	case key.Matches(msg, k.Rebuild):
 		return m.startBuild()
@@ -976,6 +979,11 @@ func (m Model) statusLine(w int) string {
 	}, w)
 }
 
+// descPrompt is the query's prompt while descriptions are searched: the
+// mode shows on the query line at every width, after the toggle's note
+// has faded and when the footer is too narrow for the key help.
+const descPrompt = " desc > "
+
 // inputView renders the query line with the match count on the right.
 func (m Model) inputView(w int) string {
 	st := m.styles
@@ -992,7 +1000,10 @@ func (m Model) inputView(w int) string {
 		count = "waiting for the index"
 	}
 	countW := tuiWidth(count)
-	const prompt = " > "
+	prompt := " > "
+	if m.descriptions {
+		prompt = descPrompt // lasting, unlike the note the toggle shows
+	}
 	room := w - len(prompt) - 1 - countW - 2
 	value := []rune(m.input.Value())
 	pos := min(m.input.Position(), len(value))

@@ -982,8 +982,9 @@ func TestEmptyQueryShowsInstalled(t *testing.T) {
 }
 
 // TestDescriptionSearchToggles: ctrl+t switches the query to descriptions
-// (the backend's SearchDescriptions) and back, says so, and the key is in
-// the footer and the full help.
+// (the backend's SearchDescriptions) and back, says so, marks the prompt
+// while descriptions are searched, and the key is in the footer (reading
+// what it switches to) and the full help.
 func TestDescriptionSearchToggles(t *testing.T) {
 	b := newMemBackend(testPackages())
 	h := newHarness(t, b)
@@ -1002,12 +1003,23 @@ func TestDescriptionSearchToggles(t *testing.T) {
 	if h.m.results.res.Total != 1 {
 		t.Errorf("descriptions \"vulnerab sec\": %d matches, want 1", h.m.results.res.Total)
 	}
+	// After the note fades, the prompt and the footer still say so, also
+	// at the smallest size, where the footer has no room for the key.
+	h.send(statusFadeMsg{seq: h.m.statusSeq})
+	if v := h.m.View(); strings.Contains(v, "searching descriptions") || !strings.Contains(v, "\n desc > vulnerab sec") || !strings.Contains(v, "ctrl+t names") {
+		t.Errorf("after the note, the screen does not show description search (prompt \"desc >\", key \"ctrl+t names\"):\n%s", v)
+	}
+	h.send(tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
+	if v := h.m.View(); !strings.Contains(v, "\n desc > ") {
+		t.Errorf("at %d×%d the prompt does not show description search:\n%s", minWidth, minHeight, v)
+	}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.press("ctrl+t")
 	if h.m.results.res.Total != 0 || !strings.Contains(h.m.View(), "searching names") {
 		t.Errorf("back to names: %d matches\n%s", h.m.results.res.Total, h.m.View())
 	}
-	if !strings.Contains(h.m.View(), "ctrl+t descriptions") {
-		t.Errorf("the footer lacks the key:\n%s", h.m.View())
+	if v := h.m.View(); !strings.Contains(v, "ctrl+t descriptions") || !strings.Contains(v, "\n > vulnerab sec") {
+		t.Errorf("names: the footer lacks the key, or the prompt is not \" > \":\n%s", v)
 	}
 	h.press("?")
 	if !strings.Contains(h.m.View(), "ctrl+t") {
