@@ -14,12 +14,13 @@ import (
 
 // Query is one search: whitespace-separated words, all of which must match.
 // Matching is smart-case: a word with an upper-case letter matches case
-// for case, any other word ignores case.
+// for case, any other word ignores case. (Only the typo fallback of a
+// cased word ignores case, and its rows say so: WhyCaseIgnored.)
 type Query struct {
 	// Text is what the user typed.
 	Text string
 	// Descriptions switches from fuzzy matching of attribute paths to
-	// case-insensitive substring matching of descriptions and attributes.
+	// substring matching of descriptions and attributes, smart-case too.
 	Descriptions bool
 }
 
@@ -38,8 +39,10 @@ type Match struct {
 	// ("python3Packages.requests" for python313Packages.requests).
 	Name string
 	// Why says why the row matched when it is not by its name: the main
-	// program the query named ("rg" for ripgrep), or, for a version query
-	// without that exact version, "newer: 3.13.7". Empty otherwise.
+	// program the query named ("rg" for ripgrep), for a version query
+	// without that exact version "newer: 3.13.7", or, for a name a word
+	// with an upper-case letter found only ignoring case, WhyCaseIgnored.
+	// Empty otherwise.
 	Why string
 }
 

@@ -589,12 +589,33 @@ func (ix *Index) rankTypoHits(r *rankInfo, word string) []rankExtra {
 	if len(word) < rankTypoMin {
 		return nil
 	}
-	// A typo is about letters, so case never matters here. Distance 0
+	// A typo is about letters, so the distance ignores case. Distance 0
 	// happens only for a cased query that matched nothing case for case:
-	// the name is still what it meant.
+	// the name is still what it meant. Smart-case promises matching case
+	// for case, so a cased word's row that needed case ignored says so
+	// (fzf would show nothing).
 	want := indexAppendLower(nil, word)
-	return ix.rankEditHits(r, want, rankTypoBound(len(want)), strings.IndexByte(word, '.') >= 0)
+	bound, whole := rankTypoBound(len(want)), strings.IndexByte(word, '.') >= 0
+	hits := ix.rankEditHits(r, want, bound, whole)
+	if matchHasUpper(word) {
+		var rows indexOSARows
+		for k, h := range hits {
+			t := ix.attr(h.idx)
+			if !whole {
+				t = t[ix.seg[h.idx]:]
+			}
+			if d, ok := rows.distance([]byte(word), []byte(t), bound); !ok || d > h.dist {
+				hits[k].why = WhyCaseIgnored
+			}
+		}
+	}
+	return hits
 }
+
+// WhyCaseIgnored is the Match.Why of a row that a word with an upper-case
+// letter found only ignoring case: a name within a small edit distance
+// when nothing matched well case for case (Cargo → cargo).
+const WhyCaseIgnored = "case ignored"
 
 // rankEditHits finds the attributes whose last segment (whole path when
 // whole) is within bound edits of want (lower-cased), in tierTypo.

@@ -174,6 +174,34 @@ func TestRankSmartCase(t *testing.T) {
 			t.Errorf("%q = %q, want %q", tc.q, got, want)
 		}
 	}
+
+	// The typo fallback ignores case; a cased word's rows that needed it
+	// say so, a typo that keeps the case does not.
+	ix = NewIndex([]Package{{Attr: "cargo"}, {Attr: "python3Packages.PyGithub"}, {Attr: "rustc"}})
+	m = NewMatcher(ix, 1)
+	for _, tc := range []struct {
+		q    string
+		want []string // name, why
+	}{
+		{"Cargo", []string{"cargo", WhyCaseIgnored}},
+		{"cargo", []string{"cargo", ""}},
+		{"Crago", []string{"cargo", WhyCaseIgnored}},
+		{"crago", []string{"cargo", ""}},
+		{"PyGihtub", []string{"python3Packages.PyGithub", ""}},
+		{"PYGithub", []string{"python3Packages.PyGithub", WhyCaseIgnored}},
+		{"pygihtub", []string{"python3Packages.PyGithub", ""}},
+		{"Rustc", []string{"rustc", WhyCaseIgnored}},
+		{"Rust", []string{"rustc", WhyCaseIgnored}}, // two edits case for case, one ignoring it
+	} {
+		res := matchSearch(t, m, Query{Text: tc.q}, 0)
+		var got []string
+		for _, mt := range res.Matches {
+			got = append(got, mt.Name, mt.Why)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q = %q, want %q", tc.q, got, tc.want)
+		}
+	}
 }
 
 func TestRankParseVersion(t *testing.T) {

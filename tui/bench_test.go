@@ -81,13 +81,21 @@ func newMatcherBackend(mem *memBackend, pkgs []nixsearch.Package) matcherBackend
 }
 
 func (c matcherBackend) Search(ctx context.Context, query string, limit int) (Results, error) {
-	res, err := c.m.Search(ctx, nixsearch.Query{Text: query}, limit)
+	return c.search(ctx, nixsearch.Query{Text: query}, limit)
+}
+
+func (c matcherBackend) SearchDescriptions(ctx context.Context, query string, limit int) (Results, error) {
+	return c.search(ctx, nixsearch.Query{Text: query, Descriptions: true}, limit)
+}
+
+func (c matcherBackend) search(ctx context.Context, q nixsearch.Query, limit int) (Results, error) {
+	res, err := c.m.Search(ctx, q, limit)
 	if err != nil {
 		return Results{}, err
 	}
-	out := Results{Query: query, Total: res.Total}
+	out := Results{Query: q.Text, Total: res.Total}
 	for _, mt := range res.Matches {
-		out.Rows = append(out.Rows, Row{Pkg: c.ix.At(mt.Index), Positions: mt.Positions})
+		out.Rows = append(out.Rows, Row{Pkg: c.ix.At(mt.Index), Positions: mt.Positions, Why: mt.Why})
 	}
 	return out, nil
 }

@@ -58,8 +58,22 @@ func newHarness(t *testing.T, b *memBackend) *harness {
 // has not run; the test delivers it.
 func newLoadingHarness(t *testing.T, b *memBackend) *harness {
 	t.Helper()
+	return newLoadingHarnessFor(t, b, b)
+}
+
+// newHarnessFor is newHarness with the model talking to be, which wraps b
+// (a real Matcher's search, say).
+func newHarnessFor(t *testing.T, b *memBackend, be Backend) *harness {
+	t.Helper()
+	h := newLoadingHarnessFor(t, b, be)
+	h.run(h.m.Init())
+	return h
+}
+
+func newLoadingHarnessFor(t *testing.T, b *memBackend, be Backend) *harness {
+	t.Helper()
 	h := &harness{t: t, b: b, clock: &testClock{now: time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)}, ticks: map[string]int{}}
-	h.m = NewModel(context.Background(), b, ModelOptions{
+	h.m = NewModel(context.Background(), be, ModelOptions{
 		Styles: asciiStyles(),
 		Clock:  h.clock.Now,
 		Tick:   h.tick,

@@ -1057,6 +1057,50 @@ func TestWhyIsShownBesideTheName(t *testing.T) {
 	}
 }
 
+// TestSmartCaseRows: behind the model, nixsearch's Matcher (as devsh
+// runs it). A word with an upper-case letter matches case for case: the
+// near misses shown for "Rust" were found ignoring case and say so on the
+// screen; "rust" finds rustc by name, unmarked. Searching descriptions,
+// "Rust" leaves out rustc ("Safe, concurrent, …"), which "rust" finds by
+// its name.
+func TestSmartCaseRows(t *testing.T) {
+	pkgs := testPackages()
+	mem := newMemBackend(pkgs)
+	h := newHarnessFor(t, mem, newMatcherBackend(mem, pkgs))
+	h.typeText("Rust")
+	rows := h.m.results.res.Rows
+	if len(rows) == 0 || rows[0].Pkg.Attr != "rustc" {
+		t.Fatalf("Rust: rows %+v, want rustc first", rows)
+	}
+	for _, r := range rows {
+		if r.Why != nixsearch.WhyCaseIgnored {
+			t.Errorf("Rust: %s is not marked %q (%q)", r.Pkg.Attr, nixsearch.WhyCaseIgnored, r.Why)
+		}
+	}
+	if v := h.m.View(); !strings.Contains(v, "rustc · case ignored") {
+		t.Errorf("the screen does not say case was ignored:\n%s", v)
+	}
+	h.press("ctrl+u")
+	h.typeText("rust")
+	if rows := h.m.results.res.Rows; len(rows) == 0 || rows[0].Pkg.Attr != "rustc" || rows[0].Why != "" {
+		t.Errorf("rust: rows %+v, want rustc first, by name", rows)
+	}
+	attrs := func() []string {
+		var out []string
+		for _, r := range h.m.results.res.Rows {
+			out = append(out, r.Pkg.Attr)
+		}
+		return out
+	}
+	h.press("ctrl+t")
+	lower := attrs()
+	h.press("ctrl+u")
+	h.typeText("Rust")
+	if cased := attrs(); !slices.Contains(lower, "rustc") || slices.Contains(cased, "rustc") || len(cased) == 0 {
+		t.Errorf("descriptions: rust %q, Rust %q; want rustc only in the first", lower, cased)
+	}
+}
+
 // TestSlowResolveSaysSo: while the nixpkgs is being found (no flake.lock,
 // a slow registry), the first frame is drawn with the packages and a
 // status saying what is under way.

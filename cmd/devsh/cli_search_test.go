@@ -225,7 +225,9 @@ func TestCLISearchTerminalWidth(t *testing.T) {
 // the real fixture index: a command finds its package and says why, a
 // version picks its attribute, a typo finds the name, an alias set is
 // searched under the typed name and an installed alias marks its target
-// (and the other way round); `add`'s did-you-mean ranks the same way.
+// (and the other way round); a cased word matches case for case, its near
+// misses found ignoring case marked "case ignored", names and descriptions
+// alike; `add`'s did-you-mean ranks the same way.
 func TestCLISearchRanking(t *testing.T) {
 	dir := cliProject(t, "[devshell]\npackages = [\"pythonPackages.requests\", \"python313Packages.black\"]\n")
 	first := func(args ...string) searchItem {
@@ -259,8 +261,46 @@ func TestCLISearchRanking(t *testing.T) {
 	if it := first("pythonPackages.black"); it.Attr != "pythonPackages.black" || !it.Installed {
 		t.Errorf("the target installed must mark the alias: %+v", it)
 	}
+	// Smart-case: a cased word matches case for case; the near misses
+	// found ignoring case (nothing in the fixture has a capital) say so.
+	all := func(args ...string) []searchItem {
+		t.Helper()
+		r := cliRun(t, append([]string{"-C", dir, "search", "--json", "--limit", "0"}, args...)...)
+		r.cliWant(t, 0)
+		return cliDecodeSearch(t, r.stdout)
+	}
+	for _, c := range []struct{ q, first string }{{"Rust", "rustc"}, {"Cargo", "cargo"}} {
+		items := all(c.q)
+		if len(items) == 0 || items[0].Attr != c.first {
+			t.Errorf("search %s: %+v, want %s first", c.q, items, c.first)
+		}
+		for _, it := range items {
+			if it.Why != "case ignored" {
+				t.Errorf("search %s: %s is not marked \"case ignored\" (%q)", c.q, it.Attr, it.Why)
+			}
+		}
+	}
+	if it := first("rust"); it.Attr != "rustc" || it.Why != "" {
+		t.Errorf("search rust: first %+v, want rustc by name", it)
+	}
+	names := func(items []searchItem) []string {
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Attr)
+		}
+		return out
+	}
+	// Descriptions: "Rust" case for case leaves out rustc ("Safe, concurrent, …").
+	if lower, cased := names(all("-d", "rust")), names(all("-d", "Rust")); !slices.Contains(lower, "rustc") || slices.Contains(cased, "rustc") || len(cased) == 0 {
+		t.Errorf("search -d: rust %q, Rust %q; want rustc only in the first", lower, cased)
+	}
 	// Text output says why a row matched.
-	r := cliRun(t, "-C", dir, "search", "rg")
+	r := cliRun(t, "-C", dir, "search", "Cargo")
+	r.cliWant(t, 0)
+	if line, _, _ := strings.Cut(r.stdout, "\n"); !strings.HasPrefix(strings.TrimSpace(line), "cargo · case ignored ") {
+		t.Errorf("search Cargo: first line %q, want cargo · case ignored", line)
+	}
+	r = cliRun(t, "-C", dir, "search", "rg")
 	r.cliWant(t, 0)
 	if line, _, _ := strings.Cut(r.stdout, "\n"); !strings.HasPrefix(strings.TrimSpace(line), "ripgrep · rg ") {
 		t.Errorf("search rg: first line %q, want ripgrep · rg", line)

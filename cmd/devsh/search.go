@@ -42,8 +42,10 @@ type searchItem struct {
 	Insecure    bool   `json:"insecure"`
 	Unavailable bool   `json:"unavailable"`
 	// Why says why a row matched when not by its name: the main program
-	// the query named ("rg" for ripgrep), or "newer: 3.13.7" when a
-	// version query's exact version does not exist. Left out otherwise.
+	// the query named ("rg" for ripgrep), "newer: 3.13.7" when a
+	// version query's exact version does not exist, or "case ignored" for
+	// a cased word's near miss (nixsearch.WhyCaseIgnored). Left out
+	// otherwise.
 	Why string `json:"why,omitempty"`
 }
 
@@ -59,8 +61,10 @@ func newSearchCmd(g *GlobalOptions) *cobra.Command {
 the exact name, then the package whose command it is (rg finds ripgrep), then the
 name in a package set, then prefixes, near misses (kubeclt) and fuzzy matches.
 A last word that is a version picks that version (python 3.12, nodejs@20).
-Several words must all match; a word with an upper-case letter matches case for case. The index is built once per nixpkgs (one nix search)
-and answered from the cache afterwards.`,
+Several words must all match. A word with an upper-case letter matches case for
+case; only the near misses shown when nothing matches well ignore case, marked
+"case ignored" (Cargo finds cargo). The index is built once per nixpkgs (one nix
+search) and answered from the cache afterwards.`,
 		Args: needArgs("give a search query, e.g. devsh search cargo"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Words = args
