@@ -305,10 +305,10 @@ func TestCLISearchRanking(t *testing.T) {
 	if line, _, _ := strings.Cut(r.stdout, "\n"); !strings.HasPrefix(strings.TrimSpace(line), "ripgrep · rg ") {
 		t.Errorf("search rg: first line %q, want ripgrep · rg", line)
 	}
-	// add: a command is no attribute; the did-you-mean names its package.
+	// add: a command is no attribute; the error names its package, once.
 	r = cliRun(t, "-C", dir, "--no-direnv", "add", "rg")
 	r.cliWant(t, 1)
-	if !strings.Contains(r.stderr, "did you mean ripgrep") {
-		t.Errorf("add rg: stderr %q, want a did-you-mean naming ripgrep", r.stderr)
+	if !strings.Contains(r.stderr, "(ripgrep provides rg)") {
+		t.Errorf("add rg: stderr %q, want (ripgrep provides rg)", r.stderr)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/devsh/devsh/nixsearch"
 )
 
 // cliLabelRe matches how the fixture's locked nixpkgs is named.
@@ -62,7 +64,7 @@ func TestCLIAddSaysWhyFromIndex(t *testing.T) {
 	dir := cliProject(t, cliOneCargo)
 	cliRun(t, "-C", dir, "index").cliWant(t, 0)
 	for _, c := range []struct{ name, want string }{
-		{"rg", `rg \(ripgrep provides rg(; did you mean [^)]*\?)?\)`},
+		{"rg", `rg \(ripgrep provides rg\)`},
 		{"cargo-edt", `cargo-edt \(did you mean cargo-edit[^)]*\?\)`},
 		{"pkgs.jq", `pkgs\.jq \(devshell names start below pkgs: did you mean jq\?\)`},
 		{"python3Packages", `python3Packages \(a package set, not a package: name one inside it, e\.g\. python3Packages\.\S+\)`},
@@ -144,4 +146,26 @@ func TestCLIAddVersionSpec(t *testing.T) {
 	r.cliWant(t, 0)
 	r.cliWantOut(t, "- nodejs_20 removed\n")
 	cliWantTOML(t, dir, "[devshell]\nname = \"demo\"\npackages = [\"cargo\", \"nodejs\"]\n")
+}
+
+// TestVerifyNotPackage: an unknown name's hints from the index name the
+// package whose command it is, then close names, never one twice.
+func TestVerifyNotPackage(t *testing.T) {
+	ix := nixsearch.NewIndex([]nixsearch.Package{
+		{Attr: "ripgrep", MainProgram: "rg"},
+		{Attr: "ripgrep-all", MainProgram: "rga"},
+		{Attr: "rgp"},
+		{Attr: "jq"},
+	})
+	for _, tc := range []struct{ name, want string }{
+		{"rg", "ripgrep provides rg; did you mean rgp?"},
+		{"rga", "ripgrep-all provides rga; did you mean rgp?"},
+		{"jx", "did you mean jq?"},
+		{"zzzzzz", "no such attribute"},
+	} {
+		got := verifyNotPackage(nixsearch.NameCheck{Name: tc.name, Status: nixsearch.NameMissing}, ix, nil)
+		if got != tc.want {
+			t.Errorf("verifyNotPackage(%s) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
 }

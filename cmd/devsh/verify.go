@@ -143,17 +143,24 @@ func verifyNotPackage(c nixsearch.NameCheck, ix *nixsearch.Index, found map[stri
 		return "no such attribute; devsh index enables suggestions"
 	}
 	var hints []string
-	if prov := verifyProviders(ix, c.Name); len(prov) > 0 {
+	prov := verifyProviders(ix, c.Name)
+	if len(prov) > 0 {
 		hints = append(hints, strings.Join(prov, ", ")+" provides "+c.Name)
 	}
-	if sug := ix.Suggest(c.Name, 3); len(sug) > 0 {
-		hints = append(hints, "did you mean "+strings.Join(sug, ", ")+"?")
+	// (Suggest names the providers first: said once is enough.)
+	sug := slices.DeleteFunc(ix.Suggest(c.Name, verifySuggestions+len(prov)), func(s string) bool { return slices.Contains(prov, s) })
+	if len(sug) > 0 {
+		hints = append(hints, "did you mean "+strings.Join(sug[:min(len(sug), verifySuggestions)], ", ")+"?")
 	}
 	if len(hints) == 0 {
 		return "no such attribute"
 	}
 	return strings.Join(hints, "; ")
 }
+
+// verifySuggestions bounds the "did you mean" names: a few to choose
+// from, on one line.
+const verifySuggestions = 3
 
 // verifyProvidersMax bounds the packages named as providing a command.
 const verifyProvidersMax = 3
