@@ -67,6 +67,10 @@ type EditOptions struct {
 	Kind   EditKind
 	Names  []string
 	DryRun bool // work out the result and the new bytes, write nothing
+	// Aliases, when set, lists every name of a package (an add finds
+	// pythonPackages.black present as python313Packages.black; see
+	// tomledit.AddAliased). Removals compare names as written.
+	Aliases func(name string) []string
 }
 
 // Edit adds or removes o.Names in the project's devshell TOML, format
@@ -91,7 +95,7 @@ func (p *Project) Edit(ctx context.Context, o EditOptions) (EditResult, error) {
 			err error
 		)
 		if o.Kind == EditAdd {
-			out, results, err = tomledit.Add(p.TOMLPath, old, o.Names)
+			out, results, err = tomledit.AddAliased(p.TOMLPath, old, o.Names, o.Aliases)
 		} else {
 			out, results, err = tomledit.Remove(p.TOMLPath, old, o.Names)
 		}

@@ -425,3 +425,45 @@ func TestCLIFileOutsideProject(t *testing.T) {
 		t.Errorf("--file inside the project: stderr %q, .envrc %q; want it watched", r.stderr, cliRead(t, envrc))
 	}
 }
+
+// TestCLIAddAliasNames: with the index (real fixture nixpkgs, whose
+// pythonPackages aliases python313Packages, unlisted by nix search), a name whose
+// package devshell.toml has under another name is not added again, and the
+// line says which; two names of one package in one add are added once.
+// The index decides: nix is not on PATH.
+func TestCLIAddAliasNames(t *testing.T) {
+	const toml = "[devshell]\npackages = [\"python313Packages.black\"]\n"
+	dir := cliProject(t, toml)
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	cliPathOnly(t)
+	for _, args := range [][]string{{"pythonPackages.black"}, {"--no-verify", "pythonPackages.black"}, {"--dry-run", "pythonPackages.black"}} {
+		r := cliRun(t, append([]string{"-C", dir, "--no-direnv", "add"}, args...)...)
+		r.cliWant(t, 0)
+		if args[0] != "--dry-run" {
+			name := args[len(args)-1]
+			r.cliWantOut(t, "= "+name+" already in devshell.toml (as python313Packages.black)\n")
+		} else if r.stdout != "" {
+			t.Errorf("add --dry-run %s: stdout %q, want no diff", args[1], r.stdout)
+		}
+		cliWantTOML(t, dir, toml)
+	}
+	r := cliRun(t, "-C", dir, "--no-direnv", "add", "pythonPackages.requests", "jq", "python313Packages.requests")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ pythonPackages.requests added\n+ jq added\n")
+	cliWantTOML(t, dir, "[devshell]\npackages = [\"python313Packages.black\", \"pythonPackages.requests\", \"jq\"]\n")
+}
+
+func TestDedupeCanonical(t *testing.T) {
+	canonical := func(n string) string { return strings.Replace(n, "pythonPackages.", "python313Packages.", 1) }
+	for _, tc := range []struct{ in, want []string }{
+		{nil, nil},
+		{[]string{"jq", "jq"}, []string{"jq"}},
+		{[]string{"pythonPackages.black", "jq", "python313Packages.black"}, []string{"pythonPackages.black", "jq"}},
+		{[]string{"python313Packages.black", "pythonPackages.black"}, []string{"python313Packages.black"}},
+		{[]string{"pythonPackages.black", "python3Packages.black"}, []string{"pythonPackages.black", "python3Packages.black"}},
+	} {
+		if got := dedupeCanonical(canonical, tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("dedupeCanonical(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/internal/termtext"
+	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
 )
 
@@ -80,12 +81,23 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	if names, err = resolveSpecs(ctx, o.G, proj, names); err != nil {
 		return err
 	}
-	if o.Kind == devshell.EditAdd && !o.NoVerify {
-		if err := verifyNames(ctx, o.G, proj, names); err != nil {
+	edit := devshell.EditOptions{Kind: o.Kind, DryRun: o.DryRun}
+	if o.Kind == devshell.EditAdd {
+		var ix *nixsearch.Index
+		if o.NoVerify {
+			ix = editIndex(ctx, o.G, proj)
+		} else if ix, err = verifyNames(ctx, o.G, proj, names); err != nil {
 			return err
 		}
+		// pythonPackages.black is python313Packages.black: one package,
+		// added once, and not again when the file has it under either name.
+		if ix != nil && len(ix.AliasSets()) > 0 {
+			names = dedupeCanonical(ix.Canonical, names)
+			edit.Aliases = ix.Names
+		}
 	}
-	res, err := proj.Edit(ctx, devshell.EditOptions{Kind: o.Kind, Names: names, DryRun: o.DryRun})
+	edit.Names = names
+	res, err := proj.Edit(ctx, edit)
 	if err != nil {
 		return err
 	}
@@ -154,6 +166,37 @@ func verifyHint(err error) error {
 	return fmt.Errorf("%w (pass --no-verify to add without checking)", err)
 }
 
+// editIndex is the project's cached index for an add that is not
+// verified, nil when there is none or its nixpkgs cannot be told: it only
+// finds names that are already in the file under an alias.
+func editIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *nixsearch.Index {
+	src, err := g.source(ctx, proj)
+	if err != nil {
+		return nil
+	}
+	ix, _, err := g.store().Load(src)
+	if err != nil {
+		return nil
+	}
+	return ix
+}
+
+// dedupeCanonical keeps the first of names that are one package under
+// canonical (nixsearch.Index.Canonical: python3Packages.black and
+// python313Packages.black), in order.
+func dedupeCanonical(canonical func(string) string, names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		if c := canonical(n); !seen[c] {
+			seen[c] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// dedupe drops repeated names, keeping the first of each, in order.
 func dedupe(names []string) []string {
 	var out []string
 	for _, n := range names {

@@ -22,11 +22,12 @@ import (
 // package is refused with what nix said; a package marked broken or not
 // available on this system is refused (--no-verify adds it anyway); an
 // unfree or insecure one is added with a warning saying what the flake must
-// allow. Warnings are printed on stderr, before the write.
-func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) error {
+// allow. Warnings are printed on stderr, before the write. It returns the
+// index it read (nil when there is none) for the edit's alias names.
+func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) (*nixsearch.Index, error) {
 	src, err := g.source(ctx, proj)
 	if err != nil {
-		return verifyHint(err)
+		return nil, verifyHint(err)
 	}
 	label := sourceLabel(src)
 	ix, _, loadErr := g.store().Load(src)
@@ -61,7 +62,7 @@ func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 		checks, err := g.nix().CheckNames(ctx, src, ask)
 		clear()
 		if err != nil {
-			return verifyHint(nixMissing(err, "check package names"))
+			return nil, verifyHint(nixMissing(err, "check package names"))
 		}
 		for _, c := range checks {
 			found[c.Name] = c
@@ -91,14 +92,14 @@ func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 	}
 	switch {
 	case len(bad) > 0:
-		return fmt.Errorf("not a package in %s: %s; nothing changed", label, strings.Join(bad, "; "))
+		return nil, fmt.Errorf("not a package in %s: %s; nothing changed", label, strings.Join(bad, "; "))
 	case len(refused) > 0:
-		return fmt.Errorf("%s; pass --no-verify to add anyway; nothing changed", strings.Join(refused, "; "))
+		return nil, fmt.Errorf("%s; pass --no-verify to add anyway; nothing changed", strings.Join(refused, "; "))
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(g.IO.ErrOut, w)
 	}
-	return nil
+	return ix, nil
 }
 
 // verifyProgress shows, on a terminal, what the check is doing while nix

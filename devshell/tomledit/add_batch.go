@@ -40,7 +40,7 @@ type addSplice struct {
 
 // addBatch adds names like Add. ok is false when it cannot vouch for the
 // result; the caller then adds name by name.
-func addBatch(path string, data []byte, names []string) (_ []byte, _ []Result, ok bool, _ error) {
+func addBatch(path string, data []byte, names []string, aliases func(string) []string) (_ []byte, _ []Result, ok bool, _ error) {
 	m, err := batchParse(path, data, names)
 	if err != nil {
 		return nil, nil, false, err
@@ -55,17 +55,15 @@ func addBatch(path string, data []byte, names []string) (_ []byte, _ []Result, o
 	}
 	results := make([]Result, len(names))
 	var todo []string
+	inList := func(n string) bool { return have[n] }
 	for i, n := range names {
-		switch {
-		case have[n]:
-			results[i] = Result{n, AlreadyPresent}
-		case slices.Contains(m.commands, n):
-			results[i] = Result{n, ProvidedByCommand}
-		default:
-			results[i] = Result{n, Added}
-			have[n] = true
-			todo = append(todo, n)
+		if r, ok := presentAs(n, aliases, inList, m.hasCommand); ok {
+			results[i] = r
+			continue
 		}
+		results[i] = Result{Name: n, Status: Added}
+		have[n] = true
+		todo = append(todo, n)
 	}
 	if len(todo) <= addBatchProbe {
 		return nil, nil, false, nil

@@ -34,13 +34,13 @@ func TestAddBatchMatchesSequential(t *testing.T) {
 	batched := 0
 	for name, data := range inputs {
 		names := batchNames(data, 2*addBatchMin)
-		if batchCompare(t, name, "add", names, data, addEach, addBatch) {
+		if batchCompare(t, name, "add", names, data, addEachPlain, addBatchPlain) {
 			batched++
 		}
 	}
 	for _, style := range batchStyles {
 		names := batchNames(inputs[style], 2*addBatchMin)
-		if _, _, ok, err := addBatch("x.toml", inputs[style], names); err != nil || !ok {
+		if _, _, ok, err := addBatch("x.toml", inputs[style], names, nil); err != nil || !ok {
 			t.Errorf("%s: the batch was not taken (ok %v, err %v)", style, ok, err)
 		}
 	}
@@ -98,7 +98,7 @@ func batchInputs(t testing.TB) map[string][]byte {
 func TestRemoveBatchMatchesSequential(t *testing.T) {
 	batched, tried := 0, 0
 	for name, data := range batchInputs(t) {
-		grown, _, err := addEach("x.toml", data, batchNames(data, removeBatchMin+4))
+		grown, _, err := addEach("x.toml", data, batchNames(data, removeBatchMin+4), nil)
 		if err != nil {
 			continue // a file add refuses (a conflict): nothing to remove
 		}
@@ -130,7 +130,7 @@ func TestRemoveBatchMatchesSequential(t *testing.T) {
 	}
 	inputs := batchInputs(t)
 	for _, style := range batchStyles {
-		grown, _, err := addEach("x.toml", inputs[style], batchNames(inputs[style], removeBatchMin))
+		grown, _, err := addEach("x.toml", inputs[style], batchNames(inputs[style], removeBatchMin), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,8 +159,8 @@ func FuzzBatchMatchesSequential(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		names := batchNames(data, addBatchMin)
-		want, wantRes, wantErr := addEach("fuzz.toml", data, names)
-		got, gotRes, ok, gotErr := addBatch("fuzz.toml", data, names)
+		want, wantRes, wantErr := addEach("fuzz.toml", data, names, nil)
+		got, gotRes, ok, gotErr := addBatch("fuzz.toml", data, names, nil)
 		if (wantErr != nil) != (gotErr != nil) {
 			t.Fatalf("add: errors differ: one by one %v, batched %v", wantErr, gotErr)
 		}
@@ -213,4 +213,13 @@ func batchCompare(t *testing.T, input, op string, names []string, data []byte,
 		t.Errorf("%s: %s: statuses differ: one by one %v, batched %v", input, op, wantRes, gotRes)
 	}
 	return true
+}
+
+// addEachPlain and addBatchPlain are the two adds without alias names.
+func addEachPlain(path string, data []byte, names []string) ([]byte, []Result, error) {
+	return addEach(path, data, names, nil)
+}
+
+func addBatchPlain(path string, data []byte, names []string) ([]byte, []Result, bool, error) {
+	return addBatch(path, data, names, nil)
 }

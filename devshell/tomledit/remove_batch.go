@@ -49,9 +49,9 @@ func removeBatch(path string, data []byte, names []string) (_ []byte, _ []Result
 	for i, name := range names {
 		if count[name] == 0 {
 			if slices.Contains(m.commands, name) {
-				results[i] = Result{name, OnlyInCommand}
+				results[i] = Result{Name: name, Status: OnlyInCommand}
 			} else {
-				results[i] = Result{name, NotPresent}
+				results[i] = Result{Name: name, Status: NotPresent}
 			}
 			continue
 		}
@@ -76,7 +76,7 @@ func removeBatch(path string, data []byte, names []string) (_ []byte, _ []Result
 			d = next
 			count[name]--
 		}
-		results[i] = Result{name, Removed}
+		results[i] = Result{Name: name, Status: Removed}
 		removed[name] = true
 	}
 

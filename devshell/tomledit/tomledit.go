@@ -121,11 +121,16 @@ func (s Status) String() string {
 type Result struct {
 	Name   string
 	Status Status
+	// As is, for AlreadyPresent and ProvidedByCommand, the other name of
+	// the same package that the file has (python313Packages.black for
+	// pythonPackages.black, see AddAliased); "" when it has Name itself.
+	As string
 }
 
 // String is the one line printed for the result, a mark then the name and
 // its status: "+ cargo-edit added", "- jq removed", "= jq already in
-// devshell.toml".
+// devshell.toml", "= pythonPackages.black already in devshell.toml (as
+// python313Packages.black)".
 func (r Result) String() string {
 	mark := "="
 	switch r.Status {
@@ -134,7 +139,11 @@ func (r Result) String() string {
 	case Removed:
 		mark = "-"
 	}
-	return mark + " " + r.Name + " " + r.Status.String()
+	s := mark + " " + r.Name + " " + r.Status.String()
+	if r.As != "" {
+		s += " (as " + r.As + ")"
+	}
+	return s
 }
 
 // Manifest is a parsed devshell.toml, keeping the original bytes.
@@ -344,34 +353,72 @@ func (m *Manifest) hasPackage(name string) bool {
 // new bytes and one Result per name. Names are validated first; on any error
 // nothing is changed.
 func Add(path string, data []byte, names []string) ([]byte, []Result, error) {
+	return AddAliased(path, data, names, nil)
+}
+
+// AddAliased is Add where a name also counts as present when the file has
+// another name of the same package: aliases(name) lists them (nixpkgs'
+// pythonPackages.black is python313Packages.black; see
+// nixsearch.Index.Names), and such a name's Result is AlreadyPresent or
+// ProvidedByCommand with As naming the one the file has. The names are
+// compared in the order aliases gives them, after name itself. A nil
+// aliases compares names as written, like Add.
+func AddAliased(path string, data []byte, names []string, aliases func(name string) []string) ([]byte, []Result, error) {
 	if len(names) >= addBatchMin {
-		if out, res, ok, err := addBatch(path, data, names); err != nil || ok {
+		if out, res, ok, err := addBatch(path, data, names, aliases); err != nil || ok {
 			return out, res, err
 		}
 	}
-	return addEach(path, data, names)
+	return addEach(path, data, names, aliases)
 }
 
-// addEach is Add name by name: each name is spliced in and the document
-// parsed again (checkEdit).
-func addEach(path string, data []byte, names []string) ([]byte, []Result, error) {
-	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
-		switch {
-		case m.hasPackage(name):
-			return m, AlreadyPresent, nil
-		case slices.Contains(m.commands, name):
-			return m, ProvidedByCommand, nil
+// addEach is AddAliased name by name: each name is spliced in and the
+// document parsed again (checkEdit).
+func addEach(path string, data []byte, names []string, aliases func(string) []string) ([]byte, []Result, error) {
+	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Result, error) {
+		if r, ok := presentAs(name, aliases, m.hasPackage, m.hasCommand); ok {
+			return m, r, nil
 		}
 		next, err := m.add(path, name)
 		if err != nil {
-			return nil, 0, err
+			return nil, Result{}, err
 		}
 		if m, err = checkEdit(path, next, name); err != nil {
-			return nil, 0, err
+			return nil, Result{}, err
 		}
-		return m, Added, nil
+		return m, Result{Name: name, Status: Added}, nil
 	})
 }
+
+// presentAs reports whether a file already has name, or one of
+// aliases(name), in a packages list (inList) or a [[commands]] entry
+// (inCommands), and which: the Result of an add that changes nothing.
+func presentAs(name string, aliases func(string) []string, inList, inCommands func(string) bool) (Result, bool) {
+	names := []string{name}
+	if aliases != nil {
+		for _, a := range aliases(name) {
+			if a != name {
+				names = append(names, a)
+			}
+		}
+	}
+	for _, n := range names {
+		as := ""
+		if n != name {
+			as = n
+		}
+		switch {
+		case inList(n):
+			return Result{Name: name, Status: AlreadyPresent, As: as}, true
+		case inCommands(n):
+			return Result{Name: name, Status: ProvidedByCommand, As: as}, true
+		}
+	}
+	return Result{}, false
+}
+
+// hasCommand reports whether a [[commands]] entry's package is name.
+func (m *Manifest) hasCommand(name string) bool { return slices.Contains(m.commands, name) }
 
 // Remove removes every occurrence of names from the packages lists
 // and returns the new bytes and one Result per name. Names are validated
@@ -388,31 +435,31 @@ func Remove(path string, data []byte, names []string) ([]byte, []Result, error) 
 // removeEach is Remove name by name, parsing the document again after
 // each removal.
 func removeEach(path string, data []byte, names []string) ([]byte, []Result, error) {
-	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Status, error) {
+	return edit(path, data, names, func(m *Manifest, name string) (*Manifest, Result, error) {
 		if !m.hasPackage(name) {
 			if slices.Contains(m.commands, name) {
-				return m, OnlyInCommand, nil
+				return m, Result{Name: name, Status: OnlyInCommand}, nil
 			}
-			return m, NotPresent, nil
+			return m, Result{Name: name, Status: NotPresent}, nil
 		}
 		for m.hasPackage(name) {
 			next, err := m.removeOne(name)
 			if err != nil {
-				return nil, 0, fmt.Errorf("%s: remove %s: %w", path, name, err)
+				return nil, Result{}, fmt.Errorf("%s: remove %s: %w", path, name, err)
 			}
 			if m, err = Parse(path, next); err != nil {
-				return nil, 0, fmt.Errorf("%s: remove %s produced invalid TOML (a devsh bug): %w", path, name, err)
+				return nil, Result{}, fmt.Errorf("%s: remove %s produced invalid TOML (a devsh bug): %w", path, name, err)
 			}
 		}
-		return m, Removed, nil
+		return m, Result{Name: name, Status: Removed}, nil
 	})
 }
 
 // edit validates names, then applies step to each name in turn, each
 // step getting the document the previous one left (parsed once) and
-// returning it, edited or not, with the name's status. It returns the final
-// bytes and the statuses; on any error nothing is changed.
-func edit(path string, data []byte, names []string, step func(m *Manifest, name string) (*Manifest, Status, error)) ([]byte, []Result, error) {
+// returning it, edited or not, with the name's result. It returns the final
+// bytes and the results; on any error nothing is changed.
+func edit(path string, data []byte, names []string, step func(m *Manifest, name string) (*Manifest, Result, error)) ([]byte, []Result, error) {
 	if err := ValidNames(names); err != nil {
 		return nil, nil, err
 	}
@@ -430,11 +477,11 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 	}
 	results := make([]Result, 0, len(names))
 	for _, name := range names {
-		var st Status
-		if m, st, err = step(m, name); err != nil {
+		var r Result
+		if m, r, err = step(m, name); err != nil {
 			return nil, nil, err
 		}
-		results = append(results, Result{name, st})
+		results = append(results, r)
 	}
 	if hasBOM {
 		return append([]byte(textfile.BOM), m.data...), results, nil

@@ -612,12 +612,14 @@ func TestResultString(t *testing.T) {
 		r    Result
 		want string
 	}{
-		{Result{"cargo-edit", Added}, "+ cargo-edit added"},
-		{Result{"jq", Removed}, "- jq removed"},
-		{Result{"jq", AlreadyPresent}, "= jq already in devshell.toml"},
-		{Result{"jq", ProvidedByCommand}, "= jq already provided by a [[commands]] entry"},
-		{Result{"jq", NotPresent}, "= jq not in devshell.toml"},
-		{Result{"jq", OnlyInCommand}, "= jq only provided by a [[commands]] entry"},
+		{Result{Name: "cargo-edit", Status: Added}, "+ cargo-edit added"},
+		{Result{Name: "jq", Status: Removed}, "- jq removed"},
+		{Result{Name: "jq", Status: AlreadyPresent}, "= jq already in devshell.toml"},
+		{Result{Name: "jq", Status: ProvidedByCommand}, "= jq already provided by a [[commands]] entry"},
+		{Result{Name: "jq", Status: NotPresent}, "= jq not in devshell.toml"},
+		{Result{Name: "jq", Status: OnlyInCommand}, "= jq only provided by a [[commands]] entry"},
+		{Result{Name: "pythonPackages.black", Status: AlreadyPresent, As: "python313Packages.black"}, "= pythonPackages.black already in devshell.toml (as python313Packages.black)"},
+		{Result{Name: "python3Packages.black", Status: ProvidedByCommand, As: "python313Packages.black"}, "= python3Packages.black already provided by a [[commands]] entry (as python313Packages.black)"},
 	} {
 		if got := tc.r.String(); got != tc.want {
 			t.Errorf("%+v.String() = %q, want %q", tc.r, got, tc.want)
@@ -756,5 +758,80 @@ func TestManifestBOM(t *testing.T) {
 	// A BOM anywhere else is still an error, with its position.
 	if _, err := Parse("devshell.toml", []byte(body+textfile.BOM)); err == nil {
 		t.Error("Parse of a BOM after the start: err = nil")
+	}
+}
+
+// TestManifestAddAliased: a name whose package the file has under another
+// name (an alias set's) is not added again, and its result says which name
+// the file has; names compare as written without aliases.
+func TestManifestAddAliased(t *testing.T) {
+	blackNames := []string{"python313Packages.black", "python3Packages.black", "pythonPackages.black"}
+	aliases := func(name string) []string {
+		if slices.Contains(blackNames, name) {
+			return blackNames
+		}
+		return []string{name}
+	}
+	for _, tc := range []struct {
+		name, in string
+		names    []string
+		aliases  func(string) []string
+		want     []Result
+		out      string // "" when unchanged
+	}{
+		{"target in the file", "packages = [\"python313Packages.black\"]\n", []string{"pythonPackages.black"}, aliases,
+			[]Result{{Name: "pythonPackages.black", Status: AlreadyPresent, As: "python313Packages.black"}}, ""},
+		{"alias in the file", "packages = [\"python3Packages.black\"]\n", []string{"python313Packages.black"}, aliases,
+			[]Result{{Name: "python313Packages.black", Status: AlreadyPresent, As: "python3Packages.black"}}, ""},
+		{"the name itself wins", "packages = [\"python3Packages.black\", \"python313Packages.black\"]\n", []string{"python313Packages.black"}, aliases,
+			[]Result{{Name: "python313Packages.black", Status: AlreadyPresent}}, ""},
+		{"in a [[commands]] entry", "[[commands]]\npackage = \"python313Packages.black\"\n", []string{"pythonPackages.black"}, aliases,
+			[]Result{{Name: "pythonPackages.black", Status: ProvidedByCommand, As: "python313Packages.black"}}, ""},
+		{"both in one edit", "packages = []\n", []string{"python3Packages.black", "python313Packages.black", "jq"}, aliases,
+			[]Result{{Name: "python3Packages.black", Status: Added}, {Name: "python313Packages.black", Status: AlreadyPresent, As: "python3Packages.black"}, {Name: "jq", Status: Added}},
+			"packages = [\"python3Packages.black\", \"jq\"]\n"},
+		{"without aliases", "packages = [\"python313Packages.black\"]\n", []string{"pythonPackages.black"}, nil,
+			[]Result{{Name: "pythonPackages.black", Status: Added}}, "packages = [\"python313Packages.black\", \"pythonPackages.black\"]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, res, err := AddAliased("f", []byte(tc.in), tc.names, tc.aliases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res, tc.want) {
+				t.Errorf("results = %+v, want %+v", res, tc.want)
+			}
+			want := tc.out
+			if want == "" {
+				want = tc.in
+			}
+			if string(out) != want {
+				t.Errorf("file = %q, want %q", out, want)
+			}
+		})
+	}
+
+	// Many names take the batched add: it compares the same way, and
+	// gives what name by name gives.
+	var names []string
+	for i := range 2 * addBatchMin {
+		names = append(names, fmt.Sprintf("p%02d", i))
+	}
+	names = append(names, "pythonPackages.black", "python3Packages.black", "p00")
+	in := []byte("[devshell]\npackages = [\n  \"python313Packages.black\",\n]\n")
+	out, res, ok, err := addBatch("f", in, names, aliases)
+	if err != nil || !ok {
+		t.Fatalf("the batch was not taken (ok %v, err %v)", ok, err)
+	}
+	wantOut, wantRes, err := addEach("f", in, names, aliases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, wantOut) || !reflect.DeepEqual(res, wantRes) {
+		t.Errorf("batched add differs from name by name:\n%s%+v\n--- name by name ---\n%s%+v", out, res, wantOut, wantRes)
+	}
+	tail := res[len(res)-3:]
+	if want := []Result{{Name: "pythonPackages.black", Status: AlreadyPresent, As: "python313Packages.black"}, {Name: "python3Packages.black", Status: AlreadyPresent, As: "python313Packages.black"}, {Name: "p00", Status: AlreadyPresent}}; !reflect.DeepEqual(tail, want) {
+		t.Errorf("batched results end %+v, want %+v", tail, want)
 	}
 }
