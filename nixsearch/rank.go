@@ -62,9 +62,15 @@ type rankInfo struct {
 	setKey []uint32
 	// variant[i] is true when attribute i is a variant (rankVariantSuffixes).
 	variant []bool
-	// programs maps a lower-cased main program to the packages running it,
-	// in index order.
-	programs map[string][]int32
+	// programs maps a lower-cased main program to the first of the
+	// packages running it (a position in progIdx); progNext chains each
+	// position to the next package running the same program (-1 ends it),
+	// so the packages are in index order. One map entry per program and
+	// no slice per entry: a one-shot `devsh search` builds this for ~40k
+	// programs on every run.
+	programs map[string]int32
+	progIdx  []int32
+	progNext []int32
 	// topLevel lists the top-level attributes, for version queries.
 	topLevel []int32
 	// segMask[i] is the prefilter bitmask (indexMaskBit) of attribute i's
@@ -72,6 +78,20 @@ type rankInfo struct {
 	// edit-distance search: two small arrays it scans instead of the index.
 	segMask []uint64
 	segLen  []uint8
+}
+
+// runs returns the packages whose lower-cased main program is prog, in
+// index order.
+func (r *rankInfo) runs(prog string) []int32 {
+	pos, ok := r.programs[prog]
+	if !ok {
+		return nil
+	}
+	var out []int32
+	for ; pos >= 0; pos = r.progNext[pos] {
+		out = append(out, r.progIdx[pos])
+	}
+	return out
 }
 
 // rankPrepare returns the index's ranking info, building it on first use.
@@ -84,7 +104,6 @@ func (ix *Index) rankPrepare() *rankInfo {
 func (ix *Index) rankBuild(r *rankInfo) {
 	n := ix.n
 	r.variant = make([]bool, n)
-	r.programs = map[string][]int32{}
 	r.segMask = make([]uint64, n)
 	r.segLen = make([]uint8, n)
 	// The per-package tables are filled in parallel chunks (a one-shot
@@ -140,10 +159,18 @@ func (ix *Index) rankBuild(r *rankInfo) {
 	wg.Wait()
 	for _, p := range parts {
 		r.topLevel = append(r.topLevel, p.topLevel...)
-		for _, i := range p.programs {
-			k := strings.ToLower(ix.MainProgram(int(i)))
-			r.programs[k] = append(r.programs[k], i)
+		r.progIdx = append(r.progIdx, p.programs...)
+	}
+	// Chained back to front, so each chain runs in index order.
+	r.programs = make(map[string]int32, len(r.progIdx))
+	r.progNext = make([]int32, len(r.progIdx))
+	for pos := len(r.progIdx) - 1; pos >= 0; pos-- {
+		k := strings.ToLower(ix.MainProgram(int(r.progIdx[pos])))
+		r.progNext[pos] = -1
+		if head, ok := r.programs[k]; ok {
+			r.progNext[pos] = head
 		}
+		r.programs[k] = int32(pos)
 	}
 
 	// Sets: a family's default is the target of an alias set of that
@@ -419,7 +446,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	}
 	want := rankDigits(rq.nums)
 	progs := map[int32]bool{}
-	for _, i := range r.programs[strings.ToLower(rq.name)] {
+	for _, i := range r.runs(strings.ToLower(rq.name)) {
 		progs[i] = true
 	}
 	type hit struct {
@@ -547,7 +574,7 @@ func rankPnameIs(pname, name string, cased bool) bool {
 // ones in tierProgram, nested ones in tierSet.
 func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExtra {
 	var out []rankExtra
-	for _, i32 := range r.programs[strings.ToLower(word)] {
+	for _, i32 := range r.runs(strings.ToLower(word)) {
 		i := int(i32)
 		mp := ix.MainProgram(i)
 		if cased && mp != word {
