@@ -147,6 +147,7 @@ func benchTyping(b *testing.B, descriptions bool) {
 			if descriptions {
 				ix.indexDescriptions() // built once per index, not per keystroke
 			}
+			NewMatcher(ix, 0).Prepare() // as the TUI does when the index arrives
 			benchReplayKeystrokes(b, func() func(string) error {
 				m := NewMatcher(ix, 0)
 				return func(q string) error {

@@ -103,6 +103,12 @@ func NewMatcher(ix *Index, workers int) *Matcher {
 	return &Matcher{ix: ix, workers: workers, chunk: matchChunk}
 }
 
+// Prepare builds the tables that a search otherwise builds when it first
+// needs them (the main-program table, the edit-distance tables), so that
+// no keystroke of a session pays for them. A one-shot search does without:
+// it looks a main program up once, by scanning.
+func (m *Matcher) Prepare() { m.ix.prepareRest(m.ix.rankPrepare()) }
+
 // matchWord is one prepared query word.
 type matchWord struct {
 	raw string

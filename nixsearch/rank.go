@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -62,36 +63,117 @@ type rankInfo struct {
 	setKey []uint32
 	// variant[i] is true when attribute i is a variant (rankVariantSuffixes).
 	variant []bool
+	// progIdx lists the packages that have a main program, in index
+	// order.
+	progIdx []int32
 	// programs maps a lower-cased main program to the first of the
 	// packages running it (a position in progIdx); progNext chains each
 	// position to the next package running the same program (-1 ends it),
-	// so the packages are in index order. One map entry per program and
-	// no slice per entry: a one-shot `devsh search` builds this for ~40k
-	// programs on every run.
-	programs map[string]int32
-	progIdx  []int32
-	progNext []int32
+	// so the packages are in index order. Built by prepareRest: reading a
+	// field of every package with a main program touches most pages of a
+	// mapped index, which a one-shot search (one lookup) does not need;
+	// until then runs scans progIdx.
+	progOnce  sync.Once
+	progBuilt atomic.Bool
+	programs  map[string]int32
+	progNext  []int32
 	// topLevel lists the top-level attributes, for version queries.
 	topLevel []int32
 	// segMask[i] is the prefilter bitmask (indexMaskBit) of attribute i's
 	// last segment and segLen[i] its length (capped at 255), for the
-	// edit-distance search: two small arrays it scans instead of the index.
-	segMask []uint64
-	segLen  []uint8
+	// edit-distance search: two small arrays it scans instead of the
+	// index. Built on first use (rankTypoTables).
+	typoOnce sync.Once
+	segMask  []uint64
+	segLen   []uint8
 }
 
 // runs returns the packages whose lower-cased main program is prog, in
-// index order.
-func (r *rankInfo) runs(prog string) []int32 {
-	pos, ok := r.programs[prog]
-	if !ok {
-		return nil
-	}
+// index order. A main program whose lower-case form has another length
+// than it (a few non-ASCII letters) is never matched: the scan compares
+// lengths before it reads a program.
+func (r *rankInfo) runs(ix *Index, prog string) []int32 {
 	var out []int32
-	for ; pos >= 0; pos = r.progNext[pos] {
-		out = append(out, r.progIdx[pos])
+	if r.progBuilt.Load() {
+		pos, ok := r.programs[prog]
+		if !ok {
+			return nil
+		}
+		for ; pos >= 0; pos = r.progNext[pos] {
+			out = append(out, r.progIdx[pos])
+		}
+		return out
+	}
+	for _, i := range r.progIdx {
+		if mp := ix.MainProgram(int(i)); len(mp) == len(prog) && strings.ToLower(mp) == prog {
+			out = append(out, i)
+		}
 	}
 	return out
+}
+
+// prepareRest builds what rankBuild leaves to first use: the main-program
+// table and the edit-distance tables (a TUI session asks for them on
+// every keystroke; a one-shot search at most once).
+func (ix *Index) prepareRest(r *rankInfo) {
+	r.progOnce.Do(func() {
+		// Chained back to front, so each chain runs in index order.
+		r.programs = make(map[string]int32, len(r.progIdx))
+		r.progNext = make([]int32, len(r.progIdx))
+		for pos := len(r.progIdx) - 1; pos >= 0; pos-- {
+			mp := ix.MainProgram(int(r.progIdx[pos]))
+			k := strings.ToLower(mp)
+			r.progNext[pos] = -1
+			if len(k) != len(mp) {
+				continue // as runs' scan
+			}
+			if head, ok := r.programs[k]; ok {
+				r.progNext[pos] = head
+			}
+			r.programs[k] = int32(pos)
+		}
+		r.progBuilt.Store(true)
+	})
+	ix.rankTypoTables(r)
+}
+
+// rankTypoTables returns segMask and segLen, building them on first use,
+// in parallel chunks.
+func (ix *Index) rankTypoTables(r *rankInfo) ([]uint64, []uint8) {
+	r.typoOnce.Do(func() {
+		n := ix.n
+		r.segMask = make([]uint64, n)
+		r.segLen = make([]uint8, n)
+		var maskTab [256]uint64
+		for c := range 256 {
+			maskTab[c] = indexMaskBit(byte(c))
+		}
+		workers := max(1, min(runtime.GOMAXPROCS(0), n/rankChunkMin))
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := n*w/workers, n*(w+1)/workers
+			wg.Go(func() {
+				for i := lo; i < hi; i++ {
+					last := ix.indexLower(i)[ix.seg[i]:]
+					r.segLen[i] = uint8(min(len(last), 255))
+					switch {
+					case ix.generic[i]:
+						r.segMask[i] = ^uint64(0) // as Index.mask: reject nothing
+					case ix.seg[i] == 0:
+						r.segMask[i] = ix.mask[i] // the attribute is its last segment
+					default:
+						var m uint64
+						for _, c := range last {
+							m |= maskTab[c]
+						}
+						r.segMask[i] = m
+					}
+				}
+			})
+		}
+		wg.Wait()
+	})
+	return r.segMask, r.segLen
 }
 
 // rankPrepare returns the index's ranking info, building it on first use.
@@ -104,14 +186,14 @@ func (ix *Index) rankPrepare() *rankInfo {
 func (ix *Index) rankBuild(r *rankInfo) {
 	n := ix.n
 	r.variant = make([]bool, n)
-	r.segMask = make([]uint64, n)
-	r.segLen = make([]uint8, n)
 	// The per-package tables are filled in parallel chunks (a one-shot
 	// `devsh search` pays for them on every run); top-level lists and
 	// main programs are merged in chunk order, so they stay in index order.
-	var maskTab [256]uint64
-	for c := range 256 {
-		maskTab[c] = indexMaskBit(byte(c))
+	// variantEnd marks the last bytes of rankVariantSuffixes: a name that
+	// ends otherwise is no variant, without a comparison.
+	var variantEnd [256]bool
+	for _, s := range rankVariantSuffixes {
+		variantEnd[s[len(s)-1]] = true
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/rankChunkMin))
 	type part struct {
@@ -129,20 +211,10 @@ func (ix *Index) rankBuild(r *rankInfo) {
 					p.topLevel = append(p.topLevel, int32(i))
 				}
 				last := ix.indexLower(i)[ix.seg[i]:]
-				r.segLen[i] = uint8(min(len(last), 255))
-				switch {
-				case ix.generic[i]:
-					r.segMask[i] = ^uint64(0) // as Index.mask: reject nothing
-				case ix.seg[i] == 0:
-					r.segMask[i] = ix.mask[i] // the attribute is its last segment
-				default:
-					var m uint64
-					for _, c := range last {
-						m |= maskTab[c]
-					}
-					r.segMask[i] = m
-				}
 				for _, s := range rankVariantSuffixes {
+					if len(last) == 0 || !variantEnd[last[len(last)-1]] {
+						break
+					}
 					// Compared in place: string(last) in a call would copy it,
 					// 130k times per index.
 					if len(last) > len(s) && string(last[len(last)-len(s):]) == s {
@@ -150,7 +222,7 @@ func (ix *Index) rankBuild(r *rankInfo) {
 						break
 					}
 				}
-				if ix.MainProgram(i) != "" {
+				if ix.MainProgram(i) != "" { // its length: no byte of it is read
 					p.programs = append(p.programs, int32(i))
 				}
 			}
@@ -160,17 +232,6 @@ func (ix *Index) rankBuild(r *rankInfo) {
 	for _, p := range parts {
 		r.topLevel = append(r.topLevel, p.topLevel...)
 		r.progIdx = append(r.progIdx, p.programs...)
-	}
-	// Chained back to front, so each chain runs in index order.
-	r.programs = make(map[string]int32, len(r.progIdx))
-	r.progNext = make([]int32, len(r.progIdx))
-	for pos := len(r.progIdx) - 1; pos >= 0; pos-- {
-		k := strings.ToLower(ix.MainProgram(int(r.progIdx[pos])))
-		r.progNext[pos] = -1
-		if head, ok := r.programs[k]; ok {
-			r.progNext[pos] = head
-		}
-		r.programs[k] = int32(pos)
 	}
 
 	// Sets: a family's default is the target of an alias set of that
@@ -446,7 +507,7 @@ func (ix *Index) rankVersionHits(r *rankInfo, rq *rankQuery, cased bool) []rankE
 	}
 	want := rankDigits(rq.nums)
 	progs := map[int32]bool{}
-	for _, i := range r.runs(strings.ToLower(rq.name)) {
+	for _, i := range r.runs(ix, strings.ToLower(rq.name)) {
 		progs[i] = true
 	}
 	type hit struct {
@@ -574,7 +635,7 @@ func rankPnameIs(pname, name string, cased bool) bool {
 // ones in tierProgram, nested ones in tierSet.
 func (ix *Index) rankProgramHits(r *rankInfo, word string, cased bool) []rankExtra {
 	var out []rankExtra
-	for _, i32 := range r.runs(strings.ToLower(word)) {
+	for _, i32 := range r.runs(ix, strings.ToLower(word)) {
 		i := int(i32)
 		mp := ix.MainProgram(i)
 		if cased && mp != word {
@@ -653,7 +714,7 @@ func (ix *Index) rankEditHits(r *rankInfo, want []byte, bound int, whole bool) [
 	}
 	var rows indexOSARows
 	var out []rankExtra
-	masks, lens := r.segMask, r.segLen
+	masks, lens := ix.rankTypoTables(r)
 	if whole {
 		masks, lens = ix.mask, nil
 	}

@@ -3,6 +3,7 @@ package nixsearch
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -286,5 +287,40 @@ func TestVersionAttr(t *testing.T) {
 		if attr != tc.attr || version != tc.version || exact != tc.exact || ok != tc.ok {
 			t.Errorf("VersionAttr(%q) = %q %q %v %v; want %q %q %v %v", tc.spec, attr, version, exact, ok, tc.attr, tc.version, tc.exact, tc.ok)
 		}
+	}
+}
+
+// TestRankProgramsScanMatchesTable: before Matcher.Prepare a main program
+// is looked up by scanning, after it in the table; both give the same
+// packages in the same order, for every program of the index, in other
+// cases and absent.
+func TestRankProgramsScanMatchesTable(t *testing.T) {
+	ix := rankTestIndex()
+	r := ix.rankPrepare()
+	progs := []string{"NVIM", "Rg", "absent", ""}
+	for i := range ix.Len() {
+		if mp := ix.MainProgram(i); mp != "" {
+			progs = append(progs, mp)
+		}
+	}
+	scanned := map[string][]int32{}
+	for _, p := range progs {
+		scanned[p] = r.runs(ix, strings.ToLower(p))
+	}
+	if len(scanned["nvim"]) != 2 || len(scanned["python3"]) != 3 {
+		t.Fatalf("scan: nvim %v, python3 %v; want 2 and 3 packages", scanned["nvim"], scanned["python3"])
+	}
+	NewMatcher(ix, 0).Prepare()
+	if !r.progBuilt.Load() {
+		t.Fatal("Prepare did not build the main-program table")
+	}
+	for _, p := range progs {
+		if got := r.runs(ix, strings.ToLower(p)); !slices.Equal(got, scanned[p]) {
+			t.Errorf("runs(%q): table %v, scan %v", p, got, scanned[p])
+		}
+	}
+	masks, lens := ix.rankTypoTables(r)
+	if len(masks) != ix.Len() || len(lens) != ix.Len() {
+		t.Errorf("typo tables: %d masks, %d lengths for %d packages", len(masks), len(lens), ix.Len())
 	}
 }

@@ -77,7 +77,9 @@ type matcherBackend struct {
 
 func newMatcherBackend(mem *memBackend, pkgs []nixsearch.Package) matcherBackend {
 	ix := nixsearch.NewIndex(pkgs)
-	return matcherBackend{memBackend: mem, ix: ix, m: nixsearch.NewMatcher(ix, 0)}
+	m := nixsearch.NewMatcher(ix, 0)
+	m.Prepare() // as the devsh backend does
+	return matcherBackend{memBackend: mem, ix: ix, m: m}
 }
 
 func (c matcherBackend) Search(ctx context.Context, query string, limit int) (Results, error) {

@@ -427,6 +427,7 @@ func (b *tuiBackend) BuildIndex(ctx context.Context, progress func(tui.BuildProg
 
 func (b *tuiBackend) setIndex(ix *nixsearch.Index, current, partial bool) {
 	m := nixsearch.NewMatcher(ix, 0)
+	m.Prepare() // a session searches on every keystroke
 	b.mu.Lock()
 	b.ix, b.matcher, b.current, b.partial = ix, m, current, partial
 	b.mu.Unlock()
