@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
+	runner "github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
@@ -167,10 +168,12 @@ func verifyHint(err error) error {
 }
 
 // editIndex is the project's cached index for an add that is not
-// verified, nil when there is none or its nixpkgs cannot be told: it only
-// finds names that are already in the file under an alias.
+// verified, nil when there is none or its nixpkgs cannot be told without
+// running nix (--no-verify runs none; nix ≥ 2.26 needs `nix flake
+// metadata` for a relative path input, say): it only finds names that are
+// already in the file under an alias.
 func editIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *nixsearch.Index {
-	src, err := g.source(ctx, proj)
+	src, err := g.resolveSource(ctx, nixsearch.Nix{Runner: noRunner{}}, proj)
 	if err != nil {
 		return nil
 	}
@@ -214,3 +217,12 @@ func relName(root, path string) string {
 	}
 	return path
 }
+
+// noRunner runs nothing: each run fails at once with errNoRun.
+type noRunner struct{}
+
+// errNoRun is noRunner's error.
+var errNoRun = errors.New("devsh add --no-verify runs no program")
+
+// Run implements runner.Runner.
+func (noRunner) Run(context.Context, runner.Command) error { return errNoRun }
