@@ -265,27 +265,27 @@ func TestVersionAttr(t *testing.T) {
 	ix := rankTestIndex()
 	for _, tc := range []struct {
 		spec, attr, version string
-		exact, ok           bool
+		exact, variant, ok  bool
 	}{
-		{"nodejs@20", "nodejs_20", "20.19.5", true, true},
-		{"python@3.12", "python312", "3.12.11", true, true},
-		{"python@3.13", "python314", "3.14.0rc3", false, true}, // closest newer
-		{"postgres@16", "postgresql_16", "16.10", true, true},
-		{"go@1.24", "go_1_24", "1.24.7", true, true},
-		{"jdk@21", "jdk", "21.0.8+9", true, true}, // not jdk21_headless
-		{"jdk@17", "jdk17", "17.0.16", true, true},
-		{"lua@5.2", "lua", "5.2.4", true, true},
-		{"lua@5.4", "", "", false, false},   // only lua5_4_compat
-		{"nodejs@30", "", "", false, false}, // nothing newer
-		{"tmux@3", "tmux", "3.5a", true, true},
-		{"nodejs", "", "", false, false},
-		{"nodejs@x", "", "", false, false},
-		{"@20", "", "", false, false},
-		{"nosuch@1", "", "", false, false},
+		{"nodejs@20", "nodejs_20", "20.19.5", true, false, true},
+		{"python@3.12", "python312", "3.12.11", true, false, true},
+		{"python@3.13", "python314", "3.14.0rc3", false, false, true}, // closest newer
+		{"postgres@16", "postgresql_16", "16.10", true, false, true},
+		{"go@1.24", "go_1_24", "1.24.7", true, false, true},
+		{"jdk@21", "jdk", "21.0.8+9", true, false, true}, // not jdk21_headless
+		{"jdk@17", "jdk17", "17.0.16", true, false, true},
+		{"lua@5.2", "lua", "5.2.4", true, false, true},
+		{"lua@5.4", "lua5_4_compat", "5.4.7", true, true, true}, // only a suffixed one
+		{"nodejs@30", "", "", false, false, false},              // nothing newer
+		{"tmux@3", "tmux", "3.5a", true, false, true},
+		{"nodejs", "", "", false, false, false},
+		{"nodejs@x", "", "", false, false, false},
+		{"@20", "", "", false, false, false},
+		{"nosuch@1", "", "", false, false, false},
 	} {
-		attr, version, exact, ok := ix.VersionAttr(tc.spec)
-		if attr != tc.attr || version != tc.version || exact != tc.exact || ok != tc.ok {
-			t.Errorf("VersionAttr(%q) = %q %q %v %v; want %q %q %v %v", tc.spec, attr, version, exact, ok, tc.attr, tc.version, tc.exact, tc.ok)
+		attr, version, exact, variant, ok := ix.VersionAttr(tc.spec)
+		if attr != tc.attr || version != tc.version || exact != tc.exact || variant != tc.variant || ok != tc.ok {
+			t.Errorf("VersionAttr(%q) = %q %q %v %v %v; want %q %q %v %v %v", tc.spec, attr, version, exact, variant, ok, tc.attr, tc.version, tc.exact, tc.variant, tc.ok)
 		}
 	}
 }

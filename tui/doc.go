@@ -1,8 +1,9 @@
 // Package tui is devsh's Bubble Tea program: the model, its sub-models
 // (query input, results, packages panel, details line, index build, write
 // queue), keymap, styles and views. It imports no project code but
-// nixsearch's Package type and internal/termtext (the sanitiser for text
-// from nix and the project): everything it needs from the project and the
+// nixsearch's Package and NixError types (a package's fields; nix's whole
+// message under a failed build) and internal/termtext (the sanitiser for
+// text from nix and the project): everything it needs from the project and the
 // index comes through the Backend interface, which cmd/devsh implements over
 // packages devshell and nixsearch (and tests implement in memory).
 //

@@ -50,8 +50,10 @@ func resolveSpecs(ctx context.Context, g *GlobalOptions, proj *devshell.Project,
 		}
 		at := strings.LastIndexByte(n, '@')
 		search := termtext.Line(n[:at] + " " + n[at+1:])
-		attr, version, exact, ok := ix.VersionAttr(n)
+		attr, version, exact, variant, ok := ix.VersionAttr(n)
 		switch {
+		case ok && variant:
+			return nil, fmt.Errorf("%s: no plain %s is version %s in %s, only variants, the first %s (%s): devsh add %s; nothing changed", termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:]), label, termtext.Line(attr), termtext.Line(version), termtext.Line(attr))
 		case !ok:
 			return nil, fmt.Errorf("%s: no attribute is %s at version %s in %s; see devsh search %s; nothing changed", termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:]), label, search)
 		case !exact:
