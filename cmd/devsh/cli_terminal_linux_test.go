@@ -305,12 +305,7 @@ func cliFirstPaint(b *testing.B, bin, dir string) time.Duration {
 		n, err := ptm.Read(buf)
 		chunk := string(buf[:n])
 		got.WriteString(chunk)
-		if strings.Contains(chunk, "\x1b]11;?") {
-			_, _ = ptm.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
-		}
-		if strings.Contains(chunk, "\x1b[6n") {
-			_, _ = ptm.Write([]byte("\x1b[1;1R"))
-		}
+		cliPTYAnswer(ptm, chunk)
 		if err != nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
@@ -360,12 +355,7 @@ func TestCLIBinarySearchTerminalWidth(t *testing.T) {
 		n, err := ptm.Read(buf)
 		chunk := string(buf[:n])
 		got.WriteString(chunk)
-		if strings.Contains(chunk, "\x1b]11;?") {
-			_, _ = ptm.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
-		}
-		if strings.Contains(chunk, "\x1b[6n") {
-			_, _ = ptm.Write([]byte("\x1b[1;1R"))
-		}
+		cliPTYAnswer(ptm, chunk)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
@@ -408,5 +398,17 @@ func TestCLIBinarySearchTerminalWidth(t *testing.T) {
 	}
 	if cut == 0 {
 		t.Errorf("no row was cut; piped:\n%s", piped)
+	}
+}
+
+// cliPTYAnswer answers, as a terminal would, the queries Bubble Tea makes
+// at start-up that chunk holds: the background colour and the cursor
+// position (unanswered, each costs seconds of waiting).
+func cliPTYAnswer(ptm *os.File, chunk string) {
+	if strings.Contains(chunk, "\x1b]11;?") {
+		_, _ = ptm.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
+	}
+	if strings.Contains(chunk, "\x1b[6n") {
+		_, _ = ptm.Write([]byte("\x1b[1;1R"))
 	}
 }
