@@ -352,10 +352,19 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 	case exact:
 		return rankKey(tierExact, 0, 0, r.variant[i]), 0
 	case inSet:
-		// The name itself, in some set ("requests"; "py313 requests").
-		return rankKey(tierSet, 0, r.setKey[set], r.variant[i]), 0
+		// The name itself, in some set ("requests"; "py313 requests"):
+		// shallower paths first (python313Packages.x before
+		// vimPlugins.nvim-treesitter-parsers.x), then by set.
+		tier := tierSet
+		if !r.setDefault[set] {
+			tier = tierSetMinor
+		}
+		depth := uint32(strings.Count(ix.attr(i), "."))
+		return rankKey(tier, depth, r.setKey[set], r.variant[i]), 0
+	case prefix && set < 0:
+		return rankKey(tierPrefixTop, 0, 0, r.variant[i]), 0
 	case prefix:
-		// Top level first, then by set as for exact names.
+		// By set as for exact names.
 		return rankKey(tierPrefix, 0, r.rankSetKey(ix, i), r.variant[i]), 0
 	}
 	if set >= 0 {
@@ -835,6 +844,15 @@ func (mg *matchMerge) result(q Query, heaps []matchHeap, matched int) Result {
 	var why map[int32]string
 	if !p.desc {
 		best, matched, why = ix.matchExtras(best, matched, p, mg.rq, mg.rank)
+	}
+	// No top-level attribute starts with the query: an exact name in a
+	// minor set is as good as one in a default set (tierSetMinor).
+	if !slices.ContainsFunc(best, func(c matchCand) bool { return c.tier() == tierPrefixTop }) {
+		for k := range best {
+			if best[k].tier() == tierSetMinor {
+				best[k].key = best[k].key&^(uint64(0xf)<<60) | uint64(tierSet)<<60
+			}
+		}
 	}
 	slices.SortFunc(best, ix.matchCompare)
 	if mg.limit > 0 && len(best) > mg.limit {

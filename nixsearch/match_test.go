@@ -69,13 +69,14 @@ func TestMatchRanking(t *testing.T) {
 		query string
 		want  []string // the first len(want) results, in order
 	}{
-		// exact attribute, then exact last segment (shorter first), then
-		// prefixes by fuzzy score.
-		{"go", []string{"go", "emacsPackages.go", "texlivePackages.go", "vimPlugins.nvim-treesitter-parsers.go", "gopls", "go_1_24", "gotools"}},
+		// exact attribute, then top-level prefixes by fuzzy score, then
+		// the exact last segment in sets no language defaults to (top
+		// level first at equal quality), shallower first.
+		{"go", []string{"go", "gopls", "go_1_24", "gotools", "golangci-lint", "emacsPackages.go", "texlivePackages.go", "vimPlugins.nvim-treesitter-parsers.go"}},
 		// (cargo-deny and cargo-edit tie on score and length: alphabetical;
 		// emacsPackages has two packages here, rPackages one: the larger
 		// set first)
-		{"cargo", []string{"cargo", "emacsPackages.cargo", "rPackages.cargo", "cargo-deny", "cargo-edit", "cargo-expand", "cargo-edit-unwrapped"}},
+		{"cargo", []string{"cargo", "cargo-deny", "cargo-edit", "cargo-expand", "cargo-edit-unwrapped", "emacsPackages.cargo", "rPackages.cargo"}},
 		// exact last segment: the python family (4 variants) first, newest
 		// set first, then other sets by length; then prefixes.
 		{"requests", []string{

@@ -27,14 +27,26 @@ const (
 	// tierProgram: a top-level package whose meta.mainProgram is the query
 	// ("rg" is ripgrep).
 	tierProgram
-	// tierSet: the query is the last segment of a nested attribute, or
-	// the main program of a nested package. Within the tier the set
-	// decides (rankInfo.setKey): the larger ecosystem first (vimPlugins
-	// before the lua sets for telescope-nvim, the python sets before
-	// kodiPackages for requests), and within one family of sets the one
-	// its language defaults to (the set python3Packages aliases) first.
+	// tierSet: the query is the last segment of a nested attribute in a
+	// set a language defaults to (rankInfo.setDefault: the set an alias
+	// set names, python313Packages for python3Packages, or the first of a
+	// family of several sets), or the main program of a nested package.
+	// Within the tier a shallower path comes first, then the set decides
+	// (rankInfo.setKey): the larger ecosystem first (vimPlugins before the
+	// lua sets for telescope-nvim, the python sets before kodiPackages for
+	// requests), and within one family of sets its default first.
 	tierSet
-	// tierPrefix: the attribute or its last segment starts with the query.
+	// tierPrefixTop: a top-level attribute starts with the query.
+	tierPrefixTop
+	// tierSetMinor: the query is the last segment of a nested attribute in
+	// another set (rPackages.rust, haskellPackages.mysql): at equal
+	// quality top level first, so after the top-level prefixes (rustc,
+	// mysql84). When no top-level attribute starts with the query, these
+	// rank as tierSet (matchMerge.result), so that a name only sets have
+	// (magit, telescope-nvim) still comes first by its ecosystem.
+	tierSetMinor
+	// tierPrefix: a nested attribute or its last segment starts with the
+	// query.
 	tierPrefix
 	// tierTypo: the last segment is within a small edit distance of the
 	// query (only searched when nothing above matched).
@@ -61,6 +73,9 @@ type rankInfo struct {
 	// families first, then, within a family, its language's default, then
 	// newest first. Sets of different families of the same size tie.
 	setKey []uint32
+	// setDefault[k] is true when set k is one a language defaults to: an
+	// alias set's target, or the first (setKey) of a family of several.
+	setDefault []bool
 	// variant[i] is true when attribute i is a variant (rankVariantSuffixes).
 	variant []bool
 	// progIdx lists the packages that have a main program, in index
@@ -286,6 +301,11 @@ func (ix *Index) rankBuild(r *rankInfo) {
 		return indexVersionCompare(A, B)
 	})
 	r.setKey = make([]uint32, sets)
+	r.setDefault = make([]bool, sets)
+	famSets := map[string]int{}
+	for k := range ix.sets {
+		famSets[indexFamily(ix.sets[k].name)]++
+	}
 	sizeRank, pos := 0, 0
 	for j, k := range order {
 		fam := indexFamily(ix.sets[k].name)
@@ -302,6 +322,7 @@ func (ix *Index) rankBuild(r *rankInfo) {
 			}
 		}
 		r.setKey[k] = uint32(sizeRank)<<10 | uint32(min(pos, 1023)+1)
+		r.setDefault[k] = aliased[ix.sets[k].name] || pos == 0 && famSets[fam] > 1
 	}
 }
 

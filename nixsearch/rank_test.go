@@ -51,7 +51,7 @@ func TestRankTiers(t *testing.T) {
 		// exact top-level name first; then the main program, plain
 		// before -unwrapped; then exact names in sets; then prefixes
 		{"neovim", []string{"neovim", "neovim-unwrapped"}, ""},
-		{"rg", []string{"ripgrep", "emacsPackages.rg", "rgx"}, "rg"},
+		{"rg", []string{"ripgrep", "rgx", "emacsPackages.rg"}, "rg"},
 		{"nvim", []string{"neovim", "neovim-unwrapped", "nvimpager"}, "nvim"},
 		{"psql", []string{"postgresql", "postgresql_18", "postgresql_16"}, "psql"}, // newest first
 		// the python family is the larger, its default (the alias target)
@@ -322,5 +322,45 @@ func TestRankProgramsScanMatchesTable(t *testing.T) {
 	masks, lens := ix.rankTypoTables(r)
 	if len(masks) != ix.Len() || len(lens) != ix.Len() {
 		t.Errorf("typo tables: %d masks, %d lengths for %d packages", len(masks), len(lens), ix.Len())
+	}
+}
+
+// TestRankDefaultSets: an exact name in a set its language defaults to
+// (an alias set's target, the first of a family of several) ranks before
+// top-level prefixes; one in another set (rPackages, haskellPackages) after
+// them, as any nested match at equal quality — unless no top-level name
+// starts with the query, when the ecosystem order decides as for default
+// sets.
+func TestRankDefaultSets(t *testing.T) {
+	p := func(attr string) Package { return Package{Attr: attr, Pname: attr, Version: "1"} }
+	ix := NewIndex([]Package{
+		p("rustc"), p("rustup"), p("rust-analyzer"), p("rPackages.rust"), p("rPackages.dplyr"), p("rPackages.ggplot2"),
+		p("vimPlugins.nvim-treesitter-parsers.rust"), p("vimPlugins.telescope-nvim"), p("vimPlugins.vim-fugitive"), p("vimPlugins.nvim-cmp"),
+		p("python313Packages.black"), p("python312Packages.black"), p("black-hole-solver"),
+		p("emacsPackages.magit"), p("emacsPackages.erlang"),
+		p("beam28Packages.erlang"), p("beam27Packages.erlang"), p("haskellPackages.erlang"), p("erlang-ls"),
+		p("lua52Packages.telescope-nvim"), p("lua51Packages.telescope-nvim"),
+		p("mysql84"), p("mysql80"), p("haskellPackages.mysql"),
+	}).WithAliasSets(map[string]string{"python3Packages": "python313Packages", "luaPackages": "lua52Packages"})
+	m := NewMatcher(ix, 2)
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"rust", []string{"rustc", "rustup", "rust-analyzer", "rPackages.rust", "vimPlugins.nvim-treesitter-parsers.rust"}},
+		{"mysql", []string{"mysql84", "mysql80", "haskellPackages.mysql"}},
+		{"black", []string{"python313Packages.black", "black-hole-solver", "python312Packages.black"}},
+		{"erlang", []string{"beam28Packages.erlang", "erlang-ls", "emacsPackages.erlang", "haskellPackages.erlang", "beam27Packages.erlang"}},
+		{"magit", []string{"emacsPackages.magit"}},
+		{"telescope-nvim", []string{"vimPlugins.telescope-nvim", "lua52Packages.telescope-nvim", "lua51Packages.telescope-nvim"}},
+	} {
+		res := matchSearch(t, m, Query{Text: tc.query}, 0)
+		var got []string
+		for _, mt := range res.Matches {
+			got = append(got, mt.Name)
+		}
+		if len(got) < len(tc.want) || !slices.Equal(got[:len(tc.want)], tc.want) {
+			t.Errorf("%q = %q, want prefix %q", tc.query, got, tc.want)
+		}
 	}
 }
