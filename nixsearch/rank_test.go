@@ -93,13 +93,8 @@ func TestRankTiers(t *testing.T) {
 		{"python3Packages.fl", []string{"python3Packages.flask"}, ""},
 		{"luaPackages.telescope-nvim", []string{"luaPackages.telescope-nvim"}, ""},
 	} {
-		res := matchSearch(t, m, Query{Text: tc.query}, 0)
-		var got []string
-		for _, mt := range res.Matches {
-			got = append(got, mt.Name)
-		}
-		if len(got) < len(tc.want) || !slices.Equal(got[:len(tc.want)], tc.want) {
-			t.Errorf("%q = %q, want prefix %q", tc.query, got, tc.want)
+		res, ok := rankWantFirst(t, m, tc.query, tc.want)
+		if !ok {
 			continue
 		}
 		if res.Matches[0].Why != tc.why {
@@ -354,13 +349,23 @@ func TestRankDefaultSets(t *testing.T) {
 		{"magit", []string{"emacsPackages.magit"}},
 		{"telescope-nvim", []string{"vimPlugins.telescope-nvim", "lua52Packages.telescope-nvim", "lua51Packages.telescope-nvim"}},
 	} {
-		res := matchSearch(t, m, Query{Text: tc.query}, 0)
-		var got []string
-		for _, mt := range res.Matches {
-			got = append(got, mt.Name)
-		}
-		if len(got) < len(tc.want) || !slices.Equal(got[:len(tc.want)], tc.want) {
-			t.Errorf("%q = %q, want prefix %q", tc.query, got, tc.want)
-		}
+		rankWantFirst(t, m, tc.query, tc.want)
 	}
+}
+
+// rankWantFirst searches query with m and reports an error unless the
+// first results' names are want; it returns the result and whether they
+// were.
+func rankWantFirst(t *testing.T, m *Matcher, query string, want []string) (Result, bool) {
+	t.Helper()
+	res := matchSearch(t, m, Query{Text: query}, 0)
+	var got []string
+	for _, mt := range res.Matches {
+		got = append(got, mt.Name)
+	}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Errorf("%q = %q, want prefix %q", query, got, want)
+		return res, false
+	}
+	return res, true
 }
