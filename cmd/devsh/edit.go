@@ -79,20 +79,30 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	if err != nil {
 		return err
 	}
-	if names, err = resolveSpecs(ctx, o.G, proj, names); err != nil {
+	// The project's nixpkgs, resolved once: for the version specs, the
+	// check of the names and the alias names. --no-verify runs no nix for
+	// it unless a version spec needs the index.
+	var np editNixpkgs
+	specs := slices.ContainsFunc(names, isVersionSpec)
+	switch {
+	case specs || o.Kind == devshell.EditAdd && !o.NoVerify:
+		np = loadNixpkgs(ctx, o.G, proj, o.G.nix())
+	case o.Kind == devshell.EditAdd:
+		np = loadNixpkgs(ctx, o.G, proj, nixsearch.Nix{Runner: noRunner{}})
+	}
+	if names, err = resolveSpecs(o.G, np, names); err != nil {
 		return err
 	}
 	edit := devshell.EditOptions{Kind: o.Kind, DryRun: o.DryRun}
 	if o.Kind == devshell.EditAdd {
-		var ix *nixsearch.Index
-		if o.NoVerify {
-			ix = editIndex(ctx, o.G, proj)
-		} else if ix, err = verifyNames(ctx, o.G, proj, names); err != nil {
-			return err
+		if !o.NoVerify {
+			if err := verifyNames(ctx, o.G, proj, np, names); err != nil {
+				return err
+			}
 		}
 		// pythonPackages.black is python313Packages.black: one package,
 		// added once, and not again when the file has it under either name.
-		if ix != nil && len(ix.AliasSets()) > 0 {
+		if ix := np.ix; ix != nil && len(ix.AliasSets()) > 0 {
 			names = dedupeCanonical(ix.Canonical, names)
 			edit.Aliases = ix.Names
 		}
@@ -167,21 +177,29 @@ func verifyHint(err error) error {
 	return fmt.Errorf("%w (pass --no-verify to add without checking)", err)
 }
 
-// editIndex is the project's cached index for an add that is not
-// verified, nil when there is none or its nixpkgs cannot be told without
-// running nix (--no-verify runs none; nix ≥ 2.26 needs `nix flake
-// metadata` for a relative path input, say): it only finds names that are
-// already in the file under an alias.
-func editIndex(ctx context.Context, g *GlobalOptions, proj *devshell.Project) *nixsearch.Index {
-	src, err := g.resolveSource(ctx, nixsearch.Nix{Runner: noRunner{}}, proj)
+// editNixpkgs is the project's nixpkgs as an edit sees it: its source
+// (err when it cannot be told) and its cached index (nil when there is
+// none).
+type editNixpkgs struct {
+	src nixsearch.Source
+	err error
+	ix  *nixsearch.Index
+}
+
+// loadNixpkgs resolves the project's nixpkgs with n, which runs whatever
+// nix that needs (a noRunner for --no-verify, which runs none: nix ≥ 2.26
+// needs `nix flake metadata` for a relative path input, say), and loads
+// its cached index.
+func loadNixpkgs(ctx context.Context, g *GlobalOptions, proj *devshell.Project, n nixsearch.Nix) editNixpkgs {
+	src, err := g.sourceWith(ctx, n, proj)
 	if err != nil {
-		return nil
+		return editNixpkgs{err: err}
 	}
 	ix, _, err := g.store().Load(src)
 	if err != nil {
-		return nil
+		ix = nil
 	}
-	return ix
+	return editNixpkgs{src: src, ix: ix}
 }
 
 // dedupeCanonical keeps the first of names that are one package under

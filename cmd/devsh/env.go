@@ -91,7 +91,12 @@ func (g *GlobalOptions) override() (ref, origin string) {
 
 // source resolves the nixpkgs the project searches.
 func (g *GlobalOptions) source(ctx context.Context, proj *devshell.Project) (nixsearch.Source, error) {
-	src, err := g.resolveSource(ctx, g.nix(), proj)
+	return g.sourceWith(ctx, g.nix(), proj)
+}
+
+// sourceWith is source with n running whatever nix it needs.
+func (g *GlobalOptions) sourceWith(ctx context.Context, n nixsearch.Nix, proj *devshell.Project) (nixsearch.Source, error) {
+	src, err := g.resolveSource(ctx, n, proj)
 	if err != nil {
 		return src, nixMissing(err, "find the nixpkgs to search")
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -22,8 +21,8 @@ func isVersionSpec(name string) bool {
 // is that version in the project's nixpkgs (nodejs@20 → nodejs_20), saying
 // so on stderr. Only an exact version is taken; for a missing one the
 // error names the closest newer attribute. Versions are read from the
-// index, so a project without one is told to build it.
-func resolveSpecs(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) ([]string, error) {
+// index (np's), so a project without one is told to build it.
+func resolveSpecs(g *GlobalOptions, np editNixpkgs, names []string) ([]string, error) {
 	var specs []string
 	for _, n := range names {
 		if isVersionSpec(n) {
@@ -33,13 +32,12 @@ func resolveSpecs(ctx context.Context, g *GlobalOptions, proj *devshell.Project,
 	if len(specs) == 0 {
 		return names, nil
 	}
-	src, err := g.source(ctx, proj)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", specs[0], err)
+	if np.err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", specs[0], np.err)
 	}
-	label := sourceLabel(src)
-	ix, _, err := g.store().Load(src)
-	if err != nil {
+	label := sourceLabel(np.src)
+	ix := np.ix
+	if ix == nil {
 		return nil, fmt.Errorf("%s names a version, which devsh looks up in its index of %s: there is none yet; run devsh index, or name the attribute (devsh search %s)", termtext.Line(specs[0]), label, termtext.Line(strings.Replace(specs[0], "@", " ", 1)))
 	}
 	out := make([]string, 0, len(names))

@@ -22,18 +22,15 @@ import (
 // package is refused with what nix said; a package marked broken or not
 // available on this system is refused (--no-verify adds it anyway); an
 // unfree or insecure one is added with a warning saying what the flake must
-// allow. Warnings are printed on stderr, before the write. It returns the
-// index it read (nil when there is none) for the edit's alias names.
-func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, names []string) (*nixsearch.Index, error) {
-	src, err := g.source(ctx, proj)
-	if err != nil {
-		return nil, verifyHint(err)
+// allow. Warnings are printed on stderr, before the write. np is the
+// project's nixpkgs; without an index nix decides every name, and there
+// are no suggestions.
+func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, np editNixpkgs, names []string) error {
+	if np.err != nil {
+		return verifyHint(np.err)
 	}
+	src, ix := np.src, np.ix
 	label := sourceLabel(src)
-	ix, _, loadErr := g.store().Load(src)
-	if loadErr != nil {
-		ix = nil // no index: nix decides every name, and there are no suggestions
-	}
 	// Without meta the index can say a name exists, but not whether it is
 	// broken or unfree: nix is asked then.
 	metaIx := ix
@@ -62,7 +59,7 @@ func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 		checks, err := g.nix().CheckNames(ctx, src, ask)
 		clear()
 		if err != nil {
-			return nil, verifyHint(nixMissing(err, "check package names"))
+			return verifyHint(nixMissing(err, "check package names"))
 		}
 		for _, c := range checks {
 			found[c.Name] = c
@@ -92,14 +89,14 @@ func verifyNames(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 	}
 	switch {
 	case len(bad) > 0:
-		return nil, fmt.Errorf("not a package in %s: %s; nothing changed", label, strings.Join(bad, "; "))
+		return fmt.Errorf("not a package in %s: %s; nothing changed", label, strings.Join(bad, "; "))
 	case len(refused) > 0:
-		return nil, fmt.Errorf("%s; pass --no-verify to add anyway; nothing changed", strings.Join(refused, "; "))
+		return fmt.Errorf("%s; pass --no-verify to add anyway; nothing changed", strings.Join(refused, "; "))
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(g.IO.ErrOut, w)
 	}
-	return ix, nil
+	return nil
 }
 
 // verifyProgress shows, on a terminal, what the check is doing while nix
