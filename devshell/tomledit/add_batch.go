@@ -3,8 +3,6 @@ package tomledit
 import (
 	"bytes"
 	"slices"
-
-	"github.com/devsh/devsh/devshell/internal/textfile"
 )
 
 // The batched add: adding names one at a time re-parses the document after
@@ -72,11 +70,7 @@ func addBatch(path string, data []byte, names []string, aliases func(string) []s
 	// The probe: real adds, each parsed, keeping every document.
 	docs := []*Manifest{m}
 	for _, n := range todo[:addBatchProbe] {
-		next, err := m.add(path, n)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if m, err = checkEdit(path, next, n); err != nil {
+		if m, err = m.addChecked(path, n); err != nil {
 			return nil, nil, false, err
 		}
 		docs = append(docs, m)
@@ -122,7 +116,7 @@ func addBatch(path string, data []byte, names []string, aliases func(string) []s
 	if !slices.Equal(final.Packages(), want) {
 		return nil, nil, false, nil
 	}
-	return batchResult(data, final), results, true, nil
+	return editResult(data, final), results, true, nil
 }
 
 // batchParse checks names and parses data, as edit does first.
@@ -131,14 +125,6 @@ func batchParse(path string, data []byte, names []string) (*Manifest, error) {
 		return nil, err
 	}
 	return Parse(path, data)
-}
-
-// batchResult is final's bytes, with the byte order mark data began with.
-func batchResult(data []byte, final *Manifest) []byte {
-	if bytes.HasPrefix(data, []byte(textfile.BOM)) {
-		return append([]byte(textfile.BOM), final.data...)
-	}
-	return final.data
 }
 
 // readSplice reads the splice that turned prev (holding prevName) into next

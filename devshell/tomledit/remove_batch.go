@@ -88,7 +88,7 @@ func removeBatch(path string, data []byte, names []string) (_ []byte, _ []Result
 	if !slices.Equal(final.Packages(), want) {
 		return nil, nil, false, nil
 	}
-	return batchResult(data, final), results, true, nil
+	return editResult(data, final), results, true, nil
 }
 
 // firstElem returns the list and element index of name's first

@@ -379,11 +379,8 @@ func addEach(path string, data []byte, names []string, aliases func(string) []st
 		if r, ok := presentAs(name, aliases, m.hasPackage, m.hasCommand); ok {
 			return m, r, nil
 		}
-		next, err := m.add(path, name)
+		m, err := m.addChecked(path, name)
 		if err != nil {
-			return nil, Result{}, err
-		}
-		if m, err = checkEdit(path, next, name); err != nil {
 			return nil, Result{}, err
 		}
 		return m, Result{Name: name, Status: Added}, nil
@@ -466,7 +463,6 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 	if len(names) == 0 {
 		return data, nil, nil
 	}
-	hasBOM := bytes.HasPrefix(data, []byte(textfile.BOM))
 	m, err := Parse(path, data)
 	if err != nil {
 		return nil, nil, err
@@ -483,10 +479,16 @@ func edit(path string, data []byte, names []string, step func(m *Manifest, name 
 		}
 		results = append(results, r)
 	}
-	if hasBOM {
-		return append([]byte(textfile.BOM), m.data...), results, nil
+	return editResult(data, m), results, nil
+}
+
+// editResult is m's bytes, with the byte order mark data began with (Parse
+// drops it).
+func editResult(data []byte, m *Manifest) []byte {
+	if bytes.HasPrefix(data, []byte(textfile.BOM)) {
+		return append([]byte(textfile.BOM), m.data...)
 	}
-	return m.data, results, nil
+	return m.data
 }
 
 // ValidNames checks every name before anything is edited.
@@ -497,6 +499,16 @@ func ValidNames(names []string) error {
 		}
 	}
 	return nil
+}
+
+// addChecked returns m with name added to its packages list, parsed
+// again (checkEdit).
+func (m *Manifest) addChecked(path, name string) (*Manifest, error) {
+	next, err := m.add(path, name)
+	if err != nil {
+		return nil, err
+	}
+	return checkEdit(path, next, name)
 }
 
 // checkEdit re-parses a document name was added to: an edit that breaks
