@@ -69,13 +69,8 @@ func batchInputs(t testing.TB) map[string][]byte {
 		"bom":               []byte("\xef\xbb\xbf[devshell]\npackages = [\"a\"]\n"),
 		"two-lists":         []byte("packages = [\"top\"]\n[devshell]\npackages = [\"a\"]\n"),
 	}
-	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.toml"))
-	for _, f := range golden {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs["golden/"+filepath.Base(f)] = data
+	for _, g := range goldenInputs(t) {
+		inputs["golden/"+filepath.Base(g.path)] = g.data
 	}
 	if dir := os.Getenv("DEVSH_CORPUS_DIR"); dir != "" {
 		corpus, _ := filepath.Glob(filepath.Join(dir, "*.toml"))

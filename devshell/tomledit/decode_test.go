@@ -3,8 +3,6 @@ package tomledit
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -175,16 +173,8 @@ func FuzzDecodeCheck(f *testing.F) {
 	for _, c := range decodeCases() {
 		f.Add([]byte(c.doc), uint8(1))
 	}
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b, uint8(2))
+	for _, g := range goldenInputs(f) {
+		f.Add(g.data, uint8(2))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
 		if err := checkFast(data, 1+int(chunk%4)); err != nil {

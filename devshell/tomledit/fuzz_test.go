@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,17 +21,9 @@ import (
 // when the list existed, and that removing an existing package removes just
 // that package.
 func FuzzManifestAddRemove(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b, "zz-new")
-		f.Add(b, "go")
+	for _, g := range goldenInputs(f) {
+		f.Add(g.data, "zz-new")
+		f.Add(g.data, "go")
 	}
 	for _, in := range edgeInputs() {
 		f.Add([]byte(in), "a")

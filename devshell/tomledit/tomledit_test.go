@@ -32,6 +32,34 @@ func update() bool {
 
 const goldenDir = "testdata/golden"
 
+// goldenInput is one input document of goldenDir.
+type goldenInput struct {
+	path string
+	data []byte
+}
+
+// goldenInputs reads every input document of goldenDir (*.toml), in name
+// order.
+func goldenInputs(tb testing.TB) []goldenInput {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(files) == 0 {
+		tb.Fatalf("no *.toml inputs in %s", goldenDir)
+	}
+	out := make([]goldenInput, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, goldenInput{f, data})
+	}
+	return out
+}
+
 func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(goldenDir, name))
@@ -202,16 +230,9 @@ func TestManifestGolden(t *testing.T) {
 // list exists and checks that removing them gives back the exact bytes
 // (TestManifestAddRemoveCreatedList covers the fixtures without one).
 func TestManifestAddRemoveIdentity(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, f := range files {
-		in, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, g := range goldenInputs(t) {
+		f, in := g.path, g.data
 		m, err := Parse(f, in)
 		if err != nil {
 			t.Fatal(err)
@@ -250,16 +271,9 @@ func TestManifestAddRemoveIdentity(t *testing.T) {
 // promise), the same bytes whichever names went through, and from then on
 // an add and remove give those bytes back.
 func TestManifestAddRemoveCreatedList(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var checked []string
-	for _, f := range files {
-		in, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, g := range goldenInputs(t) {
+		f, in := g.path, g.data
 		m, err := Parse(f, in)
 		if err != nil {
 			t.Fatal(err)
