@@ -324,9 +324,10 @@ func (b *tuiBackend) Sync(ctx context.Context) (string, error) {
 	if b.g.NoDirenv {
 		return "", nil
 	}
-	if _, err := os.Lstat(b.proj.TOMLPath); errors.Is(err, fs.ErrNotExist) {
-		// The undo of the add that created it deleted it again: .envrc
-		// has nothing to watch that it did not before.
+	if _, err := os.Stat(b.proj.TOMLPath); errors.Is(err, fs.ErrNotExist) {
+		// The undo of the add that created it deleted it again (through a
+		// symlink, the file it named: RemoveIf removes what it wrote):
+		// .envrc has nothing to watch that it did not before.
 		return "no devshell.toml: .envrc left alone", nil
 	}
 	b.mu.Lock()
