@@ -144,15 +144,11 @@ func aliasExpr(p aliasProbe) string {
 	return `pkgs:
 let
   want = builtins.fromJSON ` + nixStringLiteral(strings.TrimSpace(buf.String())) + `;
-  digits = [ "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "_" ];
-  family = n: builtins.replaceStrings digits (map (d: "") digits) n;
+  set = pkgs;` + nixAliasShared + `
   listed = builtins.listToAttrs (map (n: { name = n; value = true; }) want.listed);
   candidates = builtins.filter (n: !(listed ? ${n}) && want.families ? ${family n}) (builtins.attrNames pkgs);
   isSet = n:
     let r = builtins.tryEval (let v = pkgs.${n}; in builtins.isAttrs v && (v.type or null) != "derivation");
-    in r.success && r.value;
-  same = a: t: s:
-    let r = builtins.tryEval (builtins.hasAttr s a && (builtins.getAttr s a).drvPath == (builtins.getAttr s pkgs.${t}).drvPath);
     in r.success && r.value;
   target = n:
     let
@@ -162,6 +158,18 @@ let
   pairs = map (n: { name = n; value = target n; }) candidates;
 in builtins.listToAttrs (builtins.filter (x: x.value != null) pairs)`
 }
+
+// nixAliasShared is the Nix both alias searches use (aliasExpr after a
+// build, nixShardAliasExpr in a shard's meta walk), inside a let that binds
+// set to the package set: family n is a name without digits and '_'
+// (indexFamily), and same a t s whether member s of a has the drvPath of
+// member s of set.${t} (under tryEval: one that throws is no match).
+const nixAliasShared = `
+  famChars = [ "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "_" ];
+  family = n: builtins.replaceStrings famChars (map (c: "") famChars) n;
+  same = a: t: s:
+    let r = builtins.tryEval (builtins.hasAttr s a && (builtins.getAttr s a).drvPath == (builtins.getAttr s set.${t}).drvPath);
+    in r.success && r.value;`
 
 // aliasSetsArgs is the argv of the `nix eval` that AliasSets runs on
 // <ref>#<set>.<system>.

@@ -381,9 +381,7 @@ in {
 // reported; Go keeps, per alias, the first target in the index's set order,
 // as aliasExpr does. All of it runs under builtins.tryEval and is only
 // evaluated with shard.aliases set.
-const nixShardAliasExpr = `
-  famChars = [ "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "_" ];
-  family = n: builtins.replaceStrings famChars (map (c: "") famChars) n;
+const nixShardAliasExpr = nixAliasShared + `
   plain = n: builtins.match "[^.]*" n != null;
   members = t:
     let
@@ -402,9 +400,6 @@ const nixShardAliasExpr = `
     let r = builtins.tryEval (let v = set.${n}; in
       builtins.isAttrs v && (v.type or null) != "derivation" && (v.recurseForDerivations or false) != true);
     in r.success && r.value) set;
-  same = a: t: s:
-    let r = builtins.tryEval (builtins.hasAttr s a && (builtins.getAttr s a).drvPath == (builtins.getAttr s set.${t}).drvPath);
-    in r.success && r.value;
   aliasHits = builtins.concatMap (x:
     builtins.concatMap (n:
       if n != x.set && plain n && candidate.${n} && builtins.all (same set.${n} x.set) x.samples
