@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -102,16 +101,6 @@ func completionPrintable(name string) bool {
 	return name != "" && termtext.Line(name) == name
 }
 
-// completionRefusingNix is the nix runner completion resolves the project's
-// nixpkgs with: it runs nothing, so resolution succeeds only where it needs
-// no nix (flake.lock read directly, or a remembered --nixpkgs or registry
-// resolution). Completion must answer within a keystroke.
-type completionRefusingNix struct{}
-
-func (completionRefusingNix) Run(context.Context, nixsearch.Command) error {
-	return errors.New("completion runs no nix")
-}
-
 // completionIndex loads the cached index for the project's nixpkgs without
 // running nix; when that nixpkgs cannot be told or has no index, the index
 // this project searched last (a stale one beats none for completion). nil
@@ -124,7 +113,7 @@ func completionIndex(ctx context.Context, g *GlobalOptions) *nixsearch.Index {
 	if err != nil {
 		return nil
 	}
-	src, err := g.resolveSource(ctx, nixsearch.Nix{Runner: completionRefusingNix{}}, proj)
+	src, err := g.resolveSource(ctx, g.noNix(), proj) // completion must answer within a keystroke
 	if err != nil {
 		src = nixsearch.Source{} // the index searched before, if any
 	}

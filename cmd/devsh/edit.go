@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/devsh/devsh/devshell"
-	runner "github.com/devsh/devsh/internal/run"
 	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 	"github.com/spf13/cobra"
@@ -88,7 +87,7 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	case specs || o.Kind == devshell.EditAdd && !o.NoVerify:
 		np = loadNixpkgs(ctx, o.G, proj, o.G.nix())
 	case o.Kind == devshell.EditAdd:
-		np = loadNixpkgs(ctx, o.G, proj, nixsearch.Nix{Runner: noRunner{}})
+		np = loadNixpkgs(ctx, o.G, proj, o.G.noNix())
 	}
 	if names, err = resolveSpecs(o.G, np, names); err != nil {
 		return err
@@ -187,7 +186,7 @@ type editNixpkgs struct {
 }
 
 // loadNixpkgs resolves the project's nixpkgs with n, which runs whatever
-// nix that needs (a noRunner for --no-verify, which runs none: nix ≥ 2.26
+// nix that needs (noNix for --no-verify, which runs none: nix ≥ 2.26
 // needs `nix flake metadata` for a relative path input, say), and loads
 // its cached index.
 func loadNixpkgs(ctx context.Context, g *GlobalOptions, proj *devshell.Project, n nixsearch.Nix) editNixpkgs {
@@ -235,12 +234,3 @@ func relName(root, path string) string {
 	}
 	return path
 }
-
-// noRunner runs nothing: each run fails at once with errNoRun.
-type noRunner struct{}
-
-// errNoRun is noRunner's error.
-var errNoRun = errors.New("devsh add --no-verify runs no program")
-
-// Run implements runner.Runner.
-func (noRunner) Run(context.Context, runner.Command) error { return errNoRun }

@@ -56,6 +56,22 @@ func (g *GlobalOptions) cacheDir() string {
 
 func (g *GlobalOptions) nix() nixsearch.Nix { return nixsearch.Nix{Runner: g.Runner} }
 
+// noNix is a nix that runs nothing (noRunner): resolving the project's
+// nixpkgs with it succeeds only where no nix is needed (flake.lock read
+// directly, a remembered --nixpkgs or registry resolution). Completion,
+// which must answer within a keystroke, and add --no-verify, which runs
+// no nix, resolve with it.
+func (g *GlobalOptions) noNix() nixsearch.Nix { return nixsearch.Nix{Runner: noRunner{}} }
+
+// noRunner runs nothing: each run fails at once with errNoRun.
+type noRunner struct{}
+
+// errNoRun is noRunner's error.
+var errNoRun = errors.New("devsh runs no nix for this")
+
+// Run implements nixsearch.Runner.
+func (noRunner) Run(context.Context, nixsearch.Command) error { return errNoRun }
+
 func (g *GlobalOptions) store() nixsearch.Store {
 	return nixsearch.Store{Nix: g.nix(), Cache: nixsearch.Cache{Dir: g.cacheDir()}}
 }
