@@ -47,17 +47,18 @@ func resolveSpecs(g *GlobalOptions, np editNixpkgs, names []string) ([]string, e
 			continue
 		}
 		at := strings.LastIndexByte(n, '@')
-		search := termtext.Line(n[:at] + " " + n[at+1:])
+		spec, name, want := termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:])
 		attr, version, exact, variant, ok := ix.VersionAttr(n)
+		shown, ver := termtext.Line(attr), termtext.Line(version)
 		switch {
 		case ok && variant:
-			return nil, fmt.Errorf("%s: no plain %s is version %s in %s, only variants, the first %s (%s): devsh add %s; nothing changed", termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:]), label, termtext.Line(attr), termtext.Line(version), termtext.Line(attr))
+			return nil, fmt.Errorf("%s: no plain %s is version %s in %s, only variants, the first %s (%s): devsh add %s; nothing changed", spec, name, want, label, shown, ver, shown)
 		case !ok:
-			return nil, fmt.Errorf("%s: no attribute is %s at version %s in %s; see devsh search %s; nothing changed", termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:]), label, search)
+			return nil, fmt.Errorf("%s: no attribute is %s at version %s in %s; see devsh search %s %s; nothing changed", spec, name, want, label, name, want)
 		case !exact:
-			return nil, fmt.Errorf("%s: %s has no version %s in %s; the closest newer is %s (%s): devsh add %s; nothing changed", termtext.Line(n), termtext.Line(n[:at]), termtext.Line(n[at+1:]), label, termtext.Line(attr), termtext.Line(version), termtext.Line(attr))
+			return nil, fmt.Errorf("%s: %s has no version %s in %s; the closest newer is %s (%s): devsh add %s; nothing changed", spec, name, want, label, shown, ver, shown)
 		}
-		fmt.Fprintf(g.IO.ErrOut, "%s is %s (%s) in %s\n", termtext.Line(n), termtext.Line(attr), termtext.Line(version), label)
+		fmt.Fprintf(g.IO.ErrOut, "%s is %s (%s) in %s\n", spec, shown, ver, label)
 		out = append(out, attr)
 	}
 	return dedupe(out), nil
