@@ -2,6 +2,7 @@ package nixsearch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"runtime"
 	"slices"
@@ -71,6 +72,9 @@ type Matcher struct {
 
 	mu   sync.Mutex
 	memo []matchMemo // least recently used first
+
+	// scratch holds *matchScratch for reuse by later searches.
+	scratch sync.Pool
 }
 
 // matchChunk is the default chunk size: at ~20–50 ns per candidate a chunk
@@ -120,6 +124,9 @@ type matchWord struct {
 	ascii bool
 	runes []rune
 	mask  uint64
+	// single: the word is one letter or digit, so the bitmask test alone
+	// decides whether a target has it (no other byte shares its bit).
+	single bool
 	// cased: the word has an upper-case letter, so it matches case for
 	// case (smart case).
 	cased bool
@@ -158,6 +165,7 @@ func matchPrepare(q Query) matchPlan {
 				for _, c := range w.low {
 					w.mask |= indexMaskBit(c)
 				}
+				w.single = len(w.low) == 1 && (indexIsDigit(w.low[0]) || w.low[0] >= 'a' && w.low[0] <= 'z')
 			} else {
 				w.low = []byte(f) // only used for tiers
 			}
@@ -344,6 +352,11 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 	} else {
 		attr, w := ix.indexLower(i), p.words[0].low
 		last := attr[seg:]
+		if attr[0] != w[0] && (len(last) == 0 || last[0] != w[0]) && len(p.words) == 1 {
+			// Neither the attribute nor its last segment starts with the
+			// word: a fuzzy match (most matches of a short query).
+			return ix.matchFuzzyRank(i, r)
+		}
 		exact = bytes.Equal(attr, p.joined)
 		inSet = set >= 0 && (bytes.Equal(last, p.joined) || len(p.words) > 1 && matchWordIs(string(last), p))
 		prefix = bytes.HasPrefix(attr, w) || bytes.HasPrefix(last, w)
@@ -367,7 +380,13 @@ func (ix *Index) matchRank(i int, p *matchPlan, r *rankInfo) (key uint64, post u
 		// By set as for exact names.
 		return rankKey(tierPrefix, 0, r.rankSetKey(ix, i), r.variant[i]), 0
 	}
-	if set >= 0 {
+	return ix.matchFuzzyRank(i, r)
+}
+
+// matchFuzzyRank is matchRank's answer for a fuzzy match: the tier, and
+// nested attributes after top-level ones and variants last at equal score.
+func (ix *Index) matchFuzzyRank(i int, r *rankInfo) (key uint64, post uint8) {
+	if ix.set[i] >= 0 {
 		post = 2
 	}
 	if r.variant[i] {
@@ -391,36 +410,43 @@ func matchWordIs(seg string, p *matchPlan) bool {
 // matchCheck decides whether package i matches the plan. For ASCII fuzzy
 // matching the bitmask and subsequence tests decide exactly (sahilm/fuzzy
 // matches exactly the case-insensitive subsequences), so the score is left
-// to the caller, with bound an upper bound of it; otherwise (descriptions,
+// to the caller (matchLoose bounds it); otherwise (descriptions,
 // non-ASCII) the exact score comes back with scored set.
-func (ix *Index) matchCheck(i int, p *matchPlan, desc *indexDesc) (ok, scored bool, score, bound int) {
+func (ix *Index) matchCheck(i int, p *matchPlan, desc *indexDesc) (ok, scored bool, score int) {
 	if p.desc {
 		score, ok = ix.matchDesc(i, p, desc)
-		return ok, true, score, score
+		return ok, true, score
 	}
 	m := ix.mask[i]
 	for k := range p.words {
 		if wm := p.words[k].mask; m&wm != wm {
-			return false, false, 0, 0
+			return false, false, 0
 		}
 	}
 	if ix.generic[i] || !p.ascii {
 		score, ok = ix.matchFuzzy(i, p)
-		return ok && ix.matchCased(i, p), true, score, score
+		return ok && ix.matchCased(i, p), true, score
 	}
 	low := ix.indexLower(i)
 	for k := range p.words {
-		w := p.words[k].low
-		first, found := matchFirst(low, w)
-		if !found {
-			return false, false, 0, 0
+		if w := &p.words[k]; !w.single && !matchSubsequence(low, w.low) {
+			return false, false, 0
 		}
+	}
+	return ix.matchCased(i, p), false, 0
+}
+
+// matchLoose is matchBound summed over the words of an ASCII plan that
+// ASCII attribute i matches.
+func (ix *Index) matchLoose(i int, p *matchPlan) int {
+	low := ix.indexLower(i)
+	bound := 0
+	for k := range p.words {
+		w := p.words[k].low
+		first, _ := matchFirst(low, w)
 		bound += matchBound(len(w), first, len(low))
 	}
-	if !ix.matchCased(i, p) {
-		return false, false, 0, 0
-	}
-	return true, false, 0, bound
+	return bound
 }
 
 // matchCased checks the plan's cased words against attribute i case for
@@ -444,6 +470,14 @@ func (ix *Index) matchCased(i int, p *matchPlan) bool {
 // after the prefix changes the match.
 const matchPrefixMin = 4
 
+// matchPrefixMemo is the last prefix matchPrefixScore scored, and its
+// score over the prefix alone.
+type matchPrefixMemo struct {
+	prefix string
+	score  int
+	set    bool
+}
+
 // matchPrefixScore scores a one-word ASCII plan whose word attribute i
 // starts with by the scoring loop over the prefix alone, less one point per
 // byte after it, instead of the loop over the whole attribute. For a word
@@ -452,7 +486,10 @@ const matchPrefixMin = 4
 // character scores at most 20, against its prefix score of at least 10
 // (first character), 5 or 15 (adjacency). ok is false when the word is
 // not such a prefix.
-func (ix *Index) matchPrefixScore(i int, p *matchPlan) (score int, known, ok bool) {
+//
+// memo, when not nil, holds the last prefix scored: consecutive attributes
+// mostly share their first bytes (python313Packages.*), and so the score.
+func (ix *Index) matchPrefixScore(i int, p *matchPlan, memo *matchPrefixMemo) (score int, known, ok bool) {
 	if len(p.words) != 1 || ix.generic[i] {
 		return 0, false, false
 	}
@@ -462,7 +499,16 @@ func (ix *Index) matchPrefixScore(i int, p *matchPlan) (score int, known, ok boo
 	if !w.ascii || m == 0 || !bytes.HasPrefix(low, w.low) {
 		return 0, false, false
 	}
-	s, _, _ := matchScoreASCII(ix.attr(i)[:m], low[:m], w.low, nil, false)
+	prefix := ix.attr(i)[:m]
+	var s int
+	if memo != nil && memo.prefix == prefix && memo.set {
+		s = memo.score
+	} else {
+		s, _, _ = matchScoreASCII(prefix, low[:m], w.low, nil, false)
+		if memo != nil {
+			*memo = matchPrefixMemo{prefix: prefix, score: s, set: true}
+		}
+	}
 	s -= len(low) - m
 	switch {
 	case m >= matchPrefixMin:
@@ -476,6 +522,12 @@ func (ix *Index) matchPrefixScore(i int, p *matchPlan) (score int, known, ok boo
 	}
 }
 
+// matchBoundMax is the longest word matchBound bounds: its adjacency series
+// stays well inside the int32 scores (a longer word is bounded by a huge
+// number, so it is never pruned; 16 letters narrow any index to a few
+// candidates anyway).
+const matchBoundMax = 16
+
 // matchBound is an upper bound of sahilm/fuzzy's score for an m-byte word
 // in an n-byte target whose first byte occurs first at first. Per matched
 // character at most one of the camel-case and separator bonuses applies
@@ -485,7 +537,7 @@ func (ix *Index) matchPrefixScore(i int, p *matchPlan) (score int, known, ok boo
 // character.
 func matchBound(m, first, n int) int {
 	const huge = 1 << 30
-	if m > 16 {
+	if m > matchBoundMax {
 		return huge
 	}
 	b := m * max(matchSeparatorBonus, matchCamelCaseBonus)
@@ -645,8 +697,9 @@ func (h *matchHeap) push(c matchCand) {
 //
 // A search is three steps, as fzf's matcher, merger and cache are three
 // units: scan (matchScan: the candidates, from the memo or the whole index,
-// split into chunks that workers take in turn, each chunk filtered and its
-// survivors ranked into the worker's bounded heap), remember (the full
+// split into chunks that workers take in turn; a first pass filters and
+// ranks them, a second scores those whose rank can still reach the best
+// `limit` into the worker's bounded heap), remember (the full
 // match set, for the queries that narrow this one), and merge (matchMerge:
 // the heaps and the candidates found another way, sorted into the result).
 func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error) {
@@ -659,7 +712,12 @@ func (m *Matcher) Search(ctx context.Context, q Query, limit int) (Result, error
 	if len(p.words) == 0 {
 		return ix.matchAll(q, limit), nil
 	}
-	s := &matchScan{ix: ix, plan: &p, rank: ix.rankPrepare(), limit: limit, cands: m.matchRecall(p), chunk: max(m.chunk, 1)}
+	sc, _ := m.scratch.Get().(*matchScratch)
+	if sc == nil {
+		sc = &matchScratch{}
+	}
+	defer m.scratch.Put(sc)
+	s := &matchScan{ix: ix, plan: &p, rank: ix.rankPrepare(), limit: limit, cands: m.matchRecall(p), chunk: max(m.chunk, 1), scratch: sc}
 	if p.desc {
 		s.desc = ix.indexDescriptions()
 	}
@@ -685,9 +743,16 @@ func (ix *Index) matchAll(q Query, limit int) Result {
 	return res
 }
 
-// matchScan is the scan step of one search: it filters the candidates
-// (cands, or every package when nil) chunk by chunk and keeps each
-// worker's best `limit` matches in that worker's heap.
+// matchScan is the scan step of one search, in two passes over the
+// candidates (cands, or every package when nil), each split into chunks
+// that workers take in turn. The first pass filters and ranks: it writes
+// the match set with each match's key (and score, where matchCheck gives
+// one), and counts the matches per tier. Those counts give the cut: the
+// worst tier that can still reach the best `limit` (matchCut), refined to
+// the worst key in that tier (cutKey). The second pass scores only the
+// matches at or above the cut and keeps each worker's best `limit` in that
+// worker's heap. A short query matches nearly everything, by fuzzy match
+// mostly, and the cut spares scoring those.
 type matchScan struct {
 	ix    *Index
 	plan  *matchPlan
@@ -698,11 +763,46 @@ type matchScan struct {
 	chunk int
 
 	// out holds the match set: chunk c's matches at c·chunk, counts[c] of
-	// them. next is the next chunk to take.
+	// them; scratch their ranks and scores at the same offsets. tiers[c]
+	// counts chunk c's matches per tier. next is the next chunk to take in
+	// the current pass.
 	out       []int32
+	scratch   *matchScratch
 	counts    []int
+	tiers     [][matchTiers]int32
 	next      atomic.Int64
 	cancelled atomic.Bool
+
+	// cut is the worst key the second pass scores; rekey is set when no
+	// top-level attribute starts with the query, so that exact names in
+	// minor sets rank as tierSet (see tierSetMinor).
+	cut   uint64
+	rekey bool
+}
+
+// matchTiers is the number of values a tier (a key's top 4 bits) takes.
+const matchTiers = 16
+
+// matchScratch is what the first pass of a scan tells the second about each
+// match: its rank (matchRank's key and post) and its score, unless post has
+// matchUnscored set (then the second pass scores it if it can still enter
+// a heap). A Matcher reuses them from search to search: they are 13 bytes
+// per candidate, megabytes a keystroke.
+type matchScratch struct {
+	keys   []uint64
+	scores []int32
+	posts  []uint8
+}
+
+// matchUnscored marks a post whose match has no score yet (posts are 0–3).
+const matchUnscored = 0x80
+
+// grow makes room for n candidates.
+func (sc *matchScratch) grow(n int) {
+	if cap(sc.keys) < n {
+		sc.keys, sc.scores, sc.posts = make([]uint64, n), make([]int32, n), make([]uint8, n)
+	}
+	sc.keys, sc.scores, sc.posts = sc.keys[:n], sc.scores[:n], sc.posts[:n]
 }
 
 // total is the number of candidates.
@@ -720,86 +820,216 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 	total := s.total()
 	nChunks := (total + s.chunk - 1) / s.chunk
 	s.out = make([]int32, total)
+	s.scratch.grow(total)
 	s.counts = make([]int, nChunks)
+	s.tiers = make([][matchTiers]int32, nChunks)
 	heaps := make([]matchHeap, max(min(workers, nChunks), 1))
 	for k := range heaps {
 		heaps[k] = matchHeap{ix: s.ix, limit: s.limit}
 	}
-	if len(heaps) == 1 {
-		s.work(ctx, &heaps[0])
-	} else {
-		var wg sync.WaitGroup
-		for k := range heaps {
-			wg.Go(func() { s.work(ctx, &heaps[k]) })
-		}
-		wg.Wait()
+	s.pass(ctx, len(heaps), func(_, c, lo, hi int) { s.counts[c] = s.filterChunk(c, lo, hi) })
+	if s.cancelled.Load() {
+		return nil, nil, ctx.Err()
 	}
+	tier, before, rekey := matchCut(s.tiers, s.limit)
+	s.rekey = rekey
+	s.cut = s.cutKey(tier, before)
+	s.next.Store(0)
+	s.pass(ctx, len(heaps), func(w, c, lo, _ int) { s.pushChunk(&heaps[w], lo, lo+s.counts[c]) })
 	if s.cancelled.Load() {
 		return nil, nil, ctx.Err()
 	}
 	return s.compact(), heaps, nil
 }
 
-// work is one worker: it takes chunks until none is left or ctx is
-// cancelled (checked between chunks).
-func (s *matchScan) work(ctx context.Context, h *matchHeap) {
-	for {
-		if ctx.Err() != nil {
-			s.cancelled.Store(true)
-			return
+// pass runs one pass with n workers: each takes chunks until none is left
+// or ctx is cancelled (checked between chunks) and calls do with its
+// number, the chunk's and the chunk's candidate range.
+func (s *matchScan) pass(ctx context.Context, n int, do func(w, c, lo, hi int)) {
+	work := func(w int) {
+		for {
+			if ctx.Err() != nil {
+				s.cancelled.Store(true)
+				return
+			}
+			c := int(s.next.Add(1) - 1)
+			if c >= len(s.counts) {
+				return
+			}
+			do(w, c, c*s.chunk, min((c+1)*s.chunk, s.total()))
 		}
-		c := int(s.next.Add(1) - 1)
-		if c >= len(s.counts) {
-			return
-		}
-		lo, hi := c*s.chunk, min((c+1)*s.chunk, s.total())
-		s.counts[c] = s.scanChunk(h, lo, hi)
 	}
+	if n == 1 {
+		work(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() { work(w) })
+	}
+	wg.Wait()
 }
 
-// scanChunk filters candidates lo..hi, writes the matches to out from lo
-// on, pushes those that can still enter the heap, and returns how many
-// matched.
-func (s *matchScan) scanChunk(h *matchHeap, lo, hi int) int {
+// filterChunk filters candidates lo..hi of chunk c: it writes the matches,
+// their keys and scores from lo on, counts them per tier, and returns how
+// many matched.
+func (s *matchScan) filterChunk(c, lo, hi int) int {
+	ix, p := s.ix, s.plan
+	tiers := &s.tiers[c]
 	n := 0
 	for k := lo; k < hi; k++ {
 		i := k
 		if s.cands != nil {
 			i = int(s.cands[k])
 		}
-		ok, scored, score, bound := s.ix.matchCheck(i, s.plan, s.desc)
+		ok, scored, score := ix.matchCheck(i, p, s.desc)
 		if !ok {
 			continue
 		}
-		s.out[lo+n] = int32(i)
-		n++
-		if c, keep := s.candidate(h, i, scored, score, bound); keep {
-			h.push(c)
+		var key uint64
+		var post uint8
+		if p.desc {
+			key = rankKey(tierFuzzy, 0, 0, false)
+		} else {
+			key, post = ix.matchRank(i, p, s.rank)
 		}
+		if !scored {
+			post |= matchUnscored
+		}
+		j := lo + n
+		s.out[j], s.scratch.keys[j], s.scratch.posts[j], s.scratch.scores[j] = int32(i), key, post, int32(score)
+		tiers[key>>60]++
+		n++
 	}
 	return n
 }
 
-// candidate ranks match i, and scores it if it can still enter heap h:
-// most matches lose on their key alone, so an unscored match (scored
-// false, bound an upper bound of its score) is scored only then.
-func (s *matchScan) candidate(h *matchHeap, i int, scored bool, score, bound int) (matchCand, bool) {
-	ix, p := s.ix, s.plan
-	var key uint64
-	var post uint8
-	if p.desc {
-		key = rankKey(tierFuzzy, 0, 0, false)
-	} else {
-		key, post = ix.matchRank(i, p, s.rank)
-	}
-	if !scored {
-		exact, known, ok := ix.matchPrefixScore(i, p)
-		if ok {
-			bound = exact
+// matchCut is the worst tier that can reach the best limit matches, given
+// the matches per tier of every chunk, and the number of matches in better
+// tiers: a match of a worse tier has at least limit matches ranked before
+// it whatever the scores. rekey reports that no top-level attribute starts
+// with the query, so that tierSetMinor counts as tierSet. The candidates
+// found another way (matchExtras) only push matches down, so the cut holds
+// with them.
+func matchCut(chunks [][matchTiers]int32, limit int) (cut uint8, before int, rekey bool) {
+	var tiers [matchTiers]int
+	for c := range chunks {
+		for t, n := range chunks[c] {
+			tiers[t] += int(n)
 		}
-		if h.full() {
-			root := h.c[0]
-			if key > root.key || key == root.key && bound < int(root.score) {
+	}
+	rekey = tiers[tierPrefixTop] == 0
+	if rekey {
+		tiers[tierSet] += tiers[tierSetMinor]
+		tiers[tierSetMinor] = 0
+	}
+	if limit <= 0 {
+		return matchTiers - 1, 0, rekey
+	}
+	n := 0
+	for t := range tiers {
+		if n+tiers[t] >= limit {
+			return uint8(t), n, rekey
+		}
+		n += tiers[t]
+	}
+	return matchTiers - 1, n, rekey
+}
+
+// matchCutKeys bounds the distinct keys cutKey counts: a tier's keys are
+// one per set and variant, so a few dozen; past that counting them costs
+// more than it spares.
+const matchCutKeys = 64
+
+// cutKey refines the cut within tier t, which before matches precede: the
+// worst key of the tier that can still reach the best limit (the default
+// set's prefix matches can fill them, and then the other sets' are never
+// scored). Without a limit, or with more than matchCutKeys keys in the
+// tier, it is the tier's worst key.
+func (s *matchScan) cutKey(t uint8, before int) uint64 {
+	all := uint64(t)<<60 | (1<<60 - 1)
+	if s.limit <= 0 {
+		return all
+	}
+	type keyCount struct {
+		key uint64
+		n   int
+	}
+	var seen []keyCount
+	last := -1
+	for c, n := range s.counts {
+		for j := c * s.chunk; j < c*s.chunk+n; j++ {
+			key := s.key(j)
+			if uint8(key>>60) != t {
+				continue
+			}
+			if last < 0 || seen[last].key != key {
+				if last = slices.IndexFunc(seen, func(e keyCount) bool { return e.key == key }); last < 0 {
+					if len(seen) == matchCutKeys {
+						return all
+					}
+					seen = append(seen, keyCount{key: key})
+					last = len(seen) - 1
+				}
+			}
+			seen[last].n++
+		}
+	}
+	slices.SortFunc(seen, func(a, b keyCount) int { return cmp.Compare(a.key, b.key) })
+	n := before
+	for _, e := range seen {
+		if n += e.n; n >= s.limit {
+			return e.key
+		}
+	}
+	return all
+}
+
+// key is match j's key, re-keyed when rekey is set.
+func (s *matchScan) key(j int) uint64 {
+	key := s.scratch.keys[j]
+	if s.rekey && uint8(key>>60) == tierSetMinor {
+		key = key&^(uint64(matchTiers-1)<<60) | uint64(tierSet)<<60
+	}
+	return key
+}
+
+// pushChunk pushes the matches at lo..hi whose key is at or above the cut
+// into heap h, scoring those that can still enter it.
+func (s *matchScan) pushChunk(h *matchHeap, lo, hi int) {
+	var memo matchPrefixMemo
+	for j := lo; j < hi; j++ {
+		if key := s.key(j); key <= s.cut {
+			if c, keep := s.candidate(h, &memo, j, key); keep {
+				h.push(c)
+			}
+		}
+	}
+}
+
+// candidate scores match j (key its rank) if it can still enter heap h:
+// an unscored match that loses to the heap's root on its key or on a bound
+// of its score is not scored.
+func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, j int, key uint64) (matchCand, bool) {
+	i, post, score := int(s.out[j]), s.scratch.posts[j], int(s.scratch.scores[j])
+	scored := post&matchUnscored == 0
+	post &^= matchUnscored
+	ix, p := s.ix, s.plan
+	if !scored {
+		full := h.full()
+		var root matchCand
+		if full {
+			if root = h.c[0]; key > root.key {
+				return matchCand{}, false
+			}
+		}
+		exact, known, ok := ix.matchPrefixScore(i, p, memo)
+		bound := exact
+		if !ok {
+			bound = ix.matchLoose(i, p)
+		}
+		if full && key == root.key {
+			if bound < int(root.score) {
 				return matchCand{}, false
 			}
 		}
@@ -844,15 +1074,6 @@ func (mg *matchMerge) result(q Query, heaps []matchHeap, matched int) Result {
 	var why map[int32]string
 	if !p.desc {
 		best, matched, why = ix.matchExtras(best, matched, p, mg.rq, mg.rank)
-	}
-	// No top-level attribute starts with the query: an exact name in a
-	// minor set is as good as one in a default set (tierSetMinor).
-	if !slices.ContainsFunc(best, func(c matchCand) bool { return c.tier() == tierPrefixTop }) {
-		for k := range best {
-			if best[k].tier() == tierSetMinor {
-				best[k].key = best[k].key&^(uint64(0xf)<<60) | uint64(tierSet)<<60
-			}
-		}
 	}
 	slices.SortFunc(best, ix.matchCompare)
 	if mg.limit > 0 && len(best) > mg.limit {
@@ -917,7 +1138,7 @@ func (ix *Index) matchExtras(best []matchCand, total int, p *matchPlan, rq *rank
 	var why map[int32]string
 	add := func(e rankExtra) {
 		c := matchCand{idx: int32(e.idx), key: e.key, score: matchNoScore}
-		ok, _, _, _ := ix.matchCheck(e.idx, p, nil)
+		ok, _, _ := ix.matchCheck(e.idx, p, nil)
 		if ok {
 			s, _ := ix.matchFuzzy(e.idx, p)
 			c.score = int32(s)

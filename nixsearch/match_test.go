@@ -542,7 +542,7 @@ func TestMatchPrefixScore(t *testing.T) {
 		if len(p.words) != 1 || p.words[0].raw != strings.ToLower(target[:m]) {
 			continue // separators made it several words or none
 		}
-		got, known, isPrefix := ix.matchPrefixScore(0, &p)
+		got, known, isPrefix := ix.matchPrefixScore(0, &p, nil)
 		want, ok := ix.matchFuzzy(0, &p)
 		if !known || !isPrefix || !ok || got != want {
 			t.Fatalf("%q in %q: prefix score %d (known %v), scorer %d (ok %v)", p.words[0].raw, target, got, known, want, ok)
@@ -567,10 +567,100 @@ func TestMatchPrefixScore(t *testing.T) {
 		if len(p.words) != 1 || p.words[0].raw != strings.ToLower(target[:m]) {
 			continue
 		}
-		bound, known, isPrefix := ix.matchPrefixScore(0, &p)
+		bound, known, isPrefix := ix.matchPrefixScore(0, &p, nil)
 		want, _ := ix.matchFuzzy(0, &p)
 		if known || !isPrefix || want > bound {
 			t.Fatalf("%q in %q: bound %d (known %v), score %d", p.words[0].raw, target, bound, known, want)
+		}
+	}
+}
+
+// TestMatchPrefixScoreMemo: with the memo of the previous attribute's
+// prefix, matchPrefixScore gives what it gives without, over sorted
+// attributes that share prefixes in runs, in other cases and lengths.
+func TestMatchPrefixScoreMemo(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	alpha := strings.Split("a b A B - . x", " ")
+	var pkgs []Package
+	for range 20_000 {
+		pkgs = append(pkgs, Package{Attr: matchRandString(r, alpha, 9) + "x"})
+	}
+	ix := NewIndex(pkgs)
+	for _, q := range []string{"ab", "aba", "abab", "a-b.", "xa"} {
+		p := matchPrepare(Query{Text: q})
+		var memo matchPrefixMemo
+		hits := 0
+		for i := range ix.Len() {
+			got, gotKnown, gotOK := ix.matchPrefixScore(i, &p, &memo)
+			want, wantKnown, wantOK := ix.matchPrefixScore(i, &p, nil)
+			if got != want || gotKnown != wantKnown || gotOK != wantOK {
+				t.Fatalf("%q in %q: with memo %d %v %v, without %d %v %v", q, ix.attr(i), got, gotKnown, gotOK, want, wantKnown, wantOK)
+			}
+			if gotOK {
+				hits++
+			}
+		}
+		if hits < 10 {
+			t.Fatalf("%q: only %d prefixes checked", q, hits)
+		}
+	}
+}
+
+// TestMatchLimitIsPrefixOfAll: a limited search gives the first `limit`
+// rows of the unlimited one, in the same order, with the same total: the
+// scan's cut (matchCut, cutKey) and the heaps' pruning drop only rows that
+// at least `limit` rows rank before. The index mixes top-level names, sets
+// (nested too) and variants, so that every tier is populated.
+func TestMatchLimitIsPrefixOfAll(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	parts := strings.Split("ab abc b ba c ca abcd cab", " ")
+	sets := strings.Split("aPackages bPackages python3Packages ab c a.b", " ")
+	suffixes := []string{"", "", "", "-unwrapped", "-slim", "_2", "-ab"}
+	name := func() string {
+		n := parts[r.IntN(len(parts))]
+		if r.IntN(3) == 0 {
+			n += "-" + parts[r.IntN(len(parts))]
+		}
+		return n + suffixes[r.IntN(len(suffixes))]
+	}
+	for round := range 20 {
+		seen := map[string]bool{}
+		var pkgs []Package
+		for range 300 + r.IntN(600) {
+			a := name()
+			if r.IntN(2) == 0 {
+				a = sets[r.IntN(len(sets))] + "." + a
+			}
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			p := Package{Attr: a, Pname: a[strings.LastIndexByte(a, '.')+1:], Version: "1.0"}
+			if r.IntN(10) == 0 {
+				p.MainProgram = parts[r.IntN(len(parts))]
+			}
+			pkgs = append(pkgs, p)
+		}
+		ix := NewIndex(pkgs).WithAliasSets(map[string]string{"python3Packages": "aPackages"})
+		m := NewMatcher(ix, 2)
+		m.chunk = 1 + r.IntN(64)
+		for range 40 {
+			q := name()
+			switch r.IntN(4) {
+			case 0:
+				q = parts[r.IntN(len(parts))][:1]
+			case 1:
+				q += " " + parts[r.IntN(len(parts))]
+			}
+			all := matchSearch(t, NewMatcher(ix, 1), Query{Text: q}, 0)
+			for _, limit := range []int{1, 2, 5, 17, 50} {
+				got := matchSearch(t, m, Query{Text: q}, limit)
+				want := all.Matches[:min(limit, len(all.Matches))]
+				if !slices.Equal(matchAttrs(ix, got), matchAttrs(ix, Result{Matches: want})) || got.Total != all.Total {
+					t.Fatalf("round %d %q limit %d: %v (total %d), want %v (total %d)", round, q, limit,
+						matchAttrs(ix, got), got.Total, matchAttrs(ix, Result{Matches: want}), all.Total)
+				}
+			}
 		}
 	}
 }
