@@ -352,11 +352,16 @@ func (ix *Index) Unavailable(i int) bool { return ix.flags[i]&packageUnavailable
 
 // Lookup finds the package with exactly this attribute path.
 func (ix *Index) Lookup(attr string) (Package, bool) {
-	lo := sort.Search(ix.n, func(i int) bool { return ix.attr(i) >= attr })
-	if lo < ix.n && ix.attr(lo) == attr {
-		return ix.At(lo), true
+	if i, ok := ix.indexFind(attr); ok {
+		return ix.At(i), true
 	}
 	return Package{}, false
+}
+
+// indexFind is the position of attr in the index, by binary search.
+func (ix *Index) indexFind(attr string) (int, bool) {
+	lo := sort.Search(ix.n, func(i int) bool { return ix.attr(i) >= attr })
+	return lo, lo < ix.n && ix.attr(lo) == attr
 }
 
 // indexLower is the lower-cased attribute i.
