@@ -467,3 +467,36 @@ func TestDedupeCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIAddTwins: with the real nix on the fixture nixpkgs, where
+// cargo-edit-alias is cargo-edit and python3Packages (listed, unlike
+// pythonPackages) is python313Packages, a name devshell.toml has as
+// another name of the same derivation is not added again, and search marks
+// it installed; cargo-edit-unwrapped, another package, is neither.
+// --no-verify runs no nix, so it cannot tell and adds.
+func TestCLIAddTwins(t *testing.T) {
+	const toml = "[devshell]\npackages = [\"cargo-edit\", \"python313Packages.requests\"]\n"
+	dir := cliProject(t, toml)
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	for _, c := range []struct{ name, as string }{{"cargo-edit-alias", "cargo-edit"}, {"python3Packages.requests", "python313Packages.requests"}} {
+		r := cliRun(t, "-C", dir, "--no-direnv", "add", c.name)
+		r.cliWant(t, 0)
+		r.cliWantOut(t, "= "+c.name+" already in devshell.toml (as "+c.as+")\n")
+		cliWantTOML(t, dir, toml)
+	}
+	r := cliRun(t, "-C", dir, "search", "--json", "--limit", "0", "cargo-edit")
+	r.cliWant(t, 0)
+	installed := map[string]bool{}
+	for _, it := range cliDecodeSearch(t, r.stdout) {
+		installed[it.Attr] = it.Installed
+	}
+	if !installed["cargo-edit"] || !installed["cargo-edit-alias"] || installed["cargo-edit-unwrapped"] {
+		t.Errorf("search cargo-edit: installed %v, want cargo-edit and cargo-edit-alias only", installed)
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "cargo-edit-unwrapped")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ cargo-edit-unwrapped added\n")
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "--no-verify", "cargo-edit-alias")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ cargo-edit-alias added\n")
+}

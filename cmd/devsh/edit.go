@@ -99,11 +99,19 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 				return err
 			}
 		}
-		// pythonPackages.black is python313Packages.black: one package,
-		// added once, and not again when the file has it under either name.
-		if ix := np.ix; ix != nil && len(ix.AliasSets()) > 0 {
+		// pythonPackages.black is python313Packages.black, and python313
+		// may be python3: one package, added once, and not again when the
+		// file has it under another name. Finding python3 takes nix, so
+		// --no-verify does without.
+		var twins map[string][]string
+		if !o.NoVerify {
+			if twins, err = addTwins(ctx, o.G, proj, np, names); err != nil {
+				return err
+			}
+		}
+		if ix := np.ix; ix != nil && (len(ix.AliasSets()) > 0 || twins != nil) {
 			names = dedupeCanonical(ix.Canonical, names)
-			edit.Aliases = ix.Names
+			edit.Aliases = func(n string) []string { return append(ix.Names(n), twins[n]...) }
 		}
 	}
 	edit.Names = names

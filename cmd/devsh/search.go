@@ -85,7 +85,7 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	ix, _, _, err := openIndex(ctx, o.G, proj, false)
+	ix, _, src, err := openIndex(ctx, o.G, proj, false)
 	if err != nil {
 		return err
 	}
@@ -98,11 +98,15 @@ func runSearch(ctx context.Context, o *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	// A name under an alias set is the same package as its target:
-	// installed either way marks both.
+	// A name under an alias set is the same package as its target, and
+	// python313 may be python3: installed either way marks both.
 	installed := map[string]bool{}
-	for a := range installedSet(proj) {
+	inst := installedSet(proj)
+	for a := range inst {
 		installed[ix.Canonical(a)] = true
+	}
+	if err := markTwins(ctx, o.G, src, ix, res.Matches, inst, installed); err != nil {
+		return err
 	}
 	items := make([]searchItem, 0, len(res.Matches))
 	for _, mt := range res.Matches {
