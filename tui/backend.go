@@ -61,6 +61,12 @@ type Backend interface {
 	SearchDescriptions(ctx context.Context, query string, limit int) (Results, error)
 	// Meta fetches the details the index does not keep.
 	Meta(ctx context.Context, attr string) (Meta, error)
+	// Twins returns the other names of the derivations of names (the
+	// devshell.toml packages), both ways: python3's entry lists python313
+	// where that is the same derivation, and python313's lists python3. A
+	// row under any of them then shows installed. It may run nix; the TUI
+	// calls it whenever the packages are read with an index open.
+	Twins(ctx context.Context, names []string) (map[string][]string, error)
 }
 
 // ErrNixMissing is the error (matched with errors.Is) a Backend returns from

@@ -22,6 +22,12 @@ type memBackend struct {
 	mu sync.Mutex
 	// also gives rows their other names (Row.Also), as alias sets do.
 	also map[string][]string
+	// twins is what nix would say of the derivations (Twins: name → the
+	// other names of its derivation), twinsErr its failure; twinsAsked
+	// records the names of each ask.
+	twins      map[string][]string
+	twinsErr   error
+	twinsAsked [][]string
 
 	project ProjectInfo
 	// source and resolveErr are Resolve's answer, warning Warning's.
@@ -341,6 +347,20 @@ func (b *memBackend) Meta(ctx context.Context, attr string) (Meta, error) {
 		return Meta{}, b.metaErr
 	}
 	return b.meta[attr], nil
+}
+
+func (b *memBackend) Twins(ctx context.Context, names []string) (map[string][]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.twinsAsked = append(b.twinsAsked, names)
+	if b.twinsErr != nil {
+		return nil, b.twinsErr
+	}
+	ask := map[string][]string{}
+	for _, n := range names {
+		ask[n] = b.twins[n]
+	}
+	return nixsearch.TwinsBothWays(ask), nil
 }
 
 // memSearch is a small but real matcher for the tests: the query's

@@ -63,6 +63,14 @@ func packagesCmd(ctx context.Context, b Backend, seq int) tea.Cmd {
 	}
 }
 
+// twinsCmd asks for the other names of names' derivations (Backend.Twins).
+func twinsCmd(ctx context.Context, b Backend, names []string, seq int) tea.Cmd {
+	return func() tea.Msg {
+		twins, err := b.Twins(ctx, names)
+		return twinsMsg{seq: seq, twins: twins, err: err}
+	}
+}
+
 // buildCmd builds the index, reporting progress into pipe; it closes the
 // pipe when the build ends, which ends listenProgressCmd.
 func buildCmd(ctx context.Context, b Backend, pipe *progressPipe, seq int, clock func() time.Time) tea.Cmd {

@@ -52,6 +52,13 @@ type packagesMsg struct {
 	err  error
 }
 
+// twinsMsg is the answer to the ask for twins numbered seq (Model.askTwins).
+type twinsMsg struct {
+	seq   int
+	twins map[string][]string
+	err   error
+}
+
 // searchResultMsg is the answer to the search numbered seq; an answer for an
 // older query is dropped.
 type searchResultMsg struct {

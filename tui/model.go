@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,11 @@ type Model struct {
 	results resultsModel
 	panel   panelModel
 	pkgSeq  int
+	// twins are the other names of devshell.toml's packages' derivations
+	// (Backend.Twins), both ways; twinSeq numbers the asks, so that only
+	// the latest is applied.
+	twins   map[string][]string
+	twinSeq int
 	detail  detailModel
 	index   indexModel
 	help    help.Model
@@ -208,6 +214,18 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.panel = m.panel.SetItems(msg.pkgs)
 		m = m.showInstalledOnEmptyQuery()
+		m, twins := m.askTwins()
+		m, sel := m.selectionChanged()
+		return m, tea.Batch(twins, sel)
+	case twinsMsg:
+		if msg.seq != m.twinSeq || msg.err != nil {
+			// An older ask, or nix could not tell: the rows keep the
+			// names they have (an add of a twin still changes nothing
+			// when the backend knows it).
+			return m, nil
+		}
+		m.twins = msg.twins
+		m.results = m.results.WithTwins(m.twins)
 		return m.selectionChanged()
 	case searchResultMsg:
 		if msg.seq != m.searchSeq {
@@ -219,7 +237,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			}
 			return m, nil
 		}
-		m.results = m.results.SetResults(msg.res)
+		m.results = m.results.SetResults(msg.res).WithTwins(m.twins)
 		m = m.showInstalledOnEmptyQuery()
 		return m.selectionChanged()
 	case opDoneMsg:
@@ -568,6 +586,18 @@ func (m Model) buildDone(msg buildDoneMsg) (Model, tea.Cmd) {
 func (m Model) rereadPackages() (Model, tea.Cmd) {
 	m.pkgSeq++
 	return m, packagesCmd(m.ctx, m.backend, m.pkgSeq)
+}
+
+// askTwins asks the backend, once the index is searchable, for the other
+// names of the packages the panel lists (python313 for python3), so that
+// their rows show installed.
+func (m Model) askTwins() (Model, tea.Cmd) {
+	if !m.index.searchable() {
+		return m, nil
+	}
+	names := slices.Sorted(maps.Keys(m.panel.Installed()))
+	m.twinSeq++
+	return m, twinsCmd(m.ctx, m.backend, names, m.twinSeq)
 }
 
 // enqueue adds a write and starts it when none is running.

@@ -1039,13 +1039,58 @@ func TestAliasNamesShareInstalledMark(t *testing.T) {
 	if !strings.Contains(h.m.View(), "✓ python313Packages.requests") {
 		t.Fatalf("the row is not marked installed:\n%s", h.m.View())
 	}
+	wantEnterRemoves(t, h, b, "python3Packages.requests")
+}
+
+// wantEnterRemoves presses enter on a row installed under another name and
+// checks that the backend removed that name, the file's only package.
+func wantEnterRemoves(t *testing.T, h *harness, b *memBackend, name string) {
+	t.Helper()
 	h.press("enter")
 	if got := b.attrs(); len(got) != 0 {
-		t.Fatalf("after enter the file has %v, want the alias removed", got)
+		t.Fatalf("after enter the file has %v, want %s removed", got, name)
 	}
-	if got := b.callLog(); !slices.Equal(got, []string{"open", "remove python3Packages.requests"}) {
+	if got := b.callLog(); !slices.Equal(got, []string{"open", "remove " + name}) {
 		t.Fatalf("backend calls %v", got)
 	}
+}
+
+// TestTwinsShareInstalledMark: once the backend says python313 is
+// python3's derivation (Backend.Twins, asked with the panel's packages
+// when they are read with an index open), python313's row is marked
+// installed and enter removes python3 instead of adding a duplicate; the
+// marks arrive even for results already on screen. A failed ask leaves the
+// rows as they were.
+func TestTwinsShareInstalledMark(t *testing.T) {
+	pkgs := append(testPackages(), nixsearch.Package{Attr: "python3", Version: "3.13.7"}, nixsearch.Package{Attr: "python313", Version: "3.13.7"})
+	b := newMemBackend(pkgs, "python3")
+	b.twins = map[string][]string{"python3": {"python313"}}
+	h := newHarness(t, b)
+	if len(b.twinsAsked) == 0 || !slices.Equal(b.twinsAsked[len(b.twinsAsked)-1], []string{"python3"}) {
+		t.Fatalf("Twins asked %v, want [python3]", b.twinsAsked)
+	}
+	h.typeText("python313")
+	if !strings.Contains(h.m.View(), "✓ python313") {
+		t.Fatalf("the row is not marked installed:\n%s", h.m.View())
+	}
+	// Results on screen before the answer get the mark when it comes.
+	h.m.twins = nil
+	h.m.results = h.m.results.SetResults(h.m.results.res)
+	h.m.results.res.Rows[0].Also = nil
+	if strings.Contains(h.m.View(), "✓ python313") {
+		t.Fatalf("without twins the row is marked:\n%s", h.m.View())
+	}
+	h.send(twinsMsg{seq: h.m.twinSeq, twins: nixsearch.TwinsBothWays(b.twins)})
+	if !strings.Contains(h.m.View(), "✓ python313") {
+		t.Fatalf("the answer did not mark the row:\n%s", h.m.View())
+	}
+	// An older ask's answer or a failed one changes nothing.
+	h.send(twinsMsg{seq: h.m.twinSeq - 1})
+	h.send(twinsMsg{seq: h.m.twinSeq, err: errors.New("nix failed")})
+	if !strings.Contains(h.m.View(), "✓ python313") {
+		t.Fatalf("a stale or failed answer dropped the mark:\n%s", h.m.View())
+	}
+	wantEnterRemoves(t, h, b, "python3")
 }
 
 // TestWhyIsShownBesideTheName: a row matched by its main program says so.

@@ -242,6 +242,24 @@ func (r resultsModel) View(st Styles, installed map[string]bool, focused bool, e
 	return tuiLines(lines, r.cur.height, w)
 }
 
+// WithTwins adds to each row's other names (Row.Also) the twins of its
+// name (Backend.Twins), keeping the cursor.
+func (r resultsModel) WithTwins(twins map[string][]string) resultsModel {
+	if len(twins) == 0 {
+		return r
+	}
+	rows := slices.Clone(r.res.Rows)
+	for i := range rows {
+		for _, t := range twins[rows[i].Pkg.Attr] {
+			if t != rows[i].Pkg.Attr && !slices.Contains(rows[i].Also, t) {
+				rows[i].Also = append(slices.Clip(rows[i].Also), t)
+			}
+		}
+	}
+	r.res.Rows = rows
+	return r
+}
+
 // rowName is a row's name column: the name, and why it matched when not
 // by name ("ripgrep · rg").
 func rowName(row Row) string {

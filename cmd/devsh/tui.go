@@ -70,6 +70,11 @@ type tuiBackend struct {
 	current     bool // ix is the index of src (not a stale one)
 	partial     bool // ix is the part of src's index built so far
 	tomlChanged bool
+	// twins holds Twins' answers for twinsIx (name → the other names of
+	// its derivation; nil when it has none), so that nix is asked about a
+	// name once per index.
+	twinsIx *nixsearch.Index
+	twins   map[string][]string
 
 	warnOnce sync.Once
 	warning  string // untrackedWarning, computed once by gitWarning
@@ -222,7 +227,11 @@ func (b *tuiBackend) toggle(ctx context.Context, attr string, add bool) (tui.Cha
 	if add {
 		kind = devshell.EditAdd
 	}
-	res, err := b.proj.Edit(ctx, devshell.EditOptions{Kind: kind, Names: []string{attr}})
+	edit := devshell.EditOptions{Kind: kind, Names: []string{attr}}
+	if add {
+		edit.Aliases = b.aliases()
+	}
+	res, err := b.proj.Edit(ctx, edit)
 	if add && errors.Is(err, devshell.ErrNoManifest) {
 		return b.create(attr)
 	}
@@ -249,6 +258,69 @@ func (b *tuiBackend) toggle(ctx context.Context, attr string, add bool) (tui.Cha
 		b.mu.Unlock()
 	}
 	return c, nil
+}
+
+// aliases is an add's EditOptions.Aliases: every name the index and the
+// twins known so far give a package, so that an add of pythonPackages.black
+// or of python313 changes nothing when devshell.toml has it as
+// python313Packages.black or python3 (the rows say so, but an add may come
+// before Twins has answered).
+func (b *tuiBackend) aliases() func(string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ix, known := b.ix, b.twins
+	if ix == nil || b.twinsIx != ix {
+		known = nil
+	}
+	if ix == nil {
+		return nil
+	}
+	twins := nixsearch.TwinsBothWays(known)
+	return func(n string) []string { return append(ix.Names(n), twins[n]...) }
+}
+
+// Twins implements tui.Backend: the index offers the candidates
+// (Namesakes), nix tells which are the same derivation, once per name and
+// index.
+func (b *tuiBackend) Twins(ctx context.Context, names []string) (map[string][]string, error) {
+	b.mu.Lock()
+	ix := b.ix
+	if b.twinsIx != ix {
+		b.twinsIx, b.twins = ix, map[string][]string{}
+	}
+	var todo []string
+	for _, n := range names {
+		if _, ok := b.twins[n]; !ok {
+			todo = append(todo, n)
+		}
+	}
+	b.mu.Unlock()
+	if ix == nil {
+		return nil, nil
+	}
+	var got map[string][]string
+	if ask := ix.Namesakes(todo); ask != nil {
+		src, err := b.resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if got, err = b.g.nix().Twins(ctx, src, ask); err != nil {
+			return nil, b.nixErr(err)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.twinsIx != ix {
+		return nixsearch.TwinsBothWays(got), nil // the index changed meanwhile
+	}
+	for _, n := range todo {
+		b.twins[n] = got[n]
+	}
+	mine := map[string][]string{}
+	for _, n := range names {
+		mine[n] = b.twins[n]
+	}
+	return nixsearch.TwinsBothWays(mine), nil
 }
 
 // Add implements tui.Backend.

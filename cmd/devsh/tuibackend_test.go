@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -733,4 +734,37 @@ func TestTUIBackendPartialMetaRunsNoNix(t *testing.T) {
 	if n := metaRuns(); n != 1 {
 		t.Errorf("Meta of a package the index lacks: %d nix runs told as Meta's, want 1", n)
 	}
+}
+
+// TestTUIBackendTwins: with the real nix on the fixture, where
+// cargo-edit-alias is cargo-edit, Twins answers both ways in one nix eval
+// and from memory the next time; a name without namesakes runs no nix. An
+// add of the twin then changes nothing.
+func TestTUIBackendTwins(t *testing.T) {
+	dir := cliProject(t, "[devshell]\npackages = [\"cargo-edit\"]\n")
+	ctx := context.Background()
+	rec := &runtest.Recorder{}
+	b := tuibNewWith(t, dir, rec)
+	if _, err := b.BuildIndex(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"cargo-edit": {"cargo-edit-alias"}, "cargo-edit-alias": {"cargo-edit"}}
+	rec.Take()
+	for range 2 {
+		got, err := b.Twins(ctx, []string{"cargo-edit", "jq"})
+		if err != nil || !maps.EqualFunc(got, want, slices.Equal[[]string]) {
+			t.Fatalf("Twins = %v, %v; want %v", got, err, want)
+		}
+	}
+	if runs := rec.Take(); len(runs) != 1 || runs[0][0] != "nix" {
+		t.Errorf("runs = %q, want one nix eval for both asks", runs)
+	}
+	if got, err := b.Twins(ctx, []string{"jq"}); got != nil || err != nil || rec.Count() != 0 {
+		t.Errorf("Twins(jq) = %v, %v with %d runs; want nothing, no nix", got, err, rec.Count())
+	}
+	c, err := b.Add(ctx, "cargo-edit-alias")
+	if err != nil || !c.Unchanged {
+		t.Errorf("Add(cargo-edit-alias) = %+v, %v; want unchanged", c, err)
+	}
+	cliWantTOML(t, dir, "[devshell]\npackages = [\"cargo-edit\"]\n")
 }
