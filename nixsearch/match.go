@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -752,7 +753,8 @@ func (ix *Index) matchAll(q Query, limit int) Result {
 // the worst key in that tier (cutKey). The second pass scores only the
 // matches at or above the cut and keeps each worker's best `limit` in that
 // worker's heap. A short query matches nearly everything, by fuzzy match
-// mostly, and the cut spares scoring those.
+// mostly, and the cut spares scoring those. A description search has one
+// tier and scores as it filters, so it makes the one pass.
 type matchScan struct {
 	ix    *Index
 	plan  *matchPlan
@@ -826,6 +828,20 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 	heaps := make([]matchHeap, max(min(workers, nChunks), 1))
 	for k := range heaps {
 		heaps[k] = matchHeap{ix: s.ix, limit: s.limit}
+	}
+	if s.plan.desc {
+		// Every description match has the one tier and its score: no cut
+		// to find, so each chunk goes to the heap as soon as it is
+		// filtered.
+		s.cut = math.MaxUint64
+		s.pass(ctx, len(heaps), func(w, c, lo, hi int) {
+			s.counts[c] = s.filterChunk(c, lo, hi)
+			s.pushChunk(&heaps[w], lo, lo+s.counts[c])
+		})
+		if s.cancelled.Load() {
+			return nil, nil, ctx.Err()
+		}
+		return s.compact(), heaps, nil
 	}
 	s.pass(ctx, len(heaps), func(_, c, lo, hi int) { s.counts[c] = s.filterChunk(c, lo, hi) })
 	if s.cancelled.Load() {
