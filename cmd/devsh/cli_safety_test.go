@@ -653,7 +653,7 @@ func cliSafetyCPUTicks(pid int) int {
 // TestCLIInterruptLongEdit: Ctrl-C during a long edit (removing 10,000 names; a
 // devshell.toml of 1,000,000 tables, 15 MB: Parse is linear now, so 100,000
 // tables took too little time to interrupt) and during a long read (`list`
-// of that file) ends devsh with exit 130 and "interrupted", and the file is
+// of a file twice that size) ends devsh with exit 130 and "interrupted", and the file is
 // unchanged, with no temp file left.
 func TestCLIInterruptLongEdit(t *testing.T) {
 	bin := cliSafetyBinary(t)
@@ -663,6 +663,15 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 	tables.WriteString(cliOneCargo)
 	for i := range 1_000_000 {
 		fmt.Fprintf(&tables, "[t%d]\nx = 1\n", i)
+	}
+	// list ignores the interrupt until it has read the file, and main
+	// waits interruptGrace (2 s) for it: the read must outlast that by
+	// far, or a fast machine finishes it within the grace (1,000,000
+	// tables take ~2.3 s), so the list case reads twice as many.
+	var more strings.Builder
+	more.WriteString(tables.String())
+	for i := 1_000_000; i < 2_000_000; i++ {
+		fmt.Fprintf(&more, "[t%d]\nx = 1\n", i)
 	}
 	// Adding 10,000 names takes milliseconds (one pass); removing them
 	// re-reads the list around each removal, a second or more.
@@ -681,7 +690,7 @@ func TestCLIInterruptLongEdit(t *testing.T) {
 	}{
 		{"10000 names removed", list.String(), many},
 		{"1000000 tables add", tables.String(), []string{"--no-direnv", "add", "--no-verify", "jq"}},
-		{"1000000 tables list", tables.String(), []string{"list"}},
+		{"2000000 tables list", more.String(), []string{"list"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
