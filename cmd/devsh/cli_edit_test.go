@@ -453,6 +453,27 @@ func TestCLIAddAliasNames(t *testing.T) {
 	cliWantTOML(t, dir, "[devshell]\npackages = [\"python313Packages.black\", \"pythonPackages.requests\", \"jq\"]\n")
 }
 
+// TestCLIRemoveAliasNames: remove under an alias set's name removes the
+// package as devshell.toml writes it, and says which; a name the file has
+// under no name is refused as before. The index decides: nix is not on
+// PATH.
+func TestCLIRemoveAliasNames(t *testing.T) {
+	dir := cliProject(t, "[devshell]\npackages = [\"python313Packages.black\", \"jq\"]\n")
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	cliPathOnly(t)
+	r := cliRun(t, "-C", dir, "--no-direnv", "remove", "pythonPackages.black")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "- python313Packages.black removed\n")
+	if r.stderr != "pythonPackages.black is python313Packages.black in devshell.toml\n" {
+		t.Errorf("stderr = %q, want the name the file has", r.stderr)
+	}
+	cliWantTOML(t, dir, "[devshell]\npackages = [\"jq\"]\n")
+	r = cliRun(t, "-C", dir, "--no-direnv", "remove", "pythonPackages.black")
+	if r.code == 0 || !strings.Contains(r.stderr, "pythonPackages.black is not in devshell.toml") {
+		t.Errorf("remove of a package the file lacks: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
 func TestDedupeCanonical(t *testing.T) {
 	canonical := func(n string) string { return strings.Replace(n, "pythonPackages.", "python313Packages.", 1) }
 	for _, tc := range []struct{ in, want []string }{

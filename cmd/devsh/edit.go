@@ -86,11 +86,16 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	switch {
 	case specs || o.Kind == devshell.EditAdd && !o.NoVerify:
 		np = loadNixpkgs(ctx, o.G, proj, o.G.nix())
-	case o.Kind == devshell.EditAdd:
+	default:
+		// --no-verify, and a remove: the index, for the alias names,
+		// without running nix.
 		np = loadNixpkgs(ctx, o.G, proj, o.G.noNix())
 	}
 	if names, err = resolveSpecs(o.G, np, names); err != nil {
 		return err
+	}
+	if o.Kind == devshell.EditRemove {
+		names = removeAsWritten(o.G, proj, np.ix, names)
 	}
 	edit := devshell.EditOptions{Kind: o.Kind, DryRun: o.DryRun}
 	if o.Kind == devshell.EditAdd {
@@ -207,6 +212,32 @@ func loadNixpkgs(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 		ix = nil
 	}
 	return editNixpkgs{src: src, ix: ix}
+}
+
+// removeAsWritten maps each of names that devshell.toml does not have to
+// the name it has the package under in an alias set (remove
+// pythonPackages.black where the file says python313Packages.black), and
+// says so on stderr. Without an index, or when the file has neither, the
+// name is kept, for the edit to refuse.
+func removeAsWritten(g *GlobalOptions, proj *devshell.Project, ix *nixsearch.Index, names []string) []string {
+	if ix == nil || len(ix.AliasSets()) == 0 {
+		return names
+	}
+	inst := installedSet(proj)
+	out := slices.Clone(names)
+	for i, n := range out {
+		if inst[n] {
+			continue
+		}
+		for _, a := range ix.Names(n) {
+			if a != n && inst[a] {
+				fmt.Fprintln(g.IO.ErrOut, termtext.Line(fmt.Sprintf("%s is %s in %s", n, a, relName(proj.Root, proj.TOMLPath))))
+				out[i] = a
+				break
+			}
+		}
+	}
+	return dedupe(out)
 }
 
 // dedupeCanonical keeps the first of names that are one package under
