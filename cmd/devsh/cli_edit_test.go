@@ -521,3 +521,28 @@ func TestCLIAddTwins(t *testing.T) {
 	r.cliWant(t, 0)
 	r.cliWantOut(t, "+ cargo-edit-alias added\n")
 }
+
+// TestCLITwinsWithoutNix: when nix cannot say whether two names are one
+// derivation (here it is not on PATH), add goes on as written and search
+// answers without those marks, each with a one-line note saying why.
+func TestCLITwinsWithoutNix(t *testing.T) {
+	dir := cliProject(t, "[devshell]\npackages = [\"cargo-edit\"]\n")
+	cliRun(t, "-C", dir, "index").cliWant(t, 0)
+	cliPathOnly(t)
+	const note = "note: could not tell which packages devshell.toml has under other names (python3 for python313): "
+	r := cliRun(t, "-C", dir, "search", "--json", "cargo-edit-alias")
+	r.cliWant(t, 0)
+	if items := cliDecodeSearch(t, r.stdout); len(items) == 0 || items[0].Attr != "cargo-edit-alias" || items[0].Installed {
+		t.Errorf("search: %+v, want cargo-edit-alias first, unmarked", items)
+	}
+	if !strings.HasPrefix(r.stderr, note) || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("search stderr = %q, want one line starting %q", r.stderr, note)
+	}
+	r = cliRun(t, "-C", dir, "--no-direnv", "add", "cargo-edit-alias")
+	r.cliWant(t, 0)
+	r.cliWantOut(t, "+ cargo-edit-alias added\n")
+	if !strings.Contains(r.stderr, note) {
+		t.Errorf("add stderr = %q, want %q", r.stderr, note)
+	}
+	cliWantTOML(t, dir, "[devshell]\npackages = [\"cargo-edit\", \"cargo-edit-alias\"]\n")
+}
