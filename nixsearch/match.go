@@ -765,7 +765,7 @@ type matchScan struct {
 	chunk int
 
 	// out holds the match set: chunk c's matches at c·chunk, counts[c] of
-	// them; scratch their ranks and scores at the same offsets. tiers[c]
+	// them; scratch.chunks[c] their ranks and scores, in order. tiers[c]
 	// counts chunk c's matches per tier. next is the next chunk to take in
 	// the current pass.
 	out       []int32
@@ -785,26 +785,37 @@ type matchScan struct {
 // matchTiers is the number of values a tier (a key's top 4 bits) takes.
 const matchTiers = 16
 
-// matchScratch is what the first pass of a scan tells the second about each
-// match: its rank (matchRank's key and post) and its score, unless post has
-// matchUnscored set (then the second pass scores it if it can still enter
-// a heap). A Matcher reuses them from search to search: they are 13 bytes
-// per candidate, megabytes a keystroke.
-type matchScratch struct {
+// matchRanks is what the first pass of a scan tells the second about each
+// match of one chunk, in order: its rank (matchRank's key and post) and its
+// score, unless post has matchUnscored set (then the second pass scores it
+// if it can still enter a heap). They grow with the matches, not the
+// candidates: a one-shot search of a long word touches a few kilobytes, a
+// first letter 13 bytes per match.
+type matchRanks struct {
 	keys   []uint64
 	scores []int32
 	posts  []uint8
 }
 
+// matchRanksMin is the room a chunk's ranks start with: a long word's
+// matches fit, and a short word's grow from it in three doublings rather
+// than eleven.
+const matchRanksMin = 256
+
 // matchUnscored marks a post whose match has no score yet (posts are 0–3).
 const matchUnscored = 0x80
 
-// grow makes room for n candidates.
+// matchScratch holds a scan's ranks, a matchRanks per chunk. A Matcher
+// reuses it from search to search, so that typing allocates them once.
+type matchScratch struct {
+	chunks []matchRanks
+}
+
+// grow makes room for n chunks, keeping the ranks' memory.
 func (sc *matchScratch) grow(n int) {
-	if cap(sc.keys) < n {
-		sc.keys, sc.scores, sc.posts = make([]uint64, n), make([]int32, n), make([]uint8, n)
+	if len(sc.chunks) < n {
+		sc.chunks = append(sc.chunks, make([]matchRanks, n-len(sc.chunks))...)
 	}
-	sc.keys, sc.scores, sc.posts = sc.keys[:n], sc.scores[:n], sc.posts[:n]
 }
 
 // total is the number of candidates.
@@ -822,7 +833,7 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 	total := s.total()
 	nChunks := (total + s.chunk - 1) / s.chunk
 	s.out = make([]int32, total)
-	s.scratch.grow(total)
+	s.scratch.grow(nChunks)
 	s.counts = make([]int, nChunks)
 	s.tiers = make([][matchTiers]int32, nChunks)
 	heaps := make([]matchHeap, max(min(workers, nChunks), 1))
@@ -836,7 +847,7 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 		s.cut = math.MaxUint64
 		s.pass(ctx, len(heaps), func(w, c, lo, hi int) {
 			s.counts[c] = s.filterChunk(c, lo, hi)
-			s.pushChunk(&heaps[w], lo, lo+s.counts[c])
+			s.pushChunk(&heaps[w], c, lo)
 		})
 		if s.cancelled.Load() {
 			return nil, nil, ctx.Err()
@@ -851,7 +862,7 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 	s.rekey = rekey
 	s.cut = s.cutKey(tier, before)
 	s.next.Store(0)
-	s.pass(ctx, len(heaps), func(w, c, lo, _ int) { s.pushChunk(&heaps[w], lo, lo+s.counts[c]) })
+	s.pass(ctx, len(heaps), func(w, c, lo, _ int) { s.pushChunk(&heaps[w], c, lo) })
 	if s.cancelled.Load() {
 		return nil, nil, ctx.Err()
 	}
@@ -892,6 +903,11 @@ func (s *matchScan) pass(ctx context.Context, n int, do func(w, c, lo, hi int)) 
 func (s *matchScan) filterChunk(c, lo, hi int) int {
 	ix, p := s.ix, s.plan
 	tiers := &s.tiers[c]
+	r := &s.scratch.chunks[c]
+	if want := min(hi-lo, matchRanksMin); cap(r.keys) < want {
+		r.keys, r.scores, r.posts = make([]uint64, 0, want), make([]int32, 0, want), make([]uint8, 0, want)
+	}
+	r.keys, r.scores, r.posts = r.keys[:0], r.scores[:0], r.posts[:0]
 	n := 0
 	for k := lo; k < hi; k++ {
 		i := k
@@ -912,8 +928,8 @@ func (s *matchScan) filterChunk(c, lo, hi int) int {
 		if !scored {
 			post |= matchUnscored
 		}
-		j := lo + n
-		s.out[j], s.scratch.keys[j], s.scratch.posts[j], s.scratch.scores[j] = int32(i), key, post, int32(score)
+		s.out[lo+n] = int32(i)
+		r.keys, r.scores, r.posts = append(r.keys, key), append(r.scores, int32(score)), append(r.posts, post)
 		tiers[key>>60]++
 		n++
 	}
@@ -973,9 +989,9 @@ func (s *matchScan) cutKey(t uint8, before int) uint64 {
 	}
 	var seen []keyCount
 	last := -1
-	for c, n := range s.counts {
-		for j := c * s.chunk; j < c*s.chunk+n; j++ {
-			key := s.key(j)
+	for c := range s.counts {
+		for _, key := range s.scratch.chunks[c].keys {
+			key = s.rekeyed(key)
 			if uint8(key>>60) != t {
 				continue
 			}
@@ -1001,33 +1017,34 @@ func (s *matchScan) cutKey(t uint8, before int) uint64 {
 	return all
 }
 
-// key is match j's key, re-keyed when rekey is set.
-func (s *matchScan) key(j int) uint64 {
-	key := s.scratch.keys[j]
+// rekeyed is a match's key, re-keyed when rekey is set.
+func (s *matchScan) rekeyed(key uint64) uint64 {
 	if s.rekey && uint8(key>>60) == tierSetMinor {
 		key = key&^(uint64(matchTiers-1)<<60) | uint64(tierSet)<<60
 	}
 	return key
 }
 
-// pushChunk pushes the matches at lo..hi whose key is at or above the cut
-// into heap h, scoring those that can still enter it.
-func (s *matchScan) pushChunk(h *matchHeap, lo, hi int) {
+// pushChunk pushes the matches of chunk c (written to out from lo on)
+// whose key is at or above the cut into heap h, scoring those that can
+// still enter it.
+func (s *matchScan) pushChunk(h *matchHeap, c, lo int) {
 	var memo matchPrefixMemo
-	for j := lo; j < hi; j++ {
-		if key := s.key(j); key <= s.cut {
-			if c, keep := s.candidate(h, &memo, j, key); keep {
-				h.push(c)
+	r := &s.scratch.chunks[c]
+	for k, key := range r.keys {
+		if key = s.rekeyed(key); key <= s.cut {
+			if mc, keep := s.candidate(h, &memo, int(s.out[lo+k]), key, r.posts[k], int(r.scores[k])); keep {
+				h.push(mc)
 			}
 		}
 	}
 }
 
-// candidate scores match j (key its rank) if it can still enter heap h:
-// an unscored match that loses to the heap's root on its key or on a bound
-// of its score is not scored.
-func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, j int, key uint64) (matchCand, bool) {
-	i, post, score := int(s.out[j]), s.scratch.posts[j], int(s.scratch.scores[j])
+// candidate scores match i (key and post its rank, score its score unless
+// post has matchUnscored) if it can still enter heap h: an unscored match
+// that loses to the heap's root on its key or on a bound of its score is
+// not scored.
+func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, i int, key uint64, post uint8, score int) (matchCand, bool) {
 	scored := post&matchUnscored == 0
 	post &^= matchUnscored
 	ix, p := s.ix, s.plan

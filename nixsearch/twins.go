@@ -25,42 +25,62 @@ import (
 // one (Names) are left out, and so are names with no candidate; nil when
 // none has one. One pass over the index for all the names.
 func (ix *Index) Namesakes(names []string) map[string][]string {
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	type pv struct{ pname, version string }
-	want := map[pv][]string{}
-	for _, n := range names {
-		c := ix.Canonical(n)
-		i, ok := ix.indexFind(c)
+	want := map[pv][]int{} // pname and version → the names' positions
+	var lens uint64        // pname lengths wanted (below 64), a cheap filter
+	var long bool          // some pname is 64 bytes or longer
+	at := make([]int, len(names))
+	for k, n := range names {
+		i, ok := ix.indexFind(ix.Canonical(n))
+		at[k] = i
 		if !ok {
 			continue
 		}
-		k := pv{ix.indexField(i, fieldPname), ix.indexField(i, fieldVersion)}
-		if k.pname == "" || slices.Contains(want[k], n) {
+		key := pv{ix.indexField(i, fieldPname), ix.indexField(i, fieldVersion)}
+		if key.pname == "" {
 			continue
 		}
-		want[k] = append(want[k], n)
+		want[key] = append(want[key], k)
+		if l := len(key.pname); l < 64 {
+			lens |= 1 << l
+		} else {
+			long = true
+		}
 	}
 	if len(want) == 0 {
 		return nil
 	}
 	var out map[string][]string
 	for i := range ix.n {
-		k := pv{ix.indexField(i, fieldPname), ix.indexField(i, fieldVersion)}
-		ns, ok := want[k]
-		if !ok {
+		pname := ix.indexField(i, fieldPname)
+		if l := len(pname); l < 64 && lens&(1<<l) == 0 || l >= 64 && !long {
 			continue
 		}
-		attr := ix.attr(i)
-		for _, n := range ns {
-			if slices.Contains(ix.Names(n), attr) {
-				continue // n itself, or n under an alias set
+		for _, k := range want[pv{pname, ix.indexField(i, fieldVersion)}] {
+			if i == at[k] {
+				continue // the name itself, or it under an alias set
 			}
 			if out == nil {
 				out = map[string][]string{}
 			}
-			out[n] = append(out[n], attr)
+			out[names[k]] = append(out[names[k]], ix.attr(i))
 		}
 	}
 	return out
+}
+
+// Namesake reports whether attributes a and b are two packages of ix (not
+// one under an alias set) with one pname and version: Namesakes for a pair,
+// without the pass over the index.
+func (ix *Index) Namesake(a, b string) bool {
+	i, ok := ix.indexFind(ix.Canonical(a))
+	j, ok2 := ix.indexFind(ix.Canonical(b))
+	if !ok || !ok2 || i == j {
+		return false
+	}
+	p := ix.indexField(i, fieldPname)
+	return p != "" && p == ix.indexField(j, fieldPname) && ix.indexField(i, fieldVersion) == ix.indexField(j, fieldVersion)
 }
 
 // twinsExpr is the function Twins applies to the package set: for each

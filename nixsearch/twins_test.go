@@ -29,6 +29,23 @@ func TestIndexNamesakes(t *testing.T) {
 	if got := ix.Namesakes([]string{"jq"}); got != nil {
 		t.Errorf("Namesakes(jq) = %v, want nil", got)
 	}
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"python3", "python313", true},
+		{"python313", "python3", true},
+		{"python3", "python312", false},
+		{"python3Packages.black", "python312Packages.black", true},
+		{"python3Packages.black", "python313Packages.black", false}, // one package
+		{"jq", "jq", false},
+		{"weird", "weird2", false}, // no pname
+		{"python3", "missing", false},
+	} {
+		if got := ix.Namesake(c.a, c.b); got != c.want {
+			t.Errorf("Namesake(%s, %s) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
 }
 
 // TestNixTwinsFixture runs the real nix on a fixture where python313 is

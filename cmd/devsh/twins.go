@@ -3,29 +3,57 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/devsh/devsh/devshell"
 	"github.com/devsh/devsh/internal/termtext"
 	"github.com/devsh/devsh/nixsearch"
 )
 
-// askTwins is the part of ix.Namesakes(names) whose candidates keep
-// accepts: the pairs worth asking nix about (nixsearch.Nix.Twins); nil
-// when there is none, so that nix does not run.
-func askTwins(ix *nixsearch.Index, names []string, keep func(string) bool) map[string][]string {
+// askTwins pairs each of names with those of cands that are its namesakes
+// in ix (nixsearch.Index.Namesake): the pairs worth asking nix about
+// (nixsearch.Nix.Twins); nil when there is none, so that nix does not run.
+func askTwins(ix *nixsearch.Index, names, cands []string) map[string][]string {
 	var ask map[string][]string
-	for n, cands := range ix.Namesakes(names) {
+	pair := func(n, c string) {
+		if !slices.Contains(ask[n], c) {
+			if ask == nil {
+				ask = map[string][]string{}
+			}
+			ask[n] = append(ask[n], c)
+		}
+	}
+	if len(names)*len(cands) > askTwinsPairs {
+		keep := map[string]bool{}
 		for _, c := range cands {
-			if keep(c) {
-				if ask == nil {
-					ask = map[string][]string{}
+			keep[c] = true
+		}
+		for n, cs := range ix.Namesakes(names) {
+			for _, c := range cs {
+				if keep[c] {
+					pair(n, c)
 				}
-				ask[n] = append(ask[n], c)
+			}
+		}
+		return ask
+	}
+	for _, n := range names {
+		for _, c := range cands {
+			if ix.Namesake(n, c) {
+				pair(n, c)
 			}
 		}
 	}
 	return ask
 }
+
+// askTwinsPairs is where askTwins stops looking pairs up (two binary
+// searches each, ~1 µs) and makes one pass over the index instead
+// (Index.Namesakes, a few ms over 130k packages): a command line or a page
+// of rows against devshell.toml is far below it, `search --limit 0` far
+// above.
+const askTwinsPairs = 2048
 
 // addTwins finds which of names devshell.toml already has under another
 // name (python313 when it has python3): name → those names. It reads the
@@ -39,7 +67,7 @@ func addTwins(ctx context.Context, g *GlobalOptions, proj *devshell.Project, np 
 		return nil, nil
 	}
 	inst := installedSet(proj) // none without a file, or with one the edit reports on
-	ask := askTwins(np.ix, names, func(c string) bool { return inst[c] })
+	ask := askTwins(np.ix, names, slices.Collect(maps.Keys(inst)))
 	if ask == nil {
 		return nil, nil
 	}
@@ -66,17 +94,13 @@ func twinsNote(g *GlobalOptions, err error) {
 // package of the file that is not that row; when it cannot tell, the rows
 // go without those marks, with a note.
 func markTwins(ctx context.Context, g *GlobalOptions, src nixsearch.Source, ix *nixsearch.Index, rows []nixsearch.Match, inst, installed map[string]bool) error {
-	shown := map[string]bool{}
+	var shown []string
 	for _, mt := range rows {
 		if !installed[ix.Canonical(mt.Name)] {
-			shown[ix.Attr(mt.Index)] = true
+			shown = append(shown, ix.Attr(mt.Index))
 		}
 	}
-	names := make([]string, 0, len(inst))
-	for n := range inst {
-		names = append(names, n)
-	}
-	ask := askTwins(ix, names, func(c string) bool { return shown[c] })
+	ask := askTwins(ix, slices.Collect(maps.Keys(inst)), shown)
 	if ask == nil {
 		return nil
 	}
