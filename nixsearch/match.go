@@ -1029,7 +1029,7 @@ func (s *matchScan) rekeyed(key uint64) uint64 {
 // whose key is at or above the cut into heap h, scoring those that can
 // still enter it.
 func (s *matchScan) pushChunk(h *matchHeap, c, lo int) {
-	var memo matchPrefixMemo
+	var memo matchScanMemo
 	r := &s.scratch.chunks[c]
 	for k, key := range r.keys {
 		if key = s.rekeyed(key); key <= s.cut {
@@ -1040,11 +1040,19 @@ func (s *matchScan) pushChunk(h *matchHeap, c, lo int) {
 	}
 }
 
+// matchScanMemo is what scoring one attribute leaves for the next in a
+// chunk: the prefix score (matchPrefixScore) and the loop's state after
+// the first segments (matchFuzzyResume).
+type matchScanMemo struct {
+	prefix matchPrefixMemo
+	fuzzy  matchFuzzyMemo
+}
+
 // candidate scores match i (key and post its rank, score its score unless
 // post has matchUnscored) if it can still enter heap h: an unscored match
 // that loses to the heap's root on its key or on a bound of its score is
 // not scored.
-func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, i int, key uint64, post uint8, score int) (matchCand, bool) {
+func (s *matchScan) candidate(h *matchHeap, memo *matchScanMemo, i int, key uint64, post uint8, score int) (matchCand, bool) {
 	scored := post&matchUnscored == 0
 	post &^= matchUnscored
 	ix, p := s.ix, s.plan
@@ -1056,7 +1064,7 @@ func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, i int, key ui
 				return matchCand{}, false
 			}
 		}
-		exact, known, ok := ix.matchPrefixScore(i, p, memo)
+		exact, known, ok := ix.matchPrefixScore(i, p, &memo.prefix)
 		bound := exact
 		if !ok {
 			bound = ix.matchLoose(i, p)
@@ -1069,7 +1077,7 @@ func (s *matchScan) candidate(h *matchHeap, memo *matchPrefixMemo, i int, key ui
 		if known {
 			score = exact
 		} else {
-			score, _ = ix.matchFuzzy(i, p)
+			score, _ = ix.matchFuzzyResume(i, p, &memo.fuzzy)
 		}
 	}
 	return matchCand{idx: int32(i), score: int32(score), key: key, post: post}, true
@@ -1359,14 +1367,33 @@ func (r *matchRun) commit() bool {
 // NUL bytes (orig, with low its lower-cased bytes) and an ASCII pattern
 // already lower-cased. With wantPos it appends the matched byte offsets.
 func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int, []int, bool) {
-	n, m := len(low), len(pat)
-	if m == 0 {
+	if len(pat) == 0 {
 		return 0, pos, false
 	}
-	r := newMatchRun(pos, wantPos)
-	p := 0
-	var last byte
-	for j := 0; j < n; j++ {
+	st := matchScoreState{r: newMatchRun(pos, wantPos)}
+	st.scan(orig, low, pat, len(low))
+	return st.score(len(low)), st.r.pos, st.r.matched == len(pat)
+}
+
+// matchScoreState is matchScoreASCII's loop before the byte at offset j:
+// the run, the pattern character being matched and the byte before j. The
+// loop looks one byte ahead, so the state before j is what the first j+1
+// bytes of the target made it, and a target with those same bytes resumes
+// from it (matchFuzzyResume).
+type matchScoreState struct {
+	r    matchRun
+	p    int
+	last byte
+	j    int
+}
+
+// scan runs the loop over the bytes from st.j up to stop (the end of the
+// target at most), or until the pattern is matched.
+func (st *matchScoreState) scan(orig string, low, pat []byte, stop int) {
+	n, m := len(low), len(pat)
+	r, p, last := &st.r, st.p, st.last
+	j := st.j
+	for ; j < stop && p < m; j++ {
 		c := orig[j]
 		if low[j] == pat[p] {
 			sc := 0
@@ -1388,17 +1415,51 @@ func matchScoreASCII(orig string, low, pat []byte, pos []int, wantPos bool) (int
 				r.best, r.mi = sc, j
 			}
 		}
+		// Only the last pattern character commits, and only at the end
+		// of the target: then the loop ends (p reaches m).
 		if (j+1 == n || (p+1 < m && pat[p+1] == low[j+1])) && r.commit() {
 			p++
-			if p == m {
-				// Only the last pattern character commits, and only at
-				// the end of the target: nothing is left to scan.
-				break
-			}
 		}
 		last = c
 	}
-	return r.total + r.matched - n, r.pos, r.matched == m
+	st.p, st.last, st.j = p, last, j
+}
+
+// score is the run's score over an n-byte target.
+func (st *matchScoreState) score(n int) int { return st.r.total + st.r.matched - n }
+
+// matchFuzzyMemo is the state matchFuzzyResume left after the first
+// segments of the last attribute it scored (prefix, through the last '.').
+type matchFuzzyMemo struct {
+	prefix string
+	st     matchScoreState
+	set    bool
+}
+
+// matchFuzzyResume is matchFuzzy for a one-word ASCII plan that, for a
+// nested attribute, resumes the scoring loop after the attribute's first
+// segments when the previous attribute scored (memo) had the same ones:
+// in index order the members of a set come one after the other, and the
+// loop then scans their last segment only (python313Packages.requests:
+// 8 bytes of 26).
+func (ix *Index) matchFuzzyResume(i int, p *matchPlan, memo *matchFuzzyMemo) (int, bool) {
+	seg := int(ix.seg[i])
+	if memo == nil || seg < 2 || len(p.words) != 1 || !p.words[0].ascii || ix.generic[i] {
+		return ix.matchFuzzy(i, p)
+	}
+	attr, low, w := ix.attr(i), ix.indexLower(i), p.words[0].low
+	if len(w) == 0 {
+		return 0, false
+	}
+	// The state before offset seg-1 (the '.') is what attr[:seg] made it.
+	if prefix := attr[:seg]; !memo.set || memo.prefix != prefix {
+		st := matchScoreState{r: newMatchRun(nil, false)}
+		st.scan(attr, low, w, seg-1)
+		*memo = matchFuzzyMemo{prefix: prefix, st: st, set: true}
+	}
+	st := memo.st
+	st.scan(attr, low, w, len(low))
+	return st.score(len(low)), st.r.matched == len(w)
 }
 
 // matchIsSeparator reports whether c is one of matchSeparatorCharacters.

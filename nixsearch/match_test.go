@@ -664,3 +664,49 @@ func TestMatchLimitIsPrefixOfAll(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchFuzzyResume: resuming the scoring loop after the first segments
+// that the previous attribute shared gives sahilm/fuzzy's score, over
+// sorted attributes with sets of random names, cases and separators.
+func TestMatchFuzzyResume(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	alpha := strings.Split("a b A B - _ x 1", " ")
+	sets := []string{"aPackages", "ab", "aB.b", "x-a", "a1"}
+	var pkgs []Package
+	for range 5_000 {
+		name := matchRandString(r, alpha, 8) + "b"
+		if r.IntN(4) > 0 {
+			name = sets[r.IntN(len(sets))] + "." + name
+		}
+		pkgs = append(pkgs, Package{Attr: name})
+	}
+	ix := NewIndex(pkgs)
+	attrs := make([]string, ix.Len())
+	for i := range attrs {
+		attrs[i] = ix.attr(i)
+	}
+	checked := 0
+	for _, q := range []string{"a", "ab", "aba", "abab", "pab", "ka", "xb", "a1b", "bbb"} {
+		p := matchPrepare(Query{Text: q})
+		var memo matchFuzzyMemo
+		for i := range ix.Len() {
+			if ok, _, _ := ix.matchCheck(i, &p, nil); !ok {
+				continue
+			}
+			got, gotOK := ix.matchFuzzyResume(i, &p, &memo)
+			want, wantOK := ix.matchFuzzy(i, &p)
+			if got != want || gotOK != wantOK {
+				t.Fatalf("%q in %q: resumed %d %v, from the start %d %v", q, attrs[i], got, gotOK, want, wantOK)
+			}
+			checked++
+		}
+		for _, f := range fuzzy.Find(q, attrs) {
+			if got, _ := ix.matchFuzzy(f.Index, &p); got != f.Score {
+				t.Fatalf("%q in %q: %d, fuzzy.Find %d", q, attrs[f.Index], got, f.Score)
+			}
+		}
+	}
+	if checked < 5_000 {
+		t.Fatalf("only %d matches checked", checked)
+	}
+}
