@@ -1429,37 +1429,51 @@ func (st *matchScoreState) scan(orig string, low, pat []byte, stop int) {
 func (st *matchScoreState) score(n int) int { return st.r.total + st.r.matched - n }
 
 // matchFuzzyMemo is the state matchFuzzyResume left after the first
-// segments of the last attribute it scored (prefix, through the last '.').
+// segments of the last attribute it scored (prefix, through the last '.'),
+// one per word.
 type matchFuzzyMemo struct {
 	prefix string
-	st     matchScoreState
+	st     []matchScoreState
 	set    bool
 }
 
-// matchFuzzyResume is matchFuzzy for a one-word ASCII plan that, for a
-// nested attribute, resumes the scoring loop after the attribute's first
-// segments when the previous attribute scored (memo) had the same ones:
-// in index order the members of a set come one after the other, and the
-// loop then scans their last segment only (python313Packages.requests:
-// 8 bytes of 26).
+// matchFuzzyResume is matchFuzzy for an ASCII plan that, for a nested
+// attribute, resumes each word's scoring loop after the attribute's first
+// segments when the previous attribute scored (memo) had the same ones: in
+// index order the members of a set come one after the other, and the loop
+// then scans their last segment only (python313Packages.requests: 8 bytes
+// of 26).
 func (ix *Index) matchFuzzyResume(i int, p *matchPlan, memo *matchFuzzyMemo) (int, bool) {
 	seg := int(ix.seg[i])
-	if memo == nil || seg < 2 || len(p.words) != 1 || !p.words[0].ascii || ix.generic[i] {
+	if memo == nil || seg < 2 || !p.ascii || ix.generic[i] {
 		return ix.matchFuzzy(i, p)
 	}
-	attr, low, w := ix.attr(i), ix.indexLower(i), p.words[0].low
-	if len(w) == 0 {
-		return 0, false
-	}
+	attr, low := ix.attr(i), ix.indexLower(i)
 	// The state before offset seg-1 (the '.') is what attr[:seg] made it.
 	if prefix := attr[:seg]; !memo.set || memo.prefix != prefix {
-		st := matchScoreState{r: newMatchRun(nil, false)}
-		st.scan(attr, low, w, seg-1)
-		*memo = matchFuzzyMemo{prefix: prefix, st: st, set: true}
+		memo.prefix, memo.set, memo.st = prefix, true, memo.st[:0]
+		for k := range p.words {
+			st := matchScoreState{r: newMatchRun(nil, false)}
+			if len(p.words[k].low) > 0 {
+				st.scan(attr, low, p.words[k].low, seg-1)
+			}
+			memo.st = append(memo.st, st)
+		}
 	}
-	st := memo.st
-	st.scan(attr, low, w, len(low))
-	return st.score(len(low)), st.r.matched == len(w)
+	total := 0
+	for k := range p.words {
+		w := p.words[k].low
+		if len(w) == 0 {
+			return 0, false
+		}
+		st := memo.st[k]
+		st.scan(attr, low, w, len(low))
+		if st.r.matched != len(w) {
+			return 0, false
+		}
+		total += st.score(len(low))
+	}
+	return total, true
 }
 
 // matchIsSeparator reports whether c is one of matchSeparatorCharacters.
