@@ -262,7 +262,10 @@ func matchNarrows(old, p matchPlan) bool {
 				return false
 			}
 		default:
-			if !strings.HasPrefix(w.raw, o.raw) {
+			// Rune by rune: a word that extends o's runes matches a subset
+			// of o's matches; o must end on a whole rune ("\xc5" is not the
+			// start of "ſ" to the rune matcher, which reads it as U+FFFD).
+			if !utf8.ValidString(o.raw) || !strings.HasPrefix(w.raw, o.raw) {
 				return false
 			}
 		}

@@ -441,6 +441,10 @@ func TestMatchNarrows(t *testing.T) {
 		{"car", "cxaxr", true, false}, // substring search needs a substring
 		{"é", "éa", false, true},
 		{"é", "aé", false, false},
+		// Half of ſ's two bytes (a byte-cut argument) is U+FFFD to the
+		// rune matcher and matches nothing ſ matches.
+		{"\xc5", "ſb", false, false},
+		{"ſ", "ſb", false, true},
 	} {
 		o, n := matchPrepare(Query{Text: tc.old, Descriptions: tc.desc}), matchPrepare(Query{Text: tc.new, Descriptions: tc.desc})
 		if got := matchNarrows(o, n); got != tc.want {
@@ -610,10 +614,11 @@ func TestMatchPrefixScoreMemo(t *testing.T) {
 // rows of the unlimited one, in the same order, with the same total: the
 // scan's cut (matchCut, cutKey) and the heaps' pruning drop only rows that
 // at least `limit` rows rank before. The index mixes top-level names, sets
-// (nested too) and variants, so that every tier is populated.
+// (nested too), variants and names the rune-by-rune matcher takes, so that
+// every tier is populated.
 func TestMatchLimitIsPrefixOfAll(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	parts := strings.Split("ab abc b ba c ca abcd cab", " ")
+	parts := strings.Split("ab abc b ba c ca abcd cab é ſb aÉ", " ")
 	sets := strings.Split("aPackages bPackages python3Packages ab c a.b", " ")
 	suffixes := []string{"", "", "", "-unwrapped", "-slim", "_2", "-ab"}
 	name := func() string {
