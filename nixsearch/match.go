@@ -750,8 +750,8 @@ func (ix *Index) matchAll(q Query, limit int) Result {
 // matchScan is the scan step of one search, in two passes over the
 // candidates (cands, or every package when nil), each split into chunks
 // that workers take in turn. The first pass filters and ranks: it writes
-// the match set with each match's key (and score, where matchCheck gives
-// one), and counts the matches per tier. Those counts give the cut: the
+// the match set, keeps the rank (and score, where matchCheck gives one) of
+// each match above the fuzzy tier, and counts the matches per tier. Those counts give the cut: the
 // worst tier that can still reach the best `limit` (matchCut), refined to
 // the worst key in that tier (cutKey). The second pass scores only the
 // matches at or above the cut and keeps each worker's best `limit` in that
@@ -778,32 +778,31 @@ type matchScan struct {
 	next      atomic.Int64
 	cancelled atomic.Bool
 
-	// cut is the worst key the second pass scores; rekey is set when no
+	// cut is the worst key the second pass scores; fuzzy is set when that
+	// lets fuzzy matches in (not kept in the ranks); rekey is set when no
 	// top-level attribute starts with the query, so that exact names in
 	// minor sets rank as tierSet (see tierSetMinor).
 	cut   uint64
+	fuzzy bool
 	rekey bool
 }
 
 // matchTiers is the number of values a tier (a key's top 4 bits) takes.
 const matchTiers = 16
 
-// matchRanks is what the first pass of a scan tells the second about each
-// match of one chunk, in order: its rank (matchRank's key and post) and its
-// score, unless post has matchUnscored set (then the second pass scores it
-// if it can still enter a heap). They grow with the matches, not the
-// candidates: a one-shot search of a long word touches a few kilobytes, a
-// first letter 13 bytes per match.
+// matchRanks is what the first pass of a scan tells the second about the
+// matches of one chunk that rank above the fuzzy tier (every match, for a
+// description search), in order: the package, its rank (matchRank's key
+// and post) and its score, unless post has matchUnscored set (then the
+// second pass scores it if it can still enter a heap). Fuzzy matches are
+// most of a short word's and rarely reach the rows: the second pass ranks
+// them again from the match set when the cut lets them in (matchScan.fuzzy).
 type matchRanks struct {
+	idx    []int32
 	keys   []uint64
 	scores []int32
 	posts  []uint8
 }
-
-// matchRanksMin is the room a chunk's ranks start with: a long word's
-// matches fit, and a short word's grow from it in three doublings rather
-// than eleven.
-const matchRanksMin = 256
 
 // matchUnscored marks a post whose match has no score yet (posts are 0–3).
 const matchUnscored = 0x80
@@ -864,6 +863,7 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 	tier, before, rekey := matchCut(s.tiers, s.limit)
 	s.rekey = rekey
 	s.cut = s.cutKey(tier, before)
+	s.fuzzy = s.cut >= rankKey(tierFuzzy, 0, 0, false)
 	s.next.Store(0)
 	s.pass(ctx, len(heaps), func(w, c, lo, _ int) { s.pushChunk(&heaps[w], c, lo) })
 	if s.cancelled.Load() {
@@ -907,10 +907,7 @@ func (s *matchScan) filterChunk(c, lo, hi int) int {
 	ix, p := s.ix, s.plan
 	tiers := &s.tiers[c]
 	r := &s.scratch.chunks[c]
-	if want := min(hi-lo, matchRanksMin); cap(r.keys) < want {
-		r.keys, r.scores, r.posts = make([]uint64, 0, want), make([]int32, 0, want), make([]uint8, 0, want)
-	}
-	r.keys, r.scores, r.posts = r.keys[:0], r.scores[:0], r.posts[:0]
+	r.idx, r.keys, r.scores, r.posts = r.idx[:0], r.keys[:0], r.scores[:0], r.posts[:0]
 	n := 0
 	for k := lo; k < hi; k++ {
 		i := k
@@ -932,7 +929,10 @@ func (s *matchScan) filterChunk(c, lo, hi int) int {
 			post |= matchUnscored
 		}
 		s.out[lo+n] = int32(i)
-		r.keys, r.scores, r.posts = append(r.keys, key), append(r.scores, int32(score)), append(r.posts, post)
+		if p.desc || key>>60 != uint64(tierFuzzy) {
+			r.idx, r.keys = append(r.idx, int32(i)), append(r.keys, key)
+			r.scores, r.posts = append(r.scores, int32(score)), append(r.posts, post)
+		}
 		tiers[key>>60]++
 		n++
 	}
@@ -983,8 +983,8 @@ const matchCutKeys = 64
 // tier, it is the tier's worst key.
 func (s *matchScan) cutKey(t uint8, before int) uint64 {
 	all := uint64(t)<<60 | (1<<60 - 1)
-	if s.limit <= 0 {
-		return all
+	if s.limit <= 0 || t >= tierFuzzy {
+		return all // (fuzzy matches share one key, and are not in the ranks)
 	}
 	type keyCount struct {
 		key uint64
@@ -1030,15 +1030,35 @@ func (s *matchScan) rekeyed(key uint64) uint64 {
 
 // pushChunk pushes the matches of chunk c (written to out from lo on)
 // whose key is at or above the cut into heap h, scoring those that can
-// still enter it.
+// still enter it: those of its ranks and, when the cut lets them in, its
+// fuzzy matches, ranked again.
 func (s *matchScan) pushChunk(h *matchHeap, c, lo int) {
 	var memo matchScanMemo
 	r := &s.scratch.chunks[c]
 	for k, key := range r.keys {
 		if key = s.rekeyed(key); key <= s.cut {
-			if mc, keep := s.candidate(h, &memo, int(s.out[lo+k]), key, r.posts[k], int(r.scores[k])); keep {
+			if mc, keep := s.candidate(h, &memo, int(r.idx[k]), key, r.posts[k], int(r.scores[k])); keep {
 				h.push(mc)
 			}
+		}
+	}
+	if !s.fuzzy {
+		return
+	}
+	ix, p := s.ix, s.plan
+	for _, i := range s.out[lo : lo+s.counts[c]] {
+		key, post := ix.matchRank(int(i), p, s.rank)
+		if key>>60 != uint64(tierFuzzy) {
+			continue // in the ranks
+		}
+		score := 0
+		if ix.generic[i] || !p.ascii {
+			score, _ = ix.matchFuzzy(int(i), p) // scored by the check, not kept
+		} else {
+			post |= matchUnscored
+		}
+		if mc, keep := s.candidate(h, &memo, int(i), key, post, score); keep {
+			h.push(mc)
 		}
 	}
 }
