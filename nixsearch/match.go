@@ -847,16 +847,13 @@ func (s *matchScan) run(ctx context.Context, workers int) ([]int32, []matchHeap,
 		// to find, so each chunk goes to the heap as soon as it is
 		// filtered.
 		s.cut = math.MaxUint64
-		s.pass(ctx, len(heaps), func(w, c, lo, hi int) {
-			s.counts[c] = s.filterChunk(c, lo, hi)
-			s.pushChunk(&heaps[w], c, lo)
-		})
+		s.pass(ctx, len(heaps), func(w, c, lo, hi int) { s.counts[c] = s.filterChunk(c, lo, hi, &heaps[w]) })
 		if s.cancelled.Load() {
 			return nil, nil, ctx.Err()
 		}
 		return s.compact(), heaps, nil
 	}
-	s.pass(ctx, len(heaps), func(_, c, lo, hi int) { s.counts[c] = s.filterChunk(c, lo, hi) })
+	s.pass(ctx, len(heaps), func(_, c, lo, hi int) { s.counts[c] = s.filterChunk(c, lo, hi, nil) })
 	if s.cancelled.Load() {
 		return nil, nil, ctx.Err()
 	}
@@ -900,10 +897,12 @@ func (s *matchScan) pass(ctx context.Context, n int, do func(w, c, lo, hi int)) 
 	wg.Wait()
 }
 
-// filterChunk filters candidates lo..hi of chunk c: it writes the matches,
-// their keys and scores from lo on, counts them per tier, and returns how
-// many matched.
-func (s *matchScan) filterChunk(c, lo, hi int) int {
+// filterChunk filters candidates lo..hi of chunk c: it writes the matches
+// to out from lo on, keeps the ranks of those above the fuzzy tier, counts
+// them per tier, and returns how many matched. With a heap h (a
+// description search: every match is scored and of one tier) it pushes
+// each match at once instead.
+func (s *matchScan) filterChunk(c, lo, hi int, h *matchHeap) int {
 	ix, p := s.ix, s.plan
 	tiers := &s.tiers[c]
 	r := &s.scratch.chunks[c]
@@ -929,12 +928,18 @@ func (s *matchScan) filterChunk(c, lo, hi int) int {
 			post |= matchUnscored
 		}
 		s.out[lo+n] = int32(i)
-		if p.desc || key>>60 != uint64(tierFuzzy) {
+		n++
+		tiers[key>>60]++
+		if h != nil {
+			if mc, keep := s.candidate(h, nil, i, key, post, score); keep {
+				h.push(mc)
+			}
+			continue
+		}
+		if key>>60 != uint64(tierFuzzy) {
 			r.idx, r.keys = append(r.idx, int32(i)), append(r.keys, key)
 			r.scores, r.posts = append(r.scores, int32(score)), append(r.posts, post)
 		}
-		tiers[key>>60]++
-		n++
 	}
 	return n
 }
@@ -1074,7 +1079,7 @@ type matchScanMemo struct {
 // candidate scores match i (key and post its rank, score its score unless
 // post has matchUnscored) if it can still enter heap h: an unscored match
 // that loses to the heap's root on its key or on a bound of its score is
-// not scored.
+// not scored. memo may be nil for a scored match.
 func (s *matchScan) candidate(h *matchHeap, memo *matchScanMemo, i int, key uint64, post uint8, score int) (matchCand, bool) {
 	scored := post&matchUnscored == 0
 	post &^= matchUnscored
