@@ -1,7 +1,6 @@
 package nixsearch
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -136,14 +135,9 @@ func aliasProbeFor(ix *Index) aliasProbe {
 // Everything runs under builtins.tryEval: an alias that throws, a broken
 // package, a set that is not one, is simply no alias.
 func aliasExpr(p aliasProbe) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	// Encoding strings, slices and maps of them cannot fail.
-	_ = enc.Encode(p)
 	return `pkgs:
 let
-  want = builtins.fromJSON ` + nixStringLiteral(strings.TrimSpace(buf.String())) + `;
+  want = ` + nixJSONLiteral(p) + `;
   set = pkgs;` + nixAliasShared + `
   listed = builtins.listToAttrs (map (n: { name = n; value = true; }) want.listed);
   candidates = builtins.filter (n: !(listed ? ${n}) && want.families ? ${family n}) (builtins.attrNames pkgs);

@@ -288,11 +288,18 @@ func nixPathsLiteral(names []string) string {
 	for i, name := range names {
 		paths[i] = strings.Split(name, ".")
 	}
+	return nixJSONLiteral(paths)
+}
+
+// nixJSONLiteral is a nix expression evaluating to v: v JSON-encoded and
+// read back with builtins.fromJSON from a quoted string, so no string in v
+// can inject nix syntax. v is made of strings, slices and maps of them,
+// whose encoding cannot fail.
+func nixJSONLiteral(v any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	// Encoding a [][]string cannot fail.
-	_ = enc.Encode(paths)
+	_ = enc.Encode(v)
 	return "builtins.fromJSON " + nixStringLiteral(strings.TrimSpace(buf.String()))
 }
 

@@ -1,12 +1,10 @@
 package nixsearch
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Twins: nixpkgs also names one derivation several ways among the names
@@ -87,14 +85,9 @@ func (ix *Index) Namesake(a, b string) bool {
 // name of ask, the candidates whose drvPath is the name's. A name or
 // candidate that does not evaluate (throws, is broken) has no twin.
 func twinsExpr(ask map[string][]string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	// Encoding a map of string slices cannot fail.
-	_ = enc.Encode(ask)
 	return `pkgs:
 let
-  ask = builtins.fromJSON ` + nixStringLiteral(strings.TrimSpace(buf.String())) + `;
+  ask = ` + nixJSONLiteral(ask) + `;
   get = path: builtins.foldl' (v: k: v.${k}) pkgs (builtins.filter builtins.isString (builtins.split "[.]" path));
   drv = path:
     let r = builtins.tryEval (get path).drvPath;
