@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -1085,10 +1086,11 @@ func TestTwinsShareInstalledMark(t *testing.T) {
 		t.Fatalf("the answer did not mark the row:\n%s", h.m.View())
 	}
 	// An older ask's answer or a failed one changes nothing.
-	h.send(twinsMsg{seq: h.m.twinSeq - 1})
+	want := nixsearch.TwinsBothWays(b.twins)
+	h.send(twinsMsg{seq: h.m.twinSeq - 1, twins: map[string][]string{"python3": {"hello"}}})
 	h.send(twinsMsg{seq: h.m.twinSeq, err: errors.New("nix failed")})
-	if !strings.Contains(h.m.View(), "✓ python313") {
-		t.Fatalf("a stale or failed answer dropped the mark:\n%s", h.m.View())
+	if !maps.EqualFunc(h.m.twins, want, slices.Equal[[]string]) || !strings.Contains(h.m.View(), "✓ python313") {
+		t.Fatalf("a stale or failed answer was applied: twins %v\n%s", h.m.twins, h.m.View())
 	}
 	wantEnterRemoves(t, h, b, "python3")
 }
