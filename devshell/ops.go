@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/devsh/devsh/devshell/envrc"
@@ -30,6 +31,10 @@ type EditResult struct {
 	Results []Result
 	Before  []byte // the file as the operation found it
 	After   []byte // the file after the operation
+	// AsWritten maps a name a removal was given to the other name of its
+	// package (EditOptions.Aliases) that the file has and that was removed
+	// instead (pythonPackages.black → python313Packages.black).
+	AsWritten map[string]string
 }
 
 // Changed reports whether the file's bytes changed.
@@ -67,9 +72,10 @@ type EditOptions struct {
 	Kind   EditKind
 	Names  []string
 	DryRun bool // work out the result and the new bytes, write nothing
-	// Aliases, when set, lists every name of a package (an add finds
-	// pythonPackages.black present as python313Packages.black; see
-	// tomledit.AddAliased). Removals compare names as written.
+	// Aliases, when set, lists every name of a package: an add finds
+	// pythonPackages.black present as python313Packages.black (see
+	// tomledit.AddAliased), and a removal of a name the file lacks removes
+	// the name of its package that the file has (EditResult.AsWritten).
 	Aliases func(name string) []string
 }
 
@@ -84,9 +90,10 @@ func (p *Project) Edit(ctx context.Context, o EditOptions) (EditResult, error) {
 	if err := tomledit.ValidNames(o.Names); err != nil {
 		return EditResult{}, err
 	}
-	var results []Result // of the last apply
+	var results []Result            // of the last apply
+	var asWritten map[string]string // of the last apply
 	apply := func(old []byte, exists bool) ([]byte, error) {
-		results = nil
+		results, asWritten = nil, nil
 		if !exists {
 			return nil, p.errNoManifest()
 		}
@@ -97,7 +104,11 @@ func (p *Project) Edit(ctx context.Context, o EditOptions) (EditResult, error) {
 		if o.Kind == EditAdd {
 			out, results, err = tomledit.AddAliased(p.TOMLPath, old, o.Names, o.Aliases)
 		} else {
-			out, results, err = tomledit.Remove(p.TOMLPath, old, o.Names)
+			names := o.Names
+			if o.Aliases != nil {
+				names, asWritten = removeAsWritten(p.TOMLPath, old, o.Names, o.Aliases)
+			}
+			out, results, err = tomledit.Remove(p.TOMLPath, old, names)
 		}
 		if err != nil {
 			return nil, err
@@ -133,7 +144,42 @@ func (p *Project) Edit(ctx context.Context, o EditOptions) (EditResult, error) {
 		}
 		return EditResult{Results: results}, err
 	}
-	return EditResult{Results: results, Before: before, After: after}, nil
+	return EditResult{Results: results, Before: before, After: after, AsWritten: asWritten}, nil
+}
+
+// removeAsWritten maps each of names that data's packages lists lack to
+// the first other name of its package (aliases) that they have, and drops
+// the names that then repeat: what a removal removes, read from the bytes
+// it edits. Bytes that do not parse are left to Remove to report.
+func removeAsWritten(path string, data []byte, names []string, aliases func(string) []string) ([]string, map[string]string) {
+	m, err := tomledit.Parse(path, data)
+	if err != nil {
+		return names, nil
+	}
+	have := map[string]bool{}
+	for _, e := range m.Packages() {
+		have[e.Attr] = true
+	}
+	var out []string
+	var as map[string]string
+	for _, n := range names {
+		if !have[n] {
+			for _, a := range aliases(n) {
+				if a != n && have[a] {
+					if as == nil {
+						as = map[string]string{}
+					}
+					as[n] = a
+					n = a
+					break
+				}
+			}
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, as
 }
 
 // errNoManifest reports that the project's devshell TOML does not exist.

@@ -77,6 +77,34 @@ func TestOpsEditAddRemove(t *testing.T) {
 	}
 }
 
+// TestOpsEditRemoveAsWritten: with Aliases, a removal of a name the file
+// lacks removes the name of its package the file has, says which, and
+// removes it once when both names are given; a name the file has under no
+// name is refused as before.
+func TestOpsEditRemoveAsWritten(t *testing.T) {
+	p := opsTestProject(t, "", true)
+	aliases := func(n string) []string {
+		if n == "rg" {
+			return []string{"rg", "ripgrep"}
+		}
+		return []string{n}
+	}
+	res, err := p.Edit(context.Background(), EditOptions{Kind: EditRemove, Names: []string{"rg", "ripgrep"}, Aliases: aliases})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 1 || res.Results[0] != (Result{Name: "ripgrep", Status: Removed}) || res.AsWritten["rg"] != "ripgrep" || len(res.AsWritten) != 1 {
+		t.Fatalf("results %+v, as written %v", res.Results, res.AsWritten)
+	}
+	if strings.Contains(opsRead(t, p.TOMLPath), "ripgrep") {
+		t.Fatalf("ripgrep still in the file:\n%s", opsRead(t, p.TOMLPath))
+	}
+	var refused *RefusedError
+	if _, err := p.Edit(context.Background(), EditOptions{Kind: EditRemove, Names: []string{"rg"}, Aliases: aliases}); !errors.As(err, &refused) {
+		t.Fatalf("remove rg again: %v, want refused", err)
+	}
+}
+
 func TestOpsEditDryRunWritesNothing(t *testing.T) {
 	p := opsTestProject(t, "", true)
 	orig := opsRead(t, p.TOMLPath)

@@ -94,10 +94,12 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	if names, err = resolveSpecs(o.G, np, names); err != nil {
 		return err
 	}
-	if o.Kind == devshell.EditRemove {
-		names = removeAsWritten(o.G, proj, np.ix, names)
-	}
 	edit := devshell.EditOptions{Kind: o.Kind, DryRun: o.DryRun}
+	if ix := np.ix; o.Kind == devshell.EditRemove && ix != nil && len(ix.AliasSets()) > 0 {
+		// remove pythonPackages.black where the file says
+		// python313Packages.black removes that (EditResult.AsWritten).
+		edit.Aliases = ix.Names
+	}
 	if o.Kind == devshell.EditAdd {
 		if !o.NoVerify {
 			if err := verifyNames(ctx, o.G, proj, np, names); err != nil {
@@ -123,6 +125,11 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	res, err := proj.Edit(ctx, edit)
 	if err != nil {
 		return err
+	}
+	for _, n := range names {
+		if a, ok := res.AsWritten[n]; ok {
+			fmt.Fprintln(ios.ErrOut, termtext.Line(fmt.Sprintf("%s is %s in %s", n, a, relName(proj.Root, proj.TOMLPath))))
+		}
 	}
 	if o.DryRun {
 		name := relName(proj.Root, proj.TOMLPath)
@@ -212,32 +219,6 @@ func loadNixpkgs(ctx context.Context, g *GlobalOptions, proj *devshell.Project, 
 		ix = nil
 	}
 	return editNixpkgs{src: src, ix: ix}
-}
-
-// removeAsWritten maps each of names that devshell.toml does not have to
-// the name it has the package under in an alias set (remove
-// pythonPackages.black where the file says python313Packages.black), and
-// says so on stderr. Without an index, or when the file has neither, the
-// name is kept, for the edit to refuse.
-func removeAsWritten(g *GlobalOptions, proj *devshell.Project, ix *nixsearch.Index, names []string) []string {
-	if ix == nil || len(ix.AliasSets()) == 0 {
-		return names
-	}
-	inst := installedSet(proj)
-	out := slices.Clone(names)
-	for i, n := range out {
-		if inst[n] {
-			continue
-		}
-		for _, a := range ix.Names(n) {
-			if a != n && inst[a] {
-				fmt.Fprintln(g.IO.ErrOut, termtext.Line(fmt.Sprintf("%s is %s in %s", n, a, relName(proj.Root, proj.TOMLPath))))
-				out[i] = a
-				break
-			}
-		}
-	}
-	return dedupe(out)
 }
 
 // dedupeCanonical keeps the first of names that are one package under
