@@ -475,11 +475,11 @@ func (ix *Index) matchCased(i int, p *matchPlan) bool {
 const matchPrefixMin = 4
 
 // matchPrefixMemo is the last prefix matchPrefixScore scored, and its
-// score over the prefix alone.
+// score over the prefix alone (none yet while prefix is "": a scored prefix
+// is never empty).
 type matchPrefixMemo struct {
 	prefix string
 	score  int
-	set    bool
 }
 
 // matchPrefixScore scores a one-word ASCII plan whose word attribute i
@@ -505,12 +505,12 @@ func (ix *Index) matchPrefixScore(i int, p *matchPlan, memo *matchPrefixMemo) (s
 	}
 	prefix := ix.attr(i)[:m]
 	var s int
-	if memo != nil && memo.prefix == prefix && memo.set {
+	if memo != nil && memo.prefix == prefix {
 		s = memo.score
 	} else {
 		s, _, _ = matchScoreASCII(prefix, low[:m], w.low, nil, false)
 		if memo != nil {
-			*memo = matchPrefixMemo{prefix: prefix, score: s, set: true}
+			*memo = matchPrefixMemo{prefix: prefix, score: s}
 		}
 	}
 	s -= len(low) - m
@@ -1097,10 +1097,8 @@ func (s *matchScan) candidate(h *matchHeap, memo *matchScanMemo, i int, key uint
 		if !ok {
 			bound = ix.matchLoose(i, p)
 		}
-		if full && key == root.key {
-			if bound < int(root.score) {
-				return matchCand{}, false
-			}
+		if full && key == root.key && bound < int(root.score) {
+			return matchCand{}, false
 		}
 		if known {
 			score = exact
@@ -1458,11 +1456,10 @@ func (st *matchScoreState) score(n int) int { return st.r.total + st.r.matched -
 
 // matchFuzzyMemo is the state matchFuzzyResume left after the first
 // segments of the last attribute it scored (prefix, through the last '.'),
-// one per word.
+// one per word (none yet while prefix is "": it is at least two bytes).
 type matchFuzzyMemo struct {
 	prefix string
 	st     []matchScoreState
-	set    bool
 }
 
 // matchFuzzyResume is matchFuzzy for an ASCII plan that, for a nested
@@ -1478,8 +1475,8 @@ func (ix *Index) matchFuzzyResume(i int, p *matchPlan, memo *matchFuzzyMemo) (in
 	}
 	attr, low := ix.attr(i), ix.indexLower(i)
 	// The state before offset seg-1 (the '.') is what attr[:seg] made it.
-	if prefix := attr[:seg]; !memo.set || memo.prefix != prefix {
-		memo.prefix, memo.set, memo.st = prefix, true, memo.st[:0]
+	if prefix := attr[:seg]; memo.prefix != prefix {
+		memo.prefix, memo.st = prefix, memo.st[:0]
 		for k := range p.words {
 			st := matchScoreState{r: newMatchRun(nil, false)}
 			if len(p.words[k].low) > 0 {
