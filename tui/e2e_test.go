@@ -116,12 +116,10 @@ func TestE2E(t *testing.T) {
 		if code := s.waitExit(); code != 0 {
 			s.fatalf(s.capture(), "devsh exited with status %d, want 0", code)
 		}
-		after := s.capture()
-		for _, w := range []string{"+ cargo-edit added", "- cargo-edit removed", "direnv reloaded"} {
-			if !strings.Contains(after, w) {
-				s.fatalf(after, "after exit the terminal should show %q", w)
-			}
-		}
+		changes := []string{"+ cargo-edit added", "- cargo-edit removed", "direnv reloaded"}
+		s.finalScreen(fmt.Sprintf("%q after exit", changes), func(sc string) bool {
+			return !slices.ContainsFunc(changes, func(w string) bool { return !strings.Contains(sc, w) })
+		})
 		if got := p.read("devshell.toml"); !bytes.Equal(got, origTOML) {
 			t.Fatalf("devshell.toml after exit:\n%s\nwant the original:\n%s", got, origTOML)
 		}
@@ -204,9 +202,7 @@ func TestE2E(t *testing.T) {
 		if code := s.waitExit(); code != 2 {
 			s.fatalf(s.capture(), "devsh > file exited with status %d, want 2", code)
 		}
-		if sc := s.capture(); !strings.Contains(sc, "Usage:") {
-			s.fatalf(sc, "the terminal should show the help")
-		}
+		s.finalScreen("the help", func(sc string) bool { return strings.Contains(sc, "Usage:") })
 		if b, err := os.ReadFile(out); err != nil || len(b) != 0 {
 			t.Fatalf("stdout file: %q, %v; want it empty", b, err)
 		}
@@ -633,6 +629,24 @@ func (s *e2eSession) waitScreen(what string, ok func(string) bool) string {
 		}
 		if time.Now().After(deadline) {
 			s.fatalf(screen, "no %s after %v", what, e2eDeadline)
+		}
+		time.Sleep(e2ePoll)
+	}
+}
+
+// finalScreen polls the screen of an ended devsh until ok accepts it: the
+// exit status is written as devsh ends, and tmux may not have read the
+// pane's last output yet (a loaded machine showed an empty pane).
+func (s *e2eSession) finalScreen(what string, ok func(string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(e2eDeadline)
+	for {
+		screen := s.capture()
+		if ok(screen) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.fatalf(screen, "the terminal should show %s", what)
 		}
 		time.Sleep(e2ePoll)
 	}
